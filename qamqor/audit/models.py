@@ -1,0 +1,67 @@
+"""The audit log: append-only and hash-chained, so an edit or a deletion shows.
+
+Nothing in the application updates or deletes a row: ``save`` refuses an existing row,
+``delete`` refuses always, the admin is not registered, and on PostgreSQL a trigger
+rejects UPDATE and DELETE (migration 0002) even from a shell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+
+class AuditLogIsAppendOnly(Exception):
+    """Raised on any attempt to change or remove an audit event."""
+
+
+class AuditEvent(models.Model):
+    """One read or change of a protected object: who, what, which object, when, which request."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=64)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
+
+    def canonical(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "actor_id": self.actor_id,
+            "actor_label": self.actor_label,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "request_id": self.request_id,
+            "ip_address": self.ip_address,
+            "changes": self.changes,
+        }
+
+    def compute_hash(self) -> str:
+        body = json.dumps(self.canonical(), sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256((self.prev_hash + body).encode()).hexdigest()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AuditLogIsAppendOnly("audit events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnly("audit events cannot be deleted")

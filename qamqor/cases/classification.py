@@ -1,0 +1,51 @@
+"""One vocabulary for classifying cases (DESIGN §7): stable codes, translated labels."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ViolenceForm(models.TextChoices):
+    PHYSICAL = "physical", _("physical violence")
+    PSYCHOLOGICAL_EMOTIONAL = "psychological_emotional", _("psychological or emotional violence")
+    SEXUAL = "sexual", _("sexual violence")
+    NEGLECT = "neglect", _("neglect")
+    BULLYING = "bullying", _("bullying")
+    CYBERBULLYING = "cyberbullying", _("cyberbullying")
+    ONLINE_SEXUAL_EXPLOITATION = "online_sexual_exploitation", _("online sexual exploitation")
+    ECONOMIC = "economic", _("economic violence")
+    OTHER = "other", _("other")
+
+
+class Setting(models.TextChoices):
+    """Where it happened; ``family`` against everything else decides the protocol (1.4.2)."""
+
+    FAMILY = "family", _("family")
+    SCHOOL = "school", _("school")
+    ONLINE = "online", _("online")
+    OTHER_INSTITUTION = "other_institution", _("other institution")
+    COMMUNITY = "community", _("community")
+    UNKNOWN = "unknown", _("unknown")
+
+
+class RiskLevel(models.TextChoices):
+    IMMEDIATE = "immediate", _("immediate: life or health in danger now")
+    HIGH = "high", _("high")
+    MEDIUM = "medium", _("medium")
+    LOW = "low", _("low")
+
+
+class ChildSex(models.TextChoices):
+    BOY = "boy", _("boy")
+    GIRL = "girl", _("girl")
+    UNKNOWN = "unknown", _("unknown")
+
+
+class Outcome(models.TextChoices):
+    """How a case ended; Order No. 506 closes a case when the child's rights are restored."""
+
+    RIGHTS_RESTORED = "rights_restored", _("child's rights restored")
+    REFERRED = "referred", _("referred to another body")
+    NOT_CONFIRMED = "not_confirmed", _("not confirmed after review")
+    OTHER = "other", _("other")

@@ -1,0 +1,153 @@
+"""Registered cases: number, classification, parties' organisations, timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from qamqor.accounts import policy
+from qamqor.cases.classification import ChildSex, Outcome, RiskLevel, Setting, ViolenceForm
+from qamqor.directory.models import Organisation, Region
+
+
+class CaseNumberCounter(models.Model):
+    """The last sequence number used per region and year; its row lock keeps numbers gapless."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="one_counter_per_region_year")
+        ]
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def visible_to(self, user: object) -> CaseQuerySet:
+        """The cases the access policy lets ``user`` see (accounts.policy)."""
+        return self.filter(policy.case_filter(user))
+
+
+class Case(models.Model):
+    """A report that was registered: it has a number and runs a response protocol (1.3.5)."""
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("registered")
+        IN_PROGRESS = "in_progress", _("in progress")
+        CLOSED = "closed", _("closed")
+
+    number = models.CharField(max_length=24, unique=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="cases")
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    school = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="school_cases",
+        limit_choices_to={"kind": "school"},
+    )
+    received_by = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="received_cases"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REGISTERED)
+    setting = models.CharField(max_length=20, choices=Setting.choices)
+    risk_level = models.CharField(max_length=10, choices=RiskLevel.choices)
+    in_danger_now = models.BooleanField(default=False)
+    repeated = models.BooleanField(
+        null=True, help_text="happened two or more times (Order No. 506 p.2); None if unknown"
+    )
+    summary = models.TextField()
+    child_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    child_sex = models.CharField(max_length=8, choices=ChildSex.choices, default=ChildSex.UNKNOWN)
+    registered_at = models.DateTimeField(default=timezone.now)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    outcome_note = models.TextField(blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-registered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "year", "sequence"], name="case_sequence_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["region", "status"]),
+            models.Index(fields=["school", "status"]),
+            models.Index(fields=["registered_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @staticmethod
+    def format_number(region_code: str, year: int, sequence: int) -> str:
+        """``KZ-75-2026-000123``: ISO 3166-2 code, year, six-digit sequence (1.3.5)."""
+        return f"{region_code}-{year}-{sequence:06d}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+    @property
+    def form_codes(self) -> list[str]:
+        return [form.code for form in self.forms.all()]
+
+    def get_form_labels(self) -> list[str]:
+        labels = dict(ViolenceForm.choices)
+        return [str(labels.get(code, code)) for code in self.form_codes]
+
+
+class CaseViolenceForm(models.Model):
+    """One form of violence in a case; a row each so statistics can count them."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="forms")
+    code = models.CharField(max_length=32, choices=ViolenceForm.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "code"], name="case_form_unique")]
+        indexes = [models.Index(fields=["code"])]
+
+
+class CaseEvent(models.Model):
+    """A named thing that happened to a case: the case timeline (STYLE 'two histories')."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("registered")
+        PROTOCOL_STARTED = "protocol_started", _("protocol started")
+        STEP_OPENED = "step_opened", _("step opened")
+        STEP_COMPLETED = "step_completed", _("step completed")
+        STEP_ESCALATED = "step_escalated", _("step overdue, escalated")
+        CLOSED = "closed", _("closed")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "at": self.at, "payload": self.payload}

@@ -1,0 +1,72 @@
+"""The report form: one validation for the public page and the API."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from qamqor.cases.classification import Setting, ViolenceForm
+from qamqor.intake.models import ReporterRole
+
+# The forms a child can pick on the public page; "other" lets them not decide.
+PUBLIC_FORMS = [
+    (ViolenceForm.BULLYING, _("bullying: mocking, threats, pushing, again and again")),
+    (ViolenceForm.CYBERBULLYING, _("cyberbullying: in chats, social networks or games")),
+    (ViolenceForm.PHYSICAL, _("physical violence: hitting, hurting")),
+    (ViolenceForm.PSYCHOLOGICAL_EMOTIONAL, _("humiliation, insults, intimidation")),
+    (ViolenceForm.SEXUAL, _("sexual violence or unwanted touching")),
+    (ViolenceForm.NEGLECT, _("neglect: nobody takes care of me")),
+    (ViolenceForm.OTHER, _("something else")),
+]
+
+
+class ReportForm(forms.Form):
+    narrative = forms.CharField(
+        label=_("What happened?"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        min_length=10,
+        max_length=5000,
+        help_text=_("Write in your own words: who, where, when. You can stay anonymous."),
+    )
+    forms = forms.MultipleChoiceField(
+        label=_("What kind of violence?"),
+        choices=PUBLIC_FORMS,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    setting = forms.ChoiceField(
+        label=_("Where did it happen?"),
+        choices=[
+            (Setting.SCHOOL, _("at school")),
+            (Setting.ONLINE, _("online")),
+            (Setting.COMMUNITY, _("outside, on the way, in the yard")),
+            (Setting.FAMILY, _("at home, in the family")),
+            (Setting.UNKNOWN, _("I do not want to say")),
+        ],
+        initial=Setting.SCHOOL,
+    )
+    in_danger_now = forms.BooleanField(label=_("I am in danger right now"), required=False)
+    reporter_role = forms.ChoiceField(
+        label=_("Who are you?"), choices=ReporterRole.choices, initial=ReporterRole.CHILD
+    )
+    anonymous = forms.BooleanField(label=_("Stay anonymous"), required=False, initial=True)
+    reporter_name = forms.CharField(label=_("Your name"), max_length=200, required=False)
+    reporter_contact = forms.CharField(
+        label=_("Phone or email to reach you"), max_length=200, required=False
+    )
+
+    def clean_narrative(self) -> str:
+        text: str = self.cleaned_data["narrative"].strip()
+        if len(text) < 10:
+            raise forms.ValidationError(_("Please write at least a few words (10 characters)."))
+        return text
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if not data.get("anonymous") and not (data.get("reporter_name") or "").strip():
+            self.add_error(
+                "reporter_name", _("Give your name, or tick “Stay anonymous”.")
+            )
+        if data.get("anonymous"):
+            data["reporter_name"] = ""
+        return data

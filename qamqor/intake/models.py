@@ -1,0 +1,94 @@
+"""Reports as they arrive, before and after triage."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from qamqor.accounts import policy
+from qamqor.cases.classification import Setting
+from qamqor.cases.models import Case
+from qamqor.directory.models import Organisation, Region
+
+
+class Channel(models.TextChoices):
+    """How a report came in (brief 1.3.2); later intake issues add their channels' details."""
+
+    WEB_FORM = "web_form", _("web form or QR code")
+    STAFF_ENTRY = "staff_entry", _("oral report or message box, entered by staff")
+    HELPLINE_111 = "helpline_111", _("111 contact center")
+    EMAIL = "email", _("email")
+    CHATBOT = "chatbot", _("chatbot")
+
+
+class ReporterRole(models.TextChoices):
+    CHILD = "child", _("the child")
+    PARENT = "parent", _("parent or legal representative")
+    WITNESS = "witness", _("another child or witness")
+    STAFF = "staff", _("teacher or school staff")
+    OTHER = "other", _("someone else")
+
+
+class ReportQuerySet(models.QuerySet["Report"]):
+    def visible_to(self, user: object) -> ReportQuerySet:
+        return self.filter(policy.report_filter(user))
+
+    def awaiting_triage(self) -> ReportQuerySet:
+        return self.filter(status=Report.Status.NEW)
+
+
+class Report(models.Model):
+    """What someone told us, exactly as they told it; triage turns it into a case."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("new, awaiting triage")
+        REGISTERED = "registered", _("registered as a case")
+        DISMISSED = "dismissed", _("dismissed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="reports")
+    school = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    received_by = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    narrative = models.TextField()
+    forms = models.JSONField(default=list, help_text="violence form codes the reporter chose")
+    setting = models.CharField(max_length=20, choices=Setting.choices, default=Setting.UNKNOWN)
+    in_danger_now = models.BooleanField(default=False)
+    anonymous = models.BooleanField(default=True)
+    reporter_role = models.CharField(
+        max_length=10, choices=ReporterRole.choices, default=ReporterRole.CHILD
+    )
+    reporter_name = models.CharField(max_length=200, blank=True)
+    reporter_contact = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=2, default="ru")
+    followup_code_hash = models.CharField(max_length=64, unique=True)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    dismissal_reason = models.TextField(blank=True)
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
+    )
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["school", "status"]),
+            models.Index(fields=["region", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.public_id}"

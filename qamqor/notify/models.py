@@ -1,0 +1,74 @@
+"""The transactional outbox: notifications written with the change that caused them.
+
+A notification row is created inside the same transaction as the state change; the
+worker delivers it after commit and retries with backoff until it is sent or has
+visibly failed. A ``dedupe_key`` makes the same notification impossible to queue twice.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    class Channel(models.TextChoices):
+        IN_APP = "in_app", _("in the application")
+        EMAIL = "email", _("email")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    recipient_address = models.CharField(max_length=254, blank=True)
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, null=True, blank=True
+    )
+    template = models.CharField(max_length=60)
+    language = models.CharField(max_length=2, default="ru")
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    link = models.CharField(max_length=255, blank=True)
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["recipient", "channel", "read_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.recipient_address or self.recipient}: {self.subject}"
+
+    @staticmethod
+    def backoff(attempts: int) -> timedelta:
+        """Wait before the next try: 30 s, 1 min, 2 min, … capped at one hour."""
+        return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
