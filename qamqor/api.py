@@ -1,3 +1,140 @@
-from ninja import NinjaAPI
+"""The JSON API at /api/v1/: one NinjaAPI, a router per app, one error shape everywhere.
 
-api = NinjaAPI(title="Qamqor API", version="1", urls_namespace="api")
+Errors are ``{"detail": "...", "errors": [{"field": "...", "message": "..."}]}`` with the
+messages in the request's language (``Accept-Language``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from qamqor.accounts.models import ApiToken, hash_token
+from qamqor.errors import DomainError, FieldProblem, InvalidInput
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>`` for integrations (tokens in accounts.ApiToken)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = (
+            ApiToken.objects.active()
+            .select_related("user")
+            .filter(key_hash=hash_token(token), user__is_active=True)
+            .first()
+        )
+        if found is None:
+            return None
+        now = timezone.now()
+        if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.user = found.user
+        return found.user
+
+
+session_or_token = [SessionAuth(), TokenAuth()]
+
+api = NinjaAPI(
+    title="Qamqor API",
+    version="1",
+    description=(
+        "Reports, cases, protocol steps and statistics. Pages use the session; "
+        "integrations send `Authorization: Bearer <token>`. Every error has the shape "
+        '`{"detail": …, "errors": [{"field": …, "message": …}]}`.'
+    ),
+    urls_namespace="api",
+    auth=session_or_token,
+)
+
+
+def error_body(detail: Any, errors: list[FieldProblem] | None = None) -> dict[str, Any]:
+    return {
+        "detail": str(detail),
+        "errors": [{"field": e.field, "message": str(e.message)} for e in errors or []],
+    }
+
+
+def _pydantic_message(error: dict[str, Any]) -> str:
+    """A translated message for the schema errors clients commonly make."""
+    kind = error.get("type", "")
+    if kind == "missing":
+        return _("This field is required.")
+    if kind in {"string_type", "string_too_long", "string_too_short"}:
+        return _("Enter a text value of the allowed length.")
+    if kind.startswith("bool"):
+        return _("Enter true or false.")
+    if kind.startswith("int") or kind.startswith("float"):
+        return _("Enter a number.")
+    if kind in {"list_type", "set_type"}:
+        return _("Enter a list.")
+    if kind == "json_invalid":
+        return _("The request body is not valid JSON.")
+    if kind.startswith("uuid"):
+        return _("Enter a valid identifier.")
+    return str(error.get("msg", _("This value is not valid.")))
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    problems = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
+        field = ".".join(location[-2:] if location[:1] == ["query"] else location) or "body"
+        problems.append(FieldProblem(field=field, message=_pydantic_message(error)))
+    body = error_body(_("The request is not valid."), problems)
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, error_body(exc.detail, exc.errors), status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, error_body(_("Not found.")), status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, error_body(_("Sign in or send a valid token.")), status=401)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, error_body(exc), status=exc.status_code)
+
+
+def validated(form_class: type[forms.Form], data: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``data`` with the same Django form the page uses; 422 naming each field."""
+    form = form_class(data=data)
+    if not form.is_valid():
+        problems = [
+            FieldProblem(field=field if field != "__all__" else "body", message=str(message))
+            for field, messages in form.errors.items()
+            for message in messages
+        ]
+        raise InvalidInput(_("The request is not valid."), problems)
+    return form.cleaned_data
+
+
+def _register_routers() -> None:
+    from qamqor.analytics.api import router as analytics_router
+    from qamqor.cases.api import router as cases_router
+    from qamqor.intake.api import router as intake_router
+    from qamqor.protocols.api import router as protocols_router
+
+    api.add_router("/reports", intake_router)
+    api.add_router("/cases", cases_router)
+    api.add_router("/", protocols_router)
+    api.add_router("/stats", analytics_router)
+
+
+_register_routers()

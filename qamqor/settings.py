@@ -155,6 +155,7 @@ AXES_FAILURE_LIMIT = env_int("QAMQOR_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("QAMQOR_LOGIN_COOLOFF_MINUTES", 30) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env_int("QAMQOR_PROXY_COUNT", 0)
 
@@ -166,7 +167,9 @@ USE_TZ = True
 TIME_ZONE = "Asia/Almaty"  # Kazakhstan's single zone, UTC+5 all year; stored in UTC
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env("QAMQOR_STATIC_ROOT", str(VAR_DIR / "static")))
+# Production serves collected files (``manage.py collectstatic``); development serves them
+# from the apps' folders through the finders.
+STATIC_ROOT = Path(env("QAMQOR_STATIC_ROOT", str(VAR_DIR / "static"))) if PRODUCTION else None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

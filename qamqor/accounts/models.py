@@ -33,7 +33,9 @@ class User(AbstractUser):
     """A person who signs in. Children and anonymous reporters never have accounts."""
 
     preferred_language = models.CharField(
-        max_length=2, choices=[("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")], default="ru"
+        max_length=2,
+        choices=[("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")],
+        default="ru",
     )
     interview_qualified = models.BooleanField(
         default=False, help_text="holds the forensic interview qualification (brief 1.2.4)"

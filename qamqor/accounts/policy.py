@@ -15,6 +15,7 @@ scope is reported as 404, never 403, so its existence is not confirmed (DESIGN Â
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Q
@@ -67,7 +68,7 @@ class Scope:
         return self.national or Role.MONITOR in self.roles
 
 
-def scope_for(user: object) -> Scope:
+def scope_for(user: Any) -> Scope:
     """The user's scope; anonymous and inactive users get the empty scope."""
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return Scope()
@@ -75,7 +76,7 @@ def scope_for(user: object) -> Scope:
     if cached is not None:
         return cached
     memberships = list(
-        Membership.objects.filter(user=user, active=True).select_related("organisation")
+        Membership.objects.filter(user_id=user.pk, active=True).select_related("organisation")
     )
     roles: set[str] = set()
     schools: set[int] = set()

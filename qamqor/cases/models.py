@@ -26,6 +26,9 @@ class CaseNumberCounter(models.Model):
             models.UniqueConstraint(fields=["region", "year"], name="one_counter_per_region_year")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.region_id}/{self.year}: {self.last}"
+
 
 class CaseQuerySet(models.QuerySet["Case"]):
     def visible_to(self, user: object) -> CaseQuerySet:
@@ -122,6 +125,9 @@ class CaseViolenceForm(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "code"], name="case_form_unique")]
         indexes = [models.Index(fields=["code"])]
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class CaseEvent(models.Model):

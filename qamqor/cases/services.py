@@ -116,14 +116,12 @@ def close_case(*, case: Case, actor: User, outcome: str, note: str = "") -> Case
     if locked.is_closed:
         raise Conflict(_("The case is already closed."))
     unfinished = list(
-        Step.objects.filter(case=locked).exclude(status=Step.Status.DONE).values_list(
-            "key", flat=True
-        )
+        Step.objects.filter(case=locked)
+        .exclude(status=Step.Status.DONE)
+        .values_list("key", flat=True)
     )
     if unfinished:
-        raise Conflict(
-            _("Steps are not done yet: %(steps)s.") % {"steps": ", ".join(unfinished)}
-        )
+        raise Conflict(_("Steps are not done yet: %(steps)s.") % {"steps": ", ".join(unfinished)})
     now = timezone.now()
     locked.status = Case.Status.CLOSED
     locked.closed_at = now

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django import forms
+from django import forms as dj
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.cases.classification import Setting, ViolenceForm
@@ -20,21 +20,21 @@ PUBLIC_FORMS = [
 ]
 
 
-class ReportForm(forms.Form):
-    narrative = forms.CharField(
+class ReportForm(dj.Form):
+    narrative = dj.CharField(
         label=_("What happened?"),
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=dj.Textarea(attrs={"rows": 6}),
         min_length=10,
         max_length=5000,
         help_text=_("Write in your own words: who, where, when. You can stay anonymous."),
     )
-    forms = forms.MultipleChoiceField(
+    forms = dj.MultipleChoiceField(
         label=_("What kind of violence?"),
         choices=PUBLIC_FORMS,
-        widget=forms.CheckboxSelectMultiple,
+        widget=dj.CheckboxSelectMultiple,
         required=False,
     )
-    setting = forms.ChoiceField(
+    setting = dj.ChoiceField(
         label=_("Where did it happen?"),
         choices=[
             (Setting.SCHOOL, _("at school")),
@@ -45,28 +45,26 @@ class ReportForm(forms.Form):
         ],
         initial=Setting.SCHOOL,
     )
-    in_danger_now = forms.BooleanField(label=_("I am in danger right now"), required=False)
-    reporter_role = forms.ChoiceField(
+    in_danger_now = dj.BooleanField(label=_("I am in danger right now"), required=False)
+    reporter_role = dj.ChoiceField(
         label=_("Who are you?"), choices=ReporterRole.choices, initial=ReporterRole.CHILD
     )
-    anonymous = forms.BooleanField(label=_("Stay anonymous"), required=False, initial=True)
-    reporter_name = forms.CharField(label=_("Your name"), max_length=200, required=False)
-    reporter_contact = forms.CharField(
+    anonymous = dj.BooleanField(label=_("Stay anonymous"), required=False, initial=True)
+    reporter_name = dj.CharField(label=_("Your name"), max_length=200, required=False)
+    reporter_contact = dj.CharField(
         label=_("Phone or email to reach you"), max_length=200, required=False
     )
 
     def clean_narrative(self) -> str:
         text: str = self.cleaned_data["narrative"].strip()
         if len(text) < 10:
-            raise forms.ValidationError(_("Please write at least a few words (10 characters)."))
+            raise dj.ValidationError(_("Please write at least a few words (10 characters)."))
         return text
 
     def clean(self) -> dict:
         data = super().clean() or {}
         if not data.get("anonymous") and not (data.get("reporter_name") or "").strip():
-            self.add_error(
-                "reporter_name", _("Give your name, or tick “Stay anonymous”.")
-            )
+            self.add_error("reporter_name", _("Give your name, or tick “Stay anonymous”."))
         if data.get("anonymous"):
             data["reporter_name"] = ""
         return data

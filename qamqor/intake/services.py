@@ -57,9 +57,7 @@ def new_followup_code(idempotency_key: str | None) -> str:
     a retried submission (whose first answer was lost) can be told the same code
     without the code itself ever being stored (docs/decisions/0002-follow-up-codes.md).
     """
-    raw = (
-        _hmac("followup-code", idempotency_key) if idempotency_key else secrets.token_bytes(16)
-    )
+    raw = _hmac("followup-code", idempotency_key) if idempotency_key else secrets.token_bytes(16)
     return format_code(base64.b32encode(raw).decode()[:FOLLOWUP_CODE_LENGTH])
 
 
@@ -91,6 +89,8 @@ def submit_report(
     """
     if idempotency_key is not None and not (1 <= len(idempotency_key) <= 100):
         raise InvalidInput.on("Idempotency-Key", _("The key must be 1 to 100 characters long."))
+    if school.region is None:
+        raise InvalidInput.on("school", _("This school is not attached to a region."))
     fingerprint = _fingerprint(school.code, data)
     if idempotency_key:
         existing = Report.objects.filter(idempotency_key=idempotency_key).first()

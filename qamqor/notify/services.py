@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from qamqor.accounts.models import Membership, User
 from qamqor.directory.models import Organisation
 from qamqor.notify.models import Notification
+from qamqor.translation import pick
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +25,11 @@ STALE_CLAIM_SECONDS = 600
 
 
 def _render(template: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
+    """Subject and body in ``language``; {kk, ru, en} texts in the context are picked too."""
+    context = {
+        key: pick(value, language) if isinstance(value, dict) and "ru" in value else value
+        for key, value in context.items()
+    }
     with translation.override(language):
         subject = render_to_string(f"notify/{template}.subject.txt", context).strip()
         body = render_to_string(f"notify/{template}.body.txt", context).strip()
@@ -93,7 +99,10 @@ def notify_users(
     count = 0
     for user in users:
         language = user.preferred_language
-        for channel, address in ((Notification.Channel.IN_APP, ""), (Notification.Channel.EMAIL, user.email)):
+        for channel, address in (
+            (Notification.Channel.IN_APP, ""),
+            (Notification.Channel.EMAIL, user.email),
+        ):
             if channel == Notification.Channel.EMAIL and not address:
                 continue
             if _queue(
@@ -125,23 +134,20 @@ def notify_organisation(
     members = Membership.objects.filter(organisation=organisation, active=True)
     if roles is not None:
         members = members.filter(role__in=list(roles))
-    users = User.objects.filter(
-        pk__in=members.values("user_id"), is_active=True
-    ).order_by("pk")
+    users = User.objects.filter(pk__in=members.values("user_id"), is_active=True).order_by("pk")
     count = notify_users(users, template, context, key=key, case=case, link=link)
-    if organisation.email:
-        if _queue(
-            channel=Notification.Channel.EMAIL,
-            template=template,
-            context=context,
-            dedupe_key=f"{key}:email:o{organisation.pk}",
-            language="ru",
-            address=organisation.email,
-            organisation=organisation,
-            case=case,
-            link=link,
-        ):
-            count += 1
+    if organisation.email and _queue(
+        channel=Notification.Channel.EMAIL,
+        template=template,
+        context=context,
+        dedupe_key=f"{key}:email:o{organisation.pk}",
+        language="ru",
+        address=organisation.email,
+        organisation=organisation,
+        case=case,
+        link=link,
+    ):
+        count += 1
     return count
 
 
@@ -170,7 +176,9 @@ def deliver(notification_id: int) -> bool:
             last_error=f"{type(error).__name__}: {error}"[:2000],
             claimed_at=None,
         )
-        logger.warning("notification %s not delivered (attempt %s): %s", notification_id, attempts, error)
+        logger.warning(
+            "notification %s not delivered (attempt %s): %s", notification_id, attempts, error
+        )
         return False
     Notification.objects.filter(pk=notification_id).update(
         status=Notification.Status.SENT,
@@ -199,9 +207,9 @@ def _send_email(notification: Notification) -> None:
 def sweep_outbox(limit: int = 500) -> int:
     """Retry due notifications and release claims a crashed worker left; returns how many sent."""
     stale = timezone.now() - timedelta(seconds=STALE_CLAIM_SECONDS)
-    Notification.objects.filter(
-        status=Notification.Status.SENDING, claimed_at__lt=stale
-    ).update(status=Notification.Status.PENDING, claimed_at=None)
+    Notification.objects.filter(status=Notification.Status.SENDING, claimed_at__lt=stale).update(
+        status=Notification.Status.PENDING, claimed_at=None
+    )
     due = Notification.objects.filter(
         Q(status=Notification.Status.PENDING) & Q(next_attempt_at__lte=timezone.now())
     ).values_list("pk", flat=True)[:limit]
@@ -210,5 +218,8 @@ def sweep_outbox(limit: int = 500) -> int:
 
 def mark_read(user: User, notification_id: int) -> None:
     Notification.objects.filter(
-        pk=notification_id, recipient=user, channel=Notification.Channel.IN_APP, read_at__isnull=True
+        pk=notification_id,
+        recipient=user,
+        channel=Notification.Channel.IN_APP,
+        read_at__isnull=True,
     ).update(read_at=timezone.now())

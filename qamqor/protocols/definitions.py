@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 
-AccountableRole = Literal["school", "psc", "juvenile_police", "guardianship", "education_department"]
+AccountableRole = Literal[
+    "school", "psc", "juvenile_police", "guardianship", "education_department"
+]
 
 
 class Texts(BaseModel):

@@ -49,9 +49,7 @@ class ProtocolRun(models.Model):
 class StepQuerySet(models.QuerySet["Step"]):
     def on_task_list_of(self, user: object) -> StepQuerySet:
         """Steps assigned to the user's organisations, in cases the user may see."""
-        return self.filter(policy.step_filter(user)).filter(
-            case__in=Case.objects.visible_to(user)
-        )
+        return self.filter(policy.step_filter(user)).filter(case__in=Case.objects.visible_to(user))
 
     def open(self) -> StepQuerySet:
         return self.filter(status=Step.Status.OPEN)

@@ -78,9 +78,7 @@ def start_protocol(case: Case, code: str, *, actor: User) -> ProtocolRun:
     """Create every step of the protocol; steps with no predecessors open at once."""
     version = published_version(code)
     spec = definitions.ProtocolSpec.model_validate(version.definition)
-    organisations = {
-        step.key: resolve_organisation(case, step.accountable) for step in spec.steps
-    }
+    organisations = {step.key: resolve_organisation(case, step.accountable) for step in spec.steps}
     run = ProtocolRun.objects.create(case=case, protocol=version, started_at=case.registered_at)
     steps = [
         Step(
@@ -182,9 +180,9 @@ def complete_step(*, step: Step, actor: User, output_text: str) -> Step:
             "key", flat=True
         )
     )
-    for waiting in Step.objects.filter(run_id=step.run_id, status=Step.Status.WAITING).select_related(
-        "run__protocol", "organisation", "case"
-    ):
+    for waiting in Step.objects.filter(
+        run_id=step.run_id, status=Step.Status.WAITING
+    ).select_related("run__protocol", "organisation", "case"):
         if set(waiting.spec.get("after", [])) <= done:
             _open(waiting, at=now, actor=actor)
     return step
@@ -198,8 +196,10 @@ def escalate_overdue(now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     count = 0
-    overdue = Step.objects.overdue(now).filter(escalation_level=0).select_related(
-        "case__region", "organisation", "run__protocol"
+    overdue = (
+        Step.objects.overdue(now)
+        .filter(escalation_level=0)
+        .select_related("case__region", "organisation", "run__protocol")
     )
     for step in overdue[:500]:
         with transaction.atomic():

@@ -21,7 +21,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
         executor = MigrationExecutor(connection)
         pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     except Exception as error:
-        return JsonResponse({"status": "unavailable", "database": str(type(error).__name__)}, status=503)
+        return JsonResponse(
+            {"status": "unavailable", "database": str(type(error).__name__)}, status=503
+        )
     if pending:
         return JsonResponse(
             {"status": "unavailable", "pending_migrations": len(pending)}, status=503

@@ -1,0 +1,179 @@
+"""Reports: public submission (with Idempotency-Key), triage and registration."""
+
+from datetime import datetime
+from uuid import UUID
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from ninja import Header, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from qamqor.api import validated
+from qamqor.audit import services as audit
+from qamqor.cases import services as case_services
+from qamqor.cases.forms import DismissReportForm, RegisterCaseForm
+from qamqor.errors import InvalidInput
+from qamqor.intake import services
+from qamqor.intake.forms import ReportForm
+from qamqor.intake.models import Report
+
+router = Router(tags=["reports"])
+
+
+class ReportIn(Schema):
+    school: str
+    narrative: str
+    forms: list[str] = []
+    setting: str = "unknown"
+    in_danger_now: bool = False
+    anonymous: bool = True
+    reporter_role: str = "child"
+    reporter_name: str = ""
+    reporter_contact: str = ""
+
+
+class ReportAccepted(Schema):
+    id: UUID
+    status: str
+    followup_code: str
+    received_at: datetime
+
+
+class ReportOut(Schema):
+    id: UUID
+    channel: str
+    school: str | None
+    region: str
+    status: str
+    narrative: str
+    forms: list[str]
+    setting: str
+    in_danger_now: bool
+    anonymous: bool
+    reporter_role: str
+    reporter_name: str
+    reporter_contact: str
+    received_at: datetime
+    case_number: str | None
+
+    @staticmethod
+    def resolve_id(obj: Report) -> UUID:
+        return obj.public_id
+
+    @staticmethod
+    def resolve_school(obj: Report) -> str | None:
+        return obj.school.code if obj.school else None
+
+    @staticmethod
+    def resolve_region(obj: Report) -> str:
+        return obj.region.code
+
+    @staticmethod
+    def resolve_case_number(obj: Report) -> str | None:
+        return obj.case.number if obj.case else None
+
+
+class RegisterIn(Schema):
+    summary: str
+    forms: list[str]
+    setting: str
+    risk_level: str
+    in_danger_now: bool = False
+    repeated: bool | None = None
+    child_age: int | None = None
+    child_sex: str = "unknown"
+
+
+class DismissIn(Schema):
+    reason: str
+
+
+class Registered(Schema):
+    number: str
+
+
+@router.post(
+    "",
+    auth=None,
+    response={201: ReportAccepted, 200: ReportAccepted},
+    summary="Submit a report (public)",
+)
+def submit_report(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: ReportIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+) -> Status:
+    """Anyone may report; a retry with the same ``Idempotency-Key`` returns the first result."""
+    school = services.find_school(payload.school)
+    if school is None:
+        raise InvalidInput.on("school", _("No school has this code."))
+    data = validated(ReportForm, payload.dict(exclude={"school"}))
+    submitted = services.submit_report(
+        school=school,
+        data=data,
+        language=(get_language() or "ru")[:2],
+        idempotency_key=idempotency_key,
+    )
+    if not submitted.created:
+        response["Idempotent-Replayed"] = "true"
+    report = submitted.report
+    return Status(
+        201 if submitted.created else 200,
+        {
+            "id": report.public_id,
+            "status": report.status,
+            "followup_code": submitted.followup_code,
+            "received_at": report.received_at,
+        },
+    )
+
+
+def _visible_report(request: HttpRequest, public_id: UUID) -> Report:
+    return get_object_or_404(
+        Report.objects.visible_to(request.user).select_related("school", "region", "case"),
+        public_id=public_id,
+    )
+
+
+@router.get("", response=list[ReportOut], summary="Reports awaiting triage")
+@paginate(LimitOffsetPagination)
+def list_reports(request: HttpRequest, status: str = "new") -> object:
+    reports = Report.objects.visible_to(request.user).select_related("school", "region", "case")
+    if status not in {choice for choice, _label in Report.Status.choices}:
+        raise Http404
+    return reports.filter(status=status).order_by("-received_at", "-pk")
+
+
+@router.get("/{public_id}", response=ReportOut, summary="One report")
+def get_report(request: HttpRequest, public_id: UUID) -> Report:
+    report = _visible_report(request, public_id)
+    audit.record(
+        actor=request.user, action="report.read", object_type="report", object_id=public_id
+    )
+    return report
+
+
+@router.post("/{public_id}/register", response={201: Registered}, summary="Register as a case")
+def register(request: HttpRequest, public_id: UUID, payload: RegisterIn) -> Status:
+    report = _visible_report(request, public_id)
+    classification = validated(RegisterCaseForm, payload.dict())
+    case = case_services.register_case(
+        report=report,
+        actor=request.user,  # type: ignore[arg-type]
+        classification=classification,
+    )
+    return Status(201, {"number": case.number})
+
+
+@router.post("/{public_id}/dismiss", response=ReportOut, summary="Dismiss without a case")
+def dismiss(request: HttpRequest, public_id: UUID, payload: DismissIn) -> Report:
+    report = _visible_report(request, public_id)
+    data = validated(DismissReportForm, payload.dict())
+    return services.dismiss_report(
+        report=report,
+        actor=request.user,  # type: ignore[arg-type]
+        reason=data["reason"],
+    )

@@ -1,0 +1,60 @@
+"""The background worker: runs queued tasks (django-tasks, database backend) and the sweeps.
+
+``qamqor worker`` loops: process every ready task, run the periodic sweeps when their
+interval has passed, sleep a little. Sweeps are idempotent (atomic claims), so several
+workers on several machines may run at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+
+from django.conf import settings
+from django.db import close_old_connections
+from django_tasks_db.management.commands.db_worker import Worker
+
+logger = logging.getLogger(__name__)
+
+
+def run_sweeps() -> dict[str, int]:
+    """One pass of every periodic sweep; returns what each did."""
+    from qamqor.notify.services import sweep_outbox
+    from qamqor.protocols.services import escalate_overdue
+
+    return {"escalated": escalate_overdue(), "delivered": sweep_outbox()}
+
+
+def run_pending_tasks(worker_id: str | None = None) -> None:
+    """Run every task that is ready now, then return (the worker's batch mode)."""
+    Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id or f"{socket.gethostname()}-{os.getpid()}"[:64],
+        excluded_queue_names=[],
+    ).run()
+
+
+def run_forever(*, poll_seconds: float = 1.0) -> None:
+    """The worker loop; stops on SIGINT or SIGTERM."""
+    worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
+    last_sweep = 0.0
+    logger.info("worker %s started; sweeps every %ss", worker_id, settings.SWEEP_INTERVAL_SECONDS)
+    while True:
+        close_old_connections()
+        run_pending_tasks(worker_id)
+        if time.monotonic() - last_sweep >= settings.SWEEP_INTERVAL_SECONDS:
+            try:
+                done = run_sweeps()
+                if any(done.values()):
+                    logger.info("sweeps: %s", done)
+            except Exception:
+                logger.exception("sweep failed; will try again")
+            last_sweep = time.monotonic()
+        time.sleep(poll_seconds)

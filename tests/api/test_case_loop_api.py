@@ -1,0 +1,196 @@
+"""The core loop through the API: register → steps → closure → statistics; token auth."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from qamqor.accounts.models import ApiToken, User
+from qamqor.audit.models import AuditEvent
+from qamqor.cases.models import Case
+from qamqor.intake.models import Report
+from qamqor.notify.models import Notification
+from tests.factories import CLASSIFICATION, World, submit_report
+
+
+def token_client(user: User) -> Client:
+    _token, raw = ApiToken.issue(user, "test integration")
+    return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+def session_client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def post(client: Client, url: str, body: dict):
+    return client.post(url, body, content_type="application/json")
+
+
+def test_the_whole_loop(world: World) -> None:
+    report = submit_report(world.a.school)
+    coordinator = token_client(world.coordinator_a)
+    psc = token_client(world.psc_a)
+
+    listed = coordinator.get("/api/v1/reports").json()
+    assert [item["id"] for item in listed["items"]] == [str(report.public_id)]
+
+    registered = post(coordinator, f"/api/v1/reports/{report.public_id}/register", CLASSIFICATION)
+    assert registered.status_code == 201, registered.content
+    number = registered.json()["number"]
+    assert number == f"KZ-75-{Case.objects.get().year}-000001"
+    report.refresh_from_db()
+    assert report.status == Report.Status.REGISTERED
+
+    school_tasks = {t["key"] for t in coordinator.get("/api/v1/tasks").json()["items"]}
+    psc_tasks = {t["key"] for t in psc.get("/api/v1/tasks").json()["items"]}
+    assert school_tasks == {"school_log"}
+    assert psc_tasks == {"psc_support"}
+    # the PSC was told, in-app and by email to its members and its institutional mailbox
+    assert Notification.objects.filter(
+        template="step_assigned", recipient=world.psc_a, channel="in_app"
+    ).exists()
+    assert Notification.objects.filter(
+        template="step_assigned", recipient_address=world.a.psc.email
+    ).exists()
+
+    def complete(client: Client, key: str, text: str = "Done, see the log.") -> int:
+        url = f"/api/v1/cases/{number}/steps/{key}/complete"
+        return post(client, url, {"output": text}).status_code
+
+    assert complete(coordinator, "school_conversation") == 409  # waits for school_log
+    assert complete(psc, "school_log") == 403  # not the PSC's step
+    assert complete(coordinator, "school_log", "  ") == 422
+    closing = post(coordinator, f"/api/v1/cases/{number}/close", {"outcome": "rights_restored"})
+    assert closing.status_code == 409  # steps are open
+
+    for client, key in [
+        (coordinator, "school_log"),
+        (coordinator, "school_conversation"),
+        (psc, "psc_support"),
+        (coordinator, "school_report_to_head"),
+    ]:
+        assert complete(client, key) == 200, key
+    assert complete(coordinator, "school_log") == 409  # already done
+
+    closed = post(
+        coordinator,
+        f"/api/v1/cases/{number}/close",
+        {"outcome": "rights_restored", "note": "Measures agreed with both families."},
+    )
+    assert closed.status_code == 200, closed.content
+    assert closed.json()["status"] == "closed"
+    assert {e["kind"] for e in closed.json()["events"]} >= {
+        "registered",
+        "protocol_started",
+        "step_opened",
+        "step_completed",
+        "closed",
+    }
+    again = post(coordinator, f"/api/v1/cases/{number}/close", {"outcome": "rights_restored"})
+    assert again.status_code == 409
+
+    stats = token_client(world.regional_a).get("/api/v1/stats").json()
+    assert stats["by_status"] == {"closed": 1}
+    assert stats["by_form"] == {"bullying": 1, "cyberbullying": 1}
+    assert [r for r in stats["regions"] if r["total"]] == [
+        {
+            "region": "KZ-75",
+            "registered": 0,
+            "in_progress": 0,
+            "closed": 1,
+            "total": 1,
+            "overdue_steps": 0,
+        }
+    ]
+    actions = set(AuditEvent.objects.filter(object_id=number).values_list("action", flat=True))
+    assert actions == {"case.register", "step.complete", "case.close"}
+
+
+def test_case_detail_read_is_audited_with_the_request_id(world: World) -> None:
+    from tests.factories import register_case
+
+    case = register_case(world)
+    client = session_client(world.coordinator_a)
+    response = client.get(f"/api/v1/cases/{case.number}", headers={"X-Request-ID": "req-abc-123"})
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="case.read")
+    assert (event.actor_id, event.object_id, event.request_id) == (
+        world.coordinator_a.pk,
+        case.number,
+        "req-abc-123",
+    )
+    assert response.headers["X-Request-ID"] == "req-abc-123"
+
+
+def test_unauthenticated_requests_are_401(client: Client, world: World) -> None:
+    for url in ["/api/v1/cases", "/api/v1/tasks", "/api/v1/stats", "/api/v1/reports"]:
+        response = client.get(url)
+        assert response.status_code == 401, url
+        assert response.json()["detail"]
+
+
+def test_revoked_or_wrong_token_is_401(world: World) -> None:
+    token, raw = ApiToken.issue(world.coordinator_a, "x")
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at="2026-01-01T00:00:00Z")
+    assert (
+        Client(headers={"Authorization": f"Bearer {raw}"}).get("/api/v1/cases").status_code == 401
+    )
+    assert Client(headers={"Authorization": "Bearer nope"}).get("/api/v1/cases").status_code == 401
+
+
+def test_register_with_bad_classification_is_422_and_changes_nothing(world: World) -> None:
+    report = submit_report(world.a.school)
+    client = session_client(world.coordinator_a)
+    response = post(
+        client,
+        f"/api/v1/reports/{report.public_id}/register",
+        {**CLASSIFICATION, "forms": [], "risk_level": "apocalyptic", "child_age": 42},
+    )
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json()["errors"]} == {"forms", "risk_level", "child_age"}
+    assert Case.objects.count() == 0
+    report.refresh_from_db()
+    assert report.status == Report.Status.NEW
+
+
+def test_family_setting_has_no_protocol_yet_and_says_so(world: World) -> None:
+    report = submit_report(world.a.school)
+    client = session_client(world.coordinator_a)
+    response = post(
+        client,
+        f"/api/v1/reports/{report.public_id}/register",
+        {**CLASSIFICATION, "setting": "family"},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "setting"
+    assert Case.objects.count() == 0
+
+
+def test_dismissal(world: World) -> None:
+    report = submit_report(world.a.school)
+    client = session_client(world.coordinator_a)
+    assert (
+        post(client, f"/api/v1/reports/{report.public_id}/dismiss", {"reason": ""}).status_code
+        == 422
+    )
+    response = post(client, f"/api/v1/reports/{report.public_id}/dismiss", {"reason": "A test."})
+    assert response.status_code == 200
+    assert response.json()["status"] == "dismissed"
+    again = post(client, f"/api/v1/reports/{report.public_id}/register", CLASSIFICATION)
+    assert again.status_code == 409
+
+
+def test_school_psychologist_sees_but_cannot_triage(world: World) -> None:
+    report = submit_report(world.a.school)
+    client = session_client(world.psychologist_a)
+    assert client.get(f"/api/v1/reports/{report.public_id}").status_code == 200
+    response = post(client, f"/api/v1/reports/{report.public_id}/register", CLASSIFICATION)
+    assert response.status_code == 403
+
+
+def test_openapi_document_is_served(client: Client) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    assert document["info"]["title"] == "Qamqor API"
+    assert "/api/v1/reports" in document["paths"]
+    assert "/api/v1/cases/{number}/steps/{key}/complete" in document["paths"]
