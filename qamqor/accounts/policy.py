@@ -122,7 +122,7 @@ def scope_for(user: Any) -> Scope:
         statistics_region_ids=frozenset(regions),
         organisation_ids=frozenset(m.organisation_id for m in memberships),
     )
-    user._qamqor_scope = scope  # type: ignore[attr-defined]
+    user._qamqor_scope = scope
     return scope
 
 
