@@ -116,7 +116,7 @@ class CloseIn(Schema):
 @router.get("", response=list[CaseSummaryOut], summary="Cases you may see")
 @paginate(LimitOffsetPagination)
 def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> object:
-    cases = selectors.case_list(request.user)  # type: ignore[arg-type]
+    cases = selectors.case_list(request.user, **filters.dict())  # type: ignore[arg-type]
     if filters.status:
         cases = cases.filter(status=filters.status)
     if filters.form:

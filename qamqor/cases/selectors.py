@@ -11,8 +11,18 @@ from qamqor.cases.models import Case, CaseEvent
 from qamqor.protocols.models import Step
 
 
-def case_list(user: User) -> QuerySet[Case]:
-    """Cases the user may see, with what a list shows, in a fixed number of queries."""
+def case_list(user: User, **filters: object) -> QuerySet[Case]:
+    """Cases the user may see, with what a list shows, in a fixed number of queries.
+
+    Listing is a read of case data too, so it is audited with the filters used.
+    """
+    audit.record(
+        actor=user,
+        action="case.list",
+        object_type="case",
+        object_id="*",
+        changes={key: str(value) for key, value in filters.items() if value},
+    )
     return (
         Case.objects.visible_to(user)
         .select_related("region", "school")

@@ -194,3 +194,16 @@ def test_openapi_document_is_served(client: Client) -> None:
     assert document["info"]["title"] == "Qamqor API"
     assert "/api/v1/reports" in document["paths"]
     assert "/api/v1/cases/{number}/steps/{key}/complete" in document["paths"]
+
+
+def test_issue_token_command_prints_a_working_key(world: World) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("issue_token", "regional_a", "dashboard export", stdout=out)
+    raw = out.getvalue().strip()
+    response = Client(headers={"Authorization": f"Bearer {raw}"}).get("/api/v1/stats")
+    assert response.status_code == 200
+    assert not ApiToken.objects.filter(key_hash=raw).exists()  # only the hash is stored
