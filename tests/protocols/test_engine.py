@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -49,8 +49,8 @@ def test_working_days_skip_weekends_and_kazakhstan_holidays() -> None:
     # Friday 20 March 2026; 21-22 weekend, 23-25 March Nauryz holidays
     start = datetime(2026, 3, 20, 10, 0, tzinfo=ALMATY)
     assert add_working_days(start, 1) == datetime(2026, 3, 26, 23, 59, 59, tzinfo=ALMATY)
-    assert not is_working_day(datetime(2026, 12, 16).date())  # Independence Day
-    assert is_working_day(datetime(2026, 12, 15).date())
+    assert not is_working_day(date(2026, 12, 16))  # Independence Day
+    assert is_working_day(date(2026, 12, 15))
 
 
 def test_registration_opens_steps_without_predecessors(world: World) -> None:
