@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -36,54 +37,113 @@ def _render(template: str, language: str, context: dict[str, Any]) -> tuple[str,
     return " ".join(subject.split()), body
 
 
-def _queue(
-    *,
-    channel: str,
+@dataclass(frozen=True)
+class Recipient:
+    """Who receives one copy: a user (in-app and/or email) or an institutional mailbox."""
+
+    channel: str
+    language: str
+    user: User | None = None
+    address: str = ""
+    organisation: Organisation | None = None
+
+    @property
+    def key(self) -> str:
+        who = (
+            f"u{self.user.pk}"
+            if self.user
+            else f"o{self.organisation.pk if self.organisation else self.address}"
+        )
+        return f"{self.channel}:{who}"
+
+
+def _store(
+    recipients: list[Recipient],
     template: str,
     context: dict[str, Any],
-    dedupe_key: str,
-    language: str,
-    recipient: User | None = None,
-    address: str = "",
-    organisation: Organisation | None = None,
-    case: Any = None,
-    link: str = "",
-) -> Notification | None:
-    subject, body = _render(template, language, {**context, "link": link})
-    notification, created = Notification.objects.get_or_create(
-        dedupe_key=dedupe_key,
-        defaults={
-            "channel": channel,
-            "template": template,
-            "language": language,
-            "recipient": recipient,
-            "recipient_address": address,
-            "organisation": organisation,
-            "case": case,
-            "subject": subject,
-            "body": body,
-            "link": link,
-        },
+    *,
+    key: str,
+    case: Any,
+    link: str,
+) -> int:
+    """Queue one notification per recipient, rendered once per language; returns how many.
+
+    Rows whose ``dedupe_key`` exists are skipped, so calling twice queues nothing new.
+    Email rows are handed to the worker after the transaction commits.
+    """
+    if not recipients:
+        return 0
+    keys = {f"{key}:{r.key}": r for r in recipients}
+    existing = set(
+        Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
     )
-    if not created:
-        return None
-    if channel == Notification.Channel.IN_APP:
-        # In-app notifications are delivered by being stored; nothing more to send.
-        Notification.objects.filter(pk=notification.pk).update(
-            status=Notification.Status.SENT, sent_at=timezone.now()
+    rendered: dict[str, tuple[str, str]] = {}
+    now = timezone.now()
+    rows = []
+    for dedupe_key, recipient in keys.items():
+        if dedupe_key in existing:
+            continue
+        if recipient.language not in rendered:
+            rendered[recipient.language] = _render(
+                template, recipient.language, {**context, "link": link}
+            )
+        subject, body = rendered[recipient.language]
+        in_app = recipient.channel == Notification.Channel.IN_APP
+        rows.append(
+            Notification(
+                channel=recipient.channel,
+                template=template,
+                language=recipient.language,
+                recipient=recipient.user,
+                recipient_address=recipient.address,
+                organisation=recipient.organisation,
+                case=case,
+                subject=subject,
+                body=body,
+                link=link,
+                dedupe_key=dedupe_key,
+                # in-app notifications are delivered by being stored
+                status=Notification.Status.SENT if in_app else Notification.Status.PENDING,
+                sent_at=now if in_app else None,
+            )
         )
-    else:
-        transaction.on_commit(lambda: _enqueue_delivery(notification.pk))
-    return notification
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    email_keys = [row.dedupe_key for row in rows if row.channel == Notification.Channel.EMAIL]
+    if email_keys:
+        ids = list(
+            Notification.objects.filter(
+                dedupe_key__in=email_keys, status=Notification.Status.PENDING
+            ).values_list("pk", flat=True)
+        )
+        transaction.on_commit(lambda: _enqueue_delivery(ids))
+    return len(rows)
 
 
-def _enqueue_delivery(notification_id: int) -> None:
-    from qamqor.notify.tasks import deliver_notification
+def _enqueue_delivery(notification_ids: list[int]) -> None:
+    from qamqor.notify.tasks import deliver_notifications
 
     try:
-        deliver_notification.enqueue(notification_id)
-    except Exception:  # the sweep picks it up; a queue hiccup must not fail the request
-        logger.exception("could not enqueue notification %s", notification_id)
+        deliver_notifications.enqueue(notification_ids)
+    except Exception:  # the sweep picks them up; a queue hiccup must not fail the request
+        logger.exception("could not enqueue notifications %s", notification_ids)
+
+
+def _user_recipients(users: Iterable[User]) -> list[Recipient]:
+    recipients = []
+    for user in users:
+        recipients.append(
+            Recipient(Notification.Channel.IN_APP, user.preferred_language, user=user)
+        )
+        if user.email:
+            recipients.append(
+                Recipient(
+                    Notification.Channel.EMAIL,
+                    user.preferred_language,
+                    user=user,
+                    address=user.email,
+                )
+            )
+    return recipients
 
 
 def notify_users(
@@ -96,28 +156,7 @@ def notify_users(
     link: str = "",
 ) -> int:
     """In-app to each user, and email where the user has an address. Returns how many queued."""
-    count = 0
-    for user in users:
-        language = user.preferred_language
-        for channel, address in (
-            (Notification.Channel.IN_APP, ""),
-            (Notification.Channel.EMAIL, user.email),
-        ):
-            if channel == Notification.Channel.EMAIL and not address:
-                continue
-            if _queue(
-                channel=channel,
-                template=template,
-                context=context,
-                dedupe_key=f"{key}:{channel}:u{user.pk}",
-                language=language,
-                recipient=user,
-                address=address,
-                case=case,
-                link=link,
-            ):
-                count += 1
-    return count
+    return _store(_user_recipients(users), template, context, key=key, case=case, link=link)
 
 
 def notify_organisation(
@@ -135,20 +174,17 @@ def notify_organisation(
     if roles is not None:
         members = members.filter(role__in=list(roles))
     users = User.objects.filter(pk__in=members.values("user_id"), is_active=True).order_by("pk")
-    count = notify_users(users, template, context, key=key, case=case, link=link)
-    if organisation.email and _queue(
-        channel=Notification.Channel.EMAIL,
-        template=template,
-        context=context,
-        dedupe_key=f"{key}:email:o{organisation.pk}",
-        language="ru",
-        address=organisation.email,
-        organisation=organisation,
-        case=case,
-        link=link,
-    ):
-        count += 1
-    return count
+    recipients = _user_recipients(users)
+    if organisation.email:
+        recipients.append(
+            Recipient(
+                Notification.Channel.EMAIL,
+                settings.LANGUAGE_CODE,
+                address=organisation.email,
+                organisation=organisation,
+            )
+        )
+    return _store(recipients, template, context, key=key, case=case, link=link)
 
 
 def deliver(notification_id: int) -> bool:

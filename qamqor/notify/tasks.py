@@ -8,5 +8,6 @@ from qamqor.notify import services
 
 
 @task()
-def deliver_notification(notification_id: int) -> bool:
-    return services.deliver(notification_id)
+def deliver_notifications(notification_ids: list[int]) -> int:
+    """Send the given email notifications; returns how many were sent now."""
+    return sum(services.deliver(pk) for pk in notification_ids)

@@ -78,7 +78,11 @@ def start_protocol(case: Case, code: str, *, actor: User) -> ProtocolRun:
     """Create every step of the protocol; steps with no predecessors open at once."""
     version = published_version(code)
     spec = definitions.ProtocolSpec.model_validate(version.definition)
-    organisations = {step.key: resolve_organisation(case, step.accountable) for step in spec.steps}
+    by_role = {
+        role: resolve_organisation(case, role) for role in {s.accountable for s in spec.steps}
+    }
+    contacts = {org.pk: org.main_contact for org in by_role.values()}
+    organisations = {step.key: by_role[step.accountable] for step in spec.steps}
     run = ProtocolRun.objects.create(case=case, protocol=version, started_at=case.registered_at)
     steps = [
         Step(
@@ -87,7 +91,7 @@ def start_protocol(case: Case, code: str, *, actor: User) -> ProtocolRun:
             key=step.key,
             position=position,
             organisation=organisations[step.key],
-            contact_person=organisations[step.key].main_contact,
+            contact_person=contacts[organisations[step.key].pk],
             status=Step.Status.WAITING if step.after else Step.Status.OPEN,
         )
         for position, step in enumerate(spec.steps, start=1)
