@@ -167,6 +167,7 @@ USE_TZ = True
 TIME_ZONE = "Asia/Almaty"  # Kazakhstan's single zone, UTC+5 all year; stored in UTC
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Production serves collected files (``manage.py collectstatic``); development serves them
 # from the apps' folders through the finders.
 STATIC_ROOT = Path(env("QAMQOR_STATIC_ROOT", str(VAR_DIR / "static"))) if PRODUCTION else None

@@ -115,13 +115,14 @@ def close_case(*, case: Case, actor: User, outcome: str, note: str = "") -> Case
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if locked.is_closed:
         raise Conflict(_("The case is already closed."))
-    unfinished = list(
-        Step.objects.filter(case=locked)
+    unfinished = [
+        step.title
+        for step in Step.objects.filter(case=locked)
         .exclude(status=Step.Status.DONE)
-        .values_list("key", flat=True)
-    )
+        .select_related("run__protocol")
+    ]
     if unfinished:
-        raise Conflict(_("Steps are not done yet: %(steps)s.") % {"steps": ", ".join(unfinished)})
+        raise Conflict(_("Steps are not done yet: %(steps)s.") % {"steps": "; ".join(unfinished)})
     now = timezone.now()
     locked.status = Case.Status.CLOSED
     locked.closed_at = now

@@ -4,18 +4,16 @@ from datetime import datetime
 from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Header, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from qamqor.api import validated
-from qamqor.audit import services as audit
 from qamqor.cases import services as case_services
 from qamqor.cases.forms import DismissReportForm, RegisterCaseForm
 from qamqor.errors import InvalidInput
-from qamqor.intake import services
+from qamqor.intake import selectors, services
 from qamqor.intake.forms import ReportForm
 from qamqor.intake.models import Report
 
@@ -131,10 +129,11 @@ def submit_report(
     )
 
 
-def _visible_report(request: HttpRequest, public_id: UUID) -> Report:
-    return get_object_or_404(
-        Report.objects.visible_to(request.user).select_related("school", "region", "case"),
-        public_id=public_id,
+def _visible_report(request: HttpRequest, public_id: UUID, *, audit_read: bool = False) -> Report:
+    return selectors.get_report_for_user(
+        request.user,  # type: ignore[arg-type]
+        public_id,
+        audit_read=audit_read,
     )
 
 
@@ -149,11 +148,7 @@ def list_reports(request: HttpRequest, status: str = "new") -> object:
 
 @router.get("/{public_id}", response=ReportOut, summary="One report")
 def get_report(request: HttpRequest, public_id: UUID) -> Report:
-    report = _visible_report(request, public_id)
-    audit.record(
-        actor=request.user, action="report.read", object_type="report", object_id=public_id
-    )
-    return report
+    return _visible_report(request, public_id, audit_read=True)
 
 
 @router.post("/{public_id}/register", response={201: Registered}, summary="Register as a case")

@@ -24,7 +24,6 @@ class ReportForm(dj.Form):
     narrative = dj.CharField(
         label=_("What happened?"),
         widget=dj.Textarea(attrs={"rows": 6}),
-        min_length=10,
         max_length=5000,
         help_text=_("Write in your own words: who, where, when. You can stay anonymous."),
     )

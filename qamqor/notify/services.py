@@ -259,3 +259,10 @@ def mark_read(user: User, notification_id: int) -> None:
         channel=Notification.Channel.IN_APP,
         read_at__isnull=True,
     ).update(read_at=timezone.now())
+
+
+def mark_all_read(user: User) -> int:
+    """Mark every unread in-app notification of ``user`` as read; returns how many."""
+    return Notification.objects.filter(
+        recipient=user, channel=Notification.Channel.IN_APP, read_at__isnull=True
+    ).update(read_at=timezone.now())

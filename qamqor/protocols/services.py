@@ -101,6 +101,7 @@ def start_protocol(case: Case, code: str, *, actor: User) -> ProtocolRun:
         case=case,
         kind=CaseEvent.Kind.PROTOCOL_STARTED,
         actor=actor,
+        at=case.registered_at,
         payload={"protocol": version.code, "version": version.version},
     )
     for step in Step.objects.filter(run=run, status=Step.Status.OPEN).select_related(

@@ -1,7 +1,44 @@
+"""The pages. URL names are a contract: services, notifications and tests reverse them."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from qamqor.web import views
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    # public: the report form a school's QR code opens
+    path("report/", views.report_start, name="report-start"),
+    path("report/<slug:school_code>/", views.report_form, name="report-form"),
+    path("report/<slug:school_code>/thanks/", views.report_thanks, name="report-thanks"),
+    # staff sign-in
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # triage
+    path("reports/", views.report_list, name="report-list"),
+    path("reports/<uuid:public_id>/", views.report_detail, name="report-detail"),
+    path("reports/<uuid:public_id>/register/", views.report_register, name="report-register"),
+    path("reports/<uuid:public_id>/dismiss/", views.report_dismiss, name="report-dismiss"),
+    # cases
+    path("cases/", views.case_list, name="case-list"),
     path("cases/<str:number>/", views.case_detail, name="case-detail"),
+    path(
+        "cases/<str:number>/steps/<slug:key>/complete/",
+        views.case_step_complete,
+        name="case-step-complete",
+    ),
+    path("cases/<str:number>/close/", views.case_close, name="case-close"),
+    # statistics and notifications
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
 ]

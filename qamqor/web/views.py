@@ -1,5 +1,627 @@
-from django.http import HttpRequest, HttpResponse
+"""Server-rendered pages: thin views over the services and selectors.
+
+Every read of personal data goes through ``visible_to`` or a selector (an object out of
+scope is a 404); every change goes through a service, whose ``DomainError`` is shown on
+the form with its own status code (DESIGN §5.2, §5.7).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, cast
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.db.models import F, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.text import capfirst, slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
+
+from qamqor.accounts import policy
+from qamqor.accounts.models import User
+from qamqor.analytics import selectors as analytics
+from qamqor.cases import selectors as case_selectors
+from qamqor.cases import services as case_services
+from qamqor.cases.classification import Outcome, RiskLevel, ViolenceForm
+from qamqor.cases.forms import CloseCaseForm, CompleteStepForm, DismissReportForm, RegisterCaseForm
+from qamqor.cases.models import Case, CaseEvent
+from qamqor.directory.models import Organisation
+from qamqor.errors import Conflict, DomainError
+from qamqor.intake import selectors as report_selectors
+from qamqor.intake import services as intake_services
+from qamqor.intake.forms import ReportForm
+from qamqor.intake.models import Channel, Report
+from qamqor.notify import services as notify_services
+from qamqor.notify.models import Notification
+from qamqor.protocols import services as protocol_services
+from qamqor.protocols.models import Step
+from qamqor.translation import active_language
+from qamqor.web.context import may_triage_any
+from qamqor.web.htmx import is_htmx, partial_response
+
+PAGE_SIZE = 50
+HOME_LIST_LIMIT = 20
+HOME_NOTIFICATIONS = 5
+THANKS_SESSION_KEY = "qamqor.report_thanks"
+IDEMPOTENCY_FIELD = "idempotency_token"
 
 
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (the views that call this are behind ``login_required``)."""
+    return cast(User, request.user)
+
+
+def _page(request: HttpRequest, queryset: QuerySet[Any]) -> Page[Any]:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def apply_domain_error(form: forms.Form, error: DomainError) -> None:
+    """Show a service's refusal on the form: each problem on its field, the rest on top."""
+    attached: set[str] = set()
+    on_top: list[str] = []
+    for problem in error.errors:
+        if problem.field in form.fields:
+            form.add_error(problem.field, str(problem.message))
+            attached.add(str(problem.message))
+        else:
+            on_top.append(str(problem.message))
+    if str(error.detail) not in attached:
+        on_top.insert(0, str(error.detail))
+    for message in dict.fromkeys(on_top):
+        form.add_error(None, message)
+
+
+# --- public pages ---------------------------------------------------------------------
+
+
+class SchoolCodeForm(forms.Form):
+    school = forms.CharField(
+        label=_("Your school's code"),
+        max_length=60,
+        help_text=_("It is printed on the poster with the QR code in your school."),
+    )
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """The landing page for visitors; the task list of a signed-in user's role."""
+    if not request.user.is_authenticated:
+        return render(
+            request, "web/landing.html", {"public_page": True, "school_form": SchoolCodeForm()}
+        )
+    user = _user(request)
+    scope = policy.scope_for(user)
+    steps = list(
+        Step.objects.on_task_list_of(user)
+        .exclude(status=Step.Status.DONE)
+        .select_related("case", "organisation", "run__protocol")
+        .order_by("status", F("due_at").asc(nulls_last=True), "pk")[:HOME_LIST_LIMIT]
+    )
+    may_triage = may_triage_any(scope)
+    reports = (
+        list(
+            Report.objects.visible_to(user)
+            .awaiting_triage()
+            .select_related("school", "received_by")
+            .order_by("-in_danger_now", "received_at", "pk")[:HOME_LIST_LIMIT]
+        )
+        if may_triage
+        else []
+    )
+    notifications = list(_in_app_notifications(user)[:HOME_NOTIFICATIONS])
+    return render(
+        request,
+        "web/home.html",
+        {
+            "scope": scope,
+            "has_tasks": bool(scope.step_organisation_ids or scope.school_ids),
+            "steps": steps,
+            "may_triage": may_triage,
+            "reports": reports,
+            "notifications": notifications,
+            "list_limit": HOME_LIST_LIMIT,
+        },
+    )
+
+
+@require_safe
+def report_start(request: HttpRequest) -> HttpResponse:
+    """The landing page's 'type your school's code' form: on to that school's report form."""
+    form = SchoolCodeForm(request.GET)
+    if form.is_valid():
+        typed = form.cleaned_data["school"].strip()
+        school = intake_services.find_school(typed) or intake_services.find_school(slugify(typed))
+        if school is not None:
+            return redirect("report-form", school_code=school.code)
+        form.add_error("school", _("No school has this code. Check the code on the poster."))
+    return render(request, "web/landing.html", {"public_page": True, "school_form": form})
+
+
+def _school_or_404(school_code: str) -> Organisation:
+    school = intake_services.find_school(school_code)
+    if school is None:
+        raise Http404("school")
+    return school
+
+
+def _idempotency_token(value: str | None) -> str | None:
+    """The form's one-time token, if it is a well-formed UUID."""
+    try:
+        return str(uuid.UUID(value or ""))
+    except ValueError:
+        return None
+
+
+def _render_report_form(
+    request: HttpRequest, school: Organisation, form: ReportForm, token: str, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "web/report_form.html",
+        {"public_page": True, "school": school, "form": form, "token": token},
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report_form(request: HttpRequest, school_code: str) -> HttpResponse:
+    """The public report form the school's QR code opens (no login)."""
+    school = _school_or_404(school_code)
+    if request.method != "POST":
+        return _render_report_form(request, school, ReportForm(), token=str(uuid.uuid4()))
+    form = ReportForm(request.POST)
+    # The same token on a second submission (double click, resend) returns the first report.
+    token = _idempotency_token(request.POST.get(IDEMPOTENCY_FIELD))
+    if not form.is_valid():
+        return _render_report_form(request, school, form, token=token or str(uuid.uuid4()))
+    try:
+        submitted = intake_services.submit_report(
+            school=school,
+            data=form.cleaned_data,
+            language=active_language(),
+            idempotency_key=f"web-form:{token}" if token else None,
+        )
+    except Conflict as error:
+        # This form was already sent with other words (Back, edited, sent again): the
+        # first report is kept; a fresh token lets the reporter send this one as well.
+        form.add_error(
+            None,
+            _(
+                "This form was already sent with a different text. Your first report is "
+                "saved. To send this text as a new report, press “Send the report” again."
+            ),
+        )
+        return _render_report_form(
+            request, school, form, token=str(uuid.uuid4()), status=error.status_code
+        )
+    except DomainError as error:
+        apply_domain_error(form, error)
+        return _render_report_form(
+            request, school, form, token=str(uuid.uuid4()), status=error.status_code
+        )
+    request.session[THANKS_SESSION_KEY] = {
+        "school": school.code,
+        "code": submitted.followup_code,
+        "in_danger_now": submitted.report.in_danger_now,
+    }
+    return redirect("report-thanks", school_code=school.code)
+
+
+@never_cache
+@require_GET  # not HEAD: a HEAD request must not use up the one showing of the code
+def report_thanks(request: HttpRequest, school_code: str) -> HttpResponse:
+    """Shows the follow-up code once: it is taken out of the session as it is shown."""
+    school = _school_or_404(school_code)
+    shown = request.session.pop(THANKS_SESSION_KEY, None)
+    if not isinstance(shown, dict) or shown.get("school") != school.code:
+        shown = None
+    return render(
+        request,
+        "web/report_thanks.html",
+        {
+            "public_page": True,
+            "school": school,
+            "followup_code": shown["code"] if shown else None,
+            "in_danger_now": bool(shown and shown.get("in_danger_now")),
+        },
+    )
+
+
+# --- reports and triage ---------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def report_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    reports = (
+        Report.objects.visible_to(user)
+        .awaiting_triage()
+        .select_related("school", "region", "received_by")
+        .order_by("-in_danger_now", "received_at", "pk")
+    )
+    return render(request, "web/report_list.html", {"page": _page(request, reports)})
+
+
+def _get_report(request: HttpRequest, public_id: uuid.UUID, *, audit_read: bool) -> Report:
+    return report_selectors.get_report_for_user(_user(request), public_id, audit_read=audit_read)
+
+
+def _render_report(
+    request: HttpRequest,
+    report: Report,
+    *,
+    register_form: RegisterCaseForm | None = None,
+    dismiss_form: DismissReportForm | None = None,
+    alert: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = _user(request)
+    can_triage = report.status == Report.Status.NEW and policy.can_triage(
+        user,
+        school_id=report.school_id,
+        region_id=report.region_id,
+        received_by_id=report.received_by_id,
+    )
+    if can_triage:
+        register_form = register_form or RegisterCaseForm(
+            initial={
+                "summary": report.narrative,
+                "forms": report.forms,
+                "setting": report.setting,
+                "in_danger_now": report.in_danger_now,
+                "risk_level": RiskLevel.IMMEDIATE if report.in_danger_now else RiskLevel.MEDIUM,
+                "repeated": "unknown",
+            }
+        )
+        dismiss_form = dismiss_form or DismissReportForm()
+    return render(
+        request,
+        "web/report_detail.html",
+        {
+            "report": report,
+            "can_triage": can_triage,
+            "register_form": register_form,
+            "dismiss_form": dismiss_form,
+            "alert": alert,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_safe
+def report_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _render_report(request, _get_report(request, public_id, audit_read=True))
+
+
+@login_required
+@require_POST
+def report_register(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Triage: register the report as a case, then go to the case."""
+    report = _get_report(request, public_id, audit_read=False)
+    form = RegisterCaseForm(request.POST)
+    if not form.is_valid():
+        return _render_report(request, report, register_form=form)
+    try:
+        case = case_services.register_case(
+            report=report, actor=_user(request), classification=form.cleaned_data
+        )
+    except DomainError as error:
+        report = _get_report(request, public_id, audit_read=False)
+        apply_domain_error(form, error)
+        return _render_report(
+            request, report, register_form=form, alert=str(error.detail), status=error.status_code
+        )
+    messages.success(request, gettext("Case %(number)s is registered.") % {"number": case.number})
+    return redirect("case-detail", number=case.number)
+
+
+@login_required
+@require_POST
+def report_dismiss(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Triage: close the report without a case, with a reason."""
+    report = _get_report(request, public_id, audit_read=False)
+    form = DismissReportForm(request.POST)
+    if not form.is_valid():
+        return _render_report(request, report, dismiss_form=form)
+    try:
+        intake_services.dismiss_report(
+            report=report, actor=_user(request), reason=form.cleaned_data["reason"]
+        )
+    except DomainError as error:
+        report = _get_report(request, public_id, audit_read=False)
+        apply_domain_error(form, error)
+        return _render_report(
+            request, report, dismiss_form=form, alert=str(error.detail), status=error.status_code
+        )
+    messages.success(request, gettext("The report is dismissed."))
+    return redirect("report-list")
+
+
+# --- cases ------------------------------------------------------------------------------
+
+
+class CaseFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *Case.Status.choices], required=False
+    )
+    form = forms.ChoiceField(
+        label=_("Form of violence"),
+        choices=[("", _("Any form")), *ViolenceForm.choices],
+        required=False,
+    )
+
+
+@login_required
+@require_safe
+def case_list(request: HttpRequest) -> HttpResponse:
+    cases = case_selectors.case_list(_user(request))
+    filters = CaseFilterForm(request.GET)
+    filters.is_valid()  # an unknown value is ignored, the valid filters still apply
+    chosen = getattr(filters, "cleaned_data", {})
+    if chosen.get("status"):
+        cases = cases.filter(status=chosen["status"])
+    if chosen.get("form"):
+        cases = cases.filter(forms__code=chosen["form"])
+    return render(
+        request,
+        "web/case_list.html",
+        {"page": _page(request, cases), "filters": filters, "filtered": bool(chosen)},
+    )
+
+
+def _step_prefix(step: Step) -> str:
+    return f"step-{step.key}"
+
+
+def _can_complete(user: User, case: Case, step: Step) -> bool:
+    return (
+        not case.is_closed
+        and step.status == Step.Status.OPEN
+        and policy.can_complete_step(user, organisation_id=step.organisation_id)
+    )
+
+
+def _timeline(case: Case, steps: list[Step]) -> list[dict[str, Any]]:
+    """The case's events with the step titles and organisation names they refer to."""
+    titles = {step.key: step.title for step in steps}
+    organisations = {step.organisation.code: step.organisation.name for step in steps}
+    channels = dict(Channel.choices)
+    outcomes = dict(Outcome.choices)
+    entries = []
+    for event in case.events.all():
+        payload = event.payload or {}
+        due_at = parse_datetime(payload["due_at"]) if payload.get("due_at") else None
+        detail = ""
+        if payload.get("step"):
+            detail = titles.get(payload["step"], payload["step"])
+        elif event.kind == CaseEvent.Kind.REGISTERED and payload.get("channel"):
+            detail = str(channels.get(payload["channel"], payload["channel"]))
+        elif event.kind == CaseEvent.Kind.CLOSED and payload.get("outcome"):
+            detail = str(outcomes.get(payload["outcome"], payload["outcome"]))
+        entries.append(
+            {
+                "event": event,
+                "label": event.get_kind_display(),
+                "detail": detail,
+                "organisation": organisations.get(payload.get("organisation", ""), ""),
+                "due_at": due_at,
+            }
+        )
+    return entries
+
+
+def _case_context(
+    request: HttpRequest,
+    case: Case,
+    *,
+    step_forms: dict[int, CompleteStepForm] | None = None,
+    close_form: CloseCaseForm | None = None,
+    alert: str | None = None,
+    steps_alert: str | None = None,
+    steps_notice: str | None = None,
+) -> dict[str, Any]:
+    user = _user(request)
+    steps = list(case.steps.all())
+    rows = []
+    for step in steps:
+        form = None
+        if _can_complete(user, case, step):
+            form = (step_forms or {}).get(step.pk) or CompleteStepForm(prefix=_step_prefix(step))
+        rows.append({"step": step, "form": form})
+    can_close = not case.is_closed and policy.can_close_case(
+        user, school_id=case.school_id, region_id=case.region_id
+    )
+    protocols = list(dict.fromkeys(step.run.protocol.title for step in steps))
+    return {
+        "case": case,
+        "step_rows": rows,
+        "steps_unfinished": any(step.status != Step.Status.DONE for step in steps),
+        "protocols": protocols,
+        "can_close": can_close,
+        "close_form": (close_form or CloseCaseForm()) if can_close else None,
+        "timeline": _timeline(case, steps),
+        "alert": alert,
+        "steps_alert": steps_alert,
+        "steps_notice": steps_notice,
+    }
+
+
+@login_required
+@require_safe
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
-    raise NotImplementedError
+    case = case_selectors.get_case_for_user(_user(request), number)
+    return render(request, "web/case_detail.html", _case_context(request, case))
+
+
+def _find_step(case: Case, key: str) -> Step:
+    steps = [step for step in case.steps.all() if step.key == key]
+    if not steps:
+        raise Http404("step")
+    # A case runs one protocol today; should it run several, prefer the step still open.
+    return next((step for step in steps if step.status != Step.Status.DONE), steps[0])
+
+
+@login_required
+@require_POST
+def case_step_complete(request: HttpRequest, number: str, key: str) -> HttpResponse:
+    """Complete one step; answers the steps partial to htmx, redirects a plain POST."""
+    user = _user(request)
+    case = case_selectors.get_case_for_user(user, number, audit_read=False)
+    step = _find_step(case, key)
+    form = CompleteStepForm(request.POST, prefix=_step_prefix(step))
+    status = 200
+    steps_alert = None
+    if form.is_valid():
+        try:
+            protocol_services.complete_step(
+                step=step, actor=user, output_text=form.cleaned_data["output"]
+            )
+        except DomainError as error:
+            status = error.status_code
+            case = case_selectors.get_case_for_user(user, number, audit_read=False)
+            step = _find_step(case, key)
+            if _can_complete(user, case, step):
+                apply_domain_error(form, error)
+            else:
+                steps_alert = str(error.detail)
+        else:
+            notice = gettext("The step “%(title)s” is done.") % {"title": step.title}
+            if is_htmx(request):
+                case = case_selectors.get_case_for_user(user, number, audit_read=False)
+                context = _case_context(request, case, steps_notice=notice)
+                return partial_response(
+                    render(request, "web/partials/steps.html", {**context, "oob": True})
+                )
+            messages.success(request, notice)
+            return redirect(reverse("case-detail", args=[case.number]) + "#steps")
+    context = _case_context(request, case, step_forms={step.pk: form}, steps_alert=steps_alert)
+    if is_htmx(request):
+        return partial_response(
+            render(request, "web/partials/steps.html", {**context, "oob": True}, status=status)
+        )
+    return render(request, "web/case_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def case_close(request: HttpRequest, number: str) -> HttpResponse:
+    """Close the case with its outcome (the service refuses while steps are open)."""
+    user = _user(request)
+    case = case_selectors.get_case_for_user(user, number, audit_read=False)
+    form = CloseCaseForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "web/case_detail.html", _case_context(request, case, close_form=form)
+        )
+    try:
+        case_services.close_case(
+            case=case,
+            actor=user,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data.get("note") or "",
+        )
+    except DomainError as error:
+        case = case_selectors.get_case_for_user(user, number, audit_read=False)
+        apply_domain_error(form, error)
+        context = _case_context(request, case, close_form=form, alert=str(error.detail))
+        return render(request, "web/case_detail.html", context, status=error.status_code)
+    messages.success(request, gettext("The case is closed."))
+    return redirect("case-detail", number=case.number)
+
+
+# --- statistics -----------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Aggregates for coordinators and monitors; monitors never see a case number."""
+    user = _user(request)
+    scope = policy.scope_for(user)
+    if not scope.sees_statistics:
+        raise Http404("dashboard")
+    data = analytics.dashboard(user)
+    is_coordinator = scope.national or bool(scope.region_ids)
+    overdue = list(analytics.overdue_steps(user)) if is_coordinator else []
+    labels = dict(ViolenceForm.choices)
+    by_form = [
+        {"code": code, "label": capfirst(str(labels.get(code, code))), "count": count}
+        for code, count in data.by_form.items()
+    ]
+    statuses = [
+        {"code": code, "label": label, "count": data.by_status.get(code, 0)}
+        for code, label in Case.Status.choices
+    ]
+    totals = {
+        key: sum(row[key] for row in data.by_region)
+        for key in ("registered", "in_progress", "closed", "total", "overdue_steps")
+    }
+    chart = {
+        "label": gettext("Cases"),
+        "labels": [row["label"] for row in by_form],
+        "counts": [row["count"] for row in by_form],
+    }
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "data": data,
+            "statuses": statuses,
+            "by_form": by_form,
+            "region_totals": totals,
+            "chart": chart,
+            "is_coordinator": is_coordinator,
+            "overdue": overdue,
+            "now": timezone.now(),
+        },
+    )
+
+
+# --- notifications --------------------------------------------------------------------
+
+
+def _in_app_notifications(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(
+        recipient=user, channel=Notification.Channel.IN_APP
+    ).order_by("-created_at", "-pk")
+
+
+@login_required
+@require_safe
+def notifications(request: HttpRequest) -> HttpResponse:
+    page = _page(request, _in_app_notifications(_user(request)))
+    has_unread = any(item.read_at is None for item in page.object_list)
+    return render(request, "web/notifications.html", {"page": page, "has_unread": has_unread})
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    notify_services.mark_read(_user(request), pk)
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    notify_services.mark_all_read(user)
+    messages.success(request, gettext("All notifications are marked as read."))
+    return redirect("notifications")

@@ -1,0 +1,46 @@
+/* Staff pages: htmx glue. */
+(function () {
+  "use strict";
+  var MARK = "X-Qamqor-Swap-Errors";
+
+  // Say next to the form that a request failed, instead of silently doing nothing.
+  function showFailure(elt) {
+    var form = elt && elt.closest("form");
+    if (!form) {
+      return;
+    }
+    var note = form.querySelector(".htmx-failure");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "form-errors htmx-failure";
+      note.setAttribute("role", "alert");
+      form.insertBefore(note, form.firstChild);
+    }
+    note.textContent = document.body.getAttribute("data-request-failed") || "Request failed.";
+  }
+
+  // Every htmx endpoint answers with a partial marked by MARK, also with a 4xx status
+  // (the form again, with the reason next to the field). Anything else is not a
+  // partial: a login page after the session expired, or an error page.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.getResponseHeader(MARK)) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+      return;
+    }
+    event.detail.shouldSwap = false;
+    event.detail.isError = false;
+    var requested = event.detail.pathInfo && event.detail.pathInfo.finalRequestPath;
+    if (xhr && xhr.responseURL && requested && xhr.responseURL.indexOf(requested) === -1) {
+      // Redirected (e.g. to the login page): show that page in full.
+      window.location.assign(xhr.responseURL);
+    } else {
+      showFailure(event.detail.elt);
+    }
+  });
+
+  document.addEventListener("htmx:sendError", function (event) {
+    showFailure(event.detail.elt);
+  });
+})();

@@ -1,0 +1,38 @@
+/* Quick exit: leave for a neutral page at once, without leaving this site in the
+   history's way back. Works as a plain link without JavaScript. */
+(function () {
+  "use strict";
+  var link = document.querySelector("[data-quick-exit]");
+  if (!link) {
+    return;
+  }
+  var hint = document.querySelector("[data-quick-exit-hint]");
+  if (hint) {
+    hint.hidden = false;
+  }
+
+  function leave(event) {
+    if (event) {
+      event.preventDefault();
+    }
+    // Hide the page first so nobody glimpses it while the next one loads.
+    document.documentElement.style.visibility = "hidden";
+    document.title = "";
+    window.location.replace(link.href);
+  }
+
+  link.addEventListener("click", leave);
+
+  var lastEscape = 0;
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" && event.key !== "Esc") {
+      return;
+    }
+    var now = Date.now();
+    if (now - lastEscape < 1500) {
+      leave(event);
+    } else {
+      lastEscape = now;
+    }
+  });
+})();

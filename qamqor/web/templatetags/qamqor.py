@@ -1,0 +1,102 @@
+"""Template helpers for Qamqor's pages: texts in three languages, dates, badges, labels."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django import template
+from django.utils import dateformat, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import ngettext
+
+from qamqor import translation
+from qamqor.cases.classification import ViolenceForm
+
+register = template.Library()
+
+DATETIME_FORMAT = "d.m.Y H:i"  # unambiguous in Kazakhstan whatever the language
+DATE_FORMAT = "d.m.Y"
+
+
+@register.filter
+def pick(texts: object) -> str:
+    """The text of a ``{kk, ru, en}`` dict in the active language (with the usual fallback)."""
+    if isinstance(texts, Mapping):
+        return translation.pick(texts)
+    return "" if texts is None else str(texts)
+
+
+def _time(value: object, fmt: str) -> SafeString | str:
+    if not isinstance(value, datetime):
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return format_html(
+        '<time datetime="{}">{}</time>', local.isoformat(), dateformat.format(local, fmt)
+    )
+
+
+@register.filter
+def when(value: object) -> SafeString | str:
+    """A date and time in Kazakhstan's time zone, in a ``<time>`` element."""
+    return _time(value, DATETIME_FORMAT)
+
+
+@register.filter
+def day(value: object) -> SafeString | str:
+    """A date in Kazakhstan's time zone, in a ``<time>`` element."""
+    return _time(value, DATE_FORMAT)
+
+
+@register.filter
+def is_overdue(step: Any) -> bool:
+    """Whether a protocol step is open past its deadline."""
+    check = getattr(step, "is_overdue", None)
+    return bool(check()) if callable(check) else False
+
+
+@register.filter
+def form_labels(codes: Iterable[str] | None) -> list[str]:
+    """Labels of violence form codes, in the order given."""
+    labels = dict(ViolenceForm.choices)
+    return [str(labels.get(code, code)) for code in codes or []]
+
+
+@register.filter
+def form_label(code: str) -> str:
+    return str(dict(ViolenceForm.choices).get(code, code))
+
+
+@register.simple_tag
+def badge(value: str, label: object) -> SafeString:
+    """A status badge; ``value`` is the stable code that picks the colour."""
+    return format_html('<span class="badge badge-{}">{}</span>', value, label)
+
+
+@register.simple_tag
+def chips(labels: Iterable[object]) -> SafeString:
+    """A compact list of labels (e.g. forms of violence)."""
+    items = format_html_join("", '<li class="chip">{}</li>', ((label,) for label in labels))
+    return format_html('<ul class="chips">{}</ul>', items) if items else SafeString("")
+
+
+@register.filter
+def duration(value: object) -> str:
+    """A waiting time in words: minutes up to two hours, then hours."""
+    if not isinstance(value, timedelta):
+        return ""
+    minutes = max(1, math.ceil(value.total_seconds() / 60))
+    if minutes < 120:
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    hours = math.ceil(minutes / 60)
+    return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+
+
+@register.filter
+def local_link(link: object) -> str:
+    """A link stored with a notification, only if it stays on this site."""
+    text = str(link or "")
+    return text if text.startswith("/") and not text.startswith("//") else ""
