@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import time
+from types import FrameType
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -41,12 +43,27 @@ def run_pending_tasks(worker_id: str | None = None) -> None:
     ).run()
 
 
+class _Stop:
+    """Set by SIGINT or SIGTERM; the loop finishes the task in hand and returns."""
+
+    requested = False
+
+    @classmethod
+    def handler(cls, signum: int, frame: FrameType | None) -> None:
+        logger.info("worker: %s received, stopping", signal.Signals(signum).name)
+        cls.requested = True
+
+
 def run_forever(*, poll_seconds: float = 1.0) -> None:
-    """The worker loop; stops on SIGINT or SIGTERM."""
+    """The worker loop; stops after the current task on SIGINT or SIGTERM."""
     worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _Stop.handler)
+    # The task runner logs two lines per empty poll; keep its warnings only.
+    logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
     last_sweep = 0.0
     logger.info("worker %s started; sweeps every %ss", worker_id, settings.SWEEP_INTERVAL_SECONDS)
-    while True:
+    while not _Stop.requested:
         close_old_connections()
         run_pending_tasks(worker_id)
         if time.monotonic() - last_sweep >= settings.SWEEP_INTERVAL_SECONDS:
@@ -57,4 +74,7 @@ def run_forever(*, poll_seconds: float = 1.0) -> None:
             except Exception:
                 logger.exception("sweep failed; will try again")
             last_sweep = time.monotonic()
-        time.sleep(poll_seconds)
+        deadline = time.monotonic() + poll_seconds
+        while not _Stop.requested and time.monotonic() < deadline:
+            time.sleep(0.1)
+    logger.info("worker %s stopped", worker_id)

@@ -79,10 +79,14 @@ def submit_report(
     school: Organisation,
     data: dict[str, Any],
     channel: str = Channel.WEB_FORM,
+    received_by: Organisation | None = None,
     language: str = "ru",
     idempotency_key: str | None = None,
 ) -> Submitted:
     """Store a report for ``school`` from validated form data (``intake.forms.ReportForm``).
+
+    ``received_by`` is the organisation that took the report (the school itself for its
+    form and QR code; the 111 center or a PSC for theirs).
 
     A repeated ``idempotency_key`` with the same content returns the first report and
     creates nothing; with different content it is refused.
@@ -103,7 +107,7 @@ def submit_report(
                 channel=channel,
                 region=school.region,
                 school=school,
-                received_by=school,
+                received_by=received_by or school,
                 narrative=data["narrative"],
                 forms=sorted(set(data.get("forms") or [])),
                 setting=data.get("setting") or "unknown",

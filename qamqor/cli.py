@@ -1,0 +1,228 @@
+"""The ``qamqor`` command: run a demo, serve, work the queue, seed, or any manage.py command.
+
+qamqor demo [--port 8000]          migrate, seed an empty database, web + worker
+qamqor serve [--bind 0.0.0.0:8000 --workers 4]    gunicorn (production)
+qamqor worker                      queued tasks and periodic sweeps
+qamqor seed --demo [--schools N --cases N]   (migrates first)
+qamqor manage <django arguments>   e.g. ``qamqor manage createsuperuser``
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import multiprocessing
+import os
+import socket
+import sys
+import threading
+import time
+from collections.abc import Sequence
+
+SETTINGS_MODULE = "qamqor.settings"
+DEFAULT_PORT = 8000
+STOP_TIMEOUT_SECONDS = 10
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    import django
+
+    django.setup()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qamqor",
+        description="Qamqor: one platform for protecting children from violence and bullying.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    demo = commands.add_parser(
+        "demo", help="migrate, load synthetic demo data if empty, run web server and worker"
+    )
+    demo.add_argument("--port", type=int, default=DEFAULT_PORT, help="port on 127.0.0.1")
+
+    serve = commands.add_parser("serve", help="serve the web application with gunicorn")
+    serve.add_argument("--bind", default=f"127.0.0.1:{DEFAULT_PORT}", help="address:port")
+    serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+
+    commands.add_parser("worker", help="run queued tasks and the periodic sweeps")
+
+    seed = commands.add_parser("seed", help="fill the database with synthetic demo data")
+    seed.add_argument("--demo", action="store_true", required=True, help="the demo data set")
+    seed.add_argument("--schools", type=int, default=200, help="how many schools (200)")
+    seed.add_argument("--cases", type=int, default=300, help="how many registered cases (300)")
+    seed.add_argument(
+        "--force",
+        action="store_true",
+        help="seed although the database already holds other data (never twice)",
+    )
+
+    manage = commands.add_parser("manage", help="run a Django management command")
+    manage.add_argument("arguments", nargs=argparse.REMAINDER, help="the command and its options")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``qamqor`` console script."""
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args.bind, args.workers)  # gunicorn sets Django up in its workers
+    _setup_django()
+    if args.command == "demo":
+        return _demo(args.port)
+    if args.command == "worker":
+        return _worker()
+    if args.command == "seed":
+        return _seed(schools=args.schools, cases=args.cases, force=args.force)
+    if args.command == "manage":
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["qamqor manage", *args.arguments])
+        return 0
+    raise AssertionError(args.command)  # argparse allows no other command
+
+
+def _print_logins(url: str) -> None:
+    from django.utils import translation
+
+    from qamqor.seed import DEMO_LOGINS, DEMO_PASSWORD
+
+    print(f"\nQamqor demo: {url}\n")
+    print("All data is synthetic. Sign in as any of these (one per role):")
+    width = max(len(username) for username, _ in DEMO_LOGINS)
+    with translation.override("en"):  # the console speaks English, like the rest of it
+        for username, role in DEMO_LOGINS:
+            print(f"  {username:<{width}}  {role.label}")
+    print(f"Password for every login: {DEMO_PASSWORD}\n")
+    print("Press Ctrl-C to stop the web server and the worker.\n", flush=True)
+
+
+def _demo(port: int) -> int:
+    """Migrate, seed an empty database, then run runserver here and the worker in a child."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    from qamqor.seed import is_empty, seed_demo
+
+    if not _port_is_free(port):
+        # Checked first: runserver leaves with os._exit on a busy port, which would
+        # skip stopping the worker.
+        print(f"qamqor demo: port {port} is in use; choose another with --port.", file=sys.stderr)
+        return 1
+    call_command("migrate", interactive=False, verbosity=0)
+    if is_empty():
+        print("Loading synthetic demo data (a few seconds)…", flush=True)
+        summary = seed_demo()
+        print(
+            f"{summary.schools} schools, {sum(summary.cases.values())} cases, "
+            f"{summary.users} users in {summary.seconds:.1f} s",
+            flush=True,
+        )
+    else:
+        print("The database already holds data; no demo data loaded.", flush=True)
+    connections.close_all()  # the worker opens its own; nothing shared across processes
+    worker = multiprocessing.get_context("spawn").Process(
+        target=_worker_process, args=(os.getpid(),), name="qamqor-worker", daemon=True
+    )
+    worker.start()
+    _print_logins(f"http://127.0.0.1:{port}/")
+    try:
+        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+    except KeyboardInterrupt:
+        pass
+    except SystemExit as stop:  # runserver exits this way on Ctrl-C
+        if stop.code not in (0, None):
+            return int(stop.code) if isinstance(stop.code, int) else 1
+    finally:
+        _stop(worker)
+    return 0
+
+
+def _stop(process: multiprocessing.process.BaseProcess) -> None:
+    if process.is_alive():
+        process.terminate()
+        process.join(STOP_TIMEOUT_SECONDS)
+    if process.is_alive():
+        process.kill()
+        process.join()
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _worker_process(parent_pid: int) -> None:
+    """The worker in the demo's child process (spawned: it sets Django up afresh).
+
+    It stops by itself if the demo process disappears without stopping it.
+    """
+    _setup_django()
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+    _worker()
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(1)
+    os._exit(0)
+
+
+def _worker() -> int:
+    from qamqor.worker import run_forever
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how an operator stops it
+        run_forever()
+    return 0
+
+
+def _serve(bind: str, workers: int) -> int:
+    """Replace this process with gunicorn, which handles signals and worker restarts."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "qamqor.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        # gunicorn's control socket would live in the home directory; operations use
+        # signals and the supervisor instead.
+        "--no-control-socket",
+    ]
+    os.execv(sys.executable, command)  # noqa: S606  fixed arguments, no shell
+    return 0  # not reached
+
+
+def _seed(*, schools: int, cases: int, force: bool) -> int:
+    from django.core.management import call_command
+
+    from qamqor.seed import SeedRefused, seed_demo
+
+    call_command("migrate", interactive=False, verbosity=0)
+    try:
+        summary = seed_demo(schools=schools, cases=cases, allow_existing=force)
+    except SeedRefused as error:
+        print(f"qamqor seed: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"Loaded {summary.regions} regions, {summary.cities} cities, "
+        f"{summary.organisations} organisations ({summary.schools} schools), "
+        f"{summary.users} users, {sum(summary.reports.values())} reports, "
+        f"{sum(summary.cases.values())} cases in {summary.seconds:.1f} s."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

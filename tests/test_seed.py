@@ -1,0 +1,210 @@
+"""The synthetic demo data: every state present, built through the services, and honest."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import timedelta
+
+import phonenumbers
+import pytest
+from django.contrib.auth import authenticate
+from django.test import RequestFactory
+from django.utils import timezone
+
+from qamqor.accounts.models import Membership, Role, User
+from qamqor.audit.services import verify_chain
+from qamqor.cases.models import Case, CaseEvent
+from qamqor.directory.models import (
+    ContactPerson,
+    District,
+    Organisation,
+    OrganisationKind,
+    Region,
+    Settlement,
+)
+from qamqor.intake.models import Report
+from qamqor.protocols.models import Step
+from qamqor.seed import (
+    DEMO_EMAIL_DOMAIN,
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    SeedRefused,
+    SeedSummary,
+    is_empty,
+    seed_demo,
+)
+
+REGIONAL_KINDS = {
+    OrganisationKind.EDUCATION_DEPARTMENT,
+    OrganisationKind.PSC,
+    OrganisationKind.JUVENILE_POLICE,
+    OrganisationKind.POLICE_DUTY,
+    OrganisationKind.GUARDIANSHIP,
+    OrganisationKind.CLINIC,
+}
+NATIONAL_KINDS = {
+    OrganisationKind.HELPLINE,
+    OrganisationKind.COORDINATING_BODY,
+    OrganisationKind.MONITORING_BODY,
+}
+
+
+@pytest.fixture
+def demo(db: None) -> SeedSummary:
+    return seed_demo(schools=10, cases=30, progress=False, rng_seed=7)
+
+
+def test_every_case_and_report_status_occurs(demo: SeedSummary) -> None:
+    assert set(Case.objects.values_list("status", flat=True)) == set(Case.Status.values)
+    assert set(Report.objects.values_list("status", flat=True)) == set(Report.Status.values)
+    assert Case.objects.count() == sum(demo.cases.values()) == 30
+    assert Report.objects.filter(status=Report.Status.REGISTERED).count() == 30
+
+
+def test_cases_were_built_by_the_services(demo: SeedSummary) -> None:
+    for case in Case.objects.prefetch_related("steps", "events", "reports"):
+        assert case.reports.count() == 1
+        steps = list(case.steps.all())
+        assert steps and all(step.organisation_id for step in steps)
+        kinds = {event.kind for event in case.events.all()}
+        assert {CaseEvent.Kind.REGISTERED, CaseEvent.Kind.PROTOCOL_STARTED} <= kinds
+        done = [step for step in steps if step.status == Step.Status.DONE]
+        if case.status == Case.Status.CLOSED:
+            assert len(done) == len(steps) and case.outcome and case.closed_by_id
+        elif case.status == Case.Status.IN_PROGRESS:
+            assert 0 < len(done) < len(steps)
+        else:
+            assert not done
+    assert verify_chain().intact
+
+
+def test_every_role_has_a_demo_login_that_signs_in(demo: SeedSummary) -> None:
+    assert {role for _, role in DEMO_LOGINS} == set(Role)
+    request = RequestFactory().post("/login/")
+    for username, role in DEMO_LOGINS:
+        user = authenticate(request, username=username, password=DEMO_PASSWORD)
+        assert user is not None, username
+        membership = Membership.objects.select_related("organisation__region").get(user=user)
+        assert membership.role == role
+        region = membership.organisation.region
+        assert region is None or region.code == "KZ-75", username
+
+
+def test_every_school_and_region_has_the_staff_its_cases_need(demo: SeedSummary) -> None:
+    for school in Organisation.objects.schools():
+        assert school.memberships.filter(role=Role.SCHOOL_COORDINATOR).exists(), school.code
+    for region in Region.objects.all():
+        members = Membership.objects.filter(organisation__region=region)
+        assert members.filter(role=Role.REGIONAL_COORDINATOR).exists(), region.code
+        assert members.filter(role=Role.PSC_PSYCHOLOGIST).exists(), region.code
+
+
+def test_case_numbers_are_consecutive_per_region_and_year(demo: SeedSummary) -> None:
+    sequences: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for case in Case.objects.select_related("region").order_by("registered_at"):
+        assert case.number == Case.format_number(case.region.code, case.year, case.sequence)
+        assert case.registered_at.astimezone(timezone.get_default_timezone()).year == case.year
+        sequences[(case.region_id, case.year)].append(case.sequence)
+    for numbers in sequences.values():
+        assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_everything_invented_says_so(demo: SeedSummary) -> None:
+    for org in Organisation.objects.all():
+        assert org.synthetic, org.code
+        assert "synthetic" in org.name_en, org.name_en
+        assert "синтет" in org.name_ru and "синтет" in org.name_kk, org.code
+        assert org.email == f"{org.code}@{DEMO_EMAIL_DOMAIN}"
+        assert org.code.startswith("demo-")
+    for district in District.objects.all():
+        assert district.synthetic and "synthetic" in district.name_en
+    for village in Settlement.objects.filter(kind=Settlement.Kind.VILLAGE):
+        assert village.synthetic and "synthetic" in village.name_en
+    assert not Settlement.objects.filter(kind=Settlement.Kind.CITY, synthetic=True).exists()
+    for contact in ContactPerson.objects.all():
+        assert contact.full_name.endswith("(synthetic)")
+        assert contact.email.endswith(f"@{DEMO_EMAIL_DOMAIN}")
+    for user in User.objects.all():
+        assert user.last_name.endswith("(synthetic)")
+        assert user.email == f"{user.username}@{DEMO_EMAIL_DOMAIN}"
+    for report in Report.objects.all():
+        assert "synthetic demo report" in report.narrative.lower()
+    for case in Case.objects.all():
+        assert case.summary.startswith("Synthetic demo case")
+
+
+def test_phone_numbers_are_valid_kazakh_numbers_in_e164(demo: SeedSummary) -> None:
+    phones = [
+        *Organisation.objects.values_list("phone", flat=True),
+        *ContactPerson.objects.values_list("phone", flat=True),
+    ]
+    assert len(phones) == len(set(phones))
+    for phone in phones:
+        number = phonenumbers.parse(phone)
+        assert phonenumbers.is_valid_number(number), phone
+        assert phonenumbers.region_code_for_number(number) == "KZ", phone
+        assert phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) == phone
+        assert re.fullmatch(r"\+77\d{9}", phone)
+
+
+def test_directory_has_every_body_the_protocols_route_to(demo: SeedSummary) -> None:
+    for region in Region.objects.all():
+        kinds = set(region.organisations.values_list("kind", flat=True))
+        assert kinds >= REGIONAL_KINDS, region.code
+        psc = region.organisations.get(kind=OrganisationKind.PSC)
+        branches = region.organisations.filter(kind=OrganisationKind.PSC_BRANCH)
+        assert 1 <= branches.count() <= 2
+        assert all(branch.parent_id == psc.pk for branch in branches)
+        assert 1 <= region.districts.count() <= 2
+    national = Organisation.objects.filter(region__isnull=True)
+    assert set(national.values_list("kind", flat=True)) == NATIONAL_KINDS
+    for org in Organisation.objects.prefetch_related("contacts"):
+        assert org.main_contact is not None and org.main_contact.is_designated
+    schools = Organisation.objects.schools()
+    assert schools.count() == demo.schools == 10
+    assert schools.filter(code="demo-school-kz75-001").exists()
+    assert all(re.fullmatch(r"demo-school-kz\d\d-\d{3}", s.code) for s in schools)
+
+
+def test_history_is_spread_backwards_and_some_steps_are_overdue(demo: SeedSummary) -> None:
+    now = timezone.now()
+    registered = sorted(Case.objects.values_list("registered_at", flat=True))
+    assert registered[-1] - registered[0] > timedelta(days=7)
+    assert all(moment <= now for moment in registered)
+    assert Step.objects.overdue(now).exists()
+    assert demo.escalated == Step.objects.filter(escalation_level__gt=0).count() > 0
+    for case in Case.objects.prefetch_related("steps", "reports"):
+        report = case.reports.get()
+        assert report.received_at <= case.registered_at == report.triaged_at
+        if case.closed_at:
+            assert case.registered_at <= case.closed_at <= now
+        for step in case.steps.all():
+            if step.opened_at:
+                assert case.registered_at <= step.opened_at and step.due_at
+            if step.completed_at:
+                assert step.opened_at and step.opened_at <= step.completed_at <= now
+
+
+def test_seeding_refuses_a_database_that_holds_data(db: None) -> None:
+    assert is_empty()
+    User.objects.create_user("admin", password="another-long-password")
+    assert not is_empty()
+
+    with pytest.raises(SeedRefused):
+        seed_demo(schools=2, cases=3, progress=False)
+
+    summary = seed_demo(schools=2, cases=3, progress=False, allow_existing=True)
+    assert set(summary.cases) == set(Case.Status.values)
+    with pytest.raises(SeedRefused, match="already loaded"):
+        seed_demo(schools=2, cases=3, progress=False, allow_existing=True)
+
+
+def test_the_seed_command_loads_once(db: None, capsys: pytest.CaptureFixture[str]) -> None:
+    from qamqor.cli import main
+
+    assert main(["seed", "--demo", "--schools", "2", "--cases", "3"]) == 0
+    assert "(2 schools)" in capsys.readouterr().out
+
+    assert main(["seed", "--demo", "--schools", "2", "--cases", "3"]) == 1
+    assert "already" in capsys.readouterr().err
