@@ -1,12 +1,12 @@
 from django.urls import include, path
 
 from qamqor.api import api
-from qamqor.web import health
+from qamqor.web import health, language
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", api.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", language.set_language, name="set_language"),
     path("", include("qamqor.web.urls")),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from qamqor.web import views
+from qamqor.web import language, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,13 +14,7 @@ urlpatterns = [
     path("report/<slug:school_code>/", views.report_form, name="report-form"),
     path("report/<slug:school_code>/thanks/", views.report_thanks, name="report-thanks"),
     # staff sign-in
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", language.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # triage
     path("reports/", views.report_list, name="report-list"),

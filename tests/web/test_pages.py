@@ -656,3 +656,19 @@ def test_someone_elses_notification_is_not_marked(place: Place) -> None:
     signed_in(other).post(reverse("notification-read", args=[notification.pk]))
     notification.refresh_from_db()
     assert notification.read_at is None
+
+
+def test_signed_in_users_language_is_kept_and_used_at_login(client: Client, db: None) -> None:
+    from qamqor.accounts.models import User
+
+    User.objects.create_user(username="aigerim", password="x-long-enough-password")
+    client.force_login(User.objects.get(username="aigerim"))
+    client.post(reverse("set_language"), {"language": "kk", "next": "/"})
+    assert User.objects.get(username="aigerim").preferred_language == "kk"
+
+    browser = Client()  # a new browser, no language cookie yet
+    response = browser.post(
+        reverse("login"), {"username": "aigerim", "password": "x-long-enough-password"}
+    )
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == "kk"
