@@ -52,9 +52,16 @@ class Navigation:
         ).count()
 
 
+# Each language named as its speakers name the language itself ("Қазақша", not "Қазақ").
+LANGUAGE_SELF_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     languages = [
-        {"code": code, "name": get_language_info(code)["name_local"]}
+        {
+            "code": code,
+            "name": LANGUAGE_SELF_NAMES.get(code) or get_language_info(code)["name_local"],
+        }
         for code, _name in settings.LANGUAGES
     ]
     context: dict[str, Any] = {
