@@ -121,6 +121,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if not os.environ.get("DATABASE_URL"):
+        VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded database's folder
     # IMMEDIATE transactions take the write lock at BEGIN, so concurrent writers queue
     # on the busy timeout instead of failing when a read lock would have to be upgraded.
     DATABASES["default"]["OPTIONS"] = {

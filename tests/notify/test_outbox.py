@@ -1,0 +1,128 @@
+"""The outbox delivers through a real SMTP peer that goes down and comes back.
+
+Notifications are created by the real services (registering a case queues the
+step_assigned emails), the real django-tasks-db worker runs the delivery tasks, and
+the sweep retries after the backoff. Nothing is lost and nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.conf import settings as django_settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from qamqor.notify.models import Notification
+from qamqor.worker import run_pending_tasks, run_sweeps
+from tests.factories import World, register_case
+from tests.support import SmtpPeer
+
+pytestmark = pytest.mark.usefixtures("transactional_db")  # on_commit must really fire
+
+
+def message_id(notification: Notification) -> str:
+    return f"<notification-{notification.pk}@qamqor.invalid>"
+
+
+def notification_ids(task: DBTaskResult) -> list[int]:
+    """The notifications a delivery task was enqueued for (one id or a list of them)."""
+    argument = task.args_kwargs["args"][0]
+    return list(argument) if isinstance(argument, list) else [argument]
+
+
+def queued_emails(case_pk: int) -> list[Notification]:
+    return list(
+        Notification.objects.filter(case_id=case_pk, channel=Notification.Channel.EMAIL).order_by(
+            "pk"
+        )
+    )
+
+
+def test_uses_the_database_task_backend() -> None:
+    assert django_settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+
+
+def test_emails_wait_for_the_peer_and_are_delivered_once(
+    world: World, smtp_server: SmtpPeer
+) -> None:
+    smtp_server.stop()
+
+    case = register_case(world)
+
+    emails = queued_emails(case.pk)
+    assert emails, "registering a case queues step_assigned emails"
+    assert {n.template for n in emails} == {"step_assigned"}
+    assert {n.status for n in emails} == {Notification.Status.PENDING}
+    # Delivery tasks covering every email were enqueued once the registration committed.
+    queued_ids = sorted(
+        pk for task in DBTaskResult.objects.ready() for pk in notification_ids(task)
+    )
+    assert queued_ids == sorted(n.pk for n in emails)
+
+    run_pending_tasks()
+
+    assert not DBTaskResult.objects.ready().exists()
+    for notification in queued_emails(case.pk):
+        assert notification.status == Notification.Status.PENDING
+        assert notification.attempts == 1
+        assert notification.last_error
+        assert notification.next_attempt_at > timezone.now()
+
+    smtp_server.start()
+    run_sweeps()  # the backoff has not passed: nobody is retried yet
+    assert smtp_server.received == []
+
+    with time_machine.travel(timezone.now() + Notification.backoff(1) + timedelta(seconds=1)):
+        assert run_sweeps()["delivered"] == len(emails)
+
+    delivered = queued_emails(case.pk)
+    assert {n.status for n in delivered} == {Notification.Status.SENT}
+    assert all(n.attempts == 2 and n.last_error == "" and n.sent_at for n in delivered)
+    expected = {(message_id(n), n.recipient_address): 1 for n in delivered}
+    assert dict(smtp_server.deliveries()) == expected
+    received = {mail.message_id: mail.message for mail in smtp_server.received}
+    for notification in delivered:
+        # Stripped: a long encoded subject may be folded right after "Subject:".
+        assert received[message_id(notification)]["Subject"].strip() == notification.subject
+
+    # The worker and the sweep run again, later: nothing arrives twice.
+    run_pending_tasks()
+    run_sweeps()
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        run_pending_tasks()
+        run_sweeps()
+    assert len(smtp_server.received) == len(emails)
+
+
+def test_delivery_gives_up_after_the_last_attempt(
+    world: World, smtp_server: SmtpPeer, settings: object
+) -> None:
+    settings.OUTBOX_MAX_ATTEMPTS = 3  # type: ignore[attr-defined]
+    smtp_server.stop()
+    case = register_case(world)
+    pks = [n.pk for n in queued_emails(case.pk)]
+
+    run_pending_tasks()  # attempt 1
+    moment = timezone.now()
+    for _attempt in (2, 3):
+        moment += timedelta(hours=1)  # past any backoff (capped at one hour)
+        with time_machine.travel(moment):
+            run_sweeps()
+
+    for notification in Notification.objects.filter(pk__in=pks):
+        assert notification.status == Notification.Status.FAILED
+        assert notification.attempts == 3
+        assert "Connection" in notification.last_error
+        assert notification.sent_at is None
+
+    # A failed notification stays failed and visible: no more tries, even with the peer up.
+    smtp_server.start()
+    with time_machine.travel(moment + timedelta(hours=2)):
+        run_sweeps()
+    assert smtp_server.received == []
+    assert set(Notification.objects.filter(pk__in=pks).values_list("status", "attempts")) == {
+        (Notification.Status.FAILED, 3)
+    }

@@ -1,0 +1,244 @@
+"""Test infrastructure: database passes, a real SMTP peer, a real browser.
+
+The fixtures and hooks are imported into tests/conftest.py. The Makefile runs the suite
+three times: on SQLite, on a throwaway PostgreSQL (``@pytest.mark.postgres`` tests run
+only there) and in Chromium (``@pytest.mark.browser`` tests run only there).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import importlib
+import logging
+import os
+import shutil
+import socket
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = os.environ.get("QAMQOR_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # Without these Chromium keeps trying to reach the internet.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+RESULTS_DIR = Path(__file__).resolve().parent.parent / "test-results"
+
+
+def missing_prerequisite(message: str) -> None:
+    """Skip locally with a clear message; fail under CI, where a skip would hide a gap."""
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: a missing prerequisite fails the run)", pytrace=False)
+    pytest.skip(message)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """``@pytest.mark.postgres`` tests run only when the database is PostgreSQL."""
+    if item.get_closest_marker("postgres") is None:
+        return
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: run `make test-postgres` (DATABASE_URL=postgres://…)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the item, so a fixture can tell that its test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sqlite_flush_passes_the_audit_trigger() -> Iterator[None]:
+    """Let the flush after a transactional test empty the audit log on SQLite too.
+
+    The append-only trigger (audit migration 0002) rejects DELETE. On PostgreSQL the
+    flush is a TRUNCATE, which the trigger does not cover; on SQLite it is a DELETE, so
+    the flush drops the triggers, empties the tables and creates the triggers again.
+    """
+    # The backend module first: importing its operations module on its own is circular.
+    import django.db.backends.sqlite3.base  # noqa: F401
+    from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    trigger = importlib.import_module("qamqor.audit.migrations.0002_append_only_trigger")
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self: DatabaseOperations, style: Any, tables: Any, **kwargs: Any) -> list[str]:
+        statements = original(self, style, tables, **kwargs)
+        if not any("audit_auditevent" in statement for statement in statements):
+            return statements
+        return [*trigger.SQLITE_BACKWARD, *statements, *trigger.SQLITE_FORWARD]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
+        yield
+
+
+# --- SMTP -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class ReceivedMail:
+    mail_from: str
+    rcpt_tos: list[str]
+    message: Message
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
+
+
+class CollectingHandler:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.received: list[ReceivedMail] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        content = envelope.original_content or envelope.content
+        self.received.append(
+            ReceivedMail(
+                mail_from=envelope.mail_from,
+                rcpt_tos=list(envelope.rcpt_tos),
+                # The modern policy decodes headers: message["Subject"] is plain text.
+                message=email.message_from_bytes(content, policy=email.policy.default),
+            )
+        )
+        return "250 Message accepted for delivery"
+
+
+class SmtpPeer:
+    """A real SMTP server on 127.0.0.1 that can go down and come back on the same port."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int | None = None) -> None:
+        self.host = host
+        self.port = port or free_port()
+        self.handler = CollectingHandler()
+        self._controller: Controller | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    @property
+    def received(self) -> list[ReceivedMail]:
+        return list(self.handler.received)
+
+    def start(self) -> None:
+        if self._controller is None:
+            # A controller closes its event loop when stopped, so each start makes a new one.
+            controller = Controller(self.handler, hostname=self.host, port=self.port)
+            controller.start()
+            self._controller = controller
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def deliveries(self) -> Counter[tuple[str, str]]:
+        """How many times each (Message-ID, recipient) pair arrived."""
+        return Counter(
+            (mail.message_id, recipient) for mail in self.received for recipient in mail.rcpt_tos
+        )
+
+
+@pytest.fixture
+def smtp_server(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpPeer]:
+    """A running SMTP peer, with Django's SMTP backend pointed at it for this test.
+
+    ``smtp_server.stop()`` takes it down (connections are refused), ``start()`` brings it
+    back on the same port; ``received`` lists what it accepted.
+    """
+    from django.core.mail.utils import DNS_NAME
+
+    peer = SmtpPeer()
+    # pytest-django switches to the in-memory backend; these tests want real SMTP.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = peer.host
+    settings.EMAIL_PORT = peer.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    # The HELO name would otherwise come from a DNS lookup, slow on a machine without DNS.
+    monkeypatch.setattr(DNS_NAME, "_fqdn", "qamqor.test", raising=False)
+    # aiosmtpd logs every SMTP command at INFO from its own thread; keep warnings only.
+    server_log = logging.getLogger("mail.log")
+    monkeypatch.setattr(server_log, "level", max(server_log.level, logging.WARNING))
+    peer.start()
+    try:
+        yield peer
+    finally:
+        peer.stop()
+
+
+# --- Browser ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, once per session; never downloads a browser."""
+    if not Path(CHROMIUM).exists() and shutil.which(CHROMIUM) is None:
+        missing_prerequisite(
+            f"Chromium not found at {CHROMIUM}: install the Debian package 'chromium' "
+            "(or set QAMQOR_CHROMIUM)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as patch:
+        # Playwright's sync API keeps an event loop in the main thread, so Django would
+        # refuse the test's own ORM calls; they are still plain synchronous calls.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
+            try:
+                yield browser
+            finally:
+                browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A page in a fresh browser context whose base URL is the live server's.
+
+    ``browser_page.goto("/healthz")`` opens the live server. When the test fails, a
+    screenshot is saved in test-results/.
+    """
+    context = chromium.new_context(base_url=live_server.url, locale="ru-RU")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            RESULTS_DIR.mkdir(exist_ok=True)
+            name = request.node.nodeid.replace("/", "_").replace("::", "__")
+            page.screenshot(path=str(RESULTS_DIR / f"{name}.png"), full_page=True)
+        context.close()
