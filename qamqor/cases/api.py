@@ -11,7 +11,6 @@ from qamqor.cases import selectors, services
 from qamqor.cases.forms import CloseCaseForm
 from qamqor.cases.models import Case
 from qamqor.protocols.models import Step
-from qamqor.translation import pick
 
 router = Router(tags=["cases"])
 
@@ -40,14 +39,6 @@ class StepOut(Schema):
     overdue: bool
     output: dict
     completed_at: datetime | None
-
-    @staticmethod
-    def resolve_title(obj: Step) -> str:
-        return pick(obj.spec["title"])
-
-    @staticmethod
-    def resolve_overdue(obj: Step) -> bool:
-        return obj.is_overdue()
 
 
 class CaseSummaryOut(Schema):

@@ -12,7 +12,6 @@ from qamqor.cases.api import OrganisationRef, StepOut
 from qamqor.cases.forms import CompleteStepForm
 from qamqor.protocols import services
 from qamqor.protocols.models import Step
-from qamqor.translation import pick
 
 router = Router(tags=["steps"])
 
@@ -29,14 +28,6 @@ class TaskOut(Schema):
     @staticmethod
     def resolve_case_number(obj: Step) -> str:
         return obj.case.number
-
-    @staticmethod
-    def resolve_title(obj: Step) -> str:
-        return pick(obj.spec["title"])
-
-    @staticmethod
-    def resolve_overdue(obj: Step) -> bool:
-        return obj.is_overdue()
 
 
 class CompleteIn(Schema):

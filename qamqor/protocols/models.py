@@ -113,6 +113,10 @@ class Step(models.Model):
     def output_label(self) -> str:
         return pick(self.spec["output"]["label"])
 
+    @property
+    def overdue(self) -> bool:
+        return self.is_overdue()
+
     def is_overdue(self, now: object = None) -> bool:
         now = now or timezone.now()
         return self.status == self.Status.OPEN and self.due_at is not None and self.due_at < now  # type: ignore[operator]

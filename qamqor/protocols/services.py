@@ -58,7 +58,10 @@ def resolve_organisation(case: Case, accountable: str) -> Organisation:
     if chosen is None:
         raise RoutingError(
             _("No %(kind)s is registered in region %(region)s; add one in the directory.")
-            % {"kind": OrganisationKind(kind).label, "region": case.region.code}
+            % {
+                "kind": OrganisationKind(kind).label,
+                "region": f"{case.region} ({case.region.code})",
+            }
         )
     return chosen
 

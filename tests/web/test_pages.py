@@ -28,6 +28,7 @@ from qamqor.intake import services as intake_services
 from qamqor.intake.models import Report
 from qamqor.notify.models import Notification
 from qamqor.protocols.models import Step
+from tests.factories import CLASSIFICATION
 
 pytestmark = pytest.mark.django_db
 
@@ -39,17 +40,6 @@ VALID_REPORT = {
     "setting": "school",
     "reporter_role": "child",
     "anonymous": "on",
-}
-
-CLASSIFICATION: dict[str, Any] = {
-    "summary": "Repeated mocking in the class chat; phone taken.",
-    "forms": ["bullying", "cyberbullying"],
-    "setting": "school",
-    "risk_level": "medium",
-    "in_danger_now": False,
-    "repeated": True,
-    "child_age": 13,
-    "child_sex": "girl",
 }
 
 
