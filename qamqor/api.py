@@ -6,6 +6,7 @@ messages in the request's language (``Accept-Language``).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django import forms
@@ -18,6 +19,8 @@ from ninja.security import HttpBearer, SessionAuth
 
 from qamqor.accounts.models import ApiToken, hash_token
 from qamqor.errors import DomainError, FieldProblem, InvalidInput
+
+logger = logging.getLogger(__name__)
 
 
 class TokenAuth(HttpBearer):
@@ -105,6 +108,19 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(request, error_body(_("Sign in or send a valid token.")), status=401)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A bug: logged with the request id, answered in the same shape, nothing leaked."""
+    logger.exception(
+        "unhandled error in %s %s (request %s)",
+        request.method,
+        request.path,
+        getattr(request, "request_id", "-"),
+    )
+    body = error_body(_("Something went wrong on our side. The error has been recorded."))
+    return api.create_response(request, body, status=500)
 
 
 @api.exception_handler(HttpError)

@@ -207,3 +207,19 @@ def test_issue_token_command_prints_a_working_key(world: World) -> None:
     response = Client(headers={"Authorization": f"Bearer {raw}"}).get("/api/v1/stats")
     assert response.status_code == 200
     assert not ApiToken.objects.filter(key_hash=raw).exists()  # only the hash is stored
+
+
+def test_an_unexpected_error_is_a_json_500_in_the_same_shape(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from qamqor.cases import selectors
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(selectors, "case_list", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(world.coordinator_a)
+    response = client.get("/api/v1/cases")
+    assert response.status_code == 500
+    body = response.json()
+    assert body["detail"] and body["errors"] == []
+    assert "fire" not in response.content.decode()
