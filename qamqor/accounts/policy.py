@@ -155,6 +155,23 @@ def case_filter(user: object) -> Q:
     return q
 
 
+def child_filter(user: object) -> Q:
+    """A filter on ``cases.Child``: pupils of the user's schools, children of the region
+    (coordinators), and children of any case the user may see."""
+    scope = scope_for(user)
+    if scope.national:
+        return Q()
+    q = NOTHING
+    if scope.school_ids:
+        q |= Q(school_id__in=scope.school_ids)
+    if scope.region_ids:
+        q |= Q(region_id__in=scope.region_ids)
+    if scope.sees_cases:
+        case = apps.get_model("cases", "Case")
+        q |= Q(Exists(case.objects.filter(case_filter(user), child_id=OuterRef("pk"))))
+    return q
+
+
 def report_filter(user: object) -> Q:
     """A filter on ``intake.Report``: reports waiting for triage that the user may see."""
     scope = scope_for(user)

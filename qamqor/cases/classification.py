@@ -29,6 +29,20 @@ class Setting(models.TextChoices):
     UNKNOWN = "unknown", _("unknown")
 
 
+class PerpetratorRelationship(models.TextChoices):
+    """The alleged perpetrator's relationship to the child (Primero's lookup, DESIGN §7)."""
+
+    PRIMARY_CAREGIVER = "primary_caregiver", _("parent or primary caregiver")
+    FAMILY_OTHER = "family_other_than_caregiver", _("other family member")
+    INTIMATE_PARTNER = "intimate_partner", _("intimate partner")
+    SCHOOLMATE = "schoolmate", _("schoolmate or other child")
+    TEACHER_SCHOOL_OFFICIAL = "teacher_school_official", _("teacher or other school staff")
+    OTHER_ADULT_KNOWN = "other_adult_known", _("another adult the child knows")
+    SERVICE_PROVIDER = "service_provider", _("service provider")
+    NO_RELATION = "no_relation", _("a stranger")
+    UNKNOWN = "unknown", _("unknown")
+
+
 class RiskLevel(models.TextChoices):
     IMMEDIATE = "immediate", _("immediate: life or health in danger now")
     HIGH = "high", _("high")
@@ -40,6 +54,15 @@ class ChildSex(models.TextChoices):
     BOY = "boy", _("boy")
     GIRL = "girl", _("girl")
     UNKNOWN = "unknown", _("unknown")
+
+
+class Relationship(models.TextChoices):
+    """A legal representative's relationship to the child."""
+
+    MOTHER = "mother", _("mother")
+    FATHER = "father", _("father")
+    GUARDIAN = "guardian", _("guardian or trustee")
+    OTHER = "other", _("other legal representative")
 
 
 class Outcome(models.TextChoices):

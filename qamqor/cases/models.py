@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -10,8 +12,72 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts import policy
-from qamqor.cases.classification import ChildSex, Outcome, RiskLevel, Setting, ViolenceForm
+from qamqor.cases.classification import (
+    ChildSex,
+    Outcome,
+    PerpetratorRelationship,
+    Relationship,
+    RiskLevel,
+    Setting,
+    ViolenceForm,
+)
 from qamqor.directory.models import Organisation, Region
+
+
+class ChildQuerySet(models.QuerySet["Child"]):
+    def visible_to(self, user: object) -> ChildQuerySet:
+        """The children the access policy lets ``user`` see (accounts.policy)."""
+        return self.filter(policy.child_filter(user))
+
+
+class Child(models.Model):
+    """A child the system knows: a case, a referral or a screening is about them.
+
+    Pseudonymous by default: ``code`` identifies the child in class lists and campaigns;
+    the name is recorded only where those who must act need it.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(max_length=20, unique=True, help_text="pseudonymous code")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="children")
+    school = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="pupils"
+    )
+    full_name = models.CharField(max_length=200, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=8, choices=ChildSex.choices, default=ChildSex.UNKNOWN)
+    class_label = models.CharField(max_length=20, blank=True, help_text='e.g. "7B"')
+    created_at = models.DateTimeField(default=timezone.now)
+    synthetic = models.BooleanField(default=False)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["school", "class_label"])]
+
+    def __str__(self) -> str:
+        return self.full_name or self.code
+
+    def age_on(self, day: date) -> int | None:
+        if self.birth_date is None:
+            return None
+        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - before_birthday
+
+
+class LegalRepresentative(models.Model):
+    """A parent or guardian. One who is the alleged perpetrator is never notified (1.3.5)."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="representatives")
+    full_name = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=10, choices=Relationship.choices)
+    phone = models.CharField(max_length=32, blank=True, help_text="E.164")
+    email = models.EmailField(blank=True)
+    is_alleged_perpetrator = models.BooleanField(default=False)
+    language = models.CharField(max_length=2, default="ru")
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.get_relationship_display()})"
 
 
 class CaseNumberCounter(models.Model):
@@ -67,6 +133,17 @@ class Case(models.Model):
         null=True, help_text="happened two or more times (Order No. 506 p.2); None if unknown"
     )
     summary = models.TextField()
+    child = models.ForeignKey(
+        Child, on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+    )
+    perpetrator_relationship = models.CharField(
+        max_length=32,
+        choices=PerpetratorRelationship.choices,
+        default=PerpetratorRelationship.UNKNOWN,
+    )
+    self_harm_risk = models.BooleanField(
+        default=False, help_text="suicide risk or self-harm is part of the case"
+    )
     child_age = models.PositiveSmallIntegerField(null=True, blank=True)
     child_sex = models.CharField(max_length=8, choices=ChildSex.choices, default=ChildSex.UNKNOWN)
     registered_at = models.DateTimeField(default=timezone.now)

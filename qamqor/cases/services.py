@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -13,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from qamqor.accounts import policy
 from qamqor.accounts.models import Role, User
 from qamqor.audit import services as audit
-from qamqor.cases.models import Case, CaseEvent, CaseNumberCounter, CaseViolenceForm
-from qamqor.directory.models import Region
+from qamqor.cases.models import Case, CaseEvent, CaseNumberCounter, CaseViolenceForm, Child
+from qamqor.directory.models import Organisation, Region
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
 from qamqor.intake import services as intake
 from qamqor.intake.models import Report
@@ -23,6 +25,41 @@ from qamqor.protocols import definitions
 from qamqor.protocols import services as protocols
 from qamqor.protocols.models import Step
 from qamqor.protocols.workdays import ALMATY
+
+
+CHILD_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
+
+
+def new_child_code() -> str:
+    """A pseudonymous code such as ``CH-7KQ2-M9XD`` (40 bits), unique in the database."""
+    while True:
+        raw = "".join(secrets.choice(CHILD_CODE_ALPHABET) for _ in range(8))
+        code = f"CH-{raw[:4]}-{raw[4:]}"
+        if not Child.objects.filter(code=code).exists():
+            return code
+
+
+def create_child(
+    *,
+    region: Region,
+    school: Organisation | None = None,
+    full_name: str = "",
+    birth_date: date | None = None,
+    sex: str = "unknown",
+    class_label: str = "",
+    synthetic: bool = False,
+) -> Child:
+    """Record a child, pseudonymous unless a name is given."""
+    return Child.objects.create(
+        code=new_child_code(),
+        region=region,
+        school=school,
+        full_name=full_name.strip(),
+        birth_date=birth_date,
+        sex=sex,
+        class_label=class_label.strip(),
+        synthetic=synthetic,
+    )
 
 
 def allocate_number(region: Region, year: int) -> int:
