@@ -26,7 +26,6 @@ from qamqor.protocols import services as protocols
 from qamqor.protocols.models import Step
 from qamqor.protocols.workdays import ALMATY
 
-
 CHILD_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
 
 
