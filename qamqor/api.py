@@ -143,14 +143,20 @@ def validated(form_class: type[forms.Form], data: dict[str, Any]) -> dict[str, A
 
 def _register_routers() -> None:
     from qamqor.analytics.api import router as analytics_router
+    from qamqor.care.api import router as care_router
     from qamqor.cases.api import router as cases_router
+    from qamqor.instruments.api import router as instruments_router
     from qamqor.intake.api import router as intake_router
     from qamqor.protocols.api import router as protocols_router
+    from qamqor.referrals.api import router as referrals_router
 
     api.add_router("/reports", intake_router)
     api.add_router("/cases", cases_router)
     api.add_router("/", protocols_router)
     api.add_router("/stats", analytics_router)
+    api.add_router("/screenings", instruments_router)
+    api.add_router("/referrals", referrals_router)
+    api.add_router("/care", care_router)
 
 
 _register_routers()

@@ -47,7 +47,9 @@ from qamqor.intake import services as intake_services
 from qamqor.intake.models import Channel, Report, ReporterRole
 from qamqor.notify.models import Notification
 from qamqor.protocols import services as protocol_services
-from qamqor.protocols.models import ProtocolRun, Step
+from qamqor.protocols import sweeps as protocol_sweeps
+from qamqor.protocols.models import FINISHED, ProtocolRun, Step
+from qamqor.protocols.outputs import sample_output
 from qamqor.protocols.workdays import ALMATY, deadline
 
 DEMO_PASSWORD = "qamqor-demo-2026"  # noqa: S105  published on purpose: demo logins only
@@ -440,8 +442,8 @@ def _between(rng: random.Random, earliest: datetime, latest: datetime) -> dateti
 
 
 def _due(step: Step, opened_at: datetime) -> datetime:
-    spec = step.spec["deadline"]
-    return deadline(opened_at, working_days=spec.get("working_days"), hours=spec.get("hours"))
+    spec = step.spec.deadline
+    return deadline(opened_at, working_days=spec.working_days, hours=spec.hours)
 
 
 def _local_date(moment: datetime) -> str:
@@ -490,7 +492,7 @@ class _DemoBuilder:
             for plan in plans:
                 self._play(plan)
                 bar.update()
-        while escalated := protocol_services.escalate_overdue():
+        while escalated := protocol_sweeps.escalate_overdue():
             self.summary.escalated += escalated
         self._fill_in_email_addresses()
         return self.summary
@@ -754,14 +756,26 @@ class _DemoBuilder:
                 first_name=first,
                 last_name=last,
                 preferred_language=self.rng.choice(("kk", "ru", "ru")),
-                interview_qualified=role == Role.PSC_PSYCHOLOGIST,
+                interview_qualified=role in {Role.PSC_PSYCHOLOGIST, Role.POLICE_INSPECTOR},
             )
             wanted.append((user, org, role))
 
         for code in self.regions:
-            if code == DEMO_REGION:
-                continue  # the demo logins are this region's staff
             slug = code.lower().replace("-", "")
+            # every region's police duty unit has an officer on duty (protocol steps in hours)
+            staff(
+                f"police-duty-{slug}",
+                self.bodies[(code, OrganisationKind.POLICE_DUTY)],
+                Role.POLICE_INSPECTOR,
+            )
+            if code == DEMO_REGION:
+                continue  # the demo logins are this region's other staff
+            for kind, role, name in (
+                (OrganisationKind.JUVENILE_POLICE, Role.POLICE_INSPECTOR, "juvenile-police"),
+                (OrganisationKind.GUARDIANSHIP, Role.GUARDIANSHIP_OFFICER, "guardianship"),
+                (OrganisationKind.CLINIC, Role.HEALTH_WORKER, "clinic"),
+            ):
+                staff(f"{name}-{slug}", self.bodies[(code, kind)], role)
             staff(
                 f"regional-coordinator-{slug}",
                 self.bodies[(code, OrganisationKind.EDUCATION_DEPARTMENT)],
@@ -903,7 +917,7 @@ class _DemoBuilder:
         closed = False
         if (
             plan.outcome == Case.Status.CLOSED
-            and not Step.objects.filter(case=case).exclude(status=Step.Status.DONE).exists()
+            and not Step.objects.filter(case=case).exclude(status__in=FINISHED).exists()
         ):
             case_services.close_case(
                 case=case,
@@ -942,7 +956,7 @@ class _DemoBuilder:
         """Complete steps through the protocol engine; returns their ids in order done."""
         if outcome == Case.Status.REGISTERED:
             return []
-        total = Step.objects.filter(case=case).count()
+        total = Step.objects.filter(case=case).exclude(status__in=FINISHED).count()
         goal = total if outcome == Case.Status.CLOSED else self.rng.randint(1, max(1, total - 1))
         completed: list[int] = []
         while len(completed) < goal:
@@ -959,11 +973,16 @@ class _DemoBuilder:
             protocol_services.complete_step(
                 step=step,
                 actor=self.rng.choice(self.members[step.organisation_id]),
-                output_text=f"Synthetic demo output for the step '{step.key}': done as the "
-                "protocol requires (no real child or person involved).",
+                output=self._demo_output(step),
             )
             completed.append(step.pk)
         return completed
+
+    def _demo_output(self, step: Step) -> dict[str, object]:
+        """A valid, obviously synthetic value for every output field of the step."""
+        return sample_output(
+            step.spec, f"Synthetic demo output for '{step.key}' (no real child or person involved)"
+        )
 
     def _backdate_case(
         self,
@@ -987,7 +1006,7 @@ class _DemoBuilder:
         done_at: dict[str, datetime] = {}
 
         def opened(step: Step) -> datetime:
-            after = step.spec.get("after") or []
+            after = step.spec.after
             return max([registered_at, *(done_at[key] for key in after)])
 
         for pk in completed:

@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "qamqor.cases",
     "qamqor.protocols",
     "qamqor.analytics",
+    "qamqor.instruments",
+    "qamqor.care",
+    "qamqor.referrals",
     "qamqor.web",
 ]
 
@@ -203,6 +206,25 @@ EMAIL_USE_TLS = env_bool("QAMQOR_EMAIL_USE_TLS")
 EMAIL_TIMEOUT = env_int("QAMQOR_EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env("QAMQOR_FROM_EMAIL", "Qamqor <no-reply@qamqor.invalid>")
 OUTBOX_MAX_ATTEMPTS = env_int("QAMQOR_OUTBOX_MAX_ATTEMPTS", 8)
+
+# Screenings (qamqor.instruments, docs/instruments.md): an alert nobody acknowledges goes to
+# the PSC after this many minutes; aggregates hide cells smaller than this.
+ALERT_ESCALATION_MINUTES = env_int("QAMQOR_ALERT_ESCALATION_MINUTES", 30)
+SCREENING_SMALL_CELL_MIN = env_int("QAMQOR_SCREENING_SMALL_CELL_MIN", 10)
+
+# Psychological support (qamqor.care, qamqor.referrals; docs/psychological-support.md).
+# Defaults marked [?] there are choices made where the law is not confirmed.
+CONSENT_SELF_AGE = env_int("QAMQOR_CONSENT_SELF_AGE", 16)  # [?] a child this old consents alone
+CRISIS_SESSION_LIMIT = env_int("QAMQOR_CRISIS_SESSION_LIMIT", 5)  # sessions without consent, 1.5.2
+REFERRAL_RESPONSE_HOURS_EMERGENCY = env_int("QAMQOR_REFERRAL_RESPONSE_HOURS_EMERGENCY", 4)
+REFERRAL_RESPONSE_DAYS_URGENT = env_int("QAMQOR_REFERRAL_RESPONSE_DAYS_URGENT", 1)  # working days
+REFERRAL_RESPONSE_DAYS_ROUTINE = env_int("QAMQOR_REFERRAL_RESPONSE_DAYS_ROUTINE", 3)
+PUPILS_PER_SCHOOL_PSYCHOLOGIST = env_int("QAMQOR_PUPILS_PER_PSYCHOLOGIST", 500)  # DESIGN §9
+PSC_CASELOAD_NORM = env_int("QAMQOR_PSC_CASELOAD_NORM", 40)  # [?] active children each
+NON_SPECIALIST_MAX_PERCENT = env_int("QAMQOR_NON_SPECIALIST_MAX_PERCENT", 10)  # [?] of hours
+CASELOAD_ACTIVE_DAYS = env_int("QAMQOR_CASELOAD_ACTIVE_DAYS", 60)  # seen this recently = active
+APPEAL_RELEASE_HOUR = env_int("QAMQOR_APPEAL_RELEASE_HOUR", 9)  # appeals appear once a day
+CARE_FILE_MAX_BYTES = env_int("QAMQOR_CARE_FILE_MAX_BYTES", 5 * 1024 * 1024)  # scans, letters
 
 # Where the quick-exit button on public pages leads: a neutral page.
 QUICK_EXIT_URL = env("QAMQOR_QUICK_EXIT_URL", "https://www.google.com/search?q=weather")

@@ -8,5 +8,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", api.urls),
     path("i18n/setlang/", language.set_language, name="set_language"),
+    path("", include("qamqor.referrals.urls")),
+    path("", include("qamqor.care.urls")),
+    path("", include("qamqor.instruments.urls")),
     path("", include("qamqor.web.urls")),
 ]

@@ -23,10 +23,20 @@ logger = logging.getLogger(__name__)
 
 def run_sweeps() -> dict[str, int]:
     """One pass of every periodic sweep; returns what each did."""
+    from qamqor.care.services import release_appeals
+    from qamqor.instruments.services import escalate_unacknowledged_alerts
     from qamqor.notify.services import sweep_outbox
-    from qamqor.protocols.services import escalate_overdue
+    from qamqor.protocols.sweeps import escalate_overdue, send_reminders
+    from qamqor.referrals.services import escalate_overdue_referrals
 
-    return {"escalated": escalate_overdue(), "delivered": sweep_outbox()}
+    return {
+        "reminded": send_reminders(),
+        "escalated": escalate_overdue(),
+        "referrals_escalated": escalate_overdue_referrals(),  # issue 5
+        "appeals_released": release_appeals(),  # issue 5: once a day, never one by one
+        "screening_alerts_escalated": escalate_unacknowledged_alerts(),  # issue 6
+        "delivered": sweep_outbox(),
+    }
 
 
 def run_pending_tasks(worker_id: str | None = None) -> None:

@@ -65,7 +65,7 @@ def test_every_case_and_report_status_occurs(demo: SeedSummary) -> None:
 def test_cases_were_built_by_the_services(demo: SeedSummary) -> None:
     for case in Case.objects.prefetch_related("steps", "events", "reports"):
         assert case.reports.count() == 1
-        steps = list(case.steps.all())
+        steps = [step for step in case.steps.all() if step.status != Step.Status.SKIPPED]
         assert steps and all(step.organisation_id for step in steps)
         kinds = {event.kind for event in case.events.all()}
         assert {CaseEvent.Kind.REGISTERED, CaseEvent.Kind.PROTOCOL_STARTED} <= kinds
@@ -173,7 +173,7 @@ def test_history_is_spread_backwards_and_some_steps_are_overdue(demo: SeedSummar
     assert registered[-1] - registered[0] > timedelta(days=7)
     assert all(moment <= now for moment in registered)
     assert Step.objects.overdue(now).exists()
-    assert demo.escalated == Step.objects.filter(escalation_level__gt=0).count() > 0
+    assert demo.escalated == sum(Step.objects.values_list("escalation_level", flat=True)) > 0
     for case in Case.objects.prefetch_related("steps", "reports"):
         report = case.reports.get()
         assert report.received_at <= case.registered_at == report.triaged_at

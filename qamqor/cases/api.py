@@ -1,16 +1,23 @@
-"""Cases: list and detail (through the access policy, audited), closure."""
+"""Cases: list and detail (through the access policy, audited), closure, the child and
+legal representatives, reclassification and the interagency thread."""
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from qamqor.api import validated
-from qamqor.cases import selectors, services
+from qamqor.audit import services as audit
+from qamqor.cases import parties, selectors, services, thread
 from qamqor.cases.forms import CloseCaseForm
-from qamqor.cases.models import Case
+from qamqor.cases.models import Case, CaseMessage, LegalRepresentative
+from qamqor.cases.reclassification import ReclassifyForm, classification_of
+from qamqor.directory.models import Organisation
+from qamqor.protocols import services as protocol_services
 from qamqor.protocols.models import Step
+from qamqor.translation import pick
 
 router = Router(tags=["cases"])
 
@@ -28,17 +35,60 @@ class ContactOut(Schema):
     phone: str
 
 
+class ChoiceOut(Schema):
+    value: str
+    label: str
+
+
+class OutputFieldOut(Schema):
+    """One field of a step's output: what ``complete`` expects under ``output.<key>``."""
+
+    key: str
+    kind: str
+    label: str
+    required: bool
+    choices: list[ChoiceOut]
+
+
 class StepOut(Schema):
     key: str
     title: str
+    protocol: str
     organisation: OrganisationRef
     contact_person: ContactOut | None
     status: str
     opened_at: datetime | None
     due_at: datetime | None
     overdue: bool
+    escalation_level: int
+    requires_qualification: str | None
+    output_fields: list[OutputFieldOut]
     output: dict
     completed_at: datetime | None
+
+    @staticmethod
+    def resolve_protocol(obj: Step) -> str:
+        return str(obj.run.protocol)
+
+    @staticmethod
+    def resolve_requires_qualification(obj: Step) -> str | None:
+        return obj.spec.requires_qualification
+
+    @staticmethod
+    def resolve_output_fields(obj: Step) -> list[dict[str, Any]]:
+        return [
+            {
+                "key": field.key,
+                "kind": field.kind,
+                "label": pick(field.label.model_dump()),
+                "required": field.required,
+                "choices": [
+                    {"value": c.value, "label": pick(c.label.model_dump())}
+                    for c in field.choices or []
+                ],
+            }
+            for field in obj.spec.output.fields
+        ]
 
 
 class CaseSummaryOut(Schema):
@@ -68,21 +118,46 @@ class EventOut(Schema):
     payload: dict
 
 
+class RunOut(Schema):
+    protocol: str
+    started_at: datetime
+    ended_at: datetime | None
+    end_reason: str
+
+    @staticmethod
+    def resolve_protocol(obj: Any) -> str:
+        return str(obj.protocol)
+
+
 class CaseOut(CaseSummaryOut):
     summary: str
     repeated: bool | None
+    perpetrator_relationship: str
+    self_harm_risk: bool
     child_age: int | None
     child_sex: str
+    child_code: str | None
     outcome: str
     outcome_note: str
     protocol: str | None
+    protocol_runs: list[RunOut]
     steps: list[StepOut]
     events: list[EventOut]
 
     @staticmethod
     def resolve_protocol(obj: Case) -> str | None:
+        """The protocol the case runs now (after a switch, not the one it started on)."""
         steps = list(obj.steps.all())
-        return str(steps[0].run.protocol) if steps else None
+        current = [step for step in steps if step.run.ended_at is None]
+        return str((current or steps)[0].run.protocol) if steps else None
+
+    @staticmethod
+    def resolve_child_code(obj: Case) -> str | None:
+        return obj.child.code if obj.child_id and obj.child else None
+
+    @staticmethod
+    def resolve_protocol_runs(obj: Case) -> list[Any]:
+        return list(obj.protocol_runs.select_related("protocol").order_by("started_at", "pk"))
 
     @staticmethod
     def resolve_steps(obj: Case) -> list[Step]:
@@ -133,3 +208,249 @@ def close_case(request: HttpRequest, number: str, payload: CloseIn) -> Case:
         note=data["note"],
     )
     return selectors.get_case_for_user(request.user, number, audit_read=False)  # type: ignore[arg-type]
+
+
+# --- the child and legal representatives -------------------------------------------------
+
+
+class ChildOut(Schema):
+    code: str
+    full_name: str
+    birth_date: date | None
+    sex: str
+    class_label: str
+    school: str | None
+
+    @staticmethod
+    def resolve_school(obj: Any) -> str | None:
+        return obj.school.code if obj.school else None
+
+
+class RepresentativeOut(Schema):
+    id: int
+    full_name: str
+    relationship: str
+    phone: str
+    email: str
+    language: str
+    is_alleged_perpetrator: bool
+
+
+class PartiesOut(Schema):
+    child: ChildOut | None
+    representatives: list[RepresentativeOut]
+
+
+class ChildIn(Schema):
+    """An existing child by ``existing_code``, or a new one (pseudonymous without a name)."""
+
+    existing_code: str = ""
+    full_name: str = ""
+    birth_date: date | None = None
+    sex: str = "unknown"
+    class_label: str = ""
+
+
+class RepresentativeIn(Schema):
+    full_name: str
+    relationship: str
+    phone: str = ""
+    email: str = ""
+    language: str = "ru"
+    is_alleged_perpetrator: bool = False
+
+
+class RepresentativePatch(Schema):
+    """Only the fields sent change."""
+
+    full_name: str | None = None
+    relationship: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    language: str | None = None
+    is_alleged_perpetrator: bool | None = None
+
+
+def _case(request: HttpRequest, number: str) -> Case:
+    return selectors.get_case_for_user(request.user, number, audit_read=False)  # type: ignore[arg-type]
+
+
+@router.get(
+    "/{number}/parties",
+    response=PartiesOut,
+    summary="The case's child and legal representatives (the read is audited)",
+)
+def get_parties(request: HttpRequest, number: str) -> parties.Parties:
+    case = _case(request, number)
+    audit.record(
+        actor=request.user, action="case.parties.read", object_type="case", object_id=case.number
+    )
+    return parties.case_parties(case)
+
+
+@router.post(
+    "/{number}/child",
+    response={201: PartiesOut},
+    summary="Record the case's child: an existing one by code, or a new one",
+)
+def attach_child(request: HttpRequest, number: str, payload: ChildIn) -> Status:
+    case = _case(request, number)
+    data = validated(parties.ChildForm, payload.dict())
+    parties.attach_child(case=case, actor=request.user, data=data)  # type: ignore[arg-type]
+    return Status(201, parties.case_parties(_case(request, number)))
+
+
+@router.post(
+    "/{number}/representatives",
+    response={201: RepresentativeOut},
+    summary="Add a legal representative of the case's child",
+)
+def add_representative(request: HttpRequest, number: str, payload: RepresentativeIn) -> Status:
+    case = _case(request, number)
+    data = validated(parties.LegalRepresentativeForm, payload.dict())
+    person = parties.add_legal_representative(case=case, actor=request.user, data=data)  # type: ignore[arg-type]
+    return Status(201, person)
+
+
+@router.patch(
+    "/{number}/representatives/{representative_id}",
+    response=RepresentativeOut,
+    summary="Correct a legal representative (marking the alleged perpetrator cancels "
+    "notifications still waiting for them)",
+)
+def update_representative(
+    request: HttpRequest, number: str, representative_id: int, payload: RepresentativePatch
+) -> LegalRepresentative:
+    case = _case(request, number)
+    person = parties.representative_on_case(case, representative_id)
+    current = {
+        "full_name": person.full_name,
+        "relationship": person.relationship,
+        "phone": person.phone,
+        "email": person.email,
+        "language": person.language,
+        "is_alleged_perpetrator": person.is_alleged_perpetrator,
+    }
+    data = validated(
+        parties.LegalRepresentativeForm, {**current, **payload.dict(exclude_unset=True)}
+    )
+    return parties.update_legal_representative(
+        case=case,
+        actor=request.user,  # type: ignore[arg-type]
+        representative=person,
+        data=data,
+    )
+
+
+# --- reclassification ---------------------------------------------------------------------
+
+
+class ReclassifyIn(Schema):
+    """The new classification and why. A field not sent keeps its current value;
+    ``repeated`` may be true, false or null (not known)."""
+
+    reason: str
+    forms: list[str] | None = None
+    setting: str | None = None
+    perpetrator_relationship: str | None = None
+    risk_level: str | None = None
+    in_danger_now: bool | None = None
+    repeated: bool | None = None
+    self_harm_risk: bool | None = None
+
+
+@router.post(
+    "/{number}/reclassify",
+    response=CaseOut,
+    summary="Reclassify the case; its protocol switches if the new classification calls "
+    "for another one",
+)
+def reclassify(request: HttpRequest, number: str, payload: ReclassifyIn) -> Case:
+    case = _case(request, number)
+    sent = payload.dict(exclude_unset=True)
+    data = validated(ReclassifyForm, {**ReclassifyForm.current(case), **sent})
+    protocol_services.reclassify(
+        case=case,
+        actor=request.user,  # type: ignore[arg-type]
+        classification=classification_of(data),
+        reason=data["reason"],
+    )
+    return _case(request, number)
+
+
+# --- interagency thread -----------------------------------------------------------------
+
+
+class ReceiptOut(Schema):
+    organisation: OrganisationRef
+    read_by: str
+    read_at: datetime
+
+
+class MessageOut(Schema):
+    id: int
+    organisation: OrganisationRef
+    author: str
+    body: str
+    created_at: datetime
+    new: bool
+    read_by: list[ReceiptOut]
+
+
+class MessageIn(Schema):
+    body: str
+
+
+def _org(organisation: Organisation) -> dict[str, str]:
+    return {"code": organisation.code, "kind": organisation.kind, "name": organisation.name}
+
+
+def _message_out(message: CaseMessage, *, new: bool, receipts: list[Any]) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "organisation": _org(message.organisation),
+        "author": str(message.author),
+        "body": message.body,
+        "created_at": message.created_at,
+        "new": new,
+        "read_by": [
+            {
+                "organisation": _org(receipt.organisation),
+                "read_by": str(receipt.read_by),
+                "read_at": receipt.read_at,
+            }
+            for receipt in receipts
+        ],
+    }
+
+
+@router.get(
+    "/{number}/messages",
+    response=list[MessageOut],
+    summary="The interagency thread; reading marks the messages read for your organisation",
+)
+@paginate(LimitOffsetPagination)
+def list_messages(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+    case = _case(request, number)
+    opened = thread.open_thread(case=case, reader=request.user)  # type: ignore[arg-type]
+    return [
+        _message_out(entry.message, new=entry.new, receipts=entry.receipts)
+        for entry in opened.entries
+    ]
+
+
+@router.post(
+    "/{number}/messages",
+    response={201: MessageOut},
+    summary="Write to the organisations on the case (they are notified in the application)",
+)
+def post_message(request: HttpRequest, number: str, payload: MessageIn) -> Status:
+    case = _case(request, number)
+    data = validated(thread.MessageForm, payload.dict())
+    message = thread.post_message(case=case, author=request.user, body=data["body"])  # type: ignore[arg-type]
+    others = list(
+        message.receipts.select_related("organisation", "read_by").exclude(
+            organisation_id=message.organisation_id
+        )
+    )
+    return Status(201, _message_out(message, new=False, receipts=others))

@@ -5,7 +5,14 @@ from __future__ import annotations
 from django import forms as dj
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.cases.classification import ChildSex, Outcome, RiskLevel, Setting, ViolenceForm
+from qamqor.cases.classification import (
+    ChildSex,
+    Outcome,
+    PerpetratorRelationship,
+    RiskLevel,
+    Setting,
+    ViolenceForm,
+)
 
 
 class RegisterCaseForm(dj.Form):
@@ -21,6 +28,13 @@ class RegisterCaseForm(dj.Form):
         error_messages={"required": _("Choose at least one form of violence.")},
     )
     setting = dj.ChoiceField(label=_("Setting"), choices=Setting.choices)
+    perpetrator_relationship = dj.ChoiceField(
+        label=_("Alleged perpetrator"),
+        choices=PerpetratorRelationship.choices,
+        initial=PerpetratorRelationship.UNKNOWN,
+        required=False,
+    )
+    self_harm_risk = dj.BooleanField(label=_("Suicide risk or self-harm"), required=False)
     risk_level = dj.ChoiceField(
         label=_("Risk level"), choices=RiskLevel.choices, initial=RiskLevel.MEDIUM
     )

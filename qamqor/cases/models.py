@@ -215,7 +215,11 @@ class CaseEvent(models.Model):
         PROTOCOL_STARTED = "protocol_started", _("protocol started")
         STEP_OPENED = "step_opened", _("step opened")
         STEP_COMPLETED = "step_completed", _("step completed")
+        STEP_SKIPPED = "step_skipped", _("step not needed")
+        STEP_REMINDED = "step_reminded", _("reminder sent before the deadline")
         STEP_ESCALATED = "step_escalated", _("step overdue, escalated")
+        NOTIFICATION_WITHHELD = "notification_withheld", _("notification withheld")
+        RECLASSIFIED = "reclassified", _("reclassified, protocol switched")
         CLOSED = "closed", _("closed")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
@@ -234,3 +238,44 @@ class CaseEvent(models.Model):
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "at": self.at, "payload": self.payload}
+
+
+class CaseMessage(models.Model):
+    """A message between the organisations working on a case: the interagency thread.
+
+    It keeps case talk inside the system instead of personal messengers (brief 2.2.1).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.body[:40]}"
+
+
+class CaseMessageReceipt(models.Model):
+    """That one organisation on the case has read a message: who read it and when."""
+
+    message = models.ForeignKey(CaseMessage, on_delete=models.CASCADE, related_name="receipts")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "organisation"], name="one_receipt_per_organisation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} read by {self.organisation_id}"

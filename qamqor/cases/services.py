@@ -23,7 +23,7 @@ from qamqor.intake.models import Report
 from qamqor.notify import services as notify
 from qamqor.protocols import definitions
 from qamqor.protocols import services as protocols
-from qamqor.protocols.models import Step
+from qamqor.protocols.models import FINISHED, Step
 from qamqor.protocols.workdays import ALMATY
 
 CHILD_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
@@ -76,16 +76,12 @@ def allocate_number(region: Region, year: int) -> int:
     return counter.values_list("last", flat=True).get()
 
 
-@transaction.atomic
-def register_case(*, report: Report, actor: User, classification: dict[str, Any]) -> Case:
-    """Register a report as a case, give it a number and start its protocol (1.3.5, 1.4.2).
-
-    ``classification`` is the cleaned data of ``cases.forms.RegisterCaseForm``.
-    """
-    report = intake.lock_for_triage(actor, report)
-    setting = classification["setting"]
+def choose_protocol(classification: dict[str, Any]) -> str:
+    """The protocol a classification calls for (brief 1.4.2); a 422 on ``setting`` if none."""
     try:
-        protocol_code = definitions.protocol_for_setting(setting)
+        return definitions.protocol_for(
+            definitions.facts_of(classification, list(classification.get("forms") or []))
+        )
     except LookupError:
         raise InvalidInput.on(
             "setting",
@@ -94,21 +90,35 @@ def register_case(*, report: Report, actor: User, classification: dict[str, Any]
                 "refer the case to the police and guardianship body directly."
             ),
         ) from None
+
+
+def _new_case(
+    *,
+    region: Region,
+    school: Organisation | None,
+    received_by: Organisation,
+    actor: User,
+    classification: dict[str, Any],
+    child: Child | None = None,
+) -> Case:
+    """Allocate the number and create the case row with its forms (inside a transaction)."""
     now = timezone.now()
     year = now.astimezone(ALMATY).year
-    region = report.region
     sequence = allocate_number(region, year)
     case = Case.objects.create(
         number=Case.format_number(region.code, year, sequence),
         region=region,
         year=year,
         sequence=sequence,
-        school=report.school,
-        received_by=report.received_by,
-        setting=setting,
+        school=school,
+        received_by=received_by,
+        child=child,
+        setting=classification["setting"],
         risk_level=classification["risk_level"],
         in_danger_now=bool(classification.get("in_danger_now")),
         repeated=classification.get("repeated"),
+        perpetrator_relationship=classification.get("perpetrator_relationship") or "unknown",
+        self_harm_risk=bool(classification.get("self_harm_risk")),
         summary=classification["summary"],
         child_age=classification.get("child_age"),
         child_sex=classification.get("child_sex") or "unknown",
@@ -116,8 +126,75 @@ def register_case(*, report: Report, actor: User, classification: dict[str, Any]
         registered_by=actor,
     )
     CaseViolenceForm.objects.bulk_create(
-        CaseViolenceForm(case=case, code=code) for code in sorted(set(classification["forms"]))
+        CaseViolenceForm(case=case, code=code)
+        for code in sorted(set(classification.get("forms") or []))
     )
+    return case
+
+
+@transaction.atomic
+def open_alert_case(
+    *,
+    child: Child,
+    actor: User,
+    summary: str,
+    protocol_code: str = "suicide_risk",
+    source: str = "screening",
+) -> Case:
+    """Open a case straight from an alert (a screening's acute suicide-risk answer, …) and
+    start ``protocol_code`` at once, without waiting for a report and triage."""
+    received_by = actor.memberships.filter(active=True).select_related("organisation").first()
+    if received_by is None:
+        raise NotAllowed(_("Only a member of an organisation can open a case."))
+    case = _new_case(
+        region=child.region,
+        school=child.school,
+        received_by=received_by.organisation,
+        actor=actor,
+        child=child,
+        classification={
+            "setting": "unknown",
+            "risk_level": "immediate",
+            "self_harm_risk": protocol_code == "suicide_risk",
+            "summary": summary,
+            "child_sex": child.sex,
+            "child_age": child.age_on(timezone.now().astimezone(ALMATY).date()),
+        },
+    )
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEvent.Kind.REGISTERED,
+        actor=actor,
+        at=case.registered_at,
+        payload={"source": source},
+    )
+    protocols.start_protocol(case, protocol_code, actor=actor)
+    audit.record(
+        actor=actor,
+        action="case.register",
+        object_type="case",
+        object_id=case.number,
+        changes={"source": source, "protocol": protocol_code, "child": child.code},
+    )
+    return case
+
+
+@transaction.atomic
+def register_case(*, report: Report, actor: User, classification: dict[str, Any]) -> Case:
+    """Register a report as a case, give it a number and start its protocol (1.3.5, 1.4.2).
+
+    ``classification`` is the cleaned data of ``cases.forms.RegisterCaseForm``.
+    """
+    report = intake.lock_for_triage(actor, report)
+    protocol_code = choose_protocol(classification)
+    case = _new_case(
+        region=report.region,
+        school=report.school,
+        received_by=report.received_by,
+        actor=actor,
+        classification=classification,
+    )
+    now = case.registered_at
     CaseEvent.objects.create(
         case=case,
         kind=CaseEvent.Kind.REGISTERED,
@@ -154,7 +231,7 @@ def close_case(*, case: Case, actor: User, outcome: str, note: str = "") -> Case
     unfinished = [
         step.title
         for step in Step.objects.filter(case=locked)
-        .exclude(status=Step.Status.DONE)
+        .exclude(status__in=FINISHED)
         .select_related("run__protocol")
     ]
     if unfinished:

@@ -82,6 +82,8 @@ class RegisterIn(Schema):
     repeated: bool | None = None
     child_age: int | None = None
     child_sex: str = "unknown"
+    perpetrator_relationship: str = "unknown"
+    self_harm_risk: bool = False
 
 
 class DismissIn(Schema):

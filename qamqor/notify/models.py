@@ -25,6 +25,7 @@ class Notification(models.Model):
         SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
+        CANCELLED = "cancelled", _("cancelled: the case's protocol forbids it")
 
     channel = models.CharField(max_length=10, choices=Channel.choices)
     recipient = models.ForeignKey(

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
+from django.template import Context, Engine, engines
 from django.utils import timezone, translation
 
 from qamqor.accounts.models import Membership, User
@@ -25,16 +27,32 @@ logger = logging.getLogger(__name__)
 STALE_CLAIM_SECONDS = 600
 
 
+@cache
+def _text_engine() -> Engine:
+    """Templates for plain-text messages: no HTML escaping (an apostrophe stays one)."""
+    default = engines["django"].engine  # type: ignore[attr-defined]
+    return Engine(
+        dirs=default.dirs, app_dirs=default.app_dirs, libraries=default.libraries, autoescape=False
+    )
+
+
 def _render(template: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
     """Subject and body in ``language``; {kk, ru, en} texts in the context are picked too."""
     context = {
         key: pick(value, language) if isinstance(value, dict) and "ru" in value else value
         for key, value in context.items()
     }
+    engine = _text_engine()
     with translation.override(language):
-        subject = render_to_string(f"notify/{template}.subject.txt", context).strip()
-        body = render_to_string(f"notify/{template}.body.txt", context).strip()
-    return " ".join(subject.split()), body
+        subject = str(
+            engine.get_template(f"notify/{template}.subject.txt").render(Context(context))
+        )
+        body = str(
+            engine.get_template(f"notify/{template}.body.txt").render(
+                Context(context, autoescape=False)
+            )
+        )
+    return " ".join(subject.split()), body.strip()
 
 
 @dataclass(frozen=True)
@@ -49,11 +67,12 @@ class Recipient:
 
     @property
     def key(self) -> str:
-        who = (
-            f"u{self.user.pk}"
-            if self.user
-            else f"o{self.organisation.pk if self.organisation else self.address}"
-        )
+        if self.user:
+            who = f"u{self.user.pk}"
+        elif self.organisation:
+            who = f"o{self.organisation.pk}"
+        else:
+            who = f"a{hashlib.sha256(self.address.lower().encode()).hexdigest()[:16]}"
         return f"{self.channel}:{who}"
 
 
@@ -128,13 +147,13 @@ def _enqueue_delivery(notification_ids: list[int]) -> None:
         logger.exception("could not enqueue notifications %s", notification_ids)
 
 
-def _user_recipients(users: Iterable[User]) -> list[Recipient]:
+def _user_recipients(users: Iterable[User], *, email: bool = True) -> list[Recipient]:
     recipients = []
     for user in users:
         recipients.append(
             Recipient(Notification.Channel.IN_APP, user.preferred_language, user=user)
         )
-        if user.email:
+        if email and user.email:
             recipients.append(
                 Recipient(
                     Notification.Channel.EMAIL,
@@ -168,14 +187,16 @@ def notify_organisation(
     case: Any = None,
     link: str = "",
     roles: Iterable[str] | None = None,
+    email: bool = True,
 ) -> int:
-    """Every active member (optionally of some roles), plus the institutional mailbox."""
+    """Every active member (optionally of some roles), plus the institutional mailbox;
+    ``email=False`` keeps it to in-app notifications."""
     members = Membership.objects.filter(organisation=organisation, active=True)
     if roles is not None:
         members = members.filter(role__in=list(roles))
     users = User.objects.filter(pk__in=members.values("user_id"), is_active=True).order_by("pk")
-    recipients = _user_recipients(users)
-    if organisation.email:
+    recipients = _user_recipients(users, email=email)
+    if email and organisation.email:
         recipients.append(
             Recipient(
                 Notification.Channel.EMAIL,
@@ -185,6 +206,31 @@ def notify_organisation(
             )
         )
     return _store(recipients, template, context, key=key, case=case, link=link)
+
+
+def notify_addresses(
+    addresses: Iterable[tuple[str, str]],
+    template: str,
+    context: dict[str, Any],
+    *,
+    key: str,
+    case: Any = None,
+    link: str = "",
+) -> int:
+    """Email people who have no account (a child's legal representatives), each in their
+    own language: ``addresses`` holds (email, language) pairs."""
+    recipients = [
+        Recipient(Notification.Channel.EMAIL, language, address=address)
+        for address, language in addresses
+    ]
+    return _store(recipients, template, context, key=key, case=case, link=link)
+
+
+def cancel_pending(case: Any, *, templates: Iterable[str]) -> int:
+    """Cancel notifications of a case not yet sent (a switched protocol forbids them)."""
+    return Notification.objects.filter(
+        case=case, template__in=list(templates), status=Notification.Status.PENDING
+    ).update(status=Notification.Status.CANCELLED)
 
 
 def deliver(notification_id: int) -> bool:

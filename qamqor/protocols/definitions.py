@@ -1,8 +1,10 @@
 """Protocol definitions: versioned data files, validated against a schema at start-up.
 
-A definition names its steps; each step has exactly one accountable organisation role,
-a deadline (working days or clock hours), the output that finishes it, and optionally
-the steps it waits for (DESIGN §5.4, §5.5).
+A definition says when it applies (conditions on the case's classification) and lists
+its steps. Each step has exactly one accountable organisation role, a deadline (working
+days or clock hours), the structured output that finishes it, the steps it waits for,
+an optional condition, an optional qualification its completer must hold, and the
+organisations or people it notifies when it opens (DESIGN §5.4, §5.5; brief 1.2.1, 2.2.3).
 """
 
 from __future__ import annotations
@@ -11,28 +13,68 @@ import hashlib
 import json
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 
-AccountableRole = Literal[
-    "school", "psc", "juvenile_police", "guardianship", "education_department"
+OrganisationRole = Literal[
+    "school",
+    "psc",
+    "juvenile_police",
+    "police_duty",
+    "guardianship",
+    "clinic",
+    "education_department",
+    "helpline",
 ]
+NotifyTarget = OrganisationRole | Literal["legal_representatives", "regional_coordinator"]
+Qualification = Literal["interview"]
+FieldKind = Literal["text", "textarea", "choice", "boolean", "integer", "date", "members"]
 
 
-class Texts(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Texts(Strict):
     kk: str = Field(min_length=1)
     ru: str = Field(min_length=1)
     en: str = Field(min_length=1)
 
 
-class Deadline(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Condition(Strict):
+    """Every key given must hold; a list of conditions holds when any one does."""
+
+    setting_in: list[str] | None = None
+    forms_any: list[str] | None = None
+    perpetrator_in: list[str] | None = None
+    in_danger_now: bool | None = None
+    self_harm_risk: bool | None = None
+    risk_in: list[str] | None = None
+    repeated: bool | None = None
+
+    def holds(self, facts: dict[str, Any]) -> bool:
+        checks = [
+            self.setting_in is None or facts["setting"] in self.setting_in,
+            self.forms_any is None or bool(set(self.forms_any) & set(facts["forms"])),
+            self.perpetrator_in is None or facts["perpetrator"] in self.perpetrator_in,
+            self.in_danger_now is None or facts["in_danger_now"] == self.in_danger_now,
+            self.self_harm_risk is None or facts["self_harm_risk"] == self.self_harm_risk,
+            self.risk_in is None or facts["risk_level"] in self.risk_in,
+            self.repeated is None or facts["repeated"] is self.repeated,
+        ]
+        return all(checks)
+
+
+def any_holds(conditions: list[Condition] | None, facts: dict[str, Any]) -> bool:
+    return conditions is None or any(condition.holds(facts) for condition in conditions)
+
+
+class Deadline(Strict):
     working_days: int | None = Field(default=None, ge=1, le=60)
-    hours: int | None = Field(default=None, ge=1, le=24 * 30)
+    hours: int | None = Field(default=None, ge=1, le=24 * 60)
 
     @model_validator(mode="after")
     def exactly_one(self) -> Deadline:
@@ -41,35 +83,95 @@ class Deadline(BaseModel):
         return self
 
 
-class Output(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    kind: Literal["text"]
+class Choice(Strict):
+    value: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     label: Texts
 
 
-class StepSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class OutputField(Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: FieldKind
+    label: Texts
+    required: bool = True
+    choices: list[Choice] | None = None
+    must_be_true: bool = Field(
+        default=False,
+        description="a yes/no that must be answered yes for the step to be done (e.g. 1.2.5)",
+    )
+
+    @model_validator(mode="after")
+    def choices_only_for_choice(self) -> OutputField:
+        if (self.kind == "choice") != bool(self.choices):
+            raise ValueError("a choice field needs choices, and only a choice field has them")
+        if self.must_be_true and self.kind != "boolean":
+            raise ValueError("only a boolean field can be one that must be true")
+        return self
+
+
+class Output(Strict):
+    """What finishes the step. The first version's ``{"kind": "text", "label": …}`` is
+    still read, as one required free-text field, so cases that started on it keep working."""
+
+    fields: list[OutputField] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def legacy_text(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("kind") == "text" and "fields" not in data:
+            return {"fields": [{"key": "text", "kind": "textarea", "label": data["label"]}]}
+        return data
+
+    @model_validator(mode="after")
+    def unique_keys(self) -> Output:
+        keys = [field.key for field in self.fields]
+        if len(keys) != len(set(keys)):
+            raise ValueError("output field keys must be unique")
+        return self
+
+
+class Notification(Strict):
+    """Who is told when the step opens, besides its accountable organisation."""
+
+    to: NotifyTarget
+    template: str = Field(default="step_notice", pattern=r"^[a-z_]+$")
+
+
+class StepSpec(Strict):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: Texts
-    accountable: AccountableRole
+    accountable: OrganisationRole
     deadline: Deadline
     after: list[str] = []
+    when: list[Condition] | None = None
+    requires_qualification: Qualification | None = None
+    notify: list[Notification] = []
+    reminder_hours_before: int | None = Field(default=None, ge=1, le=24 * 7)
     basis: str = Field(min_length=1)
     output: Output
 
 
-class AppliesTo(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Escalation(Strict):
+    """Overdue: the regional coordinators at once, the national coordinator after this."""
+
+    national_after_hours: int = Field(default=24, ge=1, le=24 * 30)
+
+
+class AppliesTo(Strict):
+    """The first version's form: a list of settings."""
+
     settings: list[str]
 
 
-class ProtocolSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ProtocolSpec(Strict):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     version: int = Field(ge=1)
     title: Texts
-    applies_to: AppliesTo
     basis: str
+    priority: int = 0
+    applies_when: list[Condition] | None = None
+    applies_to: AppliesTo | None = None
+    never_notify: list[Literal["legal_representatives"]] = []
+    escalation: Escalation = Escalation()
     steps: list[StepSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -85,50 +187,119 @@ class ProtocolSpec(BaseModel):
                     f"step {step.key!r} waits for {sorted(unknown)}, which are not earlier steps"
                 )
             seen.add(step.key)
+            forbidden = {n.to for n in step.notify} & set(self.never_notify)
+            if forbidden:
+                raise ValueError(
+                    f"step {step.key!r} notifies {sorted(forbidden)}, which this protocol "
+                    "never notifies"
+                )
+        if (self.applies_when is None) == (self.applies_to is None):
+            raise ValueError("a protocol has either applies_when or (version 1) applies_to")
         return self
+
+    @property
+    def conditions(self) -> list[Condition]:
+        if self.applies_when is not None:
+            return self.applies_when
+        assert self.applies_to is not None  # noqa: S101  the validator guarantees one of the two
+        return [Condition(setting_in=self.applies_to.settings)]
+
+    def step(self, key: str) -> StepSpec:
+        for step in self.steps:
+            if step.key == key:
+                return step
+        raise KeyError(key)
+
+
+class DefinitionError(ValueError):
+    """A protocol file that does not validate: names the file, the step and the reason."""
 
 
 class LoadedDefinition(BaseModel):
     spec: ProtocolSpec
-    raw: dict
+    raw: dict[str, Any]
     checksum: str
+    path: str
+
+
+def _describe(error: ValidationError, raw: dict[str, Any]) -> str:
+    reasons = []
+    for problem in error.errors():
+        location = list(problem["loc"])
+        where = ".".join(str(part) for part in location)
+        if len(location) >= 2 and location[0] == "steps" and isinstance(location[1], int):
+            steps = raw.get("steps") or []
+            if location[1] < len(steps) and isinstance(steps[location[1]], dict):
+                where = f"step {steps[location[1]].get('key', location[1])!r}: {where}"
+        reasons.append(f"{where}: {problem['msg']}")
+    return "; ".join(reasons)
+
+
+def parse(raw: dict[str, Any], *, name: str = "<definition>") -> ProtocolSpec:
+    """Validate one definition; a failure names the file, the step and the reason."""
+    try:
+        return ProtocolSpec.model_validate(raw)
+    except ValidationError as error:
+        raise DefinitionError(f"{name}: {_describe(error, raw)}") from error
+
+
+def checksum(raw: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()
 
 
 @cache
 def load_all() -> dict[tuple[str, int], LoadedDefinition]:
-    """Every definition file, validated; raises on the first invalid one."""
+    """Every definition file, validated; raises DefinitionError on the first invalid one."""
     loaded: dict[tuple[str, int], LoadedDefinition] = {}
     for path in sorted(DEFINITIONS_DIR.glob("*.json")):
-        text = path.read_text(encoding="utf-8")
-        raw = json.loads(text)
-        try:
-            spec = ProtocolSpec.model_validate(raw)
-        except ValueError as error:
-            raise ValueError(f"{path.name}: {error}") from error
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        spec = parse(raw, name=path.name)
         loaded[(spec.code, spec.version)] = LoadedDefinition(
-            spec=spec,
-            raw=raw,
-            checksum=hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest(),
+            spec=spec, raw=raw, checksum=checksum(raw), path=path.name
         )
     return loaded
 
 
 def latest(code: str) -> LoadedDefinition:
-    """The newest version of the protocol ``code``."""
+    """The newest version of the protocol ``code`` among the files."""
     versions = [item for (c, _), item in load_all().items() if c == code]
     if not versions:
         raise KeyError(code)
     return max(versions, key=lambda item: item.spec.version)
 
 
-def protocol_for_setting(setting: str) -> str:
-    """The protocol a case of this setting runs (brief 1.4.2).
+def codes() -> list[str]:
+    return sorted({code for code, _version in load_all()})
 
-    Only the protocol for bullying and violence outside the family exists yet; a family
-    setting has no protocol until the domestic-violence protocol ships, and registration
-    then says so instead of starting the wrong one.
-    """
-    for (code, _version), item in sorted(load_all().items()):
-        if setting in item.spec.applies_to.settings:
-            return code
-    raise LookupError(setting)
+
+def protocol_for(facts: dict[str, Any]) -> str:
+    """The protocol a case with these facts runs (brief 1.4.2): of the newest versions whose
+    conditions hold, the one with the highest priority. Raises LookupError if none."""
+    candidates = [latest(code).spec for code in codes()]
+    matching = [spec for spec in candidates if any_holds(spec.conditions, facts)]
+    if not matching:
+        raise LookupError(facts.get("setting"))
+    return max(matching, key=lambda spec: (spec.priority, spec.code)).code
+
+
+def facts_of(case: Any, forms: list[str] | None = None) -> dict[str, Any]:
+    """What conditions are evaluated against, from a case (or its registration form data)."""
+    get = (
+        case.get
+        if isinstance(case, dict)
+        else lambda key, default=None: getattr(case, key, default)
+    )
+    return {
+        "setting": get("setting"),
+        "forms": forms if forms is not None else list(get("forms", []) or []),
+        "perpetrator": get("perpetrator_relationship") or "unknown",
+        "in_danger_now": bool(get("in_danger_now")),
+        "self_harm_risk": bool(get("self_harm_risk")),
+        "risk_level": get("risk_level"),
+        "repeated": get("repeated"),
+    }
+
+
+def validate_all_at_startup() -> None:
+    """Called from the app's ready(): a broken file stops the process with its reason."""
+    load_all()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from qamqor.accounts import policy
 from qamqor.cases.models import Case
 from qamqor.directory.models import ContactPerson, Organisation
+from qamqor.protocols.definitions import ProtocolSpec, StepSpec, parse
 from qamqor.translation import pick
 
 
@@ -21,6 +24,10 @@ class ProtocolVersion(models.Model):
     definition = models.JSONField()
     checksum = models.CharField(max_length=64)
     loaded_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -34,6 +41,10 @@ class ProtocolVersion(models.Model):
     def title(self) -> str:
         return pick(self.definition["title"])
 
+    @cached_property
+    def spec(self) -> ProtocolSpec:
+        return parse(self.definition, name=str(self))
+
 
 class ProtocolRun(models.Model):
     """One protocol running on one case."""
@@ -41,6 +52,8 @@ class ProtocolRun(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="protocol_runs")
     protocol = models.ForeignKey(ProtocolVersion, on_delete=models.PROTECT, related_name="runs")
     started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.TextField(blank=True, help_text="why the protocol was switched")
 
     def __str__(self) -> str:
         return f"{self.case} · {self.protocol}"
@@ -65,6 +78,8 @@ class Step(models.Model):
         WAITING = "waiting", _("waiting for an earlier step")
         OPEN = "open", _("open")
         DONE = "done", _("done")
+        SKIPPED = "skipped", _("not needed for this case")
+        CANCELLED = "cancelled", _("cancelled when the protocol was switched")
 
     run = models.ForeignKey(ProtocolRun, on_delete=models.CASCADE, related_name="steps")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps")
@@ -82,7 +97,9 @@ class Step(models.Model):
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    reminded_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     objects = StepQuerySet.as_manager()
 
@@ -91,27 +108,33 @@ class Step(models.Model):
         constraints = [models.UniqueConstraint(fields=["run", "key"], name="step_key_unique")]
         indexes = [
             models.Index(fields=["organisation", "status", "due_at"]),
-            models.Index(fields=["status", "due_at"]),
+            # The sweeps read only open steps: a partial index stays small however much
+            # closed history accumulates.
+            models.Index(
+                fields=["due_at"], condition=models.Q(status="open"), name="step_open_due_idx"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.case_id}/{self.key}"
 
     @property
-    def spec(self) -> dict:
+    def spec(self) -> StepSpec:
         """This step's part of the protocol definition the case started with."""
-        for step in self.run.protocol.definition["steps"]:
-            if step["key"] == self.key:
-                return dict(step)
-        raise KeyError(self.key)
+        return self.run.protocol.spec.step(self.key)
 
     @property
     def title(self) -> str:
-        return pick(self.spec["title"])
+        return pick(self.spec.title.model_dump())
 
     @property
     def output_label(self) -> str:
-        return pick(self.spec["output"]["label"])
+        """The first output field's label (the whole output for one-field steps)."""
+        return pick(self.spec.output.fields[0].label.model_dump())
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED
 
     @property
     def overdue(self) -> bool:
@@ -120,3 +143,6 @@ class Step(models.Model):
     def is_overdue(self, now: object = None) -> bool:
         now = now or timezone.now()
         return self.status == self.Status.OPEN and self.due_at is not None and self.due_at < now  # type: ignore[operator]
+
+
+FINISHED = {Step.Status.DONE, Step.Status.SKIPPED, Step.Status.CANCELLED}

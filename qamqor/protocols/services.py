@@ -1,59 +1,73 @@
-"""The protocol engine: start a protocol on a case, open and complete steps, escalate.
+"""The protocol engine: start a protocol on a case, open and complete steps, switch
+protocols on reclassification, publish new versions.
 
 Each accountable role in a definition is resolved to one organisation by the case's
-jurisdiction (its school, its region's PSC, …); an unresolvable role is an error shown at
-registration, not a silent gap (brief 1.2.1, 2.2.3).
+jurisdiction (its school, the district's police unit, the region's PSC, …); an
+unresolvable role is an error shown at registration, not a silent gap (brief 1.2.1,
+2.2.2, 2.2.3). Reminders and escalation live in ``protocols.sweeps``.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts import policy
-from qamqor.accounts.models import Role, User
+from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.cases.models import Case, CaseEvent
 from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
 from qamqor.notify import services as notify
 from qamqor.protocols import definitions
-from qamqor.protocols.models import ProtocolRun, ProtocolVersion, Step
+from qamqor.protocols.definitions import StepSpec, any_holds, facts_of
+from qamqor.protocols.models import FINISHED, ProtocolRun, ProtocolVersion, Step
+from qamqor.protocols.outputs import clean_output
 from qamqor.protocols.workdays import deadline
 
-ACCOUNTABLE_KINDS = {
+ORGANISATION_KINDS = {
     "psc": OrganisationKind.PSC,
     "juvenile_police": OrganisationKind.JUVENILE_POLICE,
+    "police_duty": OrganisationKind.POLICE_DUTY,
     "guardianship": OrganisationKind.GUARDIANSHIP,
+    "clinic": OrganisationKind.CLINIC,
     "education_department": OrganisationKind.EDUCATION_DEPARTMENT,
+    "helpline": OrganisationKind.HELPLINE,
 }
+LEGAL_REPRESENTATIVES = "legal_representatives"
 
 
 class RoutingError(InvalidInput):
     """No organisation can be made accountable for a step of the case's protocol."""
 
 
-def resolve_organisation(case: Case, accountable: str) -> Organisation:
-    """The one organisation that answers for a step of this case.
+# --- jurisdiction -------------------------------------------------------------------------
 
-    The school is the case's school; other bodies are the region's organisation of that
-    kind, preferring one in the school's district.
+
+def resolve_organisation(case: Case, role: str) -> Organisation:
+    """The one organisation that answers for ``role`` on this case.
+
+    The school is the case's school; the 111 center is national; every other body is
+    the region's organisation of that kind, preferring the one in the school's district.
     """
-    if accountable == "school":
+    if role == "school":
         if case.school is None:
             raise RoutingError.on("school", _("This protocol needs the child's school."))
         return case.school
-    kind = ACCOUNTABLE_KINDS[accountable]
-    candidates = Organisation.objects.filter(region_id=case.region_id, kind=kind).order_by("pk")
+    kind = ORGANISATION_KINDS[role]
+    candidates = Organisation.objects.filter(kind=kind).order_by("pk")
+    if kind != OrganisationKind.HELPLINE:
+        candidates = candidates.filter(region_id=case.region_id)
     district_id = case.school.district_id if case.school else None
-    chosen = None
-    if district_id:
-        chosen = candidates.filter(district_id=district_id).first()
+    chosen = candidates.filter(district_id=district_id).first() if district_id else None
     chosen = chosen or candidates.first()
     if chosen is None:
         raise RoutingError(
@@ -66,64 +80,213 @@ def resolve_organisation(case: Case, accountable: str) -> Organisation:
     return chosen
 
 
-def published_version(code: str) -> ProtocolVersion:
-    """The newest definition of ``code``, stored so running cases keep exactly this text."""
-    loaded = definitions.latest(code)
-    version, _created = ProtocolVersion.objects.get_or_create(
-        code=code,
-        version=loaded.spec.version,
-        defaults={"definition": loaded.raw, "checksum": loaded.checksum},
-    )
-    return version
+class _Resolver:
+    """Resolves each role once per case, with its designated contact person."""
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        self._organisations: dict[str, Organisation] = {}
+
+    def __call__(self, role: str) -> Organisation:
+        if role not in self._organisations:
+            self._organisations[role] = resolve_organisation(self.case, role)
+        return self._organisations[role]
 
 
-def start_protocol(case: Case, code: str, *, actor: User) -> ProtocolRun:
-    """Create every step of the protocol; steps with no predecessors open at once."""
-    version = published_version(code)
-    spec = definitions.ProtocolSpec.model_validate(version.definition)
-    by_role = {
-        role: resolve_organisation(case, role) for role in {s.accountable for s in spec.steps}
-    }
-    contacts = {org.pk: org.main_contact for org in by_role.values()}
-    organisations = {step.key: by_role[step.accountable] for step in spec.steps}
-    run = ProtocolRun.objects.create(case=case, protocol=version, started_at=case.registered_at)
-    steps = [
-        Step(
-            run=run,
-            case=case,
-            key=step.key,
-            position=position,
-            organisation=organisations[step.key],
-            contact_person=contacts[organisations[step.key].pk],
-            status=Step.Status.WAITING if step.after else Step.Status.OPEN,
+# --- versions -------------------------------------------------------------------------------
+
+
+def sync_versions() -> None:
+    """Store every definition file's version; a stored version whose file changed is an error.
+
+    A published version is what running cases follow, so its text must never change:
+    a change needs a new version number.
+    """
+    for (code, version), loaded in definitions.load_all().items():
+        stored, created = ProtocolVersion.objects.get_or_create(
+            code=code,
+            version=version,
+            defaults={"definition": loaded.raw, "checksum": loaded.checksum},
         )
-        for position, step in enumerate(spec.steps, start=1)
-    ]
-    Step.objects.bulk_create(steps)
+        if not created and stored.checksum != loaded.checksum:
+            raise definitions.DefinitionError(
+                f"{loaded.path}: version {version} of {code} differs from the stored one; "
+                "give the changed definition a new version number"
+            )
+
+
+def published_version(code: str) -> ProtocolVersion:
+    """The version new cases of ``code`` start with: the newest published one.
+
+    On a fresh installation nothing is published yet; the newest file version is then
+    published automatically, so the system works from its first start.
+    """
+    current = (
+        ProtocolVersion.objects.filter(code=code, published_at__isnull=False)
+        .order_by("-version")
+        .first()
+    )
+    if current is not None:
+        return current
+    sync_versions()
+    newest = ProtocolVersion.objects.filter(code=code).order_by("-version").first()
+    if newest is None:
+        raise LookupError(code)
+    ProtocolVersion.objects.filter(pk=newest.pk, published_at__isnull=True).update(
+        published_at=timezone.now()
+    )
+    newest.refresh_from_db()
+    return newest
+
+
+@transaction.atomic
+def publish(*, code: str, version: int, actor: User) -> ProtocolVersion:
+    """The national coordinator publishes a version: new cases start on it (running cases
+    keep theirs)."""
+    if not policy.scope_for(actor).national:
+        raise NotAllowed(_("Only the national coordinator publishes protocol versions."))
+    sync_versions()
+    row = ProtocolVersion.objects.select_for_update().filter(code=code, version=version).first()
+    if row is None:
+        raise InvalidInput.on("version", _("There is no such protocol version."))
+    if row.published_at is not None:
+        raise Conflict(_("This version is already published."))
+    if ProtocolVersion.objects.filter(
+        code=code, version__gt=version, published_at__isnull=False
+    ).exists():
+        raise Conflict(_("A newer version of this protocol is already published."))
+    row.published_at = timezone.now()
+    row.published_by = actor
+    row.save(update_fields=["published_at", "published_by"])
+    audit.record(
+        actor=actor,
+        action="protocol.publish",
+        object_type="protocol",
+        object_id=f"{code}/v{version}",
+        changes={"checksum": row.checksum},
+    )
+    return row
+
+
+def version_diff(old: ProtocolVersion | None, new: ProtocolVersion) -> dict[str, Any]:
+    """What changes between two versions: steps added, removed and changed, and the text."""
+    old_steps = {s["key"]: s for s in (old.definition["steps"] if old else [])}
+    new_steps = {s["key"]: s for s in new.definition["steps"]}
+    before = json.dumps(old.definition if old else {}, indent=2, ensure_ascii=False, sort_keys=True)
+    after = json.dumps(new.definition, indent=2, ensure_ascii=False, sort_keys=True)
+    return {
+        "added": [k for k in new_steps if k not in old_steps],
+        "removed": [k for k in old_steps if k not in new_steps],
+        "changed": [k for k in new_steps if k in old_steps and new_steps[k] != old_steps[k]],
+        "unified": list(
+            difflib.unified_diff(
+                before.splitlines(),
+                after.splitlines(),
+                fromfile=str(old) if old else "—",
+                tofile=str(new),
+                lineterm="",
+            )
+        ),
+    }
+
+
+# --- starting and opening steps -----------------------------------------------------------
+
+
+def start_protocol(
+    case: Case,
+    code: str,
+    *,
+    actor: User | None,
+    at: datetime | None = None,
+    carried: dict[str, Step] | None = None,
+) -> ProtocolRun:
+    """Create every step of the protocol: steps whose condition fails are skipped, steps
+    done under an earlier protocol stay done, the rest open or wait for their predecessors.
+    """
+    at = at or case.registered_at
+    version = published_version(code)
+    spec = version.spec
+    facts = facts_of(case, case.form_codes)
+    resolve = _Resolver(case)
+    carried = carried or {}
+    needed = [s for s in spec.steps if any_holds(s.when, facts)]
+    organisations = {s.key: resolve(s.accountable) for s in needed}  # may raise RoutingError
+    run = ProtocolRun.objects.create(case=case, protocol=version, started_at=at)
     CaseEvent.objects.create(
         case=case,
         kind=CaseEvent.Kind.PROTOCOL_STARTED,
         actor=actor,
-        at=case.registered_at,
+        at=at,
         payload={"protocol": version.code, "version": version.version},
     )
-    for step in Step.objects.filter(run=run, status=Step.Status.OPEN).select_related(
-        "run__protocol", "organisation", "case"
-    ):
-        _open(step, at=case.registered_at, actor=actor)
+    rows = []
+    for position, step_spec in enumerate(spec.steps, start=1):
+        previous = carried.get(step_spec.key)
+        if previous is not None and not _fits(step_spec, previous.output):
+            previous = None  # the new protocol asks for more: the step is done again
+        if step_spec.key not in organisations:
+            status, organisation = Step.Status.SKIPPED, case.received_by
+        elif previous is not None:
+            status, organisation = Step.Status.DONE, previous.organisation
+        else:
+            status, organisation = Step.Status.WAITING, organisations[step_spec.key]
+        rows.append(
+            Step(
+                run=run,
+                case=case,
+                key=step_spec.key,
+                position=position,
+                organisation=organisation,
+                contact_person=organisation.main_contact if status == Step.Status.WAITING else None,
+                status=status,
+                output=previous.output if previous else {},
+                completed_at=previous.completed_at if previous else None,
+                completed_by=previous.completed_by if previous else None,
+            )
+        )
+    Step.objects.bulk_create(rows)
+    skipped = [row.key for row in rows if row.status == Step.Status.SKIPPED]
+    if skipped:
+        CaseEvent.objects.create(
+            case=case,
+            kind=CaseEvent.Kind.STEP_SKIPPED,
+            actor=actor,
+            at=at,
+            payload={"steps": skipped},
+        )
+    open_ready_steps(run, at=at, actor=actor)
     return run
 
 
+def _fits(spec: StepSpec, output: dict[str, Any]) -> bool:
+    """A finished step carries over only if its output has every field the new one requires."""
+    return all(field.key in output for field in spec.output.fields if field.required)
+
+
+def open_ready_steps(run: ProtocolRun, *, at: datetime, actor: User | None) -> list[Step]:
+    """Open every waiting step whose predecessors are all finished (done or skipped)."""
+    steps = list(
+        Step.objects.filter(run=run).select_related("run__protocol", "organisation", "case__school")
+    )
+    finished = {step.key for step in steps if step.status in FINISHED}
+    opened = []
+    for step in steps:
+        if step.status == Step.Status.WAITING and set(step.spec.after) <= finished:
+            _open(step, at=at, actor=actor)
+            opened.append(step)
+    return opened
+
+
 def _open(step: Step, *, at: datetime, actor: User | None) -> None:
-    spec = step.spec["deadline"]
+    spec = step.spec
     step.status = Step.Status.OPEN
     step.opened_at = at
-    step.due_at = deadline(at, working_days=spec.get("working_days"), hours=spec.get("hours"))
-    Step.objects.filter(pk=step.pk).update(
-        status=step.status, opened_at=step.opened_at, due_at=step.due_at
-    )
+    step.due_at = deadline(at, working_days=spec.deadline.working_days, hours=spec.deadline.hours)
+    Step.objects.filter(pk=step.pk).update(status=step.status, opened_at=at, due_at=step.due_at)
+    case = step.case
     CaseEvent.objects.create(
-        case=step.case,
+        case=case,
         kind=CaseEvent.Kind.STEP_OPENED,
         actor=actor,
         at=at,
@@ -133,38 +296,143 @@ def _open(step: Step, *, at: datetime, actor: User | None) -> None:
             "due_at": step.due_at.isoformat(),
         },
     )
+    link = reverse("case-detail", args=[case.number])
+    context = {"case": case, "step_title": spec.title.model_dump(), "due_at": step.due_at}
     notify.notify_organisation(
         step.organisation,
         "step_assigned",
-        {"case": step.case, "step_title": step.spec["title"], "due_at": step.due_at},
+        context,
         key=f"step-assigned:{step.pk}",
-        case=step.case,
-        link=reverse("case-detail", args=[step.case.number]),
+        case=case,
+        link=link,
     )
+    for notice in spec.notify:
+        if notice.to == LEGAL_REPRESENTATIVES:
+            notify_legal_representatives(step, template=notice.template)
+            continue
+        if notice.to == "regional_coordinator":
+            notify.notify_users(
+                policy.regional_coordinators(case.region_id),
+                notice.template,
+                {**context, "organisation": step.organisation},
+                key=f"step-notice:{step.pk}:coordinator",
+                case=case,
+                link=link,
+            )
+            continue
+        try:
+            organisation = resolve_organisation(case, notice.to)
+        except RoutingError as error:
+            CaseEvent.objects.create(
+                case=case,
+                kind=CaseEvent.Kind.NOTIFICATION_WITHHELD,
+                at=at,
+                payload={"step": step.key, "to": notice.to, "reason": str(error.detail)},
+            )
+            continue
+        notify.notify_organisation(
+            organisation,
+            notice.template,
+            {**context, "organisation": step.organisation},
+            key=f"step-notice:{step.pk}:{organisation.pk}",
+            case=case,
+            link=link,
+        )
+
+
+def notify_legal_representatives(step: Step, *, template: str) -> int:
+    """Tell the child's legal representatives, never the alleged perpetrator (1.3.5, 1.4.2).
+
+    Every withheld notification is recorded on the timeline with its reason.
+    """
+    case = step.case
+    withheld: list[dict[str, str]] = []
+    if LEGAL_REPRESENTATIVES in step.run.protocol.spec.never_notify:
+        withheld.append({"reason": "protocol_forbids"})
+        representatives = []
+    else:
+        representatives = list(case.child.representatives.all()) if case.child else []
+        if not representatives:
+            withheld.append({"reason": "none_recorded"})
+    addresses = []
+    for person in representatives:
+        if person.is_alleged_perpetrator:
+            withheld.append({"reason": "alleged_perpetrator", "representative": str(person.pk)})
+        elif not person.email:
+            withheld.append({"reason": "no_email", "representative": str(person.pk)})
+        else:
+            addresses.append((person.email, person.language))
+    for item in withheld:
+        CaseEvent.objects.create(
+            case=case,
+            kind=CaseEvent.Kind.NOTIFICATION_WITHHELD,
+            payload={"step": step.key, "to": LEGAL_REPRESENTATIVES, **item},
+        )
+    if not addresses:
+        return 0
+    return notify.notify_addresses(
+        addresses,
+        template,
+        {"case": case, "school": case.school, "step_title": step.spec.title.model_dump()},
+        key=f"legal-representatives:{step.pk}",
+        case=case,
+    )
+
+
+def notify_legal_representatives_of(case: Case) -> int:
+    """After a child or legal representatives are added to a case: send the notices its
+    protocol's opened steps call for, to those not yet told (each person once)."""
+    run = current_run(case)
+    if run is None:
+        return 0
+    count = 0
+    steps = Step.objects.filter(run=run, status__in=[Step.Status.OPEN, Step.Status.DONE])
+    for step in steps.select_related("case__child", "case__school", "run__protocol"):
+        for notice in step.spec.notify:
+            if notice.to == LEGAL_REPRESENTATIVES:
+                count += notify_legal_representatives(step, template=notice.template)
+    return count
+
+
+# --- completing -----------------------------------------------------------------------------
+
+
+def _output_data(spec: StepSpec, output: dict[str, Any] | str) -> dict[str, Any]:
+    """A plain text is accepted for a step whose only field is a text (first-version API)."""
+    if isinstance(output, str):
+        fields = spec.output.fields
+        if len(fields) == 1 and fields[0].kind in {"text", "textarea"}:
+            return {fields[0].key: output}
+        raise InvalidInput.on("output", _("This step's result has several fields; send them all."))
+    return output
 
 
 @transaction.atomic
-def complete_step(*, step: Step, actor: User, output_text: str) -> Step:
+def complete_step(*, step: Step, actor: User, output: dict[str, Any] | str) -> Step:
     """Record the step's required output; open the steps that were waiting for it."""
     if not policy.can_complete_step(actor, organisation_id=step.organisation_id):
         raise NotAllowed(_("Only the accountable organisation can complete this step."))
-    if step.case.is_closed:
-        raise Conflict(_("The case is closed."))
-    if step.status == Step.Status.DONE:
-        raise Conflict(_("This step is already done."))
-    if step.status == Step.Status.WAITING:
-        raise Conflict(_("This step waits for an earlier step to be done."))
-    text = output_text.strip()
-    if not text:
-        raise InvalidInput.on("output", _("Describe the result: this step requires it."))
-    if len(text) > 10000:
-        raise InvalidInput.on("output", _("The result is too long (10,000 characters at most)."))
-    now = timezone.now()
-    updated = Step.objects.filter(pk=step.pk, status=Step.Status.OPEN).update(
-        status=Step.Status.DONE, output={"text": text}, completed_at=now, completed_by=actor
+    spec = step.spec
+    if spec.requires_qualification == "interview" and not actor.interview_qualified:
+        raise NotAllowed(
+            _("Only a specialist holding the interview qualification can record this interview.")
+        )
+    locked = (
+        Step.objects.select_for_update().select_related("case", "run__protocol").get(pk=step.pk)
     )
-    if not updated:
+    if locked.case.is_closed:
+        raise Conflict(_("The case is closed."))
+    if locked.status == Step.Status.DONE:
         raise Conflict(_("This step is already done."))
+    if locked.status == Step.Status.WAITING:
+        raise Conflict(_("This step waits for an earlier step to be done."))
+    if locked.status != Step.Status.OPEN:
+        raise Conflict(_("This step is no longer part of the case's protocol."))
+    cleaned = clean_output(spec, _output_data(spec, output))
+    now = timezone.now()
+    Step.objects.filter(pk=step.pk).update(
+        status=Step.Status.DONE, output=cleaned, completed_at=now, completed_by=actor
+    )
     step.refresh_from_db()
     CaseEvent.objects.create(
         case=step.case,
@@ -178,68 +446,127 @@ def complete_step(*, step: Step, actor: User, output_text: str) -> Step:
         action="step.complete",
         object_type="case",
         object_id=step.case.number,
-        changes={"step": step.key, "output": {"text": text}},
+        changes={"step": step.key, "output": cleaned},
     )
     Case.objects.filter(pk=step.case_id, status=Case.Status.REGISTERED).update(
         status=Case.Status.IN_PROGRESS
     )
-    done = set(
-        Step.objects.filter(run_id=step.run_id, status=Step.Status.DONE).values_list(
-            "key", flat=True
-        )
-    )
-    for waiting in Step.objects.filter(
-        run_id=step.run_id, status=Step.Status.WAITING
-    ).select_related("run__protocol", "organisation", "case"):
-        if set(waiting.spec.get("after", [])) <= done:
-            _open(waiting, at=now, actor=actor)
+    open_ready_steps(step.run, at=now, actor=actor)
     return step
 
 
-def escalate_overdue(now: datetime | None = None) -> int:
-    """Escalate open steps past their deadline to the regional coordinators (1.3.3).
+# --- reclassification -------------------------------------------------------------------------
 
-    The claim is an UPDATE of ``escalation_level`` guarded by its old value, so sweeps
-    running in several workers escalate each step once.
+CLASSIFICATION_FIELDS = (
+    "setting",
+    "risk_level",
+    "in_danger_now",
+    "repeated",
+    "perpetrator_relationship",
+    "self_harm_risk",
+)
+
+
+@transaction.atomic
+def reclassify(*, case: Case, actor: User, classification: dict[str, Any], reason: str) -> Case:
+    """Change a case's classification; switch its protocol if the new one differs.
+
+    Finished steps stay done and count for the new protocol's steps of the same name;
+    open steps of the old protocol are cancelled; pending notifications the new protocol
+    forbids (legal representatives, in a domestic case) are cancelled before they go out.
     """
-    now = now or timezone.now()
-    count = 0
-    overdue = (
-        Step.objects.overdue(now)
-        .filter(escalation_level=0)
-        .select_related("case__region", "organisation", "run__protocol")
+    from qamqor.cases.models import CaseViolenceForm
+
+    if not policy.can_close_case(actor, school_id=case.school_id, region_id=case.region_id):
+        raise NotAllowed(_("Only the school coordinator or a coordinator can reclassify a case."))
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput.on("reason", _("Say why the case is reclassified."))
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if locked.is_closed:
+        raise Conflict(_("The case is closed."))
+    before = {name: getattr(locked, name) for name in CLASSIFICATION_FIELDS}
+    before["forms"] = locked.form_codes
+    for name in CLASSIFICATION_FIELDS:
+        if name in classification:
+            setattr(locked, name, classification[name])
+    locked.save(update_fields=list(CLASSIFICATION_FIELDS))
+    forms = sorted(set(classification.get("forms", before["forms"])))
+    CaseViolenceForm.objects.filter(case=locked).exclude(code__in=forms).delete()
+    CaseViolenceForm.objects.bulk_create(
+        [CaseViolenceForm(case=locked, code=code) for code in forms], ignore_conflicts=True
     )
-    for step in overdue[:500]:
-        with transaction.atomic():
-            claimed = Step.objects.filter(pk=step.pk, escalation_level=0).update(
-                escalation_level=F("escalation_level") + 1
+    current = locked.protocol_runs.filter(ended_at__isnull=True).select_related("protocol").first()
+    try:
+        new_code = definitions.protocol_for(facts_of(locked, forms))
+    except LookupError:
+        raise InvalidInput.on(
+            "setting", _("No response protocol applies to this classification.")
+        ) from None
+    now = timezone.now()
+    switched = current is None or current.protocol.code != new_code
+    if switched:
+        carried = {
+            s.key: s
+            for s in Step.objects.filter(case=locked, status=Step.Status.DONE).select_related(
+                "organisation", "completed_by"
             )
-            if not claimed:
-                continue
-            CaseEvent.objects.create(
-                case=step.case,
-                kind=CaseEvent.Kind.STEP_ESCALATED,
-                at=now,
-                payload={"step": step.key, "organisation": step.organisation.code, "level": 1},
-            )
-            coordinators = User.objects.filter(
-                memberships__role=Role.REGIONAL_COORDINATOR,
-                memberships__active=True,
-                memberships__organisation__region_id=step.case.region_id,
-                is_active=True,
-            ).distinct()
-            notify.notify_users(
-                coordinators,
-                "step_overdue",
-                {
-                    "case": step.case,
-                    "step_title": step.spec["title"],
-                    "organisation": step.organisation,
-                    "due_at": step.due_at,
-                },
-                key=f"step-overdue:{step.pk}:1",
-                case=step.case,
-                link=reverse("case-detail", args=[step.case.number]),
-            )
-            count += 1
-    return count
+        }
+        if current is not None:
+            ProtocolRun.objects.filter(pk=current.pk).update(ended_at=now, end_reason=reason)
+            Step.objects.filter(
+                run=current, status__in=[Step.Status.OPEN, Step.Status.WAITING]
+            ).update(status=Step.Status.CANCELLED)
+        new_version = published_version(new_code)
+        if LEGAL_REPRESENTATIVES in new_version.spec.never_notify:
+            cancelled = notify.cancel_pending(locked, templates=legal_representative_templates())
+            if cancelled:
+                CaseEvent.objects.create(
+                    case=locked,
+                    kind=CaseEvent.Kind.NOTIFICATION_WITHHELD,
+                    at=now,
+                    payload={
+                        "to": LEGAL_REPRESENTATIVES,
+                        "reason": "protocol_forbids",
+                        "cancelled": cancelled,
+                    },
+                )
+        start_protocol(locked, new_code, actor=actor, at=now, carried=carried)
+    CaseEvent.objects.create(
+        case=locked,
+        kind=CaseEvent.Kind.RECLASSIFIED,
+        actor=actor,
+        at=now,
+        payload={
+            "reason": reason,
+            "from": current.protocol.code if current else None,
+            "to": new_code,
+            "switched": switched,
+        },
+    )
+    audit.record(
+        actor=actor,
+        action="case.reclassify",
+        object_type="case",
+        object_id=locked.number,
+        changes={
+            "before": before,
+            "after": {**classification, "forms": forms},
+            "reason": reason,
+            "protocol": new_code,
+        },
+    )
+    return locked
+
+
+def legal_representative_templates() -> Iterable[str]:
+    """The notification templates addressed to legal representatives in any definition."""
+    names = {"legal_representative_notice"}
+    for loaded in definitions.load_all().values():
+        for step in loaded.spec.steps:
+            names.update(n.template for n in step.notify if n.to == LEGAL_REPRESENTATIVES)
+    return sorted(names)
+
+
+def current_run(case: Case) -> ProtocolRun | None:
+    return case.protocol_runs.filter(ended_at__isnull=True).select_related("protocol").first()

@@ -45,6 +45,11 @@ class Navigation:
     def sees_statistics(self) -> bool:
         return self.scope.sees_statistics
 
+    @property
+    def coordinates(self) -> bool:
+        """A regional or the national coordinator (the protocol versions link)."""
+        return self.scope.national or bool(self.scope.region_ids)
+
     @cached_property
     def unread_notifications(self) -> int:
         return Notification.objects.filter(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from qamqor.web import language, views
+from qamqor.web import case_views, language, protocol_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,14 +22,41 @@ urlpatterns = [
     path("reports/<uuid:public_id>/register/", views.report_register, name="report-register"),
     path("reports/<uuid:public_id>/dismiss/", views.report_dismiss, name="report-dismiss"),
     # cases
-    path("cases/", views.case_list, name="case-list"),
-    path("cases/<str:number>/", views.case_detail, name="case-detail"),
+    path("cases/", case_views.case_list, name="case-list"),
+    path("cases/<str:number>/", case_views.case_detail, name="case-detail"),
+    path("cases/<str:number>/summary/", case_views.case_summary, name="case-summary"),
     path(
         "cases/<str:number>/steps/<slug:key>/complete/",
-        views.case_step_complete,
+        case_views.case_step_complete,
         name="case-step-complete",
     ),
-    path("cases/<str:number>/close/", views.case_close, name="case-close"),
+    path("cases/<str:number>/close/", case_views.case_close, name="case-close"),
+    path("cases/<str:number>/reclassify/", case_views.case_reclassify, name="case-reclassify"),
+    path("cases/<str:number>/child/", case_views.case_child, name="case-child"),
+    path(
+        "cases/<str:number>/representatives/",
+        case_views.case_representative_add,
+        name="case-representative-add",
+    ),
+    path(
+        "cases/<str:number>/representatives/<int:pk>/",
+        case_views.case_representative_update,
+        name="case-representative-update",
+    ),
+    path("cases/<str:number>/messages/", case_views.case_messages, name="case-messages"),
+    # coordination: who holds the ball, protocol versions
+    path("steps/open/", protocol_views.open_steps, name="open-steps"),
+    path("protocols/", protocol_views.protocol_list, name="protocol-list"),
+    path(
+        "protocols/<slug:code>/<int:version>/",
+        protocol_views.protocol_version,
+        name="protocol-version",
+    ),
+    path(
+        "protocols/<slug:code>/<int:version>/publish/",
+        protocol_views.protocol_publish,
+        name="protocol-publish",
+    ),
     # statistics and notifications
     path("dashboard/", views.dashboard, name="dashboard"),
     path("notifications/", views.notifications, name="notifications"),

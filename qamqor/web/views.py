@@ -8,18 +8,14 @@ the form with its own status code (DESIGN §5.2, §5.7).
 from __future__ import annotations
 
 import uuid
-from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -34,55 +30,31 @@ from django.views.decorators.http import (
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
 from qamqor.analytics import selectors as analytics
-from qamqor.cases import selectors as case_selectors
 from qamqor.cases import services as case_services
-from qamqor.cases.classification import Outcome, RiskLevel, ViolenceForm
-from qamqor.cases.forms import CloseCaseForm, CompleteStepForm, DismissReportForm, RegisterCaseForm
-from qamqor.cases.models import Case, CaseEvent
+from qamqor.cases.classification import RiskLevel, ViolenceForm
+from qamqor.cases.forms import DismissReportForm, RegisterCaseForm
+from qamqor.cases.models import Case
 from qamqor.directory.models import Organisation
 from qamqor.errors import Conflict, DomainError
 from qamqor.intake import selectors as report_selectors
 from qamqor.intake import services as intake_services
 from qamqor.intake.forms import ReportForm
-from qamqor.intake.models import Channel, Report
+from qamqor.intake.models import Report
 from qamqor.notify import services as notify_services
 from qamqor.notify.models import Notification
-from qamqor.protocols import services as protocol_services
 from qamqor.protocols.models import Step
 from qamqor.translation import active_language
+from qamqor.web.common import apply_domain_error, paginate, user_of
 from qamqor.web.context import may_triage_any
-from qamqor.web.htmx import is_htmx, partial_response
 
-PAGE_SIZE = 50
 HOME_LIST_LIMIT = 20
 HOME_NOTIFICATIONS = 5
 THANKS_SESSION_KEY = "qamqor.report_thanks"
 IDEMPOTENCY_FIELD = "idempotency_token"
 
 
-def _user(request: HttpRequest) -> User:
-    """The signed-in user (the views that call this are behind ``login_required``)."""
-    return cast(User, request.user)
-
-
-def _page(request: HttpRequest, queryset: QuerySet[Any]) -> Page[Any]:
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def apply_domain_error(form: forms.Form, error: DomainError) -> None:
-    """Show a service's refusal on the form: each problem on its field, the rest on top."""
-    attached: set[str] = set()
-    on_top: list[str] = []
-    for problem in error.errors:
-        if problem.field in form.fields:
-            form.add_error(problem.field, str(problem.message))
-            attached.add(str(problem.message))
-        else:
-            on_top.append(str(problem.message))
-    if str(error.detail) not in attached:
-        on_top.insert(0, str(error.detail))
-    for message in dict.fromkeys(on_top):
-        form.add_error(None, message)
+_user = user_of
+_page = paginate
 
 
 # --- public pages ---------------------------------------------------------------------
@@ -107,7 +79,7 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = policy.scope_for(user)
     steps = list(
         Step.objects.on_task_list_of(user)
-        .exclude(status=Step.Status.DONE)
+        .filter(status__in=[Step.Status.OPEN, Step.Status.WAITING])
         .select_related("case", "organisation", "run__protocol")
         .order_by("status", F("due_at").asc(nulls_last=True), "pk")[:HOME_LIST_LIMIT]
     )
@@ -352,198 +324,6 @@ def report_dismiss(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         )
     messages.success(request, gettext("The report is dismissed."))
     return redirect("report-list")
-
-
-# --- cases ------------------------------------------------------------------------------
-
-
-class CaseFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("Any status")), *Case.Status.choices], required=False
-    )
-    form = forms.ChoiceField(
-        label=_("Form of violence"),
-        choices=[("", _("Any form")), *ViolenceForm.choices],
-        required=False,
-    )
-
-
-@login_required
-@require_safe
-def case_list(request: HttpRequest) -> HttpResponse:
-    cases = case_selectors.case_list(_user(request))
-    filters = CaseFilterForm(request.GET)
-    filters.is_valid()  # an unknown value is ignored, the valid filters still apply
-    chosen = getattr(filters, "cleaned_data", {})
-    if chosen.get("status"):
-        cases = cases.filter(status=chosen["status"])
-    if chosen.get("form"):
-        cases = cases.filter(forms__code=chosen["form"])
-    return render(
-        request,
-        "web/case_list.html",
-        {"page": _page(request, cases), "filters": filters, "filtered": bool(chosen)},
-    )
-
-
-def _step_prefix(step: Step) -> str:
-    return f"step-{step.key}"
-
-
-def _can_complete(user: User, case: Case, step: Step) -> bool:
-    return (
-        not case.is_closed
-        and step.status == Step.Status.OPEN
-        and policy.can_complete_step(user, organisation_id=step.organisation_id)
-    )
-
-
-def _timeline(case: Case, steps: list[Step]) -> list[dict[str, Any]]:
-    """The case's events with the step titles and organisation names they refer to."""
-    titles = {step.key: step.title for step in steps}
-    organisations = {step.organisation.code: step.organisation.name for step in steps}
-    channels = dict(Channel.choices)
-    outcomes = dict(Outcome.choices)
-    entries = []
-    for event in case.events.all():
-        payload = event.payload or {}
-        due_at = parse_datetime(payload["due_at"]) if payload.get("due_at") else None
-        detail = ""
-        if payload.get("step"):
-            detail = titles.get(payload["step"], payload["step"])
-        elif event.kind == CaseEvent.Kind.REGISTERED and payload.get("channel"):
-            detail = str(channels.get(payload["channel"], payload["channel"]))
-        elif event.kind == CaseEvent.Kind.CLOSED and payload.get("outcome"):
-            detail = str(outcomes.get(payload["outcome"], payload["outcome"]))
-        entries.append(
-            {
-                "event": event,
-                "label": event.get_kind_display(),
-                "detail": detail,
-                "organisation": organisations.get(payload.get("organisation", ""), ""),
-                "due_at": due_at,
-            }
-        )
-    return entries
-
-
-def _case_context(
-    request: HttpRequest,
-    case: Case,
-    *,
-    step_forms: dict[int, CompleteStepForm] | None = None,
-    close_form: CloseCaseForm | None = None,
-    alert: str | None = None,
-    steps_alert: str | None = None,
-    steps_notice: str | None = None,
-) -> dict[str, Any]:
-    user = _user(request)
-    steps = list(case.steps.all())
-    rows = []
-    for step in steps:
-        form = None
-        if _can_complete(user, case, step):
-            form = (step_forms or {}).get(step.pk) or CompleteStepForm(prefix=_step_prefix(step))
-        rows.append({"step": step, "form": form})
-    can_close = not case.is_closed and policy.can_close_case(
-        user, school_id=case.school_id, region_id=case.region_id
-    )
-    protocols = list(dict.fromkeys(step.run.protocol.title for step in steps))
-    return {
-        "case": case,
-        "step_rows": rows,
-        "steps_unfinished": any(step.status != Step.Status.DONE for step in steps),
-        "protocols": protocols,
-        "can_close": can_close,
-        "close_form": (close_form or CloseCaseForm()) if can_close else None,
-        "timeline": _timeline(case, steps),
-        "alert": alert,
-        "steps_alert": steps_alert,
-        "steps_notice": steps_notice,
-    }
-
-
-@login_required
-@require_safe
-def case_detail(request: HttpRequest, number: str) -> HttpResponse:
-    case = case_selectors.get_case_for_user(_user(request), number)
-    return render(request, "web/case_detail.html", _case_context(request, case))
-
-
-def _find_step(case: Case, key: str) -> Step:
-    steps = [step for step in case.steps.all() if step.key == key]
-    if not steps:
-        raise Http404("step")
-    # A case runs one protocol today; should it run several, prefer the step still open.
-    return next((step for step in steps if step.status != Step.Status.DONE), steps[0])
-
-
-@login_required
-@require_POST
-def case_step_complete(request: HttpRequest, number: str, key: str) -> HttpResponse:
-    """Complete one step; answers the steps partial to htmx, redirects a plain POST."""
-    user = _user(request)
-    case = case_selectors.get_case_for_user(user, number, audit_read=False)
-    step = _find_step(case, key)
-    form = CompleteStepForm(request.POST, prefix=_step_prefix(step))
-    status = 200
-    steps_alert = None
-    if form.is_valid():
-        try:
-            protocol_services.complete_step(
-                step=step, actor=user, output_text=form.cleaned_data["output"]
-            )
-        except DomainError as error:
-            status = error.status_code
-            case = case_selectors.get_case_for_user(user, number, audit_read=False)
-            step = _find_step(case, key)
-            if _can_complete(user, case, step):
-                apply_domain_error(form, error)
-            else:
-                steps_alert = str(error.detail)
-        else:
-            notice = gettext("The step “%(title)s” is done.") % {"title": step.title}
-            if is_htmx(request):
-                case = case_selectors.get_case_for_user(user, number, audit_read=False)
-                context = _case_context(request, case, steps_notice=notice)
-                return partial_response(
-                    render(request, "web/partials/steps.html", {**context, "oob": True})
-                )
-            messages.success(request, notice)
-            return redirect(reverse("case-detail", args=[case.number]) + "#steps")
-    context = _case_context(request, case, step_forms={step.pk: form}, steps_alert=steps_alert)
-    if is_htmx(request):
-        return partial_response(
-            render(request, "web/partials/steps.html", {**context, "oob": True}, status=status)
-        )
-    return render(request, "web/case_detail.html", context, status=status)
-
-
-@login_required
-@require_POST
-def case_close(request: HttpRequest, number: str) -> HttpResponse:
-    """Close the case with its outcome (the service refuses while steps are open)."""
-    user = _user(request)
-    case = case_selectors.get_case_for_user(user, number, audit_read=False)
-    form = CloseCaseForm(request.POST)
-    if not form.is_valid():
-        return render(
-            request, "web/case_detail.html", _case_context(request, case, close_form=form)
-        )
-    try:
-        case_services.close_case(
-            case=case,
-            actor=user,
-            outcome=form.cleaned_data["outcome"],
-            note=form.cleaned_data.get("note") or "",
-        )
-    except DomainError as error:
-        case = case_selectors.get_case_for_user(user, number, audit_read=False)
-        apply_domain_error(form, error)
-        context = _case_context(request, case, close_form=form, alert=str(error.detail))
-        return render(request, "web/case_detail.html", context, status=error.status_code)
-    messages.success(request, gettext("The case is closed."))
-    return redirect("case-detail", number=case.number)
 
 
 # --- statistics -----------------------------------------------------------------------

@@ -10,7 +10,9 @@ from django.test import Client
 
 from tests.factories import World, register_case, submit_report
 
-INSIDERS = ["coordinator_a", "psychologist_a", "psc_a", "regional_a", "national"]
+# The case is repeated bullying at school A1: the school, the region's PSC and juvenile
+# police (Art. 127-2 step) work on it.
+INSIDERS = ["coordinator_a", "psychologist_a", "psc_a", "police_a", "regional_a", "national"]
 OUTSIDERS = [
     "coordinator_a2",
     "coordinator_b",
@@ -18,7 +20,8 @@ OUTSIDERS = [
     "police_b",
     "regional_b",
     "monitor",
-    "police_a",
+    "guardianship_a",
+    "clinic_a",
     "operator",
 ]
 

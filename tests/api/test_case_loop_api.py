@@ -9,7 +9,9 @@ from qamqor.audit.models import AuditEvent
 from qamqor.cases.models import Case
 from qamqor.intake.models import Report
 from qamqor.notify.models import Notification
-from tests.factories import CLASSIFICATION, World, submit_report
+from qamqor.protocols.models import Step
+from qamqor.protocols.outputs import sample_output
+from tests.factories import CLASSIFICATION, World, actor_for, submit_report
 
 
 def token_client(user: User) -> Client:
@@ -30,7 +32,6 @@ def post(client: Client, url: str, body: dict):
 def test_the_whole_loop(world: World) -> None:
     report = submit_report(world.a.school)
     coordinator = token_client(world.coordinator_a)
-    psc = token_client(world.psc_a)
 
     listed = coordinator.get("/api/v1/reports").json()
     assert [item["id"] for item in listed["items"]] == [str(report.public_id)]
@@ -42,10 +43,21 @@ def test_the_whole_loop(world: World) -> None:
     report.refresh_from_db()
     assert report.status == Report.Status.REGISTERED
 
-    school_tasks = {t["key"] for t in coordinator.get("/api/v1/tasks").json()["items"]}
-    psc_tasks = {t["key"] for t in psc.get("/api/v1/tasks").json()["items"]}
-    assert school_tasks == {"school_log"}
-    assert psc_tasks == {"psc_support"}
+    def tasks(user: User) -> set[str]:
+        return {t["key"] for t in token_client(user).get("/api/v1/tasks").json()["items"]}
+
+    # bullying, repeated, partly online: the school, the PSC and the police all have work
+    assert tasks(world.coordinator_a) == {
+        "school_log",
+        "legal_representatives_notice",
+        "cyber_evidence",
+    }
+    assert tasks(world.psc_a) == {"psc_support"}
+    assert tasks(world.police_a) == {"police_127_2"}
+    detail = coordinator.get(f"/api/v1/cases/{number}").json()
+    statuses = {step["key"]: step["status"] for step in detail["steps"]}
+    assert statuses["emergency_response"] == "skipped"  # not in danger now
+    assert statuses["school_conversation"] == "waiting"
     # the PSC was told, in-app and by email to its members and its institutional mailbox
     assert Notification.objects.filter(
         template="step_assigned", recipient=world.psc_a, channel="in_app"
@@ -54,24 +66,35 @@ def test_the_whole_loop(world: World) -> None:
         template="step_assigned", recipient_address=world.a.psc.email
     ).exists()
 
-    def complete(client: Client, key: str, text: str = "Done, see the log.") -> int:
+    def complete(user: User, key: str, output: object) -> object:
         url = f"/api/v1/cases/{number}/steps/{key}/complete"
-        return post(client, url, {"output": text}).status_code
+        return post(token_client(user), url, {"output": output})
 
-    assert complete(coordinator, "school_conversation") == 409  # waits for school_log
-    assert complete(psc, "school_log") == 403  # not the PSC's step
-    assert complete(coordinator, "school_log", "  ") == 422
+    step_spec = {
+        s.key: s
+        for s in Step.objects.get(case__number=number, key="school_log").run.protocol.spec.steps
+    }
+    assert complete(world.coordinator_a, "school_conversation", {}).status_code == 409  # waits
+    assert complete(world.psc_a, "school_log", {}).status_code == 403  # not the PSC's step
+    incomplete = complete(world.coordinator_a, "school_log", {"log_entry_number": "17"})
+    assert incomplete.status_code == 422
+    assert [e["field"] for e in incomplete.json()["errors"]] == ["output.head_informed_on"]
     closing = post(coordinator, f"/api/v1/cases/{number}/close", {"outcome": "rights_restored"})
     assert closing.status_code == 409  # steps are open
 
-    for client, key in [
-        (coordinator, "school_log"),
-        (coordinator, "school_conversation"),
-        (psc, "psc_support"),
-        (coordinator, "school_report_to_head"),
-    ]:
-        assert complete(client, key) == 200, key
-    assert complete(coordinator, "school_log") == 409  # already done
+    done: list[str] = []
+    for _round in range(10):
+        open_steps = Step.objects.filter(case__number=number, status=Step.Status.OPEN)
+        if not open_steps.exists():
+            break
+        for step in open_steps.select_related("organisation"):
+            user = actor_for(world, step.organisation)
+            response = complete(user, step.key, sample_output(step_spec[step.key], "Done"))
+            assert response.status_code == 200, (step.key, response.content)
+            done.append(step.key)
+    assert set(done) == {k for k, v in statuses.items() if v != "skipped"}
+    again = complete(world.coordinator_a, "school_log", sample_output(step_spec["school_log"], "x"))
+    assert again.status_code == 409  # already done
 
     closed = post(
         coordinator,
@@ -85,6 +108,7 @@ def test_the_whole_loop(world: World) -> None:
         "protocol_started",
         "step_opened",
         "step_completed",
+        "step_skipped",
         "closed",
     }
     again = post(coordinator, f"/api/v1/cases/{number}/close", {"outcome": "rights_restored"})
@@ -104,7 +128,7 @@ def test_the_whole_loop(world: World) -> None:
         }
     ]
     actions = set(AuditEvent.objects.filter(object_id=number).values_list("action", flat=True))
-    assert actions == {"case.register", "step.complete", "case.close"}
+    assert actions == {"case.register", "case.read", "step.complete", "case.close"}
 
 
 def test_case_detail_read_is_audited_with_the_request_id(world: World) -> None:
@@ -154,17 +178,17 @@ def test_register_with_bad_classification_is_422_and_changes_nothing(world: Worl
     assert report.status == Report.Status.NEW
 
 
-def test_family_setting_has_no_protocol_yet_and_says_so(world: World) -> None:
+def test_family_setting_starts_the_domestic_violence_protocol(world: World) -> None:
     report = submit_report(world.a.school)
     client = session_client(world.coordinator_a)
     response = post(
         client,
         f"/api/v1/reports/{report.public_id}/register",
-        {**CLASSIFICATION, "setting": "family"},
+        {**CLASSIFICATION, "setting": "family", "perpetrator_relationship": "primary_caregiver"},
     )
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "setting"
-    assert Case.objects.count() == 0
+    assert response.status_code == 201, response.content
+    case = Case.objects.get()
+    assert case.protocol_runs.get().protocol.code == "domestic_violence"
 
 
 def test_dismissal(world: World) -> None:

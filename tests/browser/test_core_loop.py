@@ -1,5 +1,6 @@
-"""The whole loop in Chromium: anonymous report → triage → registration → both organisations
-complete their steps → closure → the dashboard counts it."""
+"""The whole loop in Chromium: anonymous report → triage → registration → the school, the
+PSC and the education department complete their structured steps → closure → the
+dashboard counts it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from qamqor.audit.models import AuditEvent
 from qamqor.cases.models import Case
 from qamqor.intake.models import Report
 from qamqor.intake.services import followup_code_hash
+from qamqor.protocols.models import Step
 from tests.factories import PASSWORD, World
 
 pytestmark = pytest.mark.browser
@@ -27,9 +29,22 @@ def sign_in(page: Page, username: str) -> None:
 
 
 def complete(page: Page, key: str, text: str) -> None:
-    step = page.locator(f"#step-{key}")
-    step.locator("textarea[name$=output]").fill(text)
-    step.locator("button[type=submit]").click()
+    """Fill the step's structured form as a person would and submit it (htmx swaps the
+    steps section in place): text in the text fields, a date, the first choice, "yes"."""
+    form = page.locator(f"#step-{key} form")
+    expect(form).to_be_visible()
+    for field in form.locator("input[type=text], textarea").all():
+        field.fill(text)
+    for field in form.locator("input[type=date]").all():
+        field.fill("2026-11-30")
+    for field in form.locator("input[type=number]").all():
+        field.fill("1")
+    for select in form.locator("select").all():
+        value = select.locator("option:not([value=''])").first.get_attribute("value")
+        select.select_option(value)
+    for radio in form.locator("input[type=radio][value=true]").all():
+        radio.check()
+    form.locator("button[type=submit]").click()
     expect(page.locator(f"#step-{key}.step-done")).to_be_visible()
 
 
@@ -64,20 +79,37 @@ def test_report_to_closure_to_dashboard(browser_page: Page, world: World) -> Non
     case = Case.objects.get()
     assert case.school == world.a.school and case.child_age == 12
 
-    # 3. The school does its steps (htmx swaps the steps section in place).
-    complete(page, "school_log", "Entry 14 in the bullying log; head informed.")
-    complete(page, "school_conversation", "Talked with both pupils and their parents.")
-    complete(page, "school_report_to_head", "Reported to the head; measures agreed.")
+    # Not in danger now: the emergency step is shown as not needed, not as a gap.
+    expect(page.locator("#step-emergency_response.step-skipped")).to_be_visible()
+    expect(page.locator("#step-emergency_response form")).to_have_count(0)
+
+    # 3. The school does its first steps (htmx swaps the steps section in place).
+    complete(page, "school_log", "Entry 14 in the bullying log")
+    complete(page, "legal_representatives_notice", "Parents of both pupils")
+    complete(page, "cyber_evidence", "School safe, folder 7")
+    complete(page, "platform_report", "Report 55-A")
+    complete(page, "school_conversation", "Both pupils and their parents; apology agreed")
+    complete(page, "school_report_to_head", "The head sent the materials on")
+    done = page.locator("#step-school_log .step-output")
+    expect(done).to_contain_text("Entry 14 in the bullying log")
 
     # 4. The region's PSC does its step.
     sign_in(page, "psc_a")
     page.goto("/")
     page.click(f"a[href^='/cases/{case.number}/']")
+    expect(page.locator("#step-school_log form")).to_have_count(0)  # not the PSC's step
     complete(page, "psc_support", "Assessment done; four sessions planned.")
 
-    # 5. The coordinator closes the case.
+    # 5. The education department decides; the school council takes its measures.
+    sign_in(page, "regional_a")
+    page.goto(f"/cases/{case.number}/")
+    complete(page, "education_decision", "Decision 12")
     sign_in(page, "coordinator_a")
     page.goto(f"/cases/{case.number}/")
+    complete(page, "school_measures", "Individual plan for both pupils")
+    assert not Step.objects.filter(case=case, status__in=["open", "waiting"]).exists()
+
+    # 6. The coordinator closes the case.
     close = page.locator("form[action$='/close/']")
     close.locator("select[name=outcome]").select_option("rights_restored")
     close.locator("textarea[name=note]").fill("Bullying stopped; follow-up in a month.")
@@ -86,7 +118,7 @@ def test_report_to_closure_to_dashboard(browser_page: Page, world: World) -> Non
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED
 
-    # 6. The regional coordinator's dashboard counts it.
+    # 7. The regional coordinator's dashboard counts it.
     sign_in(page, "regional_a")
     page.goto("/dashboard/")
     row = page.locator("section[aria-labelledby=regions-title] tbody tr").first

@@ -95,8 +95,33 @@ def duration(value: object) -> str:
     return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
 
 
+def _long_duration(value: timedelta) -> str:
+    """A duration in words, in days once it passes two days (waiting steps, overdue ones)."""
+    if value.total_seconds() < 48 * 3600:
+        return duration(value)
+    days = int(value.total_seconds() // 86400)
+    return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
+
+
+@register.filter
+def since(value: object, now: object = None) -> str:
+    """How long ago ``value`` was (from ``now``, default the present), in words."""
+    if not isinstance(value, datetime):
+        return ""
+    moment = now if isinstance(now, datetime) else timezone.now()
+    return _long_duration(max(moment - value, timedelta(0)))
+
+
 @register.filter
 def local_link(link: object) -> str:
     """A link stored with a notification, only if it stays on this site."""
     text = str(link or "")
     return text if text.startswith("/") and not text.startswith("//") else ""
+
+
+@register.filter
+def get_item(mapping: object, key: object) -> Any:
+    """``mapping[key]`` in a template, or "" when there is no such key."""
+    if isinstance(mapping, Mapping):
+        return mapping.get(key, "")
+    return ""

@@ -1,0 +1,840 @@
+"""Psychological support: caseload, consent, the crisis exception, sharing, consultations,
+supervision, the work log, the workload report and anonymous appeals."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.security import SessionAuth
+
+from qamqor.accounts import policy
+from qamqor.accounts.models import User
+from qamqor.api import validated
+from qamqor.care import selectors, services
+from qamqor.care.forms import (
+    AppealAnswerForm,
+    AppealFollowUpForm,
+    AppealForm,
+    ChildForm,
+    ConsentForm,
+    ConsultationForm,
+    CrisisBasisForm,
+    EnrolmentForm,
+    ShareForm,
+    SupervisionForm,
+    WithdrawConsentForm,
+    WorkWeekForm,
+    acting_organisation,
+    resolve_case,
+    resolve_organisation,
+)
+from qamqor.care.models import (
+    Appeal,
+    ChildShare,
+    ConsentRecord,
+    Consultation,
+    CrisisBasis,
+    SupervisionSession,
+    WorkCategory,
+)
+from qamqor.cases.models import Child, LegalRepresentative
+from qamqor.directory.models import Organisation, OrganisationKind, Region
+from qamqor.errors import InvalidInput
+
+router = Router(tags=["psychological support"])
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+class OrganisationRef(Schema):
+    code: str
+    kind: str
+    name: str
+
+
+class ChildOut(Schema):
+    code: str
+    region: str
+    school: OrganisationRef | None
+    full_name: str
+    birth_date: date | None
+    sex: str
+    class_label: str
+
+    @staticmethod
+    def resolve_region(obj: Child) -> str:
+        return obj.region.code
+
+
+class ConsentOut(Schema):
+    id: UUID
+    child: str
+    organisation: OrganisationRef
+    giver: str
+    giver_label: str
+    child_age: int | None
+    covers_support: bool
+    covers_diagnostics: bool
+    covers_sharing: bool
+    share_with: list[str]
+    method: str
+    given_at: datetime
+    valid_until: date | None
+    recorded_at: datetime
+    withdrawn_at: datetime | None
+    active: bool
+
+    @staticmethod
+    def resolve_id(obj: ConsentRecord) -> UUID:
+        return obj.public_id
+
+    @staticmethod
+    def resolve_child(obj: ConsentRecord) -> str:
+        return obj.child.code
+
+    @staticmethod
+    def resolve_share_with(obj: ConsentRecord) -> list[str]:
+        return sorted(org.code for org in obj.share_with.all())
+
+    @staticmethod
+    def resolve_active(obj: ConsentRecord) -> bool:
+        return obj.is_active()
+
+
+class CrisisBasisOut(Schema):
+    id: UUID
+    child: str
+    organisation: OrganisationRef
+    case: str | None
+    ground: str
+    justification: str
+    session_limit: int
+    sessions_used: int
+    recorded_at: datetime
+    closed_at: datetime | None
+    close_reason: str
+
+    @staticmethod
+    def resolve_id(obj: CrisisBasis) -> UUID:
+        return obj.public_id
+
+    @staticmethod
+    def resolve_child(obj: CrisisBasis) -> str:
+        return obj.child.code
+
+    @staticmethod
+    def resolve_case(obj: CrisisBasis) -> str | None:
+        return obj.case.number if obj.case else None
+
+    @staticmethod
+    def resolve_sessions_used(obj: CrisisBasis) -> int:
+        used = getattr(obj, "used", None)
+        return (
+            used if used is not None else services.crisis_sessions_used(obj.child, obj.organisation)
+        )
+
+
+class ShareOut(Schema):
+    id: UUID
+    child: str
+    from_organisation: OrganisationRef | None
+    to_organisation: OrganisationRef
+    basis: str
+    legal_ground: str
+    reference: str
+    shared_at: datetime
+    revoked_at: datetime | None
+
+    @staticmethod
+    def resolve_id(obj: ChildShare) -> UUID:
+        return obj.public_id
+
+    @staticmethod
+    def resolve_child(obj: ChildShare) -> str:
+        return obj.child.code
+
+
+class ConsultationOut(Schema):
+    id: UUID
+    organisation: OrganisationRef
+    psychologist: str
+    child: str | None
+    case: str | None
+    format: str
+    basis: str
+    hotline: bool
+    topic: str
+    participants_count: int
+    participants_note: str
+    held_at: datetime
+    duration_minutes: int
+    notes: str | None
+    next_steps: str
+    next_appointment_at: datetime | None
+
+    @staticmethod
+    def resolve_id(obj: Consultation) -> UUID:
+        return obj.public_id
+
+    @staticmethod
+    def resolve_psychologist(obj: Consultation) -> str:
+        return obj.psychologist.get_full_name() or obj.psychologist.get_username()
+
+    @staticmethod
+    def resolve_child(obj: Consultation) -> str | None:
+        return obj.child.code if obj.child else None
+
+    @staticmethod
+    def resolve_case(obj: Consultation) -> str | None:
+        return obj.case.number if obj.case_id and obj.case else None
+
+    @staticmethod
+    def resolve_notes(obj: Consultation, context: dict[str, Any]) -> str | None:
+        """Confidential: null unless the reader wrote them or supervises who did."""
+        user = context["request"].user
+        if not policy.can_read_consultation_notes(
+            user, psychologist_id=obj.psychologist_id, organisation_id=obj.organisation_id
+        ):
+            return None
+        return obj.notes
+
+
+class ReferralRef(Schema):
+    id: UUID
+    reference: str
+    kind: str
+    status: str
+    from_organisation: OrganisationRef | None
+    to_organisation: OrganisationRef
+
+    @staticmethod
+    def resolve_id(obj: Any) -> UUID:
+        return obj.public_id
+
+
+class ChildCareOut(Schema):
+    child: ChildOut
+    consents: list[ConsentOut]
+    crisis_bases: list[CrisisBasisOut]
+    consultations: list[ConsultationOut]
+    referrals: list[ReferralRef]
+
+
+class CaseloadChildOut(Schema):
+    child: str
+    last_seen: datetime | None
+    sessions: int
+    basis: str
+    next_appointment_at: datetime | None
+
+
+class AppointmentOut(Schema):
+    consultation: UUID
+    child: str | None
+    next_appointment_at: datetime
+
+
+class CaseloadOut(Schema):
+    active_children: list[CaseloadChildOut]
+    next_appointments: list[AppointmentOut]
+    overdue_follow_ups: list[AppointmentOut]
+    crisis: list[CrisisBasisOut]
+    referrals_awaiting_answer: list[ReferralRef]
+
+
+class SupervisionOut(Schema):
+    id: UUID
+    kind: str
+    level: str
+    online: bool
+    organisation: OrganisationRef
+    held_at: datetime
+    duration_minutes: int
+    topic: str
+    facilitator: str
+    participants: list[str]
+    guests: int
+
+    @staticmethod
+    def resolve_id(obj: SupervisionSession) -> UUID:
+        return obj.public_id
+
+    @staticmethod
+    def resolve_facilitator(obj: SupervisionSession) -> str:
+        return obj.facilitator.get_username() if obj.facilitator else obj.facilitator_name
+
+    @staticmethod
+    def resolve_participants(obj: SupervisionSession) -> list[str]:
+        return [user.get_username() for user in obj.participants.all()]
+
+
+class WorkWeekOut(Schema):
+    organisation: str
+    week: date
+    hours: dict[str, Decimal]
+    total: Decimal
+    non_specialist: Decimal
+
+
+class WorkloadRowOut(Schema):
+    label: str
+    region: str
+    kind: str
+    psychologists: int
+    hours: Decimal
+    non_specialist_hours: Decimal
+    non_specialist_percent: Decimal | None
+    share_over_norm: bool
+    weeks_logged: int
+    pupils: int | None
+    caseload: int
+    load: Decimal | None
+    norm: int | None
+    over_norm: bool
+    psc_psychologists: int
+    psc_load: Decimal | None
+
+
+class WorkloadOut(Schema):
+    level: str
+    start: date
+    end: date
+    pupil_norm: int
+    caseload_norm: int
+    share_norm: int
+    rows: list[WorkloadRowOut]
+
+
+class AppealOut(Schema):
+    """An appeal as the coordinating body sees it: no author, no time finer than the week."""
+
+    id: UUID
+    category: str
+    text: str
+    region: str | None
+    organisation_kind: str
+    week: date
+    status: str
+    response: str
+
+    @staticmethod
+    def resolve_region(obj: Appeal) -> str | None:
+        return obj.region.code if obj.region else None
+
+
+class AppealAccepted(Schema):
+    followup_code: str
+    week: date
+
+
+class AppealStatusOut(Schema):
+    status: str
+    response: str
+    week: date
+
+
+# --- inputs -------------------------------------------------------------------------------
+
+
+class ChildIn(Schema):
+    organisation: str = ""
+    full_name: str = ""
+    birth_date: str = ""
+    sex: str = "unknown"
+    class_label: str = ""
+
+
+class ConsentIn(Schema):
+    organisation: str = ""
+    giver: str
+    representative: int | None = None
+    giver_name: str = ""
+    child_age: int | None = None
+    covers_support: bool = False
+    covers_diagnostics: bool = False
+    covers_sharing: bool = False
+    share_with: list[str] = []
+    method: str
+    given_at: str
+    valid_until: str = ""
+
+
+class WithdrawIn(Schema):
+    note: str = ""
+
+
+class CrisisBasisIn(Schema):
+    organisation: str = ""
+    ground: str
+    justification: str
+    case: str = ""
+
+
+class ShareIn(Schema):
+    from_organisation: str = ""
+    to_organisation: str
+    basis: str
+    legal_ground: str = ""
+    reference: str = ""
+    override_reason: str = ""
+    case: str = ""
+
+
+class ConsultationIn(Schema):
+    organisation: str = ""
+    child: str = ""
+    format: str
+    hotline: bool = False
+    topic: str
+    participants_count: int = 1
+    participants_note: str = ""
+    held_at: str
+    duration_minutes: int
+    notes: str = ""
+    next_steps: str = ""
+    next_appointment_at: str = ""
+    case: str = ""
+
+
+class SupervisionIn(Schema):
+    organisation: str = ""
+    kind: str
+    level: str = "organisation"
+    online: bool = False
+    held_at: str
+    duration_minutes: int
+    topic: str
+    facilitator: str = ""
+    facilitator_name: str = ""
+    participants: list[str]
+    guests: int = 0
+
+
+class WorkWeekIn(Schema):
+    organisation: str = ""
+    hours: dict[str, Any]
+    note: str = ""
+
+
+class WorkloadQuery(Schema):
+    start: date | None = None
+    end: date | None = None
+    level: str | None = None
+    region: str | None = None
+
+
+class EnrolmentIn(Schema):
+    pupils: int
+    as_of: str = ""
+
+
+class AppealIn(Schema):
+    category: str
+    text: str
+    region: str = ""
+    organisation_kind: str = ""
+
+
+class AnswerIn(Schema):
+    status: str
+    response: str = ""
+
+
+class CodeIn(Schema):
+    code: str
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _child(request: HttpRequest, code: str, *, audit_read: bool = False) -> Child:
+    return selectors.get_child_for_user(_user(request), code, audit_read=audit_read)
+
+
+def _care_org(request: HttpRequest, code: str | None, *, crisis: bool = False) -> Organisation:
+    scope = policy.care_scope_for(_user(request))
+    allowed = scope.psc_org_ids if crisis else scope.psychologist_org_ids
+    return acting_organisation(_user(request), code, allowed)
+
+
+def _region(code: str | None) -> Region | None:
+    if not code:
+        return None
+    region = Region.objects.filter(code=code.strip().upper()).first()
+    if region is None:
+        raise InvalidInput.on("region", _("No region has this code."))
+    return region
+
+
+# --- caseload and children ----------------------------------------------------------------
+
+
+@router.get("/caseload", response=CaseloadOut, summary="My caseload")
+def caseload(request: HttpRequest) -> dict[str, Any]:
+    load = selectors.caseload(_user(request))
+    return {
+        "active_children": [{**row, "child": row["child"].code} for row in load.active],
+        "next_appointments": [
+            {
+                "consultation": c.public_id,
+                "child": c.child.code if c.child else None,
+                "next_appointment_at": c.next_appointment_at,
+            }
+            for c in load.next_appointments
+        ],
+        "overdue_follow_ups": [
+            {
+                "consultation": c.public_id,
+                "child": c.child.code if c.child else None,
+                "next_appointment_at": c.next_appointment_at,
+            }
+            for c in load.overdue_follow_ups
+        ],
+        "crisis": load.crisis,
+        "referrals_awaiting_answer": load.incoming,
+    }
+
+
+@router.post("/children", response={201: ChildOut}, summary="Record a child you start working with")
+def register_child(request: HttpRequest, payload: ChildIn) -> Status:
+    data = validated(ChildForm, payload.dict())
+    scope = policy.care_scope_for(_user(request))
+    organisation = acting_organisation(_user(request), data["organisation"], scope.referral_org_ids)
+    child = services.register_child(
+        actor=_user(request),
+        organisation=organisation,
+        full_name=data["full_name"],
+        birth_date=data["birth_date"],
+        sex=data["sex"],
+        class_label=data["class_label"],
+    )
+    return Status(201, child)
+
+
+@router.get("/children/{code}", response=ChildCareOut, summary="A child's care record (audited)")
+def child_care(request: HttpRequest, code: str) -> dict[str, Any]:
+    child = _child(request, code, audit_read=True)
+    care = selectors.child_care(_user(request), child)
+    for basis in care.crisis_bases:
+        basis.used = care.crisis_used.get(basis.pk, 0)  # type: ignore[attr-defined]
+    return {
+        "child": child,
+        "consents": care.consents,
+        "crisis_bases": care.crisis_bases,
+        "consultations": care.consultations,
+        "referrals": care.referrals,
+    }
+
+
+@router.post(
+    "/children/{code}/consents", response={201: ConsentOut}, summary="Record a consent (1.3.4)"
+)
+def record_consent(request: HttpRequest, code: str, payload: ConsentIn) -> Status:
+    child = _child(request, code)
+    data = validated(ConsentForm, payload.dict())
+    scope = policy.care_scope_for(_user(request))
+    organisation = acting_organisation(_user(request), data["organisation"], scope.referral_org_ids)
+    representative = None
+    if data["representative"]:
+        representative = LegalRepresentative.objects.filter(
+            pk=data["representative"], child=child
+        ).first()
+        if representative is None:
+            raise InvalidInput.on(
+                "representative", _("Choose one of this child's legal representatives.")
+            )
+    share_with = [resolve_organisation(c, field="share_with") for c in data["share_with"]]
+    consent = services.record_consent(
+        actor=_user(request),
+        child=child,
+        organisation=organisation,
+        giver=data["giver"],
+        method=data["method"],
+        given_at=data["given_at"],
+        covers_support=data["covers_support"],
+        covers_diagnostics=data["covers_diagnostics"],
+        covers_sharing=data["covers_sharing"],
+        share_with=share_with,
+        representative=representative,
+        giver_name=data["giver_name"],
+        child_age=data["child_age"],
+        valid_until=data["valid_until"],
+    )
+    return Status(201, consent)
+
+
+@router.post("/consents/{public_id}/withdraw", response=ConsentOut, summary="Withdraw, at once")
+def withdraw_consent(request: HttpRequest, public_id: UUID, payload: WithdrawIn) -> ConsentRecord:
+    consent = selectors.get_consent_for_user(_user(request), public_id)
+    data = validated(WithdrawConsentForm, payload.dict())
+    return services.withdraw_consent(actor=_user(request), consent=consent, note=data["note"])
+
+
+@router.post(
+    "/children/{code}/crisis-bases",
+    response={201: CrisisBasisOut},
+    summary="Open the crisis exception (PSC; reported to the coordinator)",
+)
+def record_crisis_basis(request: HttpRequest, code: str, payload: CrisisBasisIn) -> Status:
+    child = _child(request, code)
+    data = validated(CrisisBasisForm, payload.dict())
+    basis = services.record_crisis_basis(
+        actor=_user(request),
+        child=child,
+        organisation=_care_org(request, data["organisation"], crisis=True),
+        ground=data["ground"],
+        justification=data["justification"],
+        case=resolve_case(_user(request), data["case"]),
+    )
+    return Status(201, basis)
+
+
+@router.get("/crisis-bases", response=list[CrisisBasisOut], summary="Crisis exceptions you oversee")
+@paginate(LimitOffsetPagination)
+def list_crisis_bases(request: HttpRequest) -> list[CrisisBasis]:
+    return selectors.crisis_exceptions(_user(request))
+
+
+@router.post("/crisis-bases/{public_id}/close", response=CrisisBasisOut, summary="End it")
+def close_crisis_basis(request: HttpRequest, public_id: UUID) -> CrisisBasis:
+    basis = selectors.get_crisis_basis_for_user(_user(request), public_id)
+    return services.close_crisis_basis(actor=_user(request), basis=basis)
+
+
+@router.post(
+    "/children/{code}/shares",
+    response={201: ShareOut},
+    summary="Share a child's data with another organisation (consent, legal basis or override)",
+)
+def share_child(request: HttpRequest, code: str, payload: ShareIn) -> Status:
+    child = _child(request, code)
+    data = validated(ShareForm, payload.dict())
+    scope = policy.care_scope_for(_user(request))
+    share = services.share_child(
+        actor=_user(request),
+        child=child,
+        from_organisation=acting_organisation(
+            _user(request),
+            data["from_organisation"],
+            scope.referral_org_ids,
+            field="from_organisation",
+        ),
+        to_organisation=resolve_organisation(data["to_organisation"], field="to_organisation"),
+        basis=data["basis"],
+        legal_ground=data["legal_ground"],
+        reference=data["reference"],
+        override_reason=data["override_reason"],
+        case=resolve_case(_user(request), data["case"]),
+    )
+    return Status(201, share)
+
+
+# --- consultations ------------------------------------------------------------------------
+
+
+@router.get("/consultations", response=list[ConsultationOut], summary="Consultations you may see")
+@paginate(LimitOffsetPagination)
+def list_consultations(request: HttpRequest) -> object:
+    return selectors.consultations_for(_user(request)).select_related("case")
+
+
+@router.post("/consultations", response={201: ConsultationOut}, summary="Record a consultation")
+def record_consultation(request: HttpRequest, payload: ConsultationIn) -> Status:
+    data = validated(ConsultationForm, payload.dict())
+    child = _child(request, data["child"]) if data["child"] else None
+    consultation = services.record_consultation(
+        actor=_user(request),
+        organisation=_care_org(request, data["organisation"]),
+        child=child,
+        case=resolve_case(_user(request), data["case"]),
+        format=data["format"],
+        topic=data["topic"],
+        held_at=data["held_at"],
+        duration_minutes=data["duration_minutes"],
+        participants_count=data["participants_count"],
+        participants_note=data["participants_note"],
+        notes=data["notes"],
+        next_steps=data["next_steps"],
+        next_appointment_at=data["next_appointment_at"],
+        hotline=data["hotline"],
+    )
+    return Status(201, consultation)
+
+
+@router.get("/consultations/{public_id}", response=ConsultationOut, summary="One consultation")
+def get_consultation(request: HttpRequest, public_id: UUID) -> Consultation:
+    return selectors.get_consultation_for_user(_user(request), public_id)
+
+
+# --- supervision --------------------------------------------------------------------------
+
+
+@router.get("/supervision", response=list[SupervisionOut], summary="Supervision and intervision")
+@paginate(LimitOffsetPagination)
+def list_supervision(request: HttpRequest) -> object:
+    return selectors.supervision_sessions(_user(request))
+
+
+@router.post("/supervision", response={201: SupervisionOut}, summary="Record a session (2.3.3)")
+def record_supervision(request: HttpRequest, payload: SupervisionIn) -> Status:
+    user = _user(request)
+    data = validated(SupervisionForm, payload.dict())
+    scope = policy.care_scope_for(user)
+    if data["organisation"]:
+        organisation = resolve_organisation(data["organisation"], field="organisation")
+    else:
+        organisation = acting_organisation(user, None, scope.referral_org_ids)
+    people = list(User.objects.filter(username__in=data["participants"], is_active=True))
+    missing = sorted(set(data["participants"]) - {p.username for p in people})
+    if missing:
+        raise InvalidInput.on(
+            "participants", _("Unknown user names: %(names)s.") % {"names": ", ".join(missing)}
+        )
+    facilitator = None
+    if data["facilitator"]:
+        facilitator = User.objects.filter(username=data["facilitator"], is_active=True).first()
+        if facilitator is None:
+            raise InvalidInput.on("facilitator", _("No user has this name."))
+    session = services.record_supervision(
+        actor=user,
+        organisation=organisation,
+        kind=data["kind"],
+        level=data["level"],
+        online=data["online"],
+        held_at=data["held_at"],
+        duration_minutes=data["duration_minutes"],
+        topic=data["topic"],
+        participants=people,
+        facilitator=facilitator,
+        facilitator_name=data["facilitator_name"],
+        guests=data["guests"],
+    )
+    return Status(201, session)
+
+
+# --- work log and workload ----------------------------------------------------------------
+
+
+def _week_out(user: User, organisation: Organisation, week: date) -> dict[str, Any]:
+    from qamqor.care.models import NON_SPECIALIST
+
+    hours = selectors.work_week(user, organisation, week)
+    return {
+        "organisation": organisation.code,
+        "week": week,
+        "hours": hours,
+        "total": sum(hours.values(), Decimal(0)),
+        "non_specialist": sum((h for c, h in hours.items() if c in NON_SPECIALIST), Decimal(0)),
+    }
+
+
+@router.get("/work-log/{week}", response=WorkWeekOut, summary="My work log for one week")
+def get_work_week(request: HttpRequest, week: date, organisation: str = "") -> dict[str, Any]:
+    return _week_out(_user(request), _care_org(request, organisation), week)
+
+
+@router.put(
+    "/work-log/{week}",
+    response=WorkWeekOut,
+    summary="Save a week of the work log: hours by category, all at once",
+)
+def save_work_week(request: HttpRequest, week: date, payload: WorkWeekIn) -> dict[str, Any]:
+    unknown = sorted(set(payload.hours) - set(WorkCategory.values))
+    if unknown:
+        raise InvalidInput.on(unknown[0], _("Unknown category."))
+    data = validated(
+        WorkWeekForm,
+        {"week": week.isoformat(), "note": payload.note, **payload.hours},
+    )
+    organisation = _care_org(request, payload.organisation)
+    services.save_work_week(
+        actor=_user(request),
+        organisation=organisation,
+        week=data["week"],
+        hours=services.parse_hours(payload.hours),
+        note=data["note"],
+    )
+    return _week_out(_user(request), organisation, data["week"])
+
+
+@router.get("/workload", response=WorkloadOut, summary="Workload and non-specialist duties report")
+def workload(request: HttpRequest, filters: Query[WorkloadQuery]) -> object:
+    today = services.local_today()
+    end = services.week_start(filters.end or today - timedelta(days=7))
+    start = services.week_start(filters.start or end - timedelta(weeks=3))
+    if start > end:
+        raise InvalidInput.on("start", _("The period starts after it ends."))
+    return selectors.workload_report(
+        _user(request), start=start, end=end, level=filters.level, region=_region(filters.region)
+    )
+
+
+@router.put("/schools/{code}/enrolment", response=dict, summary="A school's number of pupils")
+def set_enrolment(request: HttpRequest, code: str, payload: EnrolmentIn) -> dict[str, Any]:
+    school = Organisation.objects.filter(code=code, kind=OrganisationKind.SCHOOL).first()
+    if school is None:
+        raise Http404("school")
+    data = validated(EnrolmentForm, payload.dict())
+    enrolment = services.set_enrolment(
+        actor=_user(request), school=school, pupils=data["pupils"], as_of=data["as_of"]
+    )
+    return {"school": school.code, "pupils": enrolment.pupils, "as_of": enrolment.as_of}
+
+
+# --- anonymous appeals --------------------------------------------------------------------
+
+
+@router.post(
+    "/appeals",
+    auth=SessionAuth(),
+    response={201: AppealAccepted},
+    summary="Send an anonymous appeal to the coordinating body (signed-in session only)",
+)
+def submit_appeal(request: HttpRequest, payload: AppealIn) -> Status:
+    """Session only: token authentication records when a token was last used, which
+    could date the appeal. The response carries no identifier of the appeal."""
+    data = validated(AppealForm, payload.dict())
+    submitted = services.submit_appeal(
+        actor=_user(request),
+        category=data["category"],
+        text=data["text"],
+        region=_region(data["region"]),
+        organisation_kind=data["organisation_kind"],
+    )
+    return Status(201, {"followup_code": submitted.followup_code, "week": submitted.appeal.week})
+
+
+@router.post("/appeals/follow-up", response=AppealStatusOut, summary="The answer to my appeal")
+def appeal_follow_up(request: HttpRequest, payload: CodeIn) -> Appeal:
+    data = validated(AppealFollowUpForm, payload.dict())
+    appeal = services.find_appeal(data["code"])
+    if appeal is None:
+        raise Http404("appeal")
+    return appeal
+
+
+@router.get("/appeals", response=list[AppealOut], summary="Appeals (coordinating body only)")
+@paginate(LimitOffsetPagination)
+def list_appeals(request: HttpRequest) -> object:
+    return selectors.appeal_list(_user(request))
+
+
+@router.get("/appeals/{appeal_id}", response=AppealOut, summary="One appeal")
+def get_appeal(request: HttpRequest, appeal_id: UUID) -> Appeal:
+    return selectors.get_appeal_for_user(_user(request), appeal_id)
+
+
+@router.post("/appeals/{appeal_id}/answer", response=AppealOut, summary="Answer an appeal")
+def answer_appeal(request: HttpRequest, appeal_id: UUID, payload: AnswerIn) -> Appeal:
+    appeal = selectors.get_appeal_for_user(_user(request), appeal_id)
+    data = validated(AppealAnswerForm, payload.dict())
+    return services.answer_appeal(
+        actor=_user(request), appeal=appeal, status=data["status"], response=data["response"]
+    )

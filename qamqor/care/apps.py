@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CareConfig(AppConfig):
+    """Consent, the crisis exception, consultations, supervision, work log, appeals."""
+
+    name = "qamqor.care"

@@ -1,0 +1,79 @@
+"""Scans and letters attached to consent records and referrals, kept in the database.
+
+They hold personal data, so they never sit in a public media folder: they are stored in
+the same database as the records they belong to (localised with it, Law No. 94-V
+Art. 12(2)), read only through a view that applies the access policy, and limited to
+the formats a scanner or a phone produces (PDF, JPEG, PNG), recognised by content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qamqor.errors import InvalidInput
+
+SIGNATURES = {
+    b"%PDF-": "application/pdf",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+}
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    name: str
+    content_type: str
+    content: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def check_upload(upload: UploadedFile, *, field: str) -> CheckedFile:
+    """The upload if it is a PDF, JPEG or PNG within the size limit; else 422 on ``field``."""
+    limit = settings.CARE_FILE_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise InvalidInput.on(
+            field,
+            _("The file is too large: %(limit)d MB at most.") % {"limit": limit // (1024 * 1024)},
+        )
+    content = upload.read(limit + 1)
+    if len(content) > limit:
+        raise InvalidInput.on(
+            field,
+            _("The file is too large: %(limit)d MB at most.") % {"limit": limit // (1024 * 1024)},
+        )
+    content_type = next(
+        (kind for magic, kind in SIGNATURES.items() if content.startswith(magic)), None
+    )
+    if content_type is None:
+        raise InvalidInput.on(field, _("Attach a PDF, JPEG or PNG file."))
+    name = (upload.name or "document").replace("/", "_").replace("\\", "_")[-120:]
+    return CheckedFile(name=name, content_type=content_type, content=content)
+
+
+class StoredFile(models.Model):
+    """A file held in the database; ``content`` is deferred in lists."""
+
+    file_name = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+
+    class Meta:
+        abstract = True
+
+    def fill_from(self, checked: CheckedFile) -> None:
+        self.file_name = checked.name
+        self.content_type = checked.content_type
+        self.size = len(checked.content)
+        self.sha256 = checked.sha256
+        self.content = checked.content

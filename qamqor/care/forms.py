@@ -1,0 +1,341 @@
+"""Forms of psychological support, used by the pages and (through ``api.validated``) the API.
+
+Organisations, children and people are given by code or user name and resolved against
+the access policy by ``resolve_*`` helpers, so a page and an API call refuse the same
+things with the same field names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from qamqor.accounts.models import User
+from qamqor.care.models import (
+    MAX_HOURS_PER_CATEGORY,
+    AppealCategory,
+    ConsentGiver,
+    ConsentMethod,
+    ConsultationFormat,
+    CrisisGround,
+    LegalGround,
+    ShareBasis,
+    SupervisionKind,
+    SupervisionLevel,
+    WorkCategory,
+)
+from qamqor.cases.classification import ChildSex
+from qamqor.cases.models import Case
+from qamqor.directory.models import Organisation
+from qamqor.errors import InvalidInput
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CodesField(forms.Field):
+    """A list of codes: a JSON list, repeated form values, or one comma-separated text."""
+
+    widget = forms.SelectMultiple
+
+    def to_python(self, value: Any) -> list[str]:
+        if value in (None, ""):
+            return []
+        if isinstance(value, str):
+            value = value.split(",")
+        return [str(item).strip() for item in value if str(item).strip()]
+
+
+def acting_organisation(
+    user: User, code: str | None, allowed_ids: Iterable[int], *, field: str = "organisation"
+) -> Organisation:
+    """The organisation the user acts for: the one named, or their only one."""
+    allowed = Organisation.objects.filter(pk__in=list(allowed_ids))
+    if code:
+        found = allowed.filter(code=code).first()
+        if found is None:
+            raise InvalidInput.on(field, _("You do not work at this organisation."))
+        return found
+    candidates = list(allowed[:2])
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise InvalidInput.on(field, _("You have no role here that allows this."))
+    raise InvalidInput.on(field, _("Choose the organisation you act for."))
+
+
+def resolve_organisation(code: str, *, field: str) -> Organisation:
+    found = Organisation.objects.filter(code=(code or "").strip()).first()
+    if found is None:
+        raise InvalidInput.on(field, _("No organisation has this code."))
+    return found
+
+
+def resolve_case(user: User, number: str | None) -> Case | None:
+    """A case the user may see, by number; an unknown or hidden one is a 422 on ``case``."""
+    if not number:
+        return None
+    case = Case.objects.visible_to(user).filter(number=number.strip()).first()
+    if case is None:
+        raise InvalidInput.on("case", _("No case with this number is open to you."))
+    return case
+
+
+class ChildForm(forms.Form):
+    """A child a psychologist starts working with; pseudonymous unless a name is given."""
+
+    organisation = forms.CharField(label=_("Organisation"), required=False, max_length=40)
+    full_name = forms.CharField(
+        label=_("Full name"),
+        required=False,
+        max_length=200,
+        help_text=_("Leave empty to keep the record pseudonymous (a code only)."),
+    )
+    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DATE_WIDGET)
+    sex = forms.ChoiceField(label=_("Sex"), choices=ChildSex.choices, initial=ChildSex.UNKNOWN)
+    class_label = forms.CharField(label=_("Class"), required=False, max_length=20)
+
+
+class ConsentForm(forms.Form):
+    organisation = forms.CharField(
+        label=_("Given to"), required=False, max_length=40, help_text=_("your organisation")
+    )
+    giver = forms.ChoiceField(label=_("Who gave it"), choices=ConsentGiver.choices)
+    representative = forms.IntegerField(label=_("Legal representative"), required=False)
+    giver_name = forms.CharField(
+        label=_("Name of who consented"),
+        required=False,
+        max_length=200,
+        help_text=_("The representative not listed above, or the guardianship officer."),
+    )
+    child_age = forms.IntegerField(
+        label=_("Child's age when consenting"),
+        required=False,
+        min_value=0,
+        max_value=17,
+        help_text=_("Needed when the child consents and the birth date is not recorded."),
+    )
+    covers_support = forms.BooleanField(label=_("psychological support"), required=False)
+    covers_diagnostics = forms.BooleanField(label=_("diagnostics"), required=False)
+    covers_sharing = forms.BooleanField(
+        label=_("sharing with the organisations named below"), required=False
+    )
+    share_with = CodesField(label=_("Organisations the data may be shared with"), required=False)
+    method = forms.ChoiceField(label=_("How it was given"), choices=ConsentMethod.choices)
+    given_at = forms.DateTimeField(label=_("When"), widget=DATETIME_WIDGET)
+    valid_until = forms.DateField(label=_("Valid until"), required=False, widget=DATE_WIDGET)
+    document = forms.FileField(label=_("Scan of the signed form"), required=False)
+
+
+class WithdrawConsentForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CrisisBasisForm(forms.Form):
+    organisation = forms.CharField(label=_("PSC"), required=False, max_length=40)
+    ground = forms.ChoiceField(label=_("Crisis ground"), choices=CrisisGround.choices)
+    justification = forms.CharField(
+        label=_("Justification"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why help cannot wait for a legal representative's consent."),
+    )
+    case = forms.CharField(label=_("Case number"), required=False, max_length=24)
+
+
+class ConsultationForm(forms.Form):
+    organisation = forms.CharField(label=_("Organisation"), required=False, max_length=40)
+    child = forms.CharField(
+        label=_("Child's code"),
+        required=False,
+        max_length=20,
+        help_text=_("Leave empty for an anonymous consultation or group work."),
+    )
+    format = forms.ChoiceField(label=_("Format"), choices=ConsultationFormat.choices)
+    hotline = forms.BooleanField(label=_("Through the hotline"), required=False)
+    topic = forms.CharField(
+        label=_("Topic"),
+        max_length=200,
+        help_text=_("A short, non-confidential topic, e.g. “conflict with classmates”."),
+    )
+    participants_count = forms.IntegerField(
+        label=_("Participants"), min_value=1, max_value=500, initial=1
+    )
+    participants_note = forms.CharField(label=_("Who took part"), required=False, max_length=300)
+    held_at = forms.DateTimeField(label=_("Held at"), widget=DATETIME_WIDGET)
+    duration_minutes = forms.IntegerField(
+        label=_("Duration, minutes"), min_value=5, max_value=480, initial=45
+    )
+    notes = forms.CharField(
+        label=_("Confidential notes"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Only you and your supervisor (the PSC head) can read them."),
+    )
+    next_steps = forms.CharField(
+        label=_("Next steps"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    next_appointment_at = forms.DateTimeField(
+        label=_("Next appointment"), required=False, widget=DATETIME_WIDGET
+    )
+    case = forms.CharField(label=_("Case number"), required=False, max_length=24)
+
+
+class ShareForm(forms.Form):
+    from_organisation = forms.CharField(label=_("From"), required=False, max_length=40)
+    to_organisation = forms.CharField(label=_("Share with"), max_length=40)
+    basis = forms.ChoiceField(
+        label=_("Basis"),
+        choices=[
+            (ShareBasis.CONSENT, ShareBasis.CONSENT.label),
+            (ShareBasis.LEGAL_BASIS, ShareBasis.LEGAL_BASIS.label),
+            (ShareBasis.OVERRIDE, ShareBasis.OVERRIDE.label),
+        ],
+        widget=forms.RadioSelect,
+    )
+    legal_ground = forms.ChoiceField(
+        label=_("Legal ground"), choices=[("", "—"), *LegalGround.choices], required=False
+    )
+    reference = forms.CharField(
+        label=_("Reference (article, order, letter)"), required=False, max_length=300
+    )
+    override_reason = forms.CharField(
+        label=_("Reason for the override"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("An override is reported to the regional coordinator."),
+    )
+    case = forms.CharField(label=_("Case number"), required=False, max_length=24)
+
+
+class SupervisionForm(forms.Form):
+    organisation = forms.CharField(label=_("Host organisation"), required=False, max_length=40)
+    kind = forms.ChoiceField(label=_("Kind"), choices=SupervisionKind.choices)
+    level = forms.ChoiceField(
+        label=_("Level"), choices=SupervisionLevel.choices, initial=SupervisionLevel.ORGANISATION
+    )
+    online = forms.BooleanField(label=_("Online"), required=False)
+    held_at = forms.DateTimeField(label=_("Held at"), widget=DATETIME_WIDGET)
+    duration_minutes = forms.IntegerField(
+        label=_("Duration, minutes"), min_value=15, max_value=480, initial=90
+    )
+    topic = forms.CharField(
+        label=_("Topic"),
+        max_length=300,
+        help_text=_("Professional topic only: no child's name."),
+    )
+    facilitator = forms.CharField(label=_("Supervisor's user name"), required=False, max_length=150)
+    facilitator_name = forms.CharField(
+        label=_("Supervisor (if not a Qamqor user)"), required=False, max_length=200
+    )
+    participants = CodesField(
+        label=_("Participants (user names)"),
+        widget=forms.TextInput,
+        help_text=_("User names separated by commas."),
+    )
+    guests = forms.IntegerField(
+        label=_("Participants without an account"), min_value=0, max_value=500, initial=0
+    )
+
+
+class HoursField(forms.DecimalField):
+    """Hours as typed in Kazakhstan: ``7,5`` and ``7.5`` are the same."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.replace(",", ".").strip()
+        return super().to_python(value)
+
+
+class WorkWeekForm(forms.Form):
+    """The weekly work log: one number per category, all on one form."""
+
+    organisation = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    week = forms.DateField(label=_("Week starting"), widget=DATE_WIDGET)
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for category, label in WorkCategory.choices:
+            self.fields[category] = HoursField(
+                label=label,
+                required=False,
+                min_value=0,
+                max_value=MAX_HOURS_PER_CATEGORY,
+                decimal_places=2,
+                widget=forms.TextInput(
+                    attrs={"inputmode": "decimal", "autocomplete": "off", "size": 6}
+                ),
+            )
+
+    def hours(self) -> dict[str, Any]:
+        return {c: self.cleaned_data.get(c) for c in WorkCategory.values}
+
+
+class WorkloadFilterForm(forms.Form):
+    start = forms.DateField(label=_("From the week of"), required=False, widget=DATE_WIDGET)
+    end = forms.DateField(label=_("To the week of"), required=False, widget=DATE_WIDGET)
+    LEVELS = [
+        ("region", _("region")),
+        ("psc", _("PSC")),
+        ("school", _("school")),
+        ("psychologist", _("psychologist")),
+    ]
+    level = forms.ChoiceField(label=_("Per"), required=False, choices=LEVELS)
+    region = forms.CharField(label=_("Region"), required=False, max_length=8)
+
+
+class EnrolmentForm(forms.Form):
+    pupils = forms.IntegerField(label=_("Pupils"), min_value=0, max_value=20000)
+    as_of = forms.DateField(label=_("As of"), required=False, widget=DATE_WIDGET)
+
+
+class AppealForm(forms.Form):
+    category = forms.ChoiceField(label=_("What is it about"), choices=AppealCategory.choices)
+    text = forms.CharField(
+        label=_("What happened"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Leave out names, dates and details that only you could know if you want to stay "
+            "unrecognisable."
+        ),
+    )
+    region = forms.CharField(
+        label=_("Region (optional)"),
+        required=False,
+        max_length=8,
+        help_text=_("Say it only if it does not make you recognisable."),
+    )
+    organisation_kind = forms.ChoiceField(
+        label=_("Where you work (optional)"),
+        required=False,
+        choices=[("", _("I prefer not to say")), ("school", _("a school")), ("psc", _("a PSC"))],
+    )
+
+
+class AppealAnswerForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("in_review", _("under review")), ("answered", _("answered"))],
+    )
+    response = forms.CharField(
+        label=_("Answer to the author"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class AppealFollowUpForm(forms.Form):
+    code = forms.CharField(label=_("Your appeal's code"), max_length=40)

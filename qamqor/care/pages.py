@@ -1,0 +1,46 @@
+"""Small helpers the care and referral pages share (apps never import each other's views)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+
+from qamqor.accounts.models import User
+from qamqor.errors import DomainError
+
+PAGE_SIZE = 50
+
+
+def user_of(request: HttpRequest) -> User:
+    """The signed-in user (the views that call this are behind ``login_required``)."""
+    return cast(User, request.user)
+
+
+def paginate(request: HttpRequest, queryset: QuerySet[Any]) -> Page[Any]:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def apply_domain_error(form: forms.Form, error: DomainError) -> None:
+    """Show a service's refusal on the form: each problem on its field, the rest on top."""
+    attached: set[str] = set()
+    on_top: list[str] = []
+    for problem in error.errors:
+        if problem.field in form.fields:
+            form.add_error(problem.field, str(problem.message))
+            attached.add(str(problem.message))
+        else:
+            on_top.append(str(problem.message))
+    if str(error.detail) not in attached:
+        on_top.insert(0, str(error.detail))
+    for message in dict.fromkeys(on_top):
+        form.add_error(None, message)
+
+
+def private(response: HttpResponse) -> HttpResponse:
+    """Pages with a child's data are not stored by browsers or proxies."""
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,30 @@
+/* The weekly work log: keep the totals under the table up to date while typing.
+   The server computes and checks them again on save; this is only a convenience. */
+(function () {
+  "use strict";
+  var form = document.querySelector(".worklog-form");
+  if (!form) {
+    return;
+  }
+  var total = document.getElementById("worklog-total");
+  var other = document.getElementById("worklog-non-specialist");
+  function value(input) {
+    var number = parseFloat(String(input.value || "0").replace(",", "."));
+    return isFinite(number) && number > 0 ? number : 0;
+  }
+  function update() {
+    var all = 0;
+    var non = 0;
+    form.querySelectorAll("input[inputmode=decimal]").forEach(function (input) {
+      var hours = value(input);
+      all += hours;
+      if (input.closest("tr.non-specialist")) {
+        non += hours;
+      }
+    });
+    total.textContent = all.toFixed(2).replace(/\.?0+$/, "");
+    other.textContent = non.toFixed(2).replace(/\.?0+$/, "") + (all ? " (" + Math.round((non / all) * 100) + "%)" : "");
+  }
+  form.addEventListener("input", update);
+  update();
+})();

@@ -1,0 +1,837 @@
+"""Psychological support pages: the workspace (caseload), a child's care record with its
+forms, consultations, crisis exceptions, supervision, the weekly work log, the workload
+report and anonymous appeals. Thin: forms, services, selectors; every refusal is shown
+on its form with the service's status code."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any, cast
+
+from django import forms as dj
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from qamqor.accounts import policy
+from qamqor.accounts.models import User
+from qamqor.care import selectors, services
+from qamqor.care.files import check_upload
+from qamqor.care.forms import (
+    AppealAnswerForm,
+    AppealFollowUpForm,
+    AppealForm,
+    ChildForm,
+    ConsentForm,
+    ConsultationForm,
+    CrisisBasisForm,
+    ShareForm,
+    SupervisionForm,
+    WithdrawConsentForm,
+    WorkloadFilterForm,
+    WorkWeekForm,
+    acting_organisation,
+    resolve_case,
+    resolve_organisation,
+)
+from qamqor.care.models import NON_SPECIALIST, WorkCategory, WorkWeek
+from qamqor.care.pages import apply_domain_error, paginate, private, user_of
+from qamqor.cases.models import Child
+from qamqor.directory.models import Organisation, OrganisationKind, Region
+from qamqor.errors import DomainError, InvalidInput
+
+PSC_KINDS = [OrganisationKind.PSC, OrganisationKind.PSC_BRANCH]
+
+
+def _org_select(organisations: list[Organisation]) -> dj.Widget:
+    if len(organisations) == 1:
+        return dj.HiddenInput()
+    return dj.Select(choices=[(org.code, org.name) for org in organisations])
+
+
+# --- workspace ----------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """The psychologist's workspace; coordinators find their oversight pages here."""
+    user = user_of(request)
+    care = policy.care_scope_for(user)
+    if not (care.psychologist_org_ids or care.region_ids or care.national or care.monitor):
+        raise Http404("care")
+    load = selectors.caseload(user) if care.psychologist_org_ids else None
+    return private(
+        render(
+            request,
+            "care/home.html",
+            {
+                "care": care,
+                "load": load,
+                "is_psychologist": bool(care.psychologist_org_ids),
+                "is_psc": bool(care.psc_org_ids),
+                "is_head": bool(care.supervised_org_ids),
+                "is_coordinator": bool(care.region_ids or care.national),
+                "limit": settings.CRISIS_SESSION_LIMIT,
+                "now": timezone.now(),
+            },
+        )
+    )
+
+
+# --- children -----------------------------------------------------------------------------
+
+
+def _care_organisations(user: User) -> list[Organisation]:
+    care = policy.care_scope_for(user)
+    return list(Organisation.objects.filter(pk__in=care.psychologist_org_ids).order_by("name_en"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_new(request: HttpRequest) -> HttpResponse:
+    """Record a child a psychologist starts working with (a walk-in at a PSC, a pupil)."""
+    user = user_of(request)
+    organisations = _care_organisations(user)
+    if not organisations:
+        raise Http404("child form")
+    form = (
+        ChildForm(request.POST)
+        if request.method == "POST"
+        else ChildForm(initial={"organisation": organisations[0].code})
+    )
+    form.fields["organisation"].widget = _org_select(organisations)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                child = services.register_child(
+                    actor=user,
+                    organisation=acting_organisation(
+                        user, data["organisation"], [o.pk for o in organisations]
+                    ),
+                    full_name=data["full_name"],
+                    birth_date=data["birth_date"],
+                    sex=data["sex"],
+                    class_label=data["class_label"],
+                )
+            except DomainError as error:
+                apply_domain_error(form, error)
+                status = error.status_code
+            else:
+                messages.success(
+                    request, gettext("Child %(code)s is recorded.") % {"code": child.code}
+                )
+                return redirect("care-child", code=child.code)
+    return private(render(request, "care/child_form.html", {"form": form}, status=status))
+
+
+def _child_context(
+    request: HttpRequest, child: Child, forms: dict[str, dj.Form] | None = None
+) -> dict[str, Any]:
+    user = user_of(request)
+    forms = forms or {}
+    care = selectors.child_care(user, child)
+    context: dict[str, Any] = {"child": child, "care": care}
+    for basis in care.crisis_bases:
+        basis.used = care.crisis_used.get(basis.pk, 0)  # type: ignore[attr-defined]
+    scope = policy.care_scope_for(user)
+    acting = list(Organisation.objects.filter(pk__in=scope.referral_org_ids).order_by("name_en"))
+    now_local = timezone.localtime().replace(second=0, microsecond=0, tzinfo=None)
+    if acting:
+        consent = forms.get("consent") or ConsentForm(
+            prefix="consent",
+            initial={"organisation": acting[0].code, "given_at": now_local, "covers_support": True},
+        )
+        consent.fields["organisation"].widget = _org_select(acting)
+        consent.fields["representative"].widget = dj.Select(
+            choices=[("", "—"), *((r.pk, str(r)) for r in care.representatives)]
+        )
+        others = Organisation.objects.filter(region_id=child.region_id).exclude(
+            pk__in=scope.referral_org_ids
+        )
+        consent.fields["share_with"].widget = dj.SelectMultiple(
+            choices=[(org.code, org.name) for org in others.order_by("kind", "name_en")[:500]]
+        )
+        context["consent_form"] = consent
+        share = forms.get("share") or ShareForm(
+            prefix="share", initial={"from_organisation": acting[0].code}
+        )
+        share.fields["from_organisation"].widget = _org_select(acting)
+        share.fields["to_organisation"].widget = dj.Select(
+            choices=[
+                (org.code, f"{org.name} ({org.get_kind_display()})")
+                for org in others.order_by("kind", "name_en")[:500]
+            ]
+        )
+        context["share_form"] = share
+        context["withdraw_form"] = WithdrawConsentForm(prefix="withdraw")
+    if care.crisis_organisations:
+        crisis = forms.get("crisis") or CrisisBasisForm(
+            prefix="crisis", initial={"organisation": care.crisis_organisations[0].code}
+        )
+        crisis.fields["organisation"].widget = _org_select(care.crisis_organisations)
+        context["crisis_form"] = crisis
+    if care.care_organisations:
+        consultation = forms.get("consultation") or ConsultationForm(
+            prefix="consultation",
+            initial={
+                "organisation": care.care_organisations[0].code,
+                "child": child.code,
+                "held_at": now_local,
+                "format": "in_person",
+            },
+        )
+        consultation.fields["organisation"].widget = _org_select(care.care_organisations)
+        consultation.fields["child"].widget = dj.HiddenInput()
+        context["consultation_form"] = consultation
+    context["may_refer"] = any(org.kind in (OrganisationKind.SCHOOL, *PSC_KINDS) for org in acting)
+    context["limit"] = settings.CRISIS_SESSION_LIMIT
+    return context
+
+
+@login_required
+@require_safe
+def child_detail(request: HttpRequest, code: str) -> HttpResponse:
+    child = selectors.get_child_for_user(user_of(request), code)
+    return private(render(request, "care/child_detail.html", _child_context(request, child)))
+
+
+def _child_action(
+    request: HttpRequest,
+    code: str,
+    name: str,
+    form_class: type[dj.Form],
+    action: Any,
+    done: str,
+    *,
+    with_files: bool = False,
+) -> HttpResponse:
+    user = user_of(request)
+    child = selectors.get_child_for_user(user, code, audit_read=False)
+    form = (
+        form_class(request.POST, request.FILES, prefix=name)
+        if with_files
+        else form_class(request.POST, prefix=name)
+    )
+    status = 422
+    if form.is_valid():
+        try:
+            action(user, child, form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+            status = error.status_code
+        else:
+            messages.success(request, done)
+            return redirect("care-child", code=child.code)
+    context = _child_context(request, child, {name: form})
+    context["open_form"] = name
+    return private(render(request, "care/child_detail.html", context, status=status))
+
+
+@login_required
+@require_POST
+def child_consent(request: HttpRequest, code: str) -> HttpResponse:
+    def action(user: User, child: Child, data: dict[str, Any]) -> None:
+        scope = policy.care_scope_for(user)
+        representative = None
+        if data["representative"]:
+            representative = child.representatives.filter(pk=data["representative"]).first()
+            if representative is None:
+                raise InvalidInput.on(
+                    "representative", gettext("Choose one of this child's legal representatives.")
+                )
+        services.record_consent(
+            actor=user,
+            child=child,
+            organisation=acting_organisation(user, data["organisation"], scope.referral_org_ids),
+            giver=data["giver"],
+            method=data["method"],
+            given_at=data["given_at"],
+            covers_support=data["covers_support"],
+            covers_diagnostics=data["covers_diagnostics"],
+            covers_sharing=data["covers_sharing"],
+            share_with=[resolve_organisation(c, field="share_with") for c in data["share_with"]],
+            representative=representative,
+            giver_name=data["giver_name"],
+            child_age=data["child_age"],
+            valid_until=data["valid_until"],
+            document=check_upload(data["document"], field="document")
+            if data.get("document")
+            else None,
+        )
+
+    return _child_action(
+        request,
+        code,
+        "consent",
+        ConsentForm,
+        action,
+        gettext("The consent is recorded."),
+        with_files=True,
+    )
+
+
+@login_required
+@require_POST
+def child_crisis(request: HttpRequest, code: str) -> HttpResponse:
+    def action(user: User, child: Child, data: dict[str, Any]) -> None:
+        scope = policy.care_scope_for(user)
+        services.record_crisis_basis(
+            actor=user,
+            child=child,
+            organisation=acting_organisation(user, data["organisation"], scope.psc_org_ids),
+            ground=data["ground"],
+            justification=data["justification"],
+            case=resolve_case(user, data["case"]),
+        )
+
+    return _child_action(
+        request,
+        code,
+        "crisis",
+        CrisisBasisForm,
+        action,
+        gettext("The crisis basis is recorded; the coordinator is informed."),
+    )
+
+
+@login_required
+@require_POST
+def child_consultation(request: HttpRequest, code: str) -> HttpResponse:
+    def action(user: User, child: Child, data: dict[str, Any]) -> None:
+        scope = policy.care_scope_for(user)
+        services.record_consultation(
+            actor=user,
+            organisation=acting_organisation(
+                user, data["organisation"], scope.psychologist_org_ids
+            ),
+            child=child,
+            case=resolve_case(user, data["case"]),
+            format=data["format"],
+            topic=data["topic"],
+            held_at=data["held_at"],
+            duration_minutes=data["duration_minutes"],
+            participants_count=data["participants_count"],
+            participants_note=data["participants_note"],
+            notes=data["notes"],
+            next_steps=data["next_steps"],
+            next_appointment_at=data["next_appointment_at"],
+        )
+
+    return _child_action(
+        request,
+        code,
+        "consultation",
+        ConsultationForm,
+        action,
+        gettext("The consultation is recorded."),
+    )
+
+
+@login_required
+@require_POST
+def child_share(request: HttpRequest, code: str) -> HttpResponse:
+    def action(user: User, child: Child, data: dict[str, Any]) -> None:
+        scope = policy.care_scope_for(user)
+        services.share_child(
+            actor=user,
+            child=child,
+            from_organisation=acting_organisation(
+                user, data["from_organisation"], scope.referral_org_ids, field="from_organisation"
+            ),
+            to_organisation=resolve_organisation(data["to_organisation"], field="to_organisation"),
+            basis=data["basis"],
+            legal_ground=data["legal_ground"],
+            reference=data["reference"],
+            override_reason=data["override_reason"],
+            case=resolve_case(user, data["case"]),
+        )
+
+    return _child_action(
+        request, code, "share", ShareForm, action, gettext("The child's data is shared.")
+    )
+
+
+@login_required
+@require_POST
+def consent_withdraw(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    user = user_of(request)
+    consent = selectors.get_consent_for_user(user, public_id)
+    form = WithdrawConsentForm(request.POST, prefix="withdraw")
+    form.is_valid()
+    try:
+        services.withdraw_consent(
+            actor=user, consent=consent, note=form.cleaned_data.get("note", "")
+        )
+    except DomainError as error:
+        messages.error(request, str(error.detail))
+        response = redirect("care-child", code=consent.child.code)
+        return response
+    messages.success(
+        request, gettext("The consent is withdrawn; sharing that rested on it has stopped.")
+    )
+    return redirect("care-child", code=consent.child.code)
+
+
+@login_required
+@require_safe
+def consent_document(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    document = selectors.get_consent_document_for_user(user_of(request), public_id)
+    response = HttpResponse(bytes(document.content), content_type=document.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{document.file_name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return private(response)
+
+
+@login_required
+@require_POST
+def crisis_close(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    user = user_of(request)
+    basis = selectors.get_crisis_basis_for_user(user, public_id)
+    try:
+        services.close_crisis_basis(actor=user, basis=basis)
+    except DomainError as error:
+        messages.error(request, str(error.detail))
+    else:
+        messages.success(request, gettext("The crisis basis is closed."))
+    return redirect("care-child", code=basis.child.code)
+
+
+# --- consultations without a child record, and one consultation ---------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consultation_new(request: HttpRequest) -> HttpResponse:
+    """An anonymous consultation (hotline, no child record) or group work."""
+    user = user_of(request)
+    organisations = _care_organisations(user)
+    if not organisations:
+        raise Http404("consultation form")
+    now_local = timezone.localtime().replace(second=0, microsecond=0, tzinfo=None)
+    form = (
+        ConsultationForm(request.POST)
+        if request.method == "POST"
+        else ConsultationForm(
+            initial={"organisation": organisations[0].code, "held_at": now_local, "format": "phone"}
+        )
+    )
+    form.fields["organisation"].widget = _org_select(organisations)
+    form.fields["child"].widget = dj.HiddenInput()
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                consultation = services.record_consultation(
+                    actor=user,
+                    organisation=acting_organisation(
+                        user, data["organisation"], [o.pk for o in organisations]
+                    ),
+                    format=data["format"],
+                    topic=data["topic"],
+                    held_at=data["held_at"],
+                    duration_minutes=data["duration_minutes"],
+                    participants_count=data["participants_count"],
+                    participants_note=data["participants_note"],
+                    notes=data["notes"],
+                    next_steps=data["next_steps"],
+                    hotline=data["hotline"],
+                )
+            except DomainError as error:
+                apply_domain_error(form, error)
+                status = error.status_code
+            else:
+                messages.success(request, gettext("The consultation is recorded."))
+                return redirect("care-consultation", public_id=consultation.public_id)
+    return private(render(request, "care/consultation_form.html", {"form": form}, status=status))
+
+
+@login_required
+@require_safe
+def consultation_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    consultation = selectors.get_consultation_for_user(user_of(request), public_id)
+    return private(render(request, "care/consultation_detail.html", {"consultation": consultation}))
+
+
+# --- crisis exceptions (oversight) --------------------------------------------------------
+
+
+@login_required
+@require_safe
+def crisis_list(request: HttpRequest) -> HttpResponse:
+    """Every crisis exception in the user's oversight, reported to the coordinator (1.5.2)."""
+    user = user_of(request)
+    care = policy.care_scope_for(user)
+    if not (care.psc_org_ids or care.region_ids or care.national):
+        raise Http404("crisis exceptions")
+    return private(
+        render(
+            request,
+            "care/crisis_list.html",
+            {"bases": selectors.crisis_exceptions(user), "is_psc": bool(care.psc_org_ids)},
+        )
+    )
+
+
+# --- supervision --------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supervision(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    care = policy.care_scope_for(user)
+    if not (care.psychologist_org_ids or care.region_ids or care.national):
+        raise Http404("supervision")
+    hosts = (
+        list(Organisation.objects.filter(pk__in=care.referral_org_ids).order_by("name_en"))
+        or list(
+            Organisation.objects.filter(
+                kind=OrganisationKind.EDUCATION_DEPARTMENT,
+                memberships__user=user,
+                memberships__active=True,
+            ).distinct()
+        )
+        or list(
+            Organisation.objects.filter(
+                kind=OrganisationKind.COORDINATING_BODY, memberships__user=user
+            ).distinct()
+        )
+    )
+    now_local = timezone.localtime().replace(second=0, microsecond=0, tzinfo=None)
+    form = (
+        SupervisionForm(request.POST)
+        if request.method == "POST"
+        else SupervisionForm(
+            initial={
+                "organisation": hosts[0].code if hosts else "",
+                "held_at": now_local,
+                "participants": user.get_username(),
+            }
+        )
+    )
+    form.fields["organisation"].widget = _org_select(hosts) if hosts else dj.HiddenInput()
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                people = list(
+                    User.objects.filter(username__in=data["participants"], is_active=True)
+                )
+                missing = sorted(set(data["participants"]) - {p.username for p in people})
+                if missing:
+                    raise InvalidInput.on(
+                        "participants",
+                        gettext("Unknown user names: %(names)s.") % {"names": ", ".join(missing)},
+                    )
+                facilitator = None
+                if data["facilitator"]:
+                    facilitator = User.objects.filter(
+                        username=data["facilitator"], is_active=True
+                    ).first()
+                    if facilitator is None:
+                        raise InvalidInput.on("facilitator", gettext("No user has this name."))
+                services.record_supervision(
+                    actor=user,
+                    organisation=resolve_organisation(data["organisation"], field="organisation"),
+                    kind=data["kind"],
+                    level=data["level"],
+                    online=data["online"],
+                    held_at=data["held_at"],
+                    duration_minutes=data["duration_minutes"],
+                    topic=data["topic"],
+                    participants=people,
+                    facilitator=facilitator,
+                    facilitator_name=data["facilitator_name"],
+                    guests=data["guests"],
+                )
+            except DomainError as error:
+                apply_domain_error(form, error)
+                status = error.status_code
+            else:
+                messages.success(request, gettext("The session is recorded."))
+                return redirect("care-supervision")
+    sessions = paginate(request, selectors.supervision_sessions(user))
+    return private(
+        render(request, "care/supervision.html", {"form": form, "page": sessions}, status=status)
+    )
+
+
+# --- the weekly work log ------------------------------------------------------------------
+
+
+def _week_param(value: str | None) -> date:
+    today = services.local_today()
+    try:
+        chosen = date.fromisoformat(value) if value else today
+    except ValueError:
+        chosen = today
+    return services.week_start(min(chosen, today))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def worklog(request: HttpRequest) -> HttpResponse:
+    """One form per week, categories as rows: a minute's work on Friday (1.5.4, 2.3.1)."""
+    user = user_of(request)
+    organisations = _care_organisations(user)
+    if not organisations:
+        raise Http404("work log")
+    code = request.POST.get("organisation") or request.GET.get("organisation")
+    organisation = next((o for o in organisations if o.code == code), organisations[0])
+    week = _week_param(request.POST.get("week") or request.GET.get("week"))
+    status = 200
+    if request.method == "POST":
+        form = WorkWeekForm(request.POST)
+        status = 422
+        if form.is_valid():
+            try:
+                services.save_work_week(
+                    actor=user,
+                    organisation=organisation,
+                    week=form.cleaned_data["week"],
+                    hours=services.parse_hours(
+                        {k: v for k, v in form.hours().items() if v is not None}
+                    ),
+                    note=form.cleaned_data["note"],
+                )
+            except DomainError as error:
+                apply_domain_error(form, error)
+                status = error.status_code
+            else:
+                messages.success(request, gettext("The week is saved."))
+                return redirect(
+                    f"{request.path}?week={form.cleaned_data['week'].isoformat()}"
+                    f"&organisation={organisation.code}"
+                )
+        suggested: dict[str, Any] = {}
+        saved = False
+    else:
+        hours = selectors.work_week(user, organisation, week)
+        saved = any(hours.values())
+        suggested = {} if saved else selectors.suggested_hours(user, organisation, week)
+        note = (
+            WorkWeek.objects.filter(user=user, organisation=organisation, week_start=week)
+            .values_list("note", flat=True)
+            .first()
+        )
+        form = WorkWeekForm(
+            initial={
+                "organisation": organisation.code,
+                "week": week,
+                "note": note or "",
+                **{c: (h if h else suggested.get(c)) for c, h in hours.items()},
+            }
+        )
+    rows = [
+        {
+            "field": form[category],
+            "non_specialist": category in NON_SPECIALIST,
+            "suggested": suggested.get(category),
+        }
+        for category in WorkCategory.values
+    ]
+    recent = list(
+        WorkWeek.objects.filter(user=user, organisation=organisation)
+        .order_by("-week_start")
+        .values_list("week_start", flat=True)[:8]
+    )
+    return private(
+        render(
+            request,
+            "care/worklog.html",
+            {
+                "form": form,
+                "rows": rows,
+                "organisation": organisation,
+                "organisations": organisations,
+                "week": week,
+                "previous_week": week - timedelta(days=7),
+                "next_week": week + timedelta(days=7)
+                if week + timedelta(days=7) <= services.local_today()
+                else None,
+                "saved": saved,
+                "suggested": bool(suggested),
+                "recent": recent,
+            },
+            status=status,
+        )
+    )
+
+
+# --- the workload report ------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def workload(request: HttpRequest) -> HttpResponse:
+    """Non-specialist share and caseload against the norms, with a chart (1.5.4, 3.3.2)."""
+    user = user_of(request)
+    levels = selectors.workload_levels(user)  # 404 for whoever has no view of it
+    filters = WorkloadFilterForm(request.GET)
+    filters.is_valid()
+    chosen = getattr(filters, "cleaned_data", {})
+    today = services.local_today()
+    end = services.week_start(chosen.get("end") or today - timedelta(days=7))
+    start = services.week_start(chosen.get("start") or end - timedelta(weeks=3))
+    if start > end:
+        start, end = end, start
+    region = None
+    if chosen.get("region"):
+        region = Region.objects.filter(code=chosen["region"].upper()).first()
+    report = selectors.workload_report(
+        user, start=start, end=end, level=chosen.get("level") or None, region=region
+    )
+    level_field = cast(dj.ChoiceField, filters.fields["level"])
+    labels = dict(WorkloadFilterForm.LEVELS)
+    level_field.choices = [(code, labels[code]) for code in levels]
+    return private(
+        render(
+            request,
+            "care/workload.html",
+            {"report": report, "filters": filters, "chart": report.chart},
+        )
+    )
+
+
+# --- anonymous appeals --------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def appeal_new(request: HttpRequest) -> HttpResponse:
+    """An anonymous appeal to the coordinating body. The answer is rendered directly (no
+    redirect, no message in the session): nothing of this request is stored with the user."""
+    user = user_of(request)
+    if not policy.care_scope_for(user).psychologist_org_ids:
+        raise Http404("appeal form")
+    form = AppealForm(request.POST) if request.method == "POST" else AppealForm()
+    form.fields["region"].widget = dj.Select(
+        choices=[
+            ("", gettext("I prefer not to say")),
+            *((region.code, region.name) for region in Region.objects.all()),
+        ]
+    )
+    token = None
+    status = 200
+    if request.method == "POST":
+        token_value = request.POST.get("idempotency_token")
+        try:
+            token = str(uuid.UUID(token_value or ""))
+        except ValueError:
+            token = None
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                region = (
+                    Region.objects.filter(code=data["region"]).first() if data["region"] else None
+                )
+                submitted = services.submit_appeal(
+                    actor=user,
+                    category=data["category"],
+                    text=data["text"],
+                    region=region,
+                    organisation_kind=data["organisation_kind"],
+                    idempotency_token=token,
+                )
+            except DomainError as error:
+                apply_domain_error(form, error)
+                status = error.status_code
+            else:
+                return render(
+                    request,
+                    "care/appeal_sent.html",
+                    {"code": submitted.followup_code, "week": submitted.appeal.week},
+                )
+    return render(
+        request,
+        "care/appeal_form.html",
+        {"form": form, "token": token or str(uuid.uuid4())},
+        status=status,
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def appeal_followup(request: HttpRequest) -> HttpResponse:
+    """The author reads the answer with their code; nothing about who asked is recorded."""
+    form = AppealFollowUpForm(request.POST) if request.method == "POST" else AppealFollowUpForm()
+    appeal = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        appeal = services.find_appeal(form.cleaned_data["code"])
+        if appeal is None:
+            form.add_error("code", gettext("No appeal has this code. Check the code."))
+            status = 404
+    return render(
+        request, "care/appeal_followup.html", {"form": form, "appeal": appeal}, status=status
+    )
+
+
+@login_required
+@require_safe
+def appeal_list(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    if not policy.care_scope_for(user).national:
+        raise Http404("appeals")
+    return private(
+        render(
+            request,
+            "care/appeal_list.html",
+            {"page": paginate(request, selectors.appeal_list(user))},
+        )
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appeal_detail(request: HttpRequest, appeal_id: uuid.UUID) -> HttpResponse:
+    user = user_of(request)
+    appeal = selectors.get_appeal_for_user(user, appeal_id)
+    form = (
+        AppealAnswerForm(request.POST)
+        if request.method == "POST"
+        else AppealAnswerForm(
+            initial={
+                "status": appeal.status if appeal.status != "received" else "in_review",
+                "response": appeal.response,
+            }
+        )
+    )
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.answer_appeal(
+                    actor=user,
+                    appeal=appeal,
+                    status=form.cleaned_data["status"],
+                    response=form.cleaned_data["response"],
+                )
+            except DomainError as error:
+                apply_domain_error(form, error)
+                status = error.status_code
+            else:
+                messages.success(request, gettext("The answer is saved."))
+                return redirect("care-appeal-detail", appeal_id=appeal.pk)
+    return private(
+        render(request, "care/appeal_detail.html", {"appeal": appeal, "form": form}, status=status)
+    )

@@ -1,0 +1,324 @@
+"""The child and their legal representatives on a case: forms, services and the read.
+
+A case is registered from a report that is often anonymous, so the child and the
+parents are recorded afterwards by those who act on the case. A legal representative
+who is the alleged perpetrator is marked: the engine never notifies them (brief 1.3.5,
+1.4.2), marking one cancels the case's emails still waiting for their address, and the
+pages say so next to their name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import phonenumbers
+from django import forms
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from qamqor.accounts import policy
+from qamqor.accounts.models import User
+from qamqor.audit import services as audit
+from qamqor.cases import services as case_services
+from qamqor.cases.classification import ChildSex, Relationship
+from qamqor.cases.models import Case, CaseEvent, Child, LegalRepresentative
+from qamqor.errors import Conflict, InvalidInput, NotAllowed
+from qamqor.notify.models import Notification
+from qamqor.protocols import services as protocol_services
+from qamqor.protocols.workdays import ALMATY
+
+PHONE_REGION = "KZ"
+ADULT_AGE = 18
+
+
+def normalise_phone(raw: str) -> str:
+    """A phone number in E.164, read as a Kazakhstan number unless it starts with ``+``.
+
+    ``8 701 123 45 67``, ``+7 701 123 4567`` and ``7011234567`` all give ``+77011234567``.
+    A valid foreign number (a parent working abroad) is kept; an invalid one is refused.
+    """
+    text = raw.strip()
+    if not text:
+        return ""
+    try:
+        number = phonenumbers.parse(text, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise forms.ValidationError(
+            _("Enter a valid phone number, for example +7 701 123 45 67."), code="phone"
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _today() -> date:
+    return timezone.now().astimezone(ALMATY).date()
+
+
+class ChildForm(forms.Form):
+    """Record the child of a case: a child already known by their code, or a new one."""
+
+    existing_code = forms.CharField(
+        label=_("Code of a child already recorded"),
+        max_length=20,
+        required=False,
+        help_text=_("For example CH-7KQ2-M9XD. Leave empty to record a new child."),
+    )
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty to keep the child pseudonymous: only the code is then shown."),
+    )
+    birth_date = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    sex = forms.ChoiceField(label=_("Sex"), choices=ChildSex.choices, initial=ChildSex.UNKNOWN)
+    class_label = forms.CharField(
+        label=_("Class"), max_length=20, required=False, help_text=_('For example "7B".')
+    )
+
+    def clean_existing_code(self) -> str:
+        return str(self.cleaned_data.get("existing_code") or "").strip().upper()
+
+    def clean_birth_date(self) -> date | None:
+        born: date | None = self.cleaned_data.get("birth_date")
+        if born is None:
+            return None
+        today = _today()
+        if born > today:
+            raise forms.ValidationError(_("The date of birth is in the future."))
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if age >= ADULT_AGE:
+            raise forms.ValidationError(_("Check the date of birth: the child is under 18."))
+        return born
+
+
+class LegalRepresentativeForm(forms.Form):
+    """A parent or guardian of the child; the same form adds and corrects one."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    relationship = forms.ChoiceField(label=_("Relationship"), choices=Relationship.choices)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        help_text=_("A Kazakhstan number such as 8 701 123 45 67, or an international one."),
+    )
+    email = forms.EmailField(label=_("Email"), required=False)
+    language = forms.ChoiceField(
+        label=_("Language for notifications"), choices=settings.LANGUAGES, initial="ru"
+    )
+    is_alleged_perpetrator = forms.BooleanField(
+        label=_("This person is the alleged perpetrator"),
+        required=False,
+        help_text=_("They are never notified of the case and never told about it."),
+    )
+
+    def clean_full_name(self) -> str:
+        name = str(self.cleaned_data["full_name"]).strip()
+        if not name:
+            raise forms.ValidationError(_("This field is required."), code="required")
+        return name
+
+    def clean_phone(self) -> str:
+        return normalise_phone(str(self.cleaned_data.get("phone") or ""))
+
+
+@dataclass
+class Parties:
+    """Who a case is about: the child (if recorded) and their legal representatives."""
+
+    child: Child | None
+    representatives: list[LegalRepresentative] = field(default_factory=list)
+
+    @property
+    def alleged_perpetrators(self) -> list[LegalRepresentative]:
+        return [person for person in self.representatives if person.is_alleged_perpetrator]
+
+
+def case_parties(case: Case) -> Parties:
+    """The case's child and representatives (the case itself was read through the policy)."""
+    if case.child_id is None:
+        return Parties(child=None)
+    child = Child.objects.filter(pk=case.child_id).select_related("school").first()
+    if child is None:
+        return Parties(child=None)
+    representatives = list(child.representatives.order_by("is_alleged_perpetrator", "pk"))
+    return Parties(child=child, representatives=representatives)
+
+
+def representative_on_case(case: Case, representative_id: int) -> LegalRepresentative:
+    """A representative of the case's child; 404 for any other (never confirms it exists)."""
+    person = (
+        LegalRepresentative.objects.filter(pk=representative_id, child_id=case.child_id).first()
+        if case.child_id
+        else None
+    )
+    if person is None:
+        raise Http404("representative")
+    return person
+
+
+def can_edit_parties(user: object, case: Case) -> bool:
+    """Those who act on the case record its parties: the school coordinator and the
+    coordinators above it, the 111 center that received it, and any organisation with a
+    step on it (police, guardianship, PSC, … meet the family first)."""
+    if policy.can_close_case(user, school_id=case.school_id, region_id=case.region_id):
+        return True
+    if policy.can_triage(
+        user, school_id=case.school_id, region_id=case.region_id, received_by_id=case.received_by_id
+    ):
+        return True
+    scope = policy.scope_for(user)
+    acting = scope.step_organisation_ids | scope.school_ids
+    return any(step.organisation_id in acting for step in case.steps.all())
+
+
+def _check(user: User, case: Case) -> None:
+    if not can_edit_parties(user, case):
+        raise NotAllowed(_("Only the organisations acting on the case record its parties."))
+    if case.is_closed:
+        raise Conflict(_("The case is closed."))
+
+
+@transaction.atomic
+def attach_child(*, case: Case, actor: User, data: dict[str, Any]) -> Child:
+    """Record the case's child: an existing child by code (one the actor may see) or a new
+    pseudonymous one. ``data`` is the cleaned data of ``ChildForm``."""
+    _check(actor, case)
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if locked.child_id is not None:
+        raise Conflict(_("A child is already recorded on this case."))
+    code = str(data.get("existing_code") or "").strip().upper()
+    created = not code
+    if code:
+        found = Child.objects.visible_to(actor).filter(code=code).first()
+        if found is None:
+            raise InvalidInput.on("existing_code", _("No child with this code is known to you."))
+        child = found
+    else:
+        child = case_services.create_child(
+            region=locked.region,
+            school=locked.school,
+            full_name=str(data.get("full_name") or ""),
+            birth_date=data.get("birth_date"),
+            sex=str(data.get("sex") or ChildSex.UNKNOWN),
+            class_label=str(data.get("class_label") or ""),
+        )
+    Case.objects.filter(pk=locked.pk).update(child=child)
+    case.child = child
+    audit.record(
+        actor=actor,
+        action="case.child.attach",
+        object_type="case",
+        object_id=locked.number,
+        changes={"child": child.code, "created": created, "named": bool(child.full_name)},
+    )
+    return child
+
+
+def _audit_fields(person: LegalRepresentative) -> dict[str, Any]:
+    """What the audit log keeps of a representative: the facts, not the contact details."""
+    return {
+        "representative": person.pk,
+        "relationship": person.relationship,
+        "is_alleged_perpetrator": person.is_alleged_perpetrator,
+        "has_phone": bool(person.phone),
+        "has_email": bool(person.email),
+        "language": person.language,
+    }
+
+
+def _withhold_pending(case: Case, person: LegalRepresentative) -> int:
+    """Cancel the case's emails not yet sent to a person now marked as alleged perpetrator."""
+    if not person.email:
+        return 0
+    cancelled = Notification.objects.filter(
+        case=case,
+        recipient_address__iexact=person.email,
+        recipient__isnull=True,
+        status=Notification.Status.PENDING,
+    ).update(status=Notification.Status.CANCELLED)
+    if cancelled:
+        CaseEvent.objects.create(
+            case=case,
+            kind=CaseEvent.Kind.NOTIFICATION_WITHHELD,
+            payload={
+                "to": "legal_representatives",
+                "reason": "alleged_perpetrator",
+                "representative": str(person.pk),
+                "cancelled": cancelled,
+            },
+        )
+    return cancelled
+
+
+@transaction.atomic
+def add_legal_representative(
+    *, case: Case, actor: User, data: dict[str, Any]
+) -> LegalRepresentative:
+    """Add a parent or guardian of the case's child. ``data``: ``LegalRepresentativeForm``."""
+    _check(actor, case)
+    if case.child_id is None:
+        raise Conflict(_("Record the child first."))
+    person = LegalRepresentative.objects.create(
+        child_id=case.child_id,
+        full_name=str(data["full_name"]).strip(),
+        relationship=data["relationship"],
+        phone=data.get("phone") or "",
+        email=(data.get("email") or "").strip(),
+        language=data.get("language") or "ru",
+        is_alleged_perpetrator=bool(data.get("is_alleged_perpetrator")),
+    )
+    if person.is_alleged_perpetrator:
+        _withhold_pending(case, person)
+    else:
+        # a notice the protocol already sent to the others reaches this person too (1.3.5)
+        protocol_services.notify_legal_representatives_of(case)
+    audit.record(
+        actor=actor,
+        action="case.representative.add",
+        object_type="case",
+        object_id=case.number,
+        changes=_audit_fields(person),
+    )
+    return person
+
+
+@transaction.atomic
+def update_legal_representative(
+    *, case: Case, actor: User, representative: LegalRepresentative, data: dict[str, Any]
+) -> LegalRepresentative:
+    """Correct a representative; marking one as the alleged perpetrator cancels the case's
+    emails still waiting for their address and says so on the timeline."""
+    _check(actor, case)
+    if representative.child_id != case.child_id:
+        raise Http404("representative")
+    locked = LegalRepresentative.objects.select_for_update().get(pk=representative.pk)
+    before = _audit_fields(locked)
+    was_perpetrator = locked.is_alleged_perpetrator
+    locked.full_name = str(data["full_name"]).strip()
+    locked.relationship = data["relationship"]
+    locked.phone = data.get("phone") or ""
+    locked.email = (data.get("email") or "").strip()
+    locked.language = data.get("language") or locked.language
+    locked.is_alleged_perpetrator = bool(data.get("is_alleged_perpetrator"))
+    locked.save()
+    if locked.is_alleged_perpetrator and not was_perpetrator:
+        _withhold_pending(case, locked)
+    audit.record(
+        actor=actor,
+        action="case.representative.update",
+        object_type="case",
+        object_id=case.number,
+        changes={"before": before, "after": _audit_fields(locked)},
+    )
+    return locked

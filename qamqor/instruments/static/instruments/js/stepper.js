@@ -1,0 +1,109 @@
+/* One question per screen for the child's questionnaire, with a progress bar.
+   Without JavaScript the form shows every question and works the same. Questions that
+   earlier answers switch off (data-enable) are skipped and their answers cleared, as
+   the server drops them too. */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-stepper]");
+  if (!form) {
+    return;
+  }
+  var all = Array.prototype.slice.call(form.querySelectorAll("fieldset.question"));
+  var back = form.querySelector("[data-back]");
+  var next = form.querySelector("[data-next]");
+  var send = form.querySelector("[data-send]");
+  var box = document.querySelector("[data-progress-box]");
+  var bar = document.querySelector("[data-progress]");
+  var label = document.querySelector("[data-progress-text]");
+  var template = form.getAttribute("data-text-of") || "{n} / {total}";
+  var current = 0;
+  var timer = null;
+
+  function answer(key) {
+    var checked = form.querySelector('input[name="a_' + key + '"]:checked');
+    return checked ? checked.value : null;
+  }
+
+  function isEnabled(question) {
+    var raw = question.getAttribute("data-enable");
+    if (!raw) {
+      return true;
+    }
+    var rule = JSON.parse(raw);
+    var results = rule.conditions.map(function (condition) {
+      return condition.codes.indexOf(answer(condition.item)) !== -1;
+    });
+    return rule.any ? results.some(Boolean) : results.every(Boolean);
+  }
+
+  function enabledQuestions() {
+    var list = [];
+    all.forEach(function (question) {
+      if (isEnabled(question)) {
+        list.push(question);
+      } else {
+        question.querySelectorAll("input:checked").forEach(function (input) {
+          input.checked = false;
+        });
+      }
+    });
+    return list;
+  }
+
+  function show(focus) {
+    var list = enabledQuestions();
+    current = Math.max(0, Math.min(current, list.length - 1));
+    all.forEach(function (question) {
+      question.hidden = question !== list[current];
+    });
+    var here = list[current];
+    var answered = here && answer(here.getAttribute("data-key")) !== null;
+    var last = current === list.length - 1;
+    back.hidden = current === 0;
+    next.hidden = last;
+    next.disabled = !answered;
+    send.hidden = !last;
+    send.disabled = !list.every(function (q) {
+      return answer(q.getAttribute("data-key")) !== null;
+    });
+    bar.max = list.length;
+    bar.value = current + (answered ? 1 : 0);
+    label.textContent = template.replace("{n}", current + 1).replace("{total}", list.length);
+    if (focus && here) {
+      var legend = here.querySelector("legend");
+      legend.setAttribute("tabindex", "-1");
+      legend.focus();
+    }
+  }
+
+  form.classList.add("stepping");
+  box.hidden = false;
+  var firstInvalid = all.indexOf(form.querySelector("fieldset.field-invalid"));
+  if (firstInvalid > 0) {
+    current = enabledQuestions().indexOf(all[firstInvalid]);
+  }
+  show(false);
+
+  form.addEventListener("change", function (event) {
+    if (event.target.type !== "radio") {
+      return;
+    }
+    var list = enabledQuestions();
+    show(false);
+    window.clearTimeout(timer);
+    if (current < list.length - 1) {
+      timer = window.setTimeout(function () {
+        current += 1;
+        show(true);
+      }, 250);
+    }
+  });
+  back.addEventListener("click", function () {
+    current -= 1;
+    show(true);
+  });
+  next.addEventListener("click", function () {
+    current += 1;
+    show(true);
+  });
+})();

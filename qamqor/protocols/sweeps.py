@@ -1,0 +1,136 @@
+"""Periodic sweeps: reminders before a step is due, escalation when it is overdue (1.3.3).
+
+Each reminder and each escalation level is claimed with an UPDATE guarded by the old
+value, so sweeps running in several workers at once act once per step and notify once.
+The candidates come from the partial index on open steps' deadlines, so the sweeps do
+not slow down as closed history grows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from qamqor.accounts import policy
+from qamqor.cases.models import CaseEvent
+from qamqor.notify import services as notify
+from qamqor.protocols.models import Step
+
+MAX_REMINDER_LEAD = timedelta(hours=24)
+BATCH = 500
+
+
+def reminder_lead(step: Step) -> timedelta:
+    """How long before the deadline the accountable organisation is reminded.
+
+    The step's ``reminder_hours_before`` if set; otherwise a quarter of the time it was
+    given, between one hour and one day.
+    """
+    hours = step.spec.reminder_hours_before
+    if hours:
+        return timedelta(hours=hours)
+    assert step.due_at is not None and step.opened_at is not None  # noqa: S101  open steps have both
+    quarter = (step.due_at - step.opened_at) / 4
+    return max(timedelta(hours=1), min(quarter, MAX_REMINDER_LEAD))
+
+
+def _context(step: Step) -> dict:
+    return {
+        "case": step.case,
+        "step_title": step.spec.title.model_dump(),
+        "organisation": step.organisation,
+        "due_at": step.due_at,
+    }
+
+
+def send_reminders(now: datetime | None = None) -> int:
+    """Remind each open step's organisation once, shortly before the deadline."""
+    now = now or timezone.now()
+    horizon = now + max(MAX_REMINDER_LEAD, timedelta(hours=24 * 7))
+    candidates = (
+        Step.objects.filter(status=Step.Status.OPEN, due_at__gt=now, due_at__lte=horizon)
+        .filter(reminded_at__isnull=True)
+        .select_related("case", "organisation", "run__protocol")
+        .order_by("due_at")[:BATCH]
+    )
+    count = 0
+    for step in candidates:
+        assert step.due_at is not None  # noqa: S101  filtered on
+        if now < step.due_at - reminder_lead(step):
+            continue
+        with transaction.atomic():
+            if not Step.objects.filter(pk=step.pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            ):
+                continue
+            CaseEvent.objects.create(
+                case=step.case,
+                kind=CaseEvent.Kind.STEP_REMINDED,
+                at=now,
+                payload={"step": step.key, "organisation": step.organisation.code},
+            )
+            notify.notify_organisation(
+                step.organisation,
+                "step_reminder",
+                _context(step),
+                key=f"step-reminder:{step.pk}",
+                case=step.case,
+                link=reverse("case-detail", args=[step.case.number]),
+            )
+            count += 1
+    return count
+
+
+def escalate_overdue(now: datetime | None = None) -> int:
+    """Escalate overdue open steps: to the region's coordinators at the deadline, to the
+    national coordinator after the protocol's ``national_after_hours``. Returns how many
+    escalations were made."""
+    now = now or timezone.now()
+    count = 0
+    overdue = (
+        Step.objects.filter(status=Step.Status.OPEN, due_at__lt=now, escalation_level__lt=2)
+        .select_related("case__region", "organisation", "run__protocol")
+        .order_by("due_at")[:BATCH]
+    )
+    for step in overdue:
+        assert step.due_at is not None  # noqa: S101  filtered on
+        level = step.escalation_level
+        if level == 1:
+            wait = timedelta(hours=step.run.protocol.spec.escalation.national_after_hours)
+            if now < step.due_at + wait:
+                continue
+        with transaction.atomic():
+            claimed = Step.objects.filter(pk=step.pk, escalation_level=level).update(
+                escalation_level=level + 1, escalated_at=now
+            )
+            if not claimed:
+                continue
+            recipients = (
+                policy.regional_coordinators(step.case.region_id)
+                if level == 0
+                else policy.national_coordinators()
+            )
+            CaseEvent.objects.create(
+                case=step.case,
+                kind=CaseEvent.Kind.STEP_ESCALATED,
+                at=now,
+                payload={
+                    "step": step.key,
+                    "organisation": step.organisation.code,
+                    "level": level + 1,
+                    "to": "regional_coordinator" if level == 0 else "national_coordinator",
+                },
+            )
+            notify.notify_users(
+                recipients,
+                "step_overdue",
+                _context(step),
+                key=f"step-overdue:{step.pk}:{level + 1}",
+                case=step.case,
+                link=reverse("case-detail", args=[step.case.number]),
+            )
+            count += 1
+    return count

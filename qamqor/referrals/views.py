@@ -1,0 +1,527 @@
+"""Referral pages: the list, the standard form, one referral with its actions, the staff
+self-referral form, and the public "ask a PSC for help" form. Thin: forms, services,
+selectors; a refusal is shown on the form with the service's status code."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms as dj
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from qamqor.accounts import policy
+from qamqor.accounts.models import User
+from qamqor.care.files import check_upload
+from qamqor.care.forms import acting_organisation
+from qamqor.care.pages import apply_domain_error, paginate, private, user_of
+from qamqor.cases.models import Child
+from qamqor.directory.models import Organisation, OrganisationKind
+from qamqor.errors import DomainError
+from qamqor.referrals import selectors, services
+from qamqor.referrals.forms import (
+    AcceptForm,
+    AttachmentForm,
+    CancelForm,
+    CompleteForm,
+    DeclineForm,
+    InformSchoolForm,
+    ReferralFilterForm,
+    ReferralForm,
+    SelfReferralForm,
+    StaffSelfReferralForm,
+    referral_arguments,
+    self_referral_arguments,
+)
+from qamqor.referrals.models import Referral, ReferralKind
+
+PSC_KINDS = [OrganisationKind.PSC, OrganisationKind.PSC_BRANCH]
+SERVICE_KINDS = [
+    OrganisationKind.CLINIC,
+    OrganisationKind.GUARDIANSHIP,
+    OrganisationKind.JUVENILE_POLICE,
+    OrganisationKind.EDUCATION_DEPARTMENT,
+]
+ASK_SESSION_KEY = "qamqor.referral_ask"
+IDEMPOTENCY_FIELD = "idempotency_token"
+
+
+def _token(value: str | None) -> str | None:
+    try:
+        return str(uuid.UUID(value or ""))
+    except ValueError:
+        return None
+
+
+# --- list and the standard form -----------------------------------------------------------
+
+
+@login_required
+@require_safe
+def referral_list(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    scope = policy.care_scope_for(user)
+    if not (scope.referral_org_ids or scope.region_ids or scope.national):
+        raise Http404("referrals")
+    filters = ReferralFilterForm(request.GET)
+    filters.is_valid()
+    chosen = getattr(filters, "cleaned_data", {})
+    referrals = selectors.referral_list(
+        user, direction=chosen.get("direction") or None, status=chosen.get("status") or None
+    )
+    return private(
+        render(
+            request,
+            "referrals/referral_list.html",
+            {
+                "page": paginate(request, referrals),
+                "filters": filters,
+                "filtered": any(chosen.values()),
+                "may_refer": bool(_referring_organisations(user)),
+                "may_take_self": bool(scope.psc_org_ids) or bool(_helpline_organisations(user)),
+            },
+        )
+    )
+
+
+def _referring_organisations(user: User) -> list[Organisation]:
+    scope = policy.care_scope_for(user)
+    return list(
+        Organisation.objects.filter(
+            pk__in=scope.referral_org_ids, kind__in=[OrganisationKind.SCHOOL, *PSC_KINDS]
+        ).order_by("name_en")
+    )
+
+
+def _helpline_organisations(user: User) -> list[Organisation]:
+    scope = policy.care_scope_for(user)
+    return list(
+        Organisation.objects.filter(pk__in=scope.referral_org_ids, kind=OrganisationKind.HELPLINE)
+    )
+
+
+def _targets(origins: list[Organisation]) -> list[tuple[str, str]]:
+    """Where the user's organisations refer to: the region's PSCs from a school; its
+    clinics and services from a PSC."""
+    choices: dict[str, str] = {}
+    for origin in origins:
+        kinds = PSC_KINDS if origin.kind == OrganisationKind.SCHOOL else SERVICE_KINDS
+        candidates = Organisation.objects.filter(kind__in=kinds, region__isnull=False)
+        if origin.region_id is not None:
+            candidates = candidates.filter(region_id=origin.region_id)
+        for org in candidates.order_by("kind", "name_en"):
+            choices[org.code] = f"{org.name} ({org.get_kind_display()})"
+    return [("", "—"), *choices.items()]
+
+
+def _render_new(
+    request: HttpRequest, form: ReferralForm, origins: list[Organisation], status: int = 200
+) -> HttpResponse:
+    form.fields["to_organisation"].widget = dj.Select(choices=_targets(origins))
+    if len(origins) > 1:
+        form.fields["from_organisation"].widget = dj.Select(
+            choices=[(org.code, org.name) for org in origins]
+        )
+    else:
+        form.fields["from_organisation"].widget = dj.HiddenInput()
+    form.fields["child"].widget.attrs["list"] = "known-children"
+    return private(
+        render(
+            request,
+            "referrals/referral_form.html",
+            {"form": form, "origins": origins, "children": _recent_children(request, origins)},
+            status=status,
+        )
+    )
+
+
+def _recent_children(request: HttpRequest, origins: list[Organisation]) -> list[Child]:
+    """Children the user's organisations worked with lately, to pick from by code."""
+    return list(
+        Child.objects.visible_to(user_of(request))
+        .filter(
+            Q(care_clients__organisation__in=origins)
+            | Q(referrals__from_organisation__in=origins)
+            | Q(consultations__organisation__in=origins)
+        )
+        .distinct()
+        .order_by("-created_at")[:200]
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral_new(request: HttpRequest) -> HttpResponse:
+    """The standard referral form (1.3.1)."""
+    user = user_of(request)
+    origins = _referring_organisations(user)
+    if not origins:
+        raise Http404("referral form")
+    if request.method != "POST":
+        initial: dict[str, Any] = {"child": request.GET.get("child", "")[:20]}
+        if len(origins) == 1:
+            initial["from_organisation"] = origins[0].code
+        return _render_new(request, ReferralForm(initial=initial), origins)
+    form = ReferralForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_new(request, form, origins, status=422)
+    try:
+        files = []
+        if form.cleaned_data.get("attachment"):
+            files.append(check_upload(form.cleaned_data["attachment"], field="attachment"))
+        referral = services.send_referral(
+            actor=user, attachments=files, **referral_arguments(user, form.cleaned_data)
+        )
+    except DomainError as error:
+        apply_domain_error(form, error)
+        return _render_new(request, form, origins, status=error.status_code)
+    messages.success(
+        request, gettext("Referral %(reference)s is sent.") % {"reference": referral.reference}
+    )
+    return redirect("referral-detail", public_id=referral.public_id)
+
+
+# --- one referral and its actions ---------------------------------------------------------
+
+
+def _detail_context(
+    request: HttpRequest, referral: Referral, forms: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    user = user_of(request)
+    forms = forms or {}
+    receiver = policy.can_act_for(user, organisation_id=referral.to_organisation_id)
+    referrer = referral.from_organisation_id is not None and policy.can_act_for(
+        user, organisation_id=referral.from_organisation_id
+    )
+    status = referral.status
+    context: dict[str, Any] = {
+        "referral": referral,
+        "receiver": receiver,
+        "referrer": referrer,
+        "events": list(referral.events.all()),
+        "attachments": list(referral.attachments.all()),
+    }
+    if receiver and status == Referral.Status.SENT:
+        accept = forms.get("accept") or AcceptForm(prefix="accept")
+        staff = User.objects.filter(
+            memberships__organisation_id=referral.to_organisation_id,
+            memberships__active=True,
+            is_active=True,
+        ).distinct()
+        accept.fields["assigned_to"].widget = dj.Select(
+            choices=[
+                ("", gettext("me")),
+                *((u.username, str(u)) for u in staff.order_by("username")),
+            ]
+        )
+        context["accept_form"] = accept
+        context["decline_form"] = forms.get("decline") or DeclineForm(prefix="decline")
+    if receiver and status == Referral.Status.ACCEPTED:
+        context["complete_form"] = forms.get("complete") or CompleteForm(prefix="complete")
+    if referrer and referral.is_open:
+        context["cancel_form"] = forms.get("cancel") or CancelForm(prefix="cancel")
+    if (
+        receiver
+        and referral.kind == ReferralKind.SELF_REFERRAL
+        and referral.school_named_id
+        and referral.school_informed_at is None
+    ):
+        context["inform_form"] = forms.get("inform") or InformSchoolForm(
+            prefix="inform",
+            initial={"basis": "child_agreement" if referral.school_may_be_told else "legal_basis"},
+        )
+    if (receiver or referrer) and referral.is_open:
+        context["attachment_form"] = forms.get("attachment") or AttachmentForm(prefix="attachment")
+    return context
+
+
+@login_required
+@require_safe
+def referral_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    referral = selectors.get_referral_for_user(user_of(request), public_id)
+    return private(
+        render(request, "referrals/referral_detail.html", _detail_context(request, referral))
+    )
+
+
+def _act(
+    request: HttpRequest,
+    public_id: uuid.UUID,
+    name: str,
+    form_class: type,
+    action: Any,
+    done: str,
+    *,
+    with_files: bool = False,
+) -> HttpResponse:
+    """Run one action on a referral: validate its form, call the service, show the result."""
+    user = user_of(request)
+    referral = selectors.get_referral_for_user(user, public_id, audit_read=False)
+    form = (
+        form_class(request.POST, request.FILES, prefix=name)
+        if with_files
+        else form_class(request.POST, prefix=name)
+    )
+    status = 422
+    if form.is_valid():
+        try:
+            action(user, referral, form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+            status = error.status_code
+        else:
+            messages.success(request, done)
+            if Referral.objects.visible_to(user).filter(public_id=public_id).exists():
+                return redirect("referral-detail", public_id=public_id)
+            return redirect("referral-list")
+    referral = selectors.get_referral_for_user(user, public_id, audit_read=False)
+    context = _detail_context(request, referral, {name: form})
+    return private(render(request, "referrals/referral_detail.html", context, status=status))
+
+
+@login_required
+@require_POST
+def referral_accept(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    def action(user: User, referral: Referral, data: dict[str, Any]) -> None:
+        assignee = None
+        if data["assigned_to"]:
+            assignee = User.objects.filter(username=data["assigned_to"], is_active=True).first()
+            if assignee is None:
+                from qamqor.errors import InvalidInput
+
+                raise InvalidInput.on("assigned_to", gettext("No user has this name."))
+        services.accept_referral(actor=user, referral=referral, assigned_to=assignee)
+
+    return _act(
+        request, public_id, "accept", AcceptForm, action, gettext("The referral is accepted.")
+    )
+
+
+@login_required
+@require_POST
+def referral_decline(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _act(
+        request,
+        public_id,
+        "decline",
+        DeclineForm,
+        lambda user, referral, data: services.decline_referral(
+            actor=user, referral=referral, reason=data["reason"]
+        ),
+        gettext("The referral is declined; the referrer is told."),
+    )
+
+
+@login_required
+@require_POST
+def referral_complete(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _act(
+        request,
+        public_id,
+        "complete",
+        CompleteForm,
+        lambda user, referral, data: services.complete_referral(
+            actor=user, referral=referral, feedback=data["feedback"]
+        ),
+        gettext("The service is completed; the feedback is sent to the referrer."),
+    )
+
+
+@login_required
+@require_POST
+def referral_cancel(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _act(
+        request,
+        public_id,
+        "cancel",
+        CancelForm,
+        lambda user, referral, data: services.cancel_referral(
+            actor=user, referral=referral, reason=data["reason"]
+        ),
+        gettext("The referral is cancelled."),
+    )
+
+
+@login_required
+@require_POST
+def referral_inform_school(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _act(
+        request,
+        public_id,
+        "inform",
+        InformSchoolForm,
+        lambda user, referral, data: services.inform_school(actor=user, referral=referral, **data),
+        gettext("The school is told."),
+    )
+
+
+@login_required
+@require_POST
+def referral_attach(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _act(
+        request,
+        public_id,
+        "attachment",
+        AttachmentForm,
+        lambda user, referral, data: services.add_attachment(
+            actor=user, referral=referral, checked=check_upload(data["file"], field="file")
+        ),
+        gettext("The file is attached."),
+        with_files=True,
+    )
+
+
+@login_required
+@require_safe
+def referral_attachment(
+    request: HttpRequest, public_id: uuid.UUID, attachment_id: uuid.UUID
+) -> HttpResponse:
+    """A file, only to those who see the referral; never displayed inline."""
+    attachment = selectors.get_attachment_for_user(user_of(request), public_id, attachment_id)
+    response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{attachment.file_name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return private(response)
+
+
+# --- self-referrals -----------------------------------------------------------------------
+
+
+def _psc_choices(region_id: int | None = None) -> list[tuple[str, str]]:
+    pscs = Organisation.objects.filter(kind__in=PSC_KINDS).select_related("region")
+    if region_id:
+        pscs = pscs.filter(region_id=region_id)
+    return [(org.code, f"{org.name} — {org.region.name if org.region else ''}") for org in pscs]
+
+
+def _school_choices(region_id: int | None) -> list[tuple[str, str]]:
+    schools = Organisation.objects.filter(kind=OrganisationKind.SCHOOL)
+    if region_id is not None:
+        schools = schools.filter(region_id=region_id)
+    return [("", "—"), *((org.code, org.name) for org in schools.order_by("name_en")[:2000])]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral_self_new(request: HttpRequest) -> HttpResponse:
+    """A self-referral taken by PSC staff or the 111 center (phone, chatbot, walk-in)."""
+    user = user_of(request)
+    scope = policy.care_scope_for(user)
+    helplines = _helpline_organisations(user)
+    if not scope.psc_org_ids and not helplines:
+        raise Http404("self-referral form")
+    form = (
+        StaffSelfReferralForm(request.POST) if request.method == "POST" else StaffSelfReferralForm()
+    )
+    if scope.psc_org_ids:
+        own = Organisation.objects.filter(pk__in=scope.psc_org_ids)
+        form.fields["to_organisation"].widget = dj.Select(
+            choices=[(org.code, org.name) for org in own]
+        )
+        region_id = own.first().region_id if own else None  # type: ignore[union-attr]
+    else:
+        form.fields["to_organisation"].widget = dj.Select(choices=_psc_choices())
+        region_id = None
+    form.fields["school"].widget = dj.Select(choices=_school_choices(region_id))
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                data = form.cleaned_data
+                helpline = None
+                if not scope.psc_org_ids:
+                    helpline = acting_organisation(user, None, [h.pk for h in helplines])
+                referral, _created = services.submit_self_referral(
+                    actor=user,
+                    channel=data["channel"],
+                    from_organisation=helpline,
+                    **self_referral_arguments(user, data, None),
+                )
+            except DomainError as error:
+                apply_domain_error(form, error)
+                status = error.status_code
+            else:
+                messages.success(
+                    request,
+                    gettext("Self-referral %(reference)s is recorded.")
+                    % {"reference": referral.reference},
+                )
+                return redirect("referral-detail", public_id=referral.public_id)
+    return private(
+        render(request, "referrals/self_referral_form.html", {"form": form}, status=status)
+    )
+
+
+@require_safe
+def ask_start(request: HttpRequest) -> HttpResponse:
+    """Public: choose a PSC to ask for help, without going through the school (2.3.8)."""
+    pscs = (
+        Organisation.objects.filter(kind__in=PSC_KINDS)
+        .select_related("region")
+        .order_by("region__code", "kind", "name_en")
+    )
+    return render(request, "referrals/ask_start.html", {"public_page": True, "pscs": pscs})
+
+
+def _public_psc(psc_code: str) -> Organisation:
+    psc = Organisation.objects.filter(code=psc_code, kind__in=PSC_KINDS).first()
+    if psc is None:
+        raise Http404("psc")
+    return psc
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def ask(request: HttpRequest, psc_code: str) -> HttpResponse:
+    """Public: the self-referral form of one PSC (no login, quick exit on the page)."""
+    psc = _public_psc(psc_code)
+    form = SelfReferralForm(request.POST) if request.method == "POST" else SelfReferralForm()
+    form.fields["school"].widget = dj.Select(choices=_school_choices(psc.region_id))
+    token = _token(request.POST.get(IDEMPOTENCY_FIELD)) if request.method == "POST" else None
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                referral, _created = services.submit_self_referral(
+                    channel="web_form",
+                    idempotency_key=f"web-form:{token}" if token else None,
+                    **self_referral_arguments(None, form.cleaned_data, psc),
+                )
+            except DomainError as error:
+                apply_domain_error(form, error)
+                status = error.status_code
+            else:
+                request.session[ASK_SESSION_KEY] = {
+                    "psc": psc.code,
+                    "reference": referral.reference,
+                }
+                return redirect("referral-ask-thanks", psc_code=psc.code)
+    return render(
+        request,
+        "referrals/ask_form.html",
+        {"public_page": True, "psc": psc, "form": form, "token": token or str(uuid.uuid4())},
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def ask_thanks(request: HttpRequest, psc_code: str) -> HttpResponse:
+    psc = _public_psc(psc_code)
+    shown = request.session.pop(ASK_SESSION_KEY, None)
+    if not isinstance(shown, dict) or shown.get("psc") != psc.code:
+        shown = None
+    return render(
+        request,
+        "referrals/ask_thanks.html",
+        {"public_page": True, "psc": psc, "reference": shown["reference"] if shown else None},
+    )

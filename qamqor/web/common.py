@@ -1,0 +1,47 @@
+"""What the page modules share: the signed-in user, pagination, showing a service's refusal."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from qamqor.accounts.models import User
+from qamqor.errors import DomainError
+
+PAGE_SIZE = 50
+
+
+def user_of(request: HttpRequest) -> User:
+    """The signed-in user (the views that call this are behind ``login_required``)."""
+    return cast(User, request.user)
+
+
+def paginate(request: HttpRequest, items: QuerySet[Any] | list[Any]) -> Page[Any]:
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def apply_domain_error(form: forms.Form, error: DomainError, *, field_prefix: str = "") -> None:
+    """Show a service's refusal on the form: each problem on its field, the rest on top.
+
+    ``field_prefix`` is what the service puts before the form's field names (a step's
+    output problems are named ``output.<field>``).
+    """
+    attached: set[str] = set()
+    on_top: list[str] = []
+    for problem in error.errors:
+        name = problem.field
+        if field_prefix and name.startswith(field_prefix):
+            name = name[len(field_prefix) :]
+        if name in form.fields:
+            form.add_error(name, str(problem.message))
+            attached.add(str(problem.message))
+        else:
+            on_top.append(str(problem.message))
+    if str(error.detail) not in attached:
+        on_top.insert(0, str(error.detail))
+    for message in dict.fromkeys(on_top):
+        form.add_error(None, message)

@@ -1,0 +1,144 @@
+"""The case timeline as people read it: each event with the step, organisation and reason
+it refers to, in the active language.
+
+Withheld notifications are spelled out ("Legal representatives not notified: the
+alleged perpetrator"), because the reason is what a reader must be able to check
+(brief 1.3.5, 1.4.2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, ngettext
+
+from qamqor.cases.classification import Outcome
+from qamqor.cases.models import Case, CaseEvent, LegalRepresentative
+from qamqor.directory.models import OrganisationKind
+from qamqor.intake.models import Channel
+from qamqor.protocols.models import ProtocolRun, Step
+from qamqor.protocols.services import ORGANISATION_KINDS
+
+
+@dataclass
+class Entry:
+    event: CaseEvent
+    label: str
+    step: str = ""
+    detail: str = ""
+    organisation: str = ""
+    due_at: datetime | None = None
+    alert: bool = False
+
+    @property
+    def kind(self) -> str:
+        return self.event.kind
+
+
+def _withheld_reason(payload: dict[str, Any], people: dict[str, LegalRepresentative]) -> str:
+    reason = payload.get("reason", "")
+    person = people.get(str(payload.get("representative", "")))
+    if reason == "protocol_forbids":
+        text = gettext("the protocol forbids it")
+    elif reason == "alleged_perpetrator":
+        text = gettext("the alleged perpetrator")
+    elif reason == "none_recorded":
+        text = gettext("none is recorded on the case yet")
+    elif reason == "no_email":
+        text = (
+            gettext("no email address for %(name)s") % {"name": person.full_name}
+            if person
+            else gettext("no email address recorded")
+        )
+    else:
+        text = str(reason)
+    cancelled = payload.get("cancelled")
+    if cancelled:
+        text += "; " + ngettext(
+            "%(count)d message not yet sent was cancelled",
+            "%(count)d messages not yet sent were cancelled",
+            cancelled,
+        ) % {"count": cancelled}
+    return text
+
+
+def _withheld_label(payload: dict[str, Any]) -> str:
+    target = payload.get("to", "")
+    if target == "legal_representatives":
+        return gettext("Legal representatives not notified")
+    if target in ORGANISATION_KINDS:
+        kind = OrganisationKind(ORGANISATION_KINDS[target]).label
+        return gettext("Not notified: %(organisation)s") % {"organisation": kind}
+    return gettext("Notification withheld")
+
+
+def _protocol_name(runs: Iterable[ProtocolRun], code: str | None) -> str:
+    for run in runs:
+        if run.protocol.code == code:
+            return run.protocol.title
+    return code or "—"
+
+
+def timeline(
+    case: Case,
+    steps: list[Step],
+    *,
+    runs: list[ProtocolRun],
+    representatives: list[LegalRepresentative] | None = None,
+) -> list[Entry]:
+    """The case's events (prefetched on ``case.events``) with the names they refer to."""
+    titles = {step.key: step.title for step in steps}  # later runs win: steps are in order
+    organisations = {step.organisation.code: step.organisation.name for step in steps}
+    people = {str(person.pk): person for person in representatives or []}
+    channels = dict(Channel.choices)
+    outcomes = dict(Outcome.choices)
+    entries = []
+    for event in case.events.all():
+        payload = event.payload or {}
+        entry = Entry(
+            event=event,
+            label=str(event.get_kind_display()),
+            step=titles.get(payload.get("step", ""), payload.get("step", "")),
+            organisation=organisations.get(payload.get("organisation", ""), ""),
+            due_at=parse_datetime(payload["due_at"]) if payload.get("due_at") else None,
+        )
+        kind = event.kind
+        if kind == CaseEvent.Kind.REGISTERED and payload.get("channel"):
+            entry.detail = str(channels.get(payload["channel"], payload["channel"]))
+        elif kind == CaseEvent.Kind.PROTOCOL_STARTED:
+            entry.detail = (
+                f"{_protocol_name(runs, payload.get('protocol'))} · v{payload.get('version')}"
+            )
+        elif kind == CaseEvent.Kind.STEP_SKIPPED:
+            entry.detail = "; ".join(titles.get(key, key) for key in payload.get("steps", []))
+        elif kind == CaseEvent.Kind.STEP_ESCALATED:
+            entry.alert = True
+            entry.detail = (
+                gettext("to the national coordinator")
+                if payload.get("to") == "national_coordinator"
+                else gettext("to the region's coordinators")
+            )
+        elif kind == CaseEvent.Kind.NOTIFICATION_WITHHELD:
+            entry.alert = True
+            entry.label = _withheld_label(payload)
+            entry.detail = _withheld_reason(payload, people)
+            if payload.get("to") not in (None, "legal_representatives"):
+                entry.detail = str(payload.get("reason", ""))
+        elif kind == CaseEvent.Kind.RECLASSIFIED:
+            if payload.get("switched"):
+                entry.detail = gettext("protocol %(old)s → %(new)s; reason: %(reason)s") % {
+                    "old": _protocol_name(runs, payload.get("from")),
+                    "new": _protocol_name(runs, payload.get("to")),
+                    "reason": payload.get("reason", ""),
+                }
+            else:
+                entry.label = gettext("reclassified, same protocol")
+                entry.detail = gettext("reason: %(reason)s") % {"reason": payload.get("reason", "")}
+        elif kind == CaseEvent.Kind.CLOSED and payload.get("outcome"):
+            entry.detail = str(outcomes.get(payload["outcome"], payload["outcome"]))
+        entries.append(entry)
+    return entries
