@@ -143,7 +143,14 @@ def open_alert_case(
 ) -> Case:
     """Open a case straight from an alert (a screening's acute suicide-risk answer, …) and
     start ``protocol_code`` at once, without waiting for a report and triage."""
-    received_by = actor.memberships.filter(active=True).select_related("organisation").first()
+    memberships = list(actor.memberships.filter(active=True).select_related("organisation"))
+    # the organisation that took the alert: the child's school if the actor works there,
+    # else a PSC, else any of the actor's organisations
+    received_by = next(
+        (m for m in memberships if m.organisation_id == child.school_id),
+        next((m for m in memberships if m.organisation.kind in {"psc", "psc_branch"}), None)
+        or (memberships[0] if memberships else None),
+    )
     if received_by is None:
         raise NotAllowed(_("Only a member of an organisation can open a case."))
     case = _new_case(
