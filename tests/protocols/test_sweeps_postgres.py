@@ -47,8 +47,10 @@ def test_concurrent_sweeps_escalate_each_step_once(world: World) -> None:
     cases = [register_case(world) for _ in range(5)]
     open_steps = Step.objects.filter(case__in=cases, status=Step.Status.OPEN)
     count = open_steps.count()
-    latest_due = max(step.due_at for step in open_steps if step.due_at)
-    results = run_at_once(lambda: escalate_overdue(now=latest_due + timedelta(minutes=1)))
+    # one deadline for all, so that only the first level is due when the sweeps run
+    due = max(step.due_at for step in open_steps if step.due_at)
+    open_steps.update(due_at=due)
+    results = run_at_once(lambda: escalate_overdue(now=due + timedelta(minutes=1)))
     assert sum(results) == count
     assert set(open_steps.values_list("escalation_level", flat=True)) == {1}
     assert CaseEvent.objects.filter(kind=CaseEvent.Kind.STEP_ESCALATED).count() == count
