@@ -70,6 +70,18 @@ class Report(models.Model):
     followup_code_hash = models.CharField(max_length=64, unique=True)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
     idempotency_fingerprint = models.CharField(max_length=64, blank=True)
+    channel_ref = models.CharField(
+        max_length=32, blank=True, db_index=True, help_text="keyed hash of the chat id or address"
+    )
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="staff member who entered it on the reporter's behalf",
+    )
+    taken_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
     triaged_by = models.ForeignKey(

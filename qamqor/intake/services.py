@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
-from qamqor.directory.models import Organisation, OrganisationKind
+from qamqor.directory.models import Organisation, OrganisationKind, Region
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
 from qamqor.intake.models import Channel, Report
 
@@ -74,28 +74,50 @@ def find_school(code: str) -> Organisation | None:
     )
 
 
+def channel_ref(channel: str, identifier: str) -> str:
+    """A keyed hash of a channel identifier (chat id, email address, phone number): repeat
+    contacts can be recognised without storing the identifier itself."""
+    if not identifier:
+        return ""
+    return _hmac("channel-ref", f"{channel}:{identifier.strip().lower()}").hex()[:32]
+
+
 def submit_report(
     *,
-    school: Organisation,
     data: dict[str, Any],
+    school: Organisation | None = None,
+    region: Region | None = None,
     channel: str = Channel.WEB_FORM,
     received_by: Organisation | None = None,
     language: str = "ru",
     idempotency_key: str | None = None,
+    channel_identifier: str = "",
+    taken_by: User | None = None,
 ) -> Submitted:
-    """Store a report for ``school`` from validated form data (``intake.forms.ReportForm``).
+    """Store a report from validated form data (``intake.forms.ReportForm``).
 
-    ``received_by`` is the organisation that took the report (the school itself for its
-    form and QR code; the 111 center or a PSC for theirs).
+    A report names the child's ``school`` when it is known (the QR code and the school's
+    form always do); otherwise its ``region`` (a regional mailbox, the 111 line, a chatbot
+    conversation that did not name a school). ``received_by`` is the organisation that took
+    it (default: the school). ``channel_identifier`` (a chat id, a sender's address) is kept
+    only as a keyed hash, to show repeat contacts. ``taken_by`` is the staff member who
+    entered a report on someone's behalf (an oral report, a message box, a call).
 
     A repeated ``idempotency_key`` with the same content returns the first report and
     creates nothing; with different content it is refused.
     """
     if idempotency_key is not None and not (1 <= len(idempotency_key) <= 100):
         raise InvalidInput.on("Idempotency-Key", _("The key must be 1 to 100 characters long."))
-    if school.region is None:
-        raise InvalidInput.on("school", _("This school is not attached to a region."))
-    fingerprint = _fingerprint(school.code, data)
+    if school is not None:
+        if school.region is None:
+            raise InvalidInput.on("school", _("This school is not attached to a region."))
+        region = school.region
+    if region is None:
+        raise InvalidInput.on("school", _("Say which school or region the report concerns."))
+    receiver = received_by or school
+    if receiver is None:
+        raise InvalidInput.on("received_by", _("Say which organisation received the report."))
+    fingerprint = _fingerprint(school.code if school else region.code, data)
     if idempotency_key:
         existing = Report.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -105,9 +127,9 @@ def submit_report(
         with transaction.atomic():
             report = Report.objects.create(
                 channel=channel,
-                region=school.region,
+                region=region,
                 school=school,
-                received_by=received_by or school,
+                received_by=receiver,
                 narrative=data["narrative"],
                 forms=sorted(set(data.get("forms") or [])),
                 setting=data.get("setting") or "unknown",
@@ -120,13 +142,21 @@ def submit_report(
                 followup_code_hash=followup_code_hash(code),
                 idempotency_key=idempotency_key,
                 idempotency_fingerprint=fingerprint if idempotency_key else "",
+                channel_ref=channel_ref(channel, channel_identifier),
+                taken_by=taken_by,
+                taken_at=timezone.now() if taken_by else None,
             )
             audit.record(
-                actor=None,
+                actor=taken_by,
                 action="report.submit",
                 object_type="report",
                 object_id=report.public_id,
-                changes={"channel": channel, "school": school.code},
+                changes={
+                    "channel": channel,
+                    "school": school.code if school else None,
+                    "region": region.code,
+                    "received_by": receiver.code,
+                },
             )
     except IntegrityError:
         # A concurrent submission with the same key won the race: answer as a retry.
