@@ -3,6 +3,7 @@
 qamqor demo [--port 8000]          migrate, seed an empty database, web + worker
 qamqor serve [--bind 0.0.0.0:8000 --workers 4]    gunicorn (production)
 qamqor worker                      queued tasks and periodic sweeps
+qamqor mail-listener               reports by email over SMTP (docs/channels.md)
 qamqor seed --demo [--schools N --cases N]   (migrates first)
 qamqor manage <django arguments>   e.g. ``qamqor manage createsuperuser``
 """
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
 
     commands.add_parser("worker", help="run queued tasks and the periodic sweeps")
+    commands.add_parser("mail-listener", help="receive reports by email over SMTP (aiosmtpd)")
 
     seed = commands.add_parser("seed", help="fill the database with synthetic demo data")
     seed.add_argument("--demo", action="store_true", required=True, help="the demo data set")
@@ -74,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _demo(args.port)
     if args.command == "worker":
         return _worker()
+    if args.command == "mail-listener":
+        from qamqor.intake.mail import run_forever
+
+        return run_forever()
     if args.command == "seed":
         return _seed(schools=args.schools, cases=args.cases, force=args.force)
     if args.command == "manage":

@@ -896,13 +896,23 @@ class _DemoBuilder:
             language=language,
         ).report
         status = plan.outcome if plan.outcome in ("new", "dismissed") else "registered"
-        self.summary.reports[status] += 1
         coordinator = self.school_coordinator[plan.school.pk]
+        regional = self.regional_coordinator.get(plan.school.region_id or 0)
+        if status == "dismissed" and not self.summary.reports["untrue"] and regional:
+            # one report in the demo was found untrue and meant to harm: counted apart
+            status = "untrue"
+            intake_services.close_as_untrue(
+                report=report,
+                actor=regional,
+                reason="Synthetic demo: the report was found untrue and meant to harm.",
+            )
+        self.summary.reports[status] += 1
         if plan.outcome == "new":
             Report.objects.filter(pk=report.pk).update(received_at=plan.received_at)
             return
         if plan.outcome == "dismissed":
-            intake_services.dismiss_report(report=report, actor=coordinator, reason=reason)
+            if status == "dismissed":
+                intake_services.dismiss_report(report=report, actor=coordinator, reason=reason)
             Report.objects.filter(pk=report.pk).update(
                 received_at=plan.received_at, triaged_at=plan.triaged_at
             )

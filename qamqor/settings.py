@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "qamqor.instruments",
     "qamqor.care",
     "qamqor.referrals",
+    "qamqor.chatbot",  # issue 4: Telegram channel (docs/channels.md)
+    "qamqor.helpline",  # issue 4: 111 console and telephony API
+    "qamqor.mailbox",  # issue 4: mail listener's received messages
     "qamqor.web",
 ]
 
@@ -225,6 +228,29 @@ NON_SPECIALIST_MAX_PERCENT = env_int("QAMQOR_NON_SPECIALIST_MAX_PERCENT", 10)  #
 CASELOAD_ACTIVE_DAYS = env_int("QAMQOR_CASELOAD_ACTIVE_DAYS", 60)  # seen this recently = active
 APPEAL_RELEASE_HOUR = env_int("QAMQOR_APPEAL_RELEASE_HOUR", 9)  # appeals appear once a day
 CARE_FILE_MAX_BYTES = env_int("QAMQOR_CARE_FILE_MAX_BYTES", 5 * 1024 * 1024)  # scans, letters
+
+# Intake (issue 4, docs/intake.md): attachments, follow-up codes, rate limits, life safety.
+# Rate limits are counted in the database (intake.RateLimitCounter), so every process and
+# machine shares them without a cache server.
+REPORT_ATTACHMENT_MAX_BYTES = env_int("QAMQOR_REPORT_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
+REPORT_ATTACHMENT_MAX_FILES = env_int("QAMQOR_REPORT_ATTACHMENT_MAX_FILES", 3)
+FOLLOWUP_EXPIRY_DAYS = env_int("QAMQOR_FOLLOWUP_EXPIRY_DAYS", 90)  # after the case closes
+REPORT_RATE_PER_HOUR = env_int("QAMQOR_REPORT_RATE_PER_HOUR", 10)  # per address / identifier
+FOLLOWUP_RATE_PER_HOUR = env_int("QAMQOR_FOLLOWUP_RATE_PER_HOUR", 30)  # per address
+LIFE_SAFETY_REPEAT_MINUTES = env_int("QAMQOR_LIFE_SAFETY_REPEAT_MINUTES", 5)
+EMBED_FRAME_ANCESTORS = env("QAMQOR_EMBED_FRAME_ANCESTORS", "https:")  # CSP source list
+
+# Channels (issue 4, docs/channels.md): the Telegram bot, the mail listener, the 111 center.
+TELEGRAM_TOKEN = env("QAMQOR_TELEGRAM_TOKEN")  # or QAMQOR_TELEGRAM_TOKEN_FILE
+TELEGRAM_WEBHOOK_SECRET = env("QAMQOR_TELEGRAM_WEBHOOK_SECRET")  # empty: webhook refuses all
+TELEGRAM_API_BASE = env("QAMQOR_TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/")
+TELEGRAM_TIMEOUT = env_int("QAMQOR_TELEGRAM_TIMEOUT", 10)
+CHANNEL_RECEIVER_CODE = env("QAMQOR_CHANNEL_RECEIVER_CODE")  # default: the first 111 center
+MAIL_LISTENER_HOST = env("QAMQOR_MAIL_LISTENER_HOST", "127.0.0.1")
+MAIL_LISTENER_PORT = env_int("QAMQOR_MAIL_LISTENER_PORT", 2525)
+MAIL_DOMAIN = env("QAMQOR_MAIL_DOMAIN", "report.qamqor.invalid").lower()
+MAIL_LOCAL_PART = env("QAMQOR_MAIL_LOCAL_PART", "report").lower()  # report+<code>@domain
+MAIL_MAX_BYTES = env_int("QAMQOR_MAIL_MAX_BYTES", 45 * 1024 * 1024)
 
 # Where the quick-exit button on public pages leads: a neutral page.
 QUICK_EXIT_URL = env("QAMQOR_QUICK_EXIT_URL", "https://www.google.com/search?q=weather")

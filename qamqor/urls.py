@@ -8,8 +8,12 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", api.urls),
     path("i18n/setlang/", language.set_language, name="set_language"),
+    path("", include("qamqor.intake.urls")),
     path("", include("qamqor.referrals.urls")),
     path("", include("qamqor.care.urls")),
     path("", include("qamqor.instruments.urls")),
+    path("", include("qamqor.chatbot.urls")),  # issue 4: Telegram webhook
+    path("", include("qamqor.helpline.urls")),  # issue 4: 111 console
+    path("", include("qamqor.intake.poster_urls")),
     path("", include("qamqor.web.urls")),
 ]

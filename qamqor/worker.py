@@ -25,6 +25,7 @@ def run_sweeps() -> dict[str, int]:
     """One pass of every periodic sweep; returns what each did."""
     from qamqor.care.services import release_appeals
     from qamqor.instruments.services import escalate_unacknowledged_alerts
+    from qamqor.intake.alerts import repeat_unacknowledged
     from qamqor.notify.services import sweep_outbox
     from qamqor.protocols.sweeps import escalate_overdue, send_reminders
     from qamqor.referrals.services import escalate_overdue_referrals
@@ -35,6 +36,7 @@ def run_sweeps() -> dict[str, int]:
         "referrals_escalated": escalate_overdue_referrals(),  # issue 5
         "appeals_released": release_appeals(),  # issue 5: once a day, never one by one
         "screening_alerts_escalated": escalate_unacknowledged_alerts(),  # issue 6
+        "life_safety_repeated": repeat_unacknowledged(),  # issue 4
         "delivered": sweep_outbox(),
     }
 

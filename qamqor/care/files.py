@@ -36,26 +36,36 @@ class CheckedFile:
         return hashlib.sha256(self.content).hexdigest()
 
 
-def check_upload(upload: UploadedFile, *, field: str) -> CheckedFile:
-    """The upload if it is a PDF, JPEG or PNG within the size limit; else 422 on ``field``."""
-    limit = settings.CARE_FILE_MAX_BYTES
+def _too_large(field: str, limit: int) -> InvalidInput:
+    return InvalidInput.on(
+        field,
+        _("The file is too large: %(limit)d MB at most.") % {"limit": limit // (1024 * 1024)},
+    )
+
+
+def check_upload(upload: UploadedFile, *, field: str, limit: int | None = None) -> CheckedFile:
+    """The upload if it is a PDF, JPEG or PNG within the size limit; else 422 on ``field``.
+
+    ``limit`` defaults to ``CARE_FILE_MAX_BYTES``; intake passes its own (20 MB).
+    """
+    limit = limit or settings.CARE_FILE_MAX_BYTES
     if upload.size is not None and upload.size > limit:
-        raise InvalidInput.on(
-            field,
-            _("The file is too large: %(limit)d MB at most.") % {"limit": limit // (1024 * 1024)},
-        )
-    content = upload.read(limit + 1)
+        raise _too_large(field, limit)
+    return check_content(
+        upload.name or "document", upload.read(limit + 1), field=field, limit=limit
+    )
+
+
+def check_content(name: str, content: bytes, *, field: str, limit: int) -> CheckedFile:
+    """The same check for bytes already in hand (an email's attachment, a chat's photo)."""
     if len(content) > limit:
-        raise InvalidInput.on(
-            field,
-            _("The file is too large: %(limit)d MB at most.") % {"limit": limit // (1024 * 1024)},
-        )
+        raise _too_large(field, limit)
     content_type = next(
         (kind for magic, kind in SIGNATURES.items() if content.startswith(magic)), None
     )
     if content_type is None:
         raise InvalidInput.on(field, _("Attach a PDF, JPEG or PNG file."))
-    name = (upload.name or "document").replace("/", "_").replace("\\", "_")[-120:]
+    name = (name or "document").replace("/", "_").replace("\\", "_")[-120:]
     return CheckedFile(name=name, content_type=content_type, content=content)
 
 

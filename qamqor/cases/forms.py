@@ -50,6 +50,12 @@ class RegisterCaseForm(dj.Form):
     child_sex = dj.ChoiceField(
         label=_("Child's sex"), choices=ChildSex.choices, initial=ChildSex.UNKNOWN
     )
+    school = dj.CharField(
+        label=_("Child's school"),
+        max_length=40,
+        required=False,
+        help_text=_("Only when the report named a region but no school (111, email)."),
+    )
 
     def clean_summary(self) -> str:
         text: str = self.cleaned_data["summary"].strip()

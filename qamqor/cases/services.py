@@ -186,6 +186,16 @@ def open_alert_case(
     return case
 
 
+def _school_in_region(code: str | None, region: Region) -> Organisation | None:
+    """The school triage chose for a report that named only a region (111, email)."""
+    if not code:
+        return None
+    school = intake.find_school(code)
+    if school is None or school.region_id != region.pk:
+        raise InvalidInput.on("school", _("Choose a school of the report's region."))
+    return school
+
+
 @transaction.atomic
 def register_case(*, report: Report, actor: User, classification: dict[str, Any]) -> Case:
     """Register a report as a case, give it a number and start its protocol (1.3.5, 1.4.2).
@@ -194,9 +204,10 @@ def register_case(*, report: Report, actor: User, classification: dict[str, Any]
     """
     report = intake.lock_for_triage(actor, report)
     protocol_code = choose_protocol(classification)
+    school = report.school or _school_in_region(classification.get("school"), report.region)
     case = _new_case(
         region=report.region,
-        school=report.school,
+        school=school,
         received_by=report.received_by,
         actor=actor,
         classification=classification,
@@ -210,9 +221,16 @@ def register_case(*, report: Report, actor: User, classification: dict[str, Any]
         payload={"report": str(report.public_id), "channel": report.channel},
     )
     Report.objects.filter(pk=report.pk).update(
-        status=Report.Status.REGISTERED, case=case, triaged_by=actor, triaged_at=now
+        status=Report.Status.REGISTERED, case=case, school=school, triaged_by=actor, triaged_at=now
     )
     protocols.start_protocol(case, protocol_code, actor=actor)
+    intake.tell_reporter_registered(report, case)  # 1.3.5: the number, on their channel
+    if case.self_harm_risk or case.in_danger_now:
+        from qamqor.intake import alerts
+
+        alerts.raise_alert(
+            report, reason="suicide_risk" if case.self_harm_risk else "in_danger_now"
+        )
     audit.record(
         actor=actor,
         action="case.register",

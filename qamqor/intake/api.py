@@ -13,9 +13,74 @@ from qamqor.api import validated
 from qamqor.cases import services as case_services
 from qamqor.cases.forms import DismissReportForm, RegisterCaseForm
 from qamqor.errors import InvalidInput
-from qamqor.intake import selectors, services
+from qamqor.intake import limits, selectors, services
 from qamqor.intake.forms import ReportForm
 from qamqor.intake.models import Report
+
+followup_router = Router(tags=["follow-up"])
+
+
+class FollowupIn(Schema):
+    code: str
+
+
+class FollowupMessageIn(Schema):
+    code: str
+    body: str
+
+
+class ThreadMessage(Schema):
+    sender: str
+    body: str
+    created_at: datetime
+
+
+class FollowupOut(Schema):
+    status: str
+    status_text: str
+    case_number: str | None
+    messages: list[ThreadMessage]
+
+
+def _followup_report(request: HttpRequest, code: str) -> Report:
+    from django.conf import settings
+
+    limits.hit(
+        "followup",
+        limits.client_address(request),
+        limit=settings.FOLLOWUP_RATE_PER_HOUR,
+        field="code",
+    )
+    return services.report_for_code(code)
+
+
+def _followup_body(report: Report) -> dict[str, object]:
+    # only what the reporter may see: no staff names, no notes, no other parties
+    return {
+        "status": report.status,
+        "status_text": services.reporter_status(report),
+        "case_number": report.case.number if report.case else None,
+        "messages": [
+            {"sender": m.sender, "body": m.body, "created_at": m.created_at}
+            for m in report.messages.only("sender", "body", "created_at")
+        ],
+    }
+
+
+@followup_router.post("", auth=None, response=FollowupOut, summary="Follow a report by its code")
+def followup(request: HttpRequest, payload: FollowupIn) -> dict[str, object]:
+    """The code goes in the body (never in an address, which logs and history keep)."""
+    return _followup_body(_followup_report(request, payload.code))
+
+
+@followup_router.post(
+    "/messages", auth=None, response={201: FollowupOut}, summary="Write to the handler"
+)
+def followup_message(request: HttpRequest, payload: FollowupMessageIn) -> Status:
+    report = _followup_report(request, payload.code)
+    services.post_reporter_message(report=report, body=payload.body)
+    return Status(201, _followup_body(report))
+
 
 router = Router(tags=["reports"])
 
@@ -84,6 +149,7 @@ class RegisterIn(Schema):
     child_sex: str = "unknown"
     perpetrator_relationship: str = "unknown"
     self_harm_risk: bool = False
+    school: str = ""
 
 
 class DismissIn(Schema):

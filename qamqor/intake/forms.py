@@ -6,7 +6,7 @@ from django import forms as dj
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.cases.classification import Setting, ViolenceForm
-from qamqor.intake.models import ReporterRole
+from qamqor.intake.models import Channel, ReporterRole
 
 # The forms a child can pick on the public page; "other" lets them not decide.
 PUBLIC_FORMS = [
@@ -54,6 +54,9 @@ class ReportForm(dj.Form):
         label=_("Phone or email to reach you"), max_length=200, required=False
     )
 
+    # A honeypot: hidden from people (CSS and aria-hidden), filled in by form-filling bots.
+    website = dj.CharField(label=_("Leave this field empty"), max_length=200, required=False)
+
     def clean_narrative(self) -> str:
         text: str = self.cleaned_data["narrative"].strip()
         if len(text) < 10:
@@ -67,3 +70,69 @@ class ReportForm(dj.Form):
         if data.get("anonymous"):
             data["reporter_name"] = ""
         return data
+
+
+HONEYPOT_FIELD = "website"
+
+
+class FollowupCodeForm(dj.Form):
+    code = dj.CharField(
+        label=_("Your follow-up code"),
+        max_length=40,
+        help_text=_("The code you got when you sent your report, like ABCD-EFGH-…"),
+        widget=dj.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+
+class ReporterMessageForm(dj.Form):
+    body = dj.CharField(
+        label=_("Your message"), max_length=3000, widget=dj.Textarea(attrs={"rows": 4})
+    )
+
+
+class StaffReplyForm(dj.Form):
+    body = dj.CharField(
+        label=_("Answer to the reporter"),
+        max_length=3000,
+        widget=dj.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "The reporter sees this as a message from the child protection team, without "
+            "your name. Never write other people's names or internal notes here."
+        ),
+    )
+
+
+class UntrueForm(dj.Form):
+    reason = dj.CharField(
+        label=_("Why is the report untrue and meant to harm?"),
+        max_length=2000,
+        widget=dj.Textarea(attrs={"rows": 2}),
+    )
+    confirm = dj.BooleanField(
+        label=_(
+            "I checked: this was not made in good faith. A mistaken report is dismissed instead."
+        ),
+    )
+
+
+class StaffEntryForm(ReportForm):
+    """A report entered by staff on someone's behalf: the message box, an oral report."""
+
+    school = dj.ChoiceField(label=_("School"))
+    entry_channel = dj.ChoiceField(
+        label=_("How it came"),
+        choices=[
+            (Channel.MESSAGE_BOX, Channel.MESSAGE_BOX.label),
+            (Channel.ORAL_REPORT, Channel.ORAL_REPORT.label),
+        ],
+    )
+    photo = dj.FileField(
+        label=_("Photo or scan of the paper note"),
+        required=False,
+        help_text=_("JPEG, PNG or PDF. Location data in photos is removed."),
+    )
+
+    def __init__(self, *args: object, schools: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["school"].choices = schools  # type: ignore[attr-defined]
+        del self.fields[HONEYPOT_FIELD]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts import policy
+from qamqor.care.files import StoredFile
 from qamqor.cases.classification import Setting
 from qamqor.cases.models import Case
 from qamqor.directory.models import Organisation, Region
@@ -20,6 +22,8 @@ class Channel(models.TextChoices):
 
     WEB_FORM = "web_form", _("web form or QR code")
     STAFF_ENTRY = "staff_entry", _("oral report or message box, entered by staff")
+    MESSAGE_BOX = "message_box", _("note from a school's message box, entered by staff")
+    ORAL_REPORT = "oral_report", _("oral report to a member of staff")
     HELPLINE_111 = "helpline_111", _("111 contact center")
     EMAIL = "email", _("email")
     CHATBOT = "chatbot", _("chatbot")
@@ -48,6 +52,7 @@ class Report(models.Model):
         NEW = "new", _("new, awaiting triage")
         REGISTERED = "registered", _("registered as a case")
         DISMISSED = "dismissed", _("dismissed")
+        UNTRUE = "untrue", _("closed as untrue and meant to harm")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     channel = models.CharField(max_length=16, choices=Channel.choices)
@@ -104,3 +109,94 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"report {self.public_id}"
+
+    def closed_at(self) -> datetime | None:
+        """When the reporter's matter ended: dismissal, or the closure of its case."""
+        if self.status in {Report.Status.DISMISSED, Report.Status.UNTRUE}:
+            return self.triaged_at
+        if self.case is not None and self.case.closed_at is not None:
+            return self.case.closed_at
+        return None
+
+
+class ReportAttachment(StoredFile):
+    """A photo or PDF sent with a report (or a photo of a paper note), kept in the database
+    like the care scans: never in a public folder, served only through the access policy."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class ReporterMessage(models.Model):
+    """One message of the thread between an (often anonymous) reporter and the case handler.
+
+    The reporter sees only these messages: no internal notes, no staff names (the staff
+    author is kept for the audit, shown to the reporter as "the child protection team").
+    """
+
+    class Sender(models.TextChoices):
+        REPORTER = "reporter", _("the reporter")
+        STAFF = "staff", _("the child protection team")
+        SYSTEM = "system", _("Qamqor")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="messages")
+    sender = models.CharField(max_length=8, choices=Sender.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    read_by_staff_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["report", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.sender} message on {self.report_id}"
+
+
+class LifeSafetyAlert(models.Model):
+    """A report of a child in danger now (or at risk of suicide) sent to the on-duty
+    responders at once and again every few minutes until someone acknowledges it."""
+
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="alert")
+    reason = models.CharField(max_length=20, default="in_danger_now")
+    raised_at = models.DateTimeField(default=timezone.now)
+    next_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    responders = models.ManyToManyField(Organisation, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["acknowledged_at", "next_at"])]
+
+    def __str__(self) -> str:
+        return f"life-safety alert on {self.report_id}"
+
+
+class RateLimitCounter(models.Model):
+    """Hits of one key (a keyed hash of a client address or channel identifier) in one
+    fixed window; kept in the database so every process and machine shares the count."""
+
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="ratelimit_key_window")
+        ]
+        indexes = [models.Index(fields=["window_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… {self.window_start}: {self.count}"

@@ -7,20 +7,36 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.dispatch import Signal
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts import policy
-from qamqor.accounts.models import User
+from qamqor.accounts.models import Role, User
 from qamqor.audit import services as audit
+from qamqor.care.files import CheckedFile
 from qamqor.directory.models import Organisation, OrganisationKind, Region
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
-from qamqor.intake.models import Channel, Report
+from qamqor.intake import limits
+from qamqor.intake.models import Channel, Report, ReportAttachment, ReporterMessage
+from qamqor.notify import services as notify
+
+if TYPE_CHECKING:
+    from qamqor.cases.models import Case
+
+#: Sent (after commit) for every message the reporter should receive: a staff answer or a
+#: notice from the system. Channels that can reach the reporter (the chatbot, email)
+#: connect a receiver: ``reporter_message_sent.connect(fn)``; fn(report=, message=).
+reporter_message_sent = Signal()
 
 FOLLOWUP_CODE_LENGTH = 20  # base32 characters: 100 bits
 
@@ -93,6 +109,7 @@ def submit_report(
     idempotency_key: str | None = None,
     channel_identifier: str = "",
     taken_by: User | None = None,
+    attachments: Sequence[CheckedFile] = (),
 ) -> Submitted:
     """Store a report from validated form data (``intake.forms.ReportForm``).
 
@@ -102,6 +119,8 @@ def submit_report(
     it (default: the school). ``channel_identifier`` (a chat id, a sender's address) is kept
     only as a keyed hash, to show repeat contacts. ``taken_by`` is the staff member who
     entered a report on someone's behalf (an oral report, a message box, a call).
+    ``attachments`` are files already checked (``intake.attachments.check_bytes`` or
+    ``check_uploads``). A report of a child in danger now raises a life-safety alert.
 
     A repeated ``idempotency_key`` with the same content returns the first report and
     creates nothing; with different content it is refused.
@@ -122,6 +141,13 @@ def submit_report(
         existing = Report.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return _replay(existing, idempotency_key, fingerprint)
+    if channel_identifier:
+        limits.hit(
+            "channel",
+            channel_ref(channel, channel_identifier),
+            limit=settings.REPORT_RATE_PER_HOUR,
+            field="channel_identifier",
+        )
     code = new_followup_code(idempotency_key)
     try:
         with transaction.atomic():
@@ -156,8 +182,17 @@ def submit_report(
                     "school": school.code if school else None,
                     "region": region.code,
                     "received_by": receiver.code,
+                    "attachments": len(attachments),
                 },
             )
+            for checked in attachments:
+                attachment = ReportAttachment(report=report)
+                attachment.fill_from(checked)
+                attachment.save()
+            if report.in_danger_now:
+                from qamqor.intake import alerts
+
+                alerts.raise_alert(report, reason="in_danger_now")
     except IntegrityError:
         # A concurrent submission with the same key won the race: answer as a retry.
         existing = Report.objects.filter(idempotency_key=idempotency_key).first()
@@ -217,3 +252,228 @@ def lock_for_triage(actor: User, report: Report) -> Report:
     if locked.status != Report.Status.NEW:
         raise Conflict(_("This report has already been triaged."))
     return locked
+
+
+# --- closing as untrue, linking to a case ------------------------------------------------
+
+
+@transaction.atomic
+def close_as_untrue(*, report: Report, actor: User, reason: str) -> Report:
+    """Close a report found untrue and meant to harm; counted apart from dismissals.
+
+    Never the default: only a coordinator, with an explicit reason. A report made in
+    good faith that turned out wrong is dismissed, not closed as untrue.
+    """
+    _check_triage(actor, report)
+    if not policy.can_close_case(actor, school_id=report.school_id, region_id=report.region_id):
+        raise NotAllowed(_("Only a coordinator can close a report as untrue."))
+    reason = reason.strip()
+    if len(reason) < 10:
+        raise InvalidInput.on(
+            "reason", _("Explain why the report is untrue and was meant to harm.")
+        )
+    locked = lock_for_triage(actor, report)
+    locked.status = Report.Status.UNTRUE
+    locked.dismissal_reason = reason
+    locked.triaged_by = actor
+    locked.triaged_at = timezone.now()
+    locked.save(update_fields=["status", "dismissal_reason", "triaged_by", "triaged_at"])
+    audit.record(
+        actor=actor,
+        action="report.close_untrue",
+        object_type="report",
+        object_id=locked.public_id,
+        changes={"reason": reason},
+    )
+    return locked
+
+
+@transaction.atomic
+def link_report(*, report: Report, case: Case, actor: User) -> Report:
+    """Attach a report to an open case it repeats, and tell the reporter the case number."""
+    from qamqor.cases.models import Case as CaseModel
+
+    locked = lock_for_triage(actor, report)
+    if not CaseModel.objects.visible_to(actor).filter(pk=case.pk).exists():
+        raise InvalidInput.on("case", _("No case with this number is open to you."))
+    if case.is_closed:
+        raise Conflict(_("The case is closed; register the report as a new case."))
+    if case.region_id != locked.region_id:
+        raise InvalidInput.on("case", _("The case is in another region."))
+    now = timezone.now()
+    Report.objects.filter(pk=locked.pk).update(
+        status=Report.Status.REGISTERED, case=case, triaged_by=actor, triaged_at=now
+    )
+    locked.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action="report.link",
+        object_type="report",
+        object_id=locked.public_id,
+        changes={"case": case.number},
+    )
+    tell_reporter_registered(locked, case)
+    return locked
+
+
+# --- the reporter's thread ------------------------------------------------------------------
+
+MESSAGE_MAX = 3000
+
+
+def reporter_notice(report: Report, text: str) -> ReporterMessage:
+    """Tell the reporter something on their channel: stored as a system message on the
+    follow-up page, and passed (after commit) to the channel that can reach them through
+    ``reporter_message_sent``. Text in the reporter's language (see ``report.language``)."""
+    message = ReporterMessage.objects.create(
+        report=report, sender=ReporterMessage.Sender.SYSTEM, body=text.strip()
+    )
+    _announce(report, message)
+    return message
+
+
+def _announce(report: Report, message: ReporterMessage) -> None:
+    transaction.on_commit(
+        lambda: reporter_message_sent.send(sender=Report, report=report, message=message)
+    )
+
+
+def tell_reporter_registered(report: Report, case: Case) -> ReporterMessage:
+    """The 1.3.5 notice: the case number, in the reporter's language."""
+    with translation.override(report.language or "ru"):
+        text = gettext(
+            "Your report is registered as case %(number)s. The people responsible for "
+            "protecting children are working on it. You can write to them here."
+        ) % {"number": case.number}
+    return reporter_notice(report, text)
+
+
+def _clean_body(body: str) -> str:
+    text = (body or "").strip()
+    if not text:
+        raise InvalidInput.on("body", _("Write a message first."))
+    if len(text) > MESSAGE_MAX:
+        raise InvalidInput.on(
+            "body", _("The message is too long: %(max)d characters at most.") % {"max": MESSAGE_MAX}
+        )
+    return text
+
+
+def _handlers_of(report: Report) -> tuple[Organisation, list[str] | None]:
+    """Who answers the reporter: the school's coordinator, else whoever received it."""
+    if report.school is not None:
+        return report.school, [Role.SCHOOL_COORDINATOR]
+    return report.received_by, None
+
+
+@transaction.atomic
+def post_reporter_message(*, report: Report, body: str) -> ReporterMessage:
+    """The reporter writes to the handler (from the follow-up page, the chatbot, email)."""
+    text = _clean_body(body)
+    if followup_expired(report):
+        raise Conflict(_("This follow-up code is no longer valid."))
+    message = ReporterMessage.objects.create(
+        report=report, sender=ReporterMessage.Sender.REPORTER, body=text
+    )
+    organisation, roles = _handlers_of(report)
+    notify.notify_organisation(
+        organisation,
+        "reporter_message",
+        {"report": report},
+        key=f"reporter-message:{message.pk}",
+        case=report.case,
+        link=reverse("report-detail", args=[report.public_id]),
+        roles=roles,
+        email=False,  # the text stays in the system; the in-app notice says where to look
+    )
+    audit.record(
+        actor=None,
+        action="report.reporter_message",
+        object_type="report",
+        object_id=report.public_id,
+        changes={"message": message.pk},
+    )
+    return message
+
+
+def can_answer_reporter(user: User, report: Report) -> bool:
+    return policy.can_triage(
+        user,
+        school_id=report.school_id,
+        region_id=report.region_id,
+        received_by_id=report.received_by_id,
+    )
+
+
+@transaction.atomic
+def post_staff_reply(*, report: Report, actor: User, body: str) -> ReporterMessage:
+    """The handler answers the reporter; the reporter sees "the child protection team"."""
+    if not can_answer_reporter(actor, report):
+        raise NotAllowed(_("Only the report's handler can write to the reporter."))
+    text = _clean_body(body)
+    now = timezone.now()
+    ReporterMessage.objects.filter(
+        report=report, sender=ReporterMessage.Sender.REPORTER, read_by_staff_at__isnull=True
+    ).update(read_by_staff_at=now)
+    message = ReporterMessage.objects.create(
+        report=report, sender=ReporterMessage.Sender.STAFF, author=actor, body=text
+    )
+    audit.record(
+        actor=actor,
+        action="report.staff_reply",
+        object_type="report",
+        object_id=report.public_id,
+        changes={"message": message.pk},
+    )
+    _announce(report, message)
+    return message
+
+
+# --- follow-up --------------------------------------------------------------------------------
+
+
+def followup_expired(report: Report, *, now: Any = None) -> bool:
+    """A code stops working ``FOLLOWUP_EXPIRY_DAYS`` after the matter is closed."""
+    closed = report.closed_at()
+    if closed is None:
+        return False
+    return (now or timezone.now()) > closed + timedelta(days=settings.FOLLOWUP_EXPIRY_DAYS)
+
+
+def report_for_code(code: str) -> Report:
+    """The report a follow-up code opens; one answer for unknown and expired codes."""
+    normalised = normalise_code(code or "")
+    report = None
+    if len(normalised) == FOLLOWUP_CODE_LENGTH:
+        report = (
+            Report.objects.select_related("case", "school")
+            .filter(followup_code_hash=followup_code_hash(normalised))
+            .first()
+        )
+    if report is None or followup_expired(report):
+        raise InvalidInput.on(
+            "code",
+            _(
+                "This code does not open any report, or it is no longer valid. "
+                "Check it and try again."
+            ),
+        )
+    return report
+
+
+def reporter_status(report: Report) -> str:
+    """The report's state in plain words for the reporter (often a child)."""
+    if report.status == Report.Status.NEW:
+        return gettext(
+            "We have your report. A person who protects children at school will read it soon."
+        )
+    if report.status in {Report.Status.DISMISSED, Report.Status.UNTRUE}:
+        return gettext(
+            "Your report was read and closed. If something is still wrong, write again or call 111."
+        )
+    if report.case is not None and report.case.is_closed:
+        return gettext(
+            "The work on your case is finished. If something is still wrong, write again "
+            "or call 111."
+        )
+    return gettext("Your report is registered. Adults who protect children are working on it now.")

@@ -19,6 +19,7 @@ class Notification(models.Model):
     class Channel(models.TextChoices):
         IN_APP = "in_app", _("in the application")
         EMAIL = "email", _("email")
+        TELEGRAM = "telegram", _("Telegram chat")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
@@ -44,6 +45,9 @@ class Notification(models.Model):
     subject = models.CharField(max_length=255)
     body = models.TextField()
     link = models.CharField(max_length=255, blank=True)
+    extra = models.JSONField(
+        default=dict, blank=True, help_text="delivery options of the channel (a chat keyboard)"
+    )
     case = models.ForeignKey(
         "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )

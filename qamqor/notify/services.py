@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -25,6 +25,25 @@ from qamqor.translation import pick
 logger = logging.getLogger(__name__)
 
 STALE_CLAIM_SECONDS = 600
+
+
+class RetryAfter(Exception):
+    """A transport's peer asked us to wait (Telegram's 429 ``retry_after``): the next
+    attempt is scheduled after ``seconds`` instead of the usual backoff."""
+
+    def __init__(self, seconds: int, message: str = "") -> None:
+        super().__init__(message or f"retry after {seconds} s")
+        self.seconds = max(int(seconds), 1)
+
+
+# Delivery of channels other than email and in-app, registered by the app that owns the
+# channel (qamqor.chatbot registers "telegram" in its AppConfig.ready): the outbox stays
+# the single path, and notify does not import the apps that use it.
+TRANSPORTS: dict[str, Callable[[Notification], None]] = {}
+
+
+def register_transport(channel: str, send: Callable[[Notification], None]) -> None:
+    TRANSPORTS[channel] = send
 
 
 @cache
@@ -127,15 +146,52 @@ def _store(
             )
         )
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    email_keys = [row.dedupe_key for row in rows if row.channel == Notification.Channel.EMAIL]
-    if email_keys:
+    _enqueue_after_commit([row.dedupe_key for row in rows if row.status == "pending"])
+    return len(rows)
+
+
+def _enqueue_after_commit(dedupe_keys: list[str]) -> None:
+    """Hand the pending rows (email, chat) to the worker once the transaction commits."""
+    if dedupe_keys:
         ids = list(
             Notification.objects.filter(
-                dedupe_key__in=email_keys, status=Notification.Status.PENDING
+                dedupe_key__in=dedupe_keys, status=Notification.Status.PENDING
             ).values_list("pk", flat=True)
         )
         transaction.on_commit(lambda: _enqueue_delivery(ids))
-    return len(rows)
+
+
+def queue_message(
+    *,
+    channel: str,
+    address: str,
+    language: str,
+    subject: str,
+    body: str,
+    key: str,
+    template: str,
+    extra: dict[str, Any] | None = None,
+    case: Any = None,
+) -> bool:
+    """Queue one already-written message to an address that has no account (a reporter's
+    chat or mailbox); the channel's app wrote the text in the reporter's language.
+    Returns False when a message with this ``key`` was queued before."""
+    if Notification.objects.filter(dedupe_key=key).exists():
+        return False
+    row = Notification(
+        channel=channel,
+        template=template,
+        language=language,
+        recipient_address=address,
+        subject=subject[:255],
+        body=body,
+        extra=extra or {},
+        case=case,
+        dedupe_key=key,
+    )
+    Notification.objects.bulk_create([row], ignore_conflicts=True)  # a racing twin wins
+    _enqueue_after_commit([key])
+    return True
 
 
 def _enqueue_delivery(notification_ids: list[int]) -> None:
@@ -234,7 +290,7 @@ def cancel_pending(case: Any, *, templates: Iterable[str]) -> int:
 
 
 def deliver(notification_id: int) -> bool:
-    """Send one email notification if it is due; True if it was sent now.
+    """Send one email (or chat) notification if it is due; True if it was sent now.
 
     The claim is an atomic UPDATE from pending to sending, so two workers can never
     both send the same notification.
@@ -247,14 +303,19 @@ def deliver(notification_id: int) -> bool:
         return False
     notification = Notification.objects.get(pk=notification_id)
     try:
-        _send_email(notification)
+        TRANSPORTS.get(notification.channel, _send_email)(notification)
     except Exception as error:
         attempts = notification.attempts + 1
         failed = attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        wait = (
+            timedelta(seconds=error.seconds)
+            if isinstance(error, RetryAfter)
+            else Notification.backoff(attempts)
+        )
         Notification.objects.filter(pk=notification_id).update(
             status=Notification.Status.FAILED if failed else Notification.Status.PENDING,
             attempts=attempts,
-            next_attempt_at=timezone.now() + Notification.backoff(attempts),
+            next_attempt_at=timezone.now() + wait,
             last_error=f"{type(error).__name__}: {error}"[:2000],
             claimed_at=None,
         )

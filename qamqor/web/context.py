@@ -50,6 +50,11 @@ class Navigation:
         """A regional or the national coordinator (the protocol versions link)."""
         return self.scope.national or bool(self.scope.region_ids)
 
+    @property
+    def prints_posters(self) -> bool:
+        """School staff and coordinators print their schools' QR posters."""
+        return self.coordinates or bool(self.scope.school_ids)
+
     @cached_property
     def unread_notifications(self) -> int:
         return Notification.objects.filter(

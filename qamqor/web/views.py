@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import F, QuerySet
@@ -20,6 +21,8 @@ from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -36,9 +39,12 @@ from qamqor.cases.forms import DismissReportForm, RegisterCaseForm
 from qamqor.cases.models import Case
 from qamqor.directory.models import Organisation
 from qamqor.errors import Conflict, DomainError
+from qamqor.intake import limits
+from qamqor.intake import selectors as intake_selectors
 from qamqor.intake import selectors as report_selectors
 from qamqor.intake import services as intake_services
-from qamqor.intake.forms import ReportForm
+from qamqor.intake.attachments import check_uploads
+from qamqor.intake.forms import HONEYPOT_FIELD, ReportForm
 from qamqor.intake.models import Report
 from qamqor.notify import services as notify_services
 from qamqor.notify.models import Notification
@@ -139,34 +145,86 @@ def _idempotency_token(value: str | None) -> str | None:
 
 
 def _render_report_form(
-    request: HttpRequest, school: Organisation, form: ReportForm, token: str, status: int = 200
+    request: HttpRequest,
+    school: Organisation,
+    form: ReportForm,
+    token: str,
+    status: int = 200,
+    *,
+    embed: bool = False,
 ) -> HttpResponse:
-    return render(
+    response = render(
         request,
         "web/report_form.html",
-        {"public_page": True, "school": school, "form": form, "token": token},
+        {
+            "public_page": True,
+            "school": school,
+            "form": form,
+            "token": token,
+            "embed": embed,
+            "max_files": settings.REPORT_ATTACHMENT_MAX_FILES,
+            "max_mb": settings.REPORT_ATTACHMENT_MAX_BYTES // (1024 * 1024),
+        },
         status=status,
     )
+    return _embeddable(response) if embed else response
+
+
+def _embeddable(response: HttpResponse) -> HttpResponse:
+    """Only the embed pages may be framed, and only by the ancestors settings allow."""
+    response["Content-Security-Policy"] = f"frame-ancestors {settings.EMBED_FRAME_ANCESTORS}"
+    return response
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report_form(request: HttpRequest, school_code: str) -> HttpResponse:
     """The public report form the school's QR code opens (no login)."""
+    return _report_form(request, school_code, embed=False)
+
+
+def _report_form(request: HttpRequest, school_code: str, *, embed: bool) -> HttpResponse:
     school = _school_or_404(school_code)
     if request.method != "POST":
-        return _render_report_form(request, school, ReportForm(), token=str(uuid.uuid4()))
+        return _render_report_form(
+            request, school, ReportForm(), token=str(uuid.uuid4()), embed=embed
+        )
     form = ReportForm(request.POST)
     # The same token on a second submission (double click, resend) returns the first report.
     token = _idempotency_token(request.POST.get(IDEMPOTENCY_FIELD))
-    if not form.is_valid():
-        return _render_report_form(request, school, form, token=token or str(uuid.uuid4()))
+    if request.POST.get(HONEYPOT_FIELD):
+        # a bot filled the hidden field: answer as if it worked, keep nothing
+        return _thanks(request, school, code=None, in_danger_now=False, embed=embed)
     try:
+        limits.hit(
+            "web-form",
+            limits.client_address(request),
+            limit=settings.REPORT_RATE_PER_HOUR,
+            field="narrative",
+        )
+    except DomainError as error:
+        apply_domain_error(form, error)
+        return _render_report_form(
+            request,
+            school,
+            form,
+            token=token or str(uuid.uuid4()),
+            status=error.status_code,
+            embed=embed,
+        )
+    if not form.is_valid():
+        return _render_report_form(
+            request, school, form, token=token or str(uuid.uuid4()), status=422, embed=embed
+        )
+    data = {k: v for k, v in form.cleaned_data.items() if k != HONEYPOT_FIELD}
+    try:
+        files = check_uploads(request.FILES.getlist("attachments"))
         submitted = intake_services.submit_report(
             school=school,
-            data=form.cleaned_data,
+            data=data,
             language=active_language(),
             idempotency_key=f"web-form:{token}" if token else None,
+            attachments=files,
         )
     except Conflict as error:
         # This form was already sent with other words (Back, edited, sent again): the
@@ -179,12 +237,30 @@ def report_form(request: HttpRequest, school_code: str) -> HttpResponse:
             ),
         )
         return _render_report_form(
-            request, school, form, token=str(uuid.uuid4()), status=error.status_code
+            request, school, form, token=str(uuid.uuid4()), status=error.status_code, embed=embed
         )
     except DomainError as error:
         apply_domain_error(form, error)
+        for problem in error.errors:
+            if problem.field == "attachments":
+                form.attachment_error = str(problem.message)  # type: ignore[attr-defined]
         return _render_report_form(
-            request, school, form, token=str(uuid.uuid4()), status=error.status_code
+            request,
+            school,
+            form,
+            token=token or str(uuid.uuid4()),
+            status=error.status_code,
+            embed=embed,
+        )
+    if embed:
+        # In a school's frame the session cookie is not sent (SameSite), so the code is
+        # shown in this answer; a resend with the same token shows the same code.
+        return _thanks(
+            request,
+            school,
+            code=submitted.followup_code,
+            in_danger_now=submitted.report.in_danger_now,
+            embed=True,
         )
     request.session[THANKS_SESSION_KEY] = {
         "school": school.code,
@@ -192,6 +268,37 @@ def report_form(request: HttpRequest, school_code: str) -> HttpResponse:
         "in_danger_now": submitted.report.in_danger_now,
     }
     return redirect("report-thanks", school_code=school.code)
+
+
+@csrf_exempt  # framed by another site: no session, no cookie to protect, nothing to forge
+@xframe_options_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report_embed(request: HttpRequest, school_code: str) -> HttpResponse:
+    """The report form for a school's own website (an iframe): see docs/intake.md."""
+    return _report_form(request, school_code, embed=True)
+
+
+def _thanks(
+    request: HttpRequest,
+    school: Organisation,
+    *,
+    code: str | None,
+    in_danger_now: bool,
+    embed: bool,
+) -> HttpResponse:
+    response = render(
+        request,
+        "web/report_thanks.html",
+        {
+            "public_page": True,
+            "school": school,
+            "followup_code": code,
+            "in_danger_now": in_danger_now,
+            "embed": embed,
+        },
+    )
+    return _embeddable(response) if embed else response
 
 
 @never_cache
@@ -271,6 +378,7 @@ def _render_report(
             "register_form": register_form,
             "dismiss_form": dismiss_form,
             "alert": alert,
+            **intake_selectors.triage_extras(report, user),
         },
         status=status,
     )

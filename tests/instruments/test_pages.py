@@ -37,7 +37,7 @@ def test_the_child_answers_on_a_shared_tablet(screening_world: World, pupils: Pu
     tablet = Client()
     entry = tablet.get("/s/")
     assert entry.status_code == 200 and b"quick-exit" in entry.content
-    wrong = tablet.post("/s/", {"code": "AAAAA-AAAAA"})
+    wrong = tablet.post("/s/", {"code": "AAAAA-AAAAA"}, headers={"Accept-Language": "en"})
     assert wrong.status_code == 404 and b"not valid" in wrong.content
     started = tablet.post("/s/", {"code": code.lower()})
     assert started.status_code == 302 and started["Location"] == "/s/answer/"
@@ -63,7 +63,7 @@ def test_the_child_answers_on_a_shared_tablet(screening_world: World, pupils: Pu
         assert f">{secret}<" not in text and pupils.a1.code not in text
     # Back to the questions: the code is used up and gone from the session.
     assert tablet.get("/s/answer/")["Location"] == "/s/"
-    again = tablet.post("/s/", {"code": code})
+    again = tablet.post("/s/", {"code": code}, headers={"Accept-Language": "en"})
     assert again.status_code == 409 and b"already sent" in again.content
 
 

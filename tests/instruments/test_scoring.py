@@ -226,11 +226,14 @@ def test_cats_disclosure_of_violence_raises_a_safeguarding_alert() -> None:
 
 
 def test_missing_unknown_and_invalid_answers_name_their_field() -> None:
-    with pytest.raises(InvalidInput) as error:
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(InvalidInput) as error:
         scoring.score_answers(
             SPECS["gad7"], {"q1": "7", "q99": "1", **{f"q{i}": "0" for i in range(3, 8)}}
         )
-    fields = {p.field: str(p.message) for p in error.value.errors}
+    with translation.override("en"):
+        fields = {p.field: str(p.message) for p in error.value.errors}
     assert set(fields) == {"answers.q1", "answers.q2", "answers.q99"}
     assert "not one of the answers" in fields["answers.q1"]
     assert "required" in fields["answers.q2"] or "Answer" in fields["answers.q2"]

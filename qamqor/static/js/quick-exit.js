@@ -18,7 +18,12 @@
     // Hide the page first so nobody glimpses it while the next one loads.
     document.documentElement.style.visibility = "hidden";
     document.title = "";
-    window.location.replace(link.href);
+    try {
+      // in a school's frame (the embedded form), leave the whole page, not just the frame
+      window.top.location.replace(link.href);
+    } catch (error) {
+      window.location.replace(link.href);
+    }
   }
 
   link.addEventListener("click", leave);

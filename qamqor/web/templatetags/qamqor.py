@@ -27,6 +27,9 @@ def pick(texts: object) -> str:
     """The text of a ``{kk, ru, en}`` dict in the active language (with the usual fallback)."""
     if isinstance(texts, Mapping):
         return translation.pick(texts)
+    dump = getattr(texts, "model_dump", None)  # a {kk, ru, en} schema object from a definition
+    if callable(dump):
+        return translation.pick(dump())
     return "" if texts is None else str(texts)
 
 

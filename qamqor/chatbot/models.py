@@ -1,0 +1,48 @@
+"""The Telegram channel's own records: updates already handled and each chat's conversation.
+
+The chat id is kept here in clear because replies must reach it; the report itself holds
+only its keyed hash (``Report.channel_ref``). Localisation (Law No. 94-V Art. 12(2)): this
+table lives in Qamqor's database in Kazakhstan; Telegram's servers hold only what the child
+typed there."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class TelegramUpdate(models.Model):
+    """An ``update_id`` already handled: Telegram repeats an update it thinks was lost."""
+
+    update_id = models.BigIntegerField(unique=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"update {self.update_id}"
+
+
+class Conversation(models.Model):
+    """Where one chat is in the conversation, and the report it last led to."""
+
+    class State(models.TextChoices):
+        LANGUAGE = "language"
+        NARRATIVE = "narrative"
+        PLACE = "place"
+        ANONYMOUS = "anonymous"
+        NAME = "name"
+        DANGER = "danger"
+        CONFIRM = "confirm"
+        DONE = "done"
+
+    chat_id = models.CharField(max_length=32, unique=True)
+    language = models.CharField(max_length=2, default="ru")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.LANGUAGE)
+    draft = models.JSONField(default=dict, blank=True)
+    report = models.ForeignKey(
+        "intake.Report", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"conversation {self.pk} ({self.state})"

@@ -1,0 +1,180 @@
+"""The 111 operator console: the list of calls and cards, and the call card page.
+
+Outsiders get a 404 (the policy's one door: ``CallCard.objects.visible_to``); every read of
+a card is audited."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from qamqor.audit import services as audit
+from qamqor.care.pages import apply_domain_error, paginate, private, user_of
+from qamqor.errors import DomainError
+from qamqor.helpline import selectors, services
+from qamqor.helpline.forms import CallCardForm
+from qamqor.helpline.models import CallCard, CallRecord
+
+
+def _card_for(request: HttpRequest, public_id: UUID) -> CallCard:
+    card = (
+        CallCard.objects.visible_to(request.user)
+        .select_related(
+            "helpline",
+            "school__region",
+            "district__region",
+            "region",
+            "danger_alerted_to",
+            "report",
+            "call",
+            "operator",
+        )
+        .filter(public_id=public_id)
+        .first()
+    )
+    if card is None:
+        raise Http404("call card")
+    return card
+
+
+@login_required
+@require_safe
+def console(request: HttpRequest) -> HttpResponse:
+    """The operator's console: open calls from the telephony system and recent cards."""
+    user = user_of(request)
+    centers = selectors.helplines_of(user)
+    cards = CallCard.objects.visible_to(user).select_related(
+        "school", "district", "region", "report", "danger_alerted_to", "operator"
+    )
+    if not centers and not cards.exists():
+        raise Http404("helpline")
+    open_calls = (
+        list(
+            CallRecord.objects.visible_to(user)
+            .filter(ended_at__isnull=True, card__isnull=True)
+            .order_by("-started_at")[:20]
+        )
+        if centers
+        else []
+    )
+    return private(
+        render(
+            request,
+            "helpline/console.html",
+            {
+                "centers": centers,
+                "open_calls": open_calls,
+                "page": paginate(request, cards),
+            },
+        )
+    )
+
+
+@login_required
+@require_POST
+def card_new(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    if not selectors.helplines_of(user):
+        raise Http404("helpline")
+    call = None
+    if request.POST.get("call"):
+        call = (
+            CallRecord.objects.visible_to(user)
+            .filter(external_id=request.POST["call"])
+            .order_by("pk")
+            .first()
+        )
+        if call is None:
+            raise Http404("call")
+    card = services.open_card(actor=user, call=call)
+    return redirect("helpline-card", public_id=card.public_id)
+
+
+def _initial(card: CallCard) -> dict[str, object]:
+    return {
+        "caller_type": card.caller_type,
+        "child_age": card.child_age,
+        "child_sex": card.child_sex,
+        "category": card.category,
+        "risk_level": card.risk_level,
+        "setting": card.setting,
+        "narrative": card.narrative,
+        "school_code": card.school.code if card.school else "",
+        "district": card.district.code if card.district else None,
+        "region": card.region.code if card.region else None,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def card_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The call card: filled while talking; "in danger now" alerts the police duty unit."""
+    user = user_of(request)
+    card = _card_for(request, public_id)
+    editable = card.report_id is None and card.helpline in selectors.helplines_of(user)
+    status = 200
+    followup_code = ""
+    if request.method == "POST":
+        if card.helpline not in selectors.helplines_of(user):
+            # a coordinator sees the card but only the center's operators change it
+            return private(
+                HttpResponse(gettext("Only the 111 center's operators can take calls."), status=403)
+            )
+        form = CallCardForm(request.POST)
+        action = request.POST.get("action", "save")
+        if form.is_valid():
+            data = form.card_data()
+            try:
+                if action == "danger":
+                    card = services.raise_danger(actor=user, card=card, data=data)
+                    messages.warning(
+                        request,
+                        gettext("The police duty unit has been alerted: %(unit)s.")
+                        % {"unit": card.danger_alerted_to.name if card.danger_alerted_to else ""},
+                    )
+                    return redirect("helpline-card", public_id=card.public_id)
+                if action == "submit":
+                    done = services.submit_card(actor=user, card=card, data=data)
+                    card, followup_code = done.card, done.followup_code
+                    editable = False
+                else:
+                    card = services.update_card(actor=user, card=card, data=data)
+                    messages.success(request, gettext("The call card is saved."))
+                    return redirect("helpline-card", public_id=card.public_id)
+            except DomainError as error:
+                apply_domain_error(form, error)
+                status = error.status_code
+        else:
+            status = 422
+    else:
+        audit.record(
+            actor=user, action="call_card.read", object_type="call_card", object_id=card.public_id
+        )
+        form = CallCardForm(initial=_initial(card))
+    card = _card_for(request, card.public_id)
+    police_unit = card.danger_alerted_to or (
+        services.police_duty_for(
+            region=card.place_region, district=card.district, school=card.school
+        )
+        if card.place_region
+        else None
+    )
+    response = render(
+        request,
+        "helpline/card.html",
+        {
+            "card": card,
+            "form": form,
+            "editable": editable,
+            "followup_code": followup_code,
+            "police_unit": police_unit,
+        },
+        status=status,
+    )
+    return private(response)

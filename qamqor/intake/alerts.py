@@ -1,0 +1,158 @@
+"""Life-safety alerts: a child in danger now (or at risk of suicide) reaches the on-duty
+responders at once (brief 1.3.5) — the region's police duty unit and PSC — and the alert
+repeats every ``LIFE_SAFETY_REPEAT_MINUTES`` until one of them acknowledges it. From the
+second round the region's coordinators are told as well."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from qamqor.accounts import policy
+from qamqor.accounts.models import User
+from qamqor.audit import services as audit
+from qamqor.directory.models import Organisation, OrganisationKind
+from qamqor.errors import Conflict, NotAllowed
+from qamqor.intake.models import LifeSafetyAlert, Report
+from qamqor.notify import services as notify
+
+RESPONDER_KINDS = (OrganisationKind.POLICE_DUTY, OrganisationKind.PSC)
+SWEEP_BATCH = 200
+
+
+def responders_for(report: Report) -> list[Organisation]:
+    """One organisation per responder kind: the school's district first, else the region's."""
+    district_id = report.school.district_id if report.school else None
+    found = []
+    for kind in RESPONDER_KINDS:
+        candidates = Organisation.objects.filter(kind=kind, region_id=report.region_id)
+        chosen = (
+            candidates.filter(district_id=district_id).order_by("pk").first()
+            if district_id
+            else None
+        )
+        chosen = chosen or candidates.order_by("pk").first()
+        if chosen is not None:
+            found.append(chosen)
+    return found
+
+
+def _send(alert: LifeSafetyAlert, round_number: int, responders: list[Organisation]) -> int:
+    report = alert.report
+    context = {"report": report, "round": round_number, "reason": alert.reason}
+    link = reverse("life-safety-alert", args=[report.public_id])
+    sent = 0
+    for organisation in responders:
+        sent += notify.notify_organisation(
+            organisation,
+            "life_safety_alert",
+            context,
+            key=f"life-safety:{alert.pk}:{round_number}:{organisation.pk}",
+            case=report.case,
+            link=link,
+        )
+    if round_number > 1:
+        sent += notify.notify_users(
+            policy.regional_coordinators(report.region_id),
+            "life_safety_alert",
+            context,
+            key=f"life-safety:{alert.pk}:{round_number}:coordinators",
+            case=report.case,
+            link=link,
+        )
+    return sent
+
+
+def raise_alert(report: Report, *, reason: str = "in_danger_now") -> LifeSafetyAlert:
+    """Create the alert and send the first round (inside the caller's transaction; the
+    outbox delivers after commit). A report already alerted keeps its one alert."""
+    existing = LifeSafetyAlert.objects.filter(report=report).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    alert = LifeSafetyAlert.objects.create(
+        report=report,
+        reason=reason,
+        raised_at=now,
+        next_at=now + timedelta(minutes=settings.LIFE_SAFETY_REPEAT_MINUTES),
+        attempts=1,
+    )
+    responders = responders_for(report)
+    alert.responders.set(responders)
+    _send(alert, 1, responders)
+    audit.record(
+        actor=None,
+        action="report.life_safety_alert",
+        object_type="report",
+        object_id=report.public_id,
+        changes={"reason": reason, "responders": [o.code for o in responders]},
+    )
+    return alert
+
+
+def repeat_unacknowledged(now: datetime | None = None) -> int:
+    """The sweep: send the next round of every alert nobody acknowledged in time.
+
+    Each alert is claimed by moving its ``next_at`` with a conditional UPDATE, so two
+    workers running the sweep at once never send the same round twice.
+    """
+    now = now or timezone.now()
+    repeat = timedelta(minutes=settings.LIFE_SAFETY_REPEAT_MINUTES)
+    due = list(
+        LifeSafetyAlert.objects.filter(acknowledged_at__isnull=True, next_at__lte=now)
+        .values_list("pk", "next_at", "attempts")
+        .order_by("next_at")[:SWEEP_BATCH]
+    )
+    rounds = 0
+    for pk, next_at, attempts in due:
+        with transaction.atomic():
+            claimed = LifeSafetyAlert.objects.filter(
+                pk=pk, next_at=next_at, acknowledged_at__isnull=True
+            ).update(next_at=now + repeat, attempts=F("attempts") + 1)
+            if not claimed:
+                continue
+            alert = LifeSafetyAlert.objects.select_related("report__school").get(pk=pk)
+            _send(alert, attempts + 1, list(alert.responders.order_by("pk")))
+            rounds += 1
+    return rounds
+
+
+def may_acknowledge(user: User, alert: LifeSafetyAlert) -> bool:
+    """A member of a responder organisation, or whoever may triage the report."""
+    scope = policy.scope_for(user)
+    responder_ids = {o.pk for o in alert.responders.all()}
+    report = alert.report
+    return bool(responder_ids & scope.organisation_ids) or policy.can_triage(
+        user,
+        school_id=report.school_id,
+        region_id=report.region_id,
+        received_by_id=report.received_by_id,
+    )
+
+
+@transaction.atomic
+def acknowledge(*, alert: LifeSafetyAlert, actor: User) -> LifeSafetyAlert:
+    """Someone has taken the alert: the repeats stop."""
+    if not may_acknowledge(actor, alert):
+        raise NotAllowed(_("Only the on-duty responders or the report's handler can acknowledge."))
+    now = timezone.now()
+    updated = LifeSafetyAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=now, acknowledged_by=actor
+    )
+    if not updated:
+        raise Conflict(_("The alert has already been acknowledged."))
+    alert.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action="report.life_safety_ack",
+        object_type="report",
+        object_id=alert.report.public_id,
+        changes={"attempts": alert.attempts},
+    )
+    return alert
