@@ -7,17 +7,17 @@ messages in the request's language (``Accept-Language``).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from qamqor.accounts.models import ApiToken, hash_token
+from qamqor.accounts.models import ApiToken, User, hash_token
 from qamqor.errors import DomainError, FieldProblem, InvalidInput
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,20 @@ class TokenAuth(HttpBearer):
 
 
 session_or_token = [SessionAuth(), TokenAuth()]
+
+
+def request_user(request: HttpRequest) -> User:
+    """The authenticated user of an API request (every router requires authentication)."""
+    return cast(User, request.user)
+
+
+class OrganisationRef(Schema):
+    """An organisation as the API shows it next to a case, referral or step."""
+
+    code: str
+    kind: str
+    name: str
+
 
 api = NinjaAPI(
     title="Qamqor API",

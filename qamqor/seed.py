@@ -19,10 +19,12 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import phonenumbers
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import F, Value
@@ -31,9 +33,23 @@ from django.utils import dateformat, timezone, translation
 from tqdm import tqdm
 
 from qamqor.accounts.models import Membership, Role, User
+from qamqor.care import services as care_services
+from qamqor.care.models import (
+    AppealCategory,
+    ConsentGiver,
+    ConsentMethod,
+    ConsentRecord,
+    ConsultationFormat,
+    CrisisGround,
+    LegalGround,
+    ShareBasis,
+    SupervisionKind,
+    SupervisionLevel,
+    WorkCategory,
+)
 from qamqor.cases import services as case_services
 from qamqor.cases.classification import ChildSex, Outcome, RiskLevel, Setting, ViolenceForm
-from qamqor.cases.models import Case, CaseEvent
+from qamqor.cases.models import Case, CaseEvent, Child
 from qamqor.directory import services as directory_services
 from qamqor.directory.models import (
     ContactPerson,
@@ -43,14 +59,22 @@ from qamqor.directory.models import (
     Region,
     Settlement,
 )
+from qamqor.helpline import services as helpline_services
+from qamqor.helpline.models import CallerType
+from qamqor.instruments import scoring
+from qamqor.instruments import services as instrument_services
+from qamqor.instruments.models import Campaign, CampaignPupil
+from qamqor.intake import alerts as intake_alerts
 from qamqor.intake import services as intake_services
-from qamqor.intake.models import Channel, Report, ReporterRole
+from qamqor.intake.models import Channel, LifeSafetyAlert, Report, ReporterRole
 from qamqor.notify.models import Notification
 from qamqor.protocols import services as protocol_services
 from qamqor.protocols import sweeps as protocol_sweeps
 from qamqor.protocols.models import FINISHED, ProtocolRun, Step
 from qamqor.protocols.outputs import sample_output
 from qamqor.protocols.workdays import ALMATY, deadline
+from qamqor.referrals import services as referral_services
+from qamqor.referrals.models import Concern, Referral, ReferralEvent, Urgency
 
 DEMO_PASSWORD = "qamqor-demo-2026"  # noqa: S105  published on purpose: demo logins only
 DEMO_EMAIL_DOMAIN = "demo.qamqor.invalid"
@@ -353,6 +377,14 @@ class SeedSummary:
     reports: Counter[str] = field(default_factory=Counter)
     cases: Counter[str] = field(default_factory=Counter)
     escalated: int = 0
+    referrals: Counter[str] = field(default_factory=Counter)
+    consents: int = 0
+    crisis_bases: int = 0
+    consultations: int = 0
+    work_weeks: int = 0
+    screenings: Counter[str] = field(default_factory=Counter)
+    call_cards: int = 0
+    reporter_messages: int = 0
     seconds: float = 0.0
 
 
@@ -494,6 +526,8 @@ class _DemoBuilder:
                 bar.update()
         while escalated := protocol_sweeps.escalate_overdue():
             self.summary.escalated += escalated
+        self._acknowledge_past_alerts()
+        _ServicesBuilder(self).run()
         self._fill_in_email_addresses()
         return self.summary
 
@@ -988,6 +1022,18 @@ class _DemoBuilder:
             completed.append(step.pk)
         return completed
 
+    def _acknowledge_past_alerts(self) -> None:
+        """The demo's past "in danger now" reports were answered at the time: their duty
+        units acknowledged, so the running worker does not repeat them forever."""
+        pending = LifeSafetyAlert.objects.filter(acknowledged_at__isnull=True).select_related(
+            "report__school", "report__region"
+        )
+        for alert in pending:
+            for organisation in intake_alerts.responders_for(alert.report):
+                if self.members.get(organisation.pk):
+                    intake_alerts.acknowledge(alert=alert, actor=self.members[organisation.pk][0])
+                    break
+
     def _demo_output(self, step: Step) -> dict[str, object]:
         """A valid, obviously synthetic value for every output field of the step."""
         return sample_output(
@@ -1106,3 +1152,626 @@ class _DemoBuilder:
         User.objects.filter(pk__in=self.user_ids).update(
             email=Concat(F("username"), Value(f"@{DEMO_EMAIL_DOMAIN}"))
         )
+
+
+# --- the later apps: psychological support, screenings, the intake channels -----------------
+
+_CLASS_LABEL = "7A demo (synthetic)"  # Child.class_label holds 20 characters
+_REFERRAL_STATES = (  # school → PSC, in the demo region; then a few in other regions
+    *(("sent",) * 5),
+    *(("accepted",) * 6),
+    *(("declined",) * 3),
+    *(("completed",) * 7),
+    *(("withdrawn",) * 3),
+)
+_OTHER_REGION_STATES = ("sent", "accepted", "declined", "completed", "completed", "accepted")
+_CONCERNS = (
+    (Concern.BULLYING, "is mocked and pushed by older pupils and has stopped eating at school"),
+    (Concern.CYBERBULLYING, "is insulted under every post of a fake account with her photos"),
+    (Concern.EMOTIONAL, "cries in lessons, withdraws from friends and sleeps badly"),
+    (Concern.FAMILY_CONFLICT, "is anxious since the parents' conflict and misses lessons"),
+    (Concern.VIOLENCE, "came to school with bruises after a fight behind the school"),
+)
+_DECLINE_REASONS = (
+    "Synthetic demo: the child already has a psychologist at another service.",
+    "Synthetic demo: the family moved to another region; refer to that region's PSC.",
+)
+_CRISIS_PLAN = (  # (ground, crisis sessions, how it ends)
+    (CrisisGround.ACUTE_TRAUMA, 2, "open"),
+    (CrisisGround.SELF_HARM, 4, "open"),
+    (CrisisGround.VIOLENCE_BY_REPRESENTATIVE, 3, "consent"),
+    (CrisisGround.REPRESENTATIVE_UNREACHABLE, 1, "ended"),
+)
+_PUPILS = 25
+_ANSWERED = 15
+_THRESHOLD = 10
+
+
+def _quarters(rng: random.Random, low: float, high: float) -> Decimal:
+    return Decimal(rng.randint(int(low * 4), int(high * 4))) / 4
+
+
+class _ServicesBuilder:
+    """The demo of the apps the report-and-case seed predates, in the demo region (KZ-75)
+    and a few other regions, built through each app's services: referrals, consent, the
+    crisis exception, consultations, supervision, the work log, an anonymous appeal, a
+    school screening campaign, interviews, reporter messages and 111 call cards."""
+
+    def __init__(self, base: _DemoBuilder) -> None:
+        self.base = base
+        self.rng = base.rng
+        self.now = timezone.now()
+        self.today = care_services.local_today(self.now)
+        self.summary = base.summary
+        self.school = base.schools[0]
+        self.region = base.regions[DEMO_REGION]
+        self.psc = base.bodies[(DEMO_REGION, OrganisationKind.PSC)]
+        users = User.objects.in_bulk([role.value for role in Role], field_name="username")
+        self.login = {Role(name): user for name, user in users.items()}
+        self.police_duty = User.objects.get(
+            username=f"police-duty-{DEMO_REGION.lower().replace('-', '')}"
+        )
+
+    def run(self) -> None:
+        parts = (
+            self._referrals,
+            self._crisis_support,
+            self._school_support,
+            self._supervision_and_work_log,
+            self._campaign,
+            self._interviews,
+            self._reporter_messages,
+            self._call_cards,
+        )
+        with tqdm(
+            total=len(parts), desc="demo services", unit="part", disable=not self.base.progress
+        ) as bar:
+            for part in parts:
+                part()
+                bar.update()
+
+    def _ago(self, days: float) -> datetime:
+        return self.now - timedelta(days=days)
+
+    def _birth_date(self, age: int) -> date:
+        return self.today - timedelta(days=age * 365 + self.rng.randint(20, 340))
+
+    # --- referrals school → PSC ----------------------------------------------------------
+
+    def _referrals(self) -> None:
+        school_actor = self.login[Role.SCHOOL_PSYCHOLOGIST]
+        psc_actor = self.login[Role.PSC_PSYCHOLOGIST]
+        for state in _REFERRAL_STATES:
+            self._referral(self.school, school_actor, self.psc, psc_actor, state)
+        others = [s for s in self.base.schools[1:] if s.region_id != self.region.pk]
+        for school, state in zip(others, _OTHER_REGION_STATES, strict=False):
+            code = self.base.region_codes[school.region_id or 0]
+            psc = self.base.bodies[(code, OrganisationKind.PSC)]
+            psychologist = next(
+                user
+                for user in self.base.members[psc.pk]
+                if user.username.startswith("psc-psychologist-")
+            )
+            self._referral(
+                school, self.base.school_coordinator[school.pk], psc, psychologist, state
+            )
+
+    def _referral(
+        self, school: Organisation, actor: User, psc: Organisation, psychologist: User, state: str
+    ) -> None:
+        rng = self.rng
+        concern, reason = rng.choice(_CONCERNS)
+        first, last = self.base._person()
+        sex = "girl" if first in _FEMALE_NAMES else "boy"
+        child = care_services.register_child(
+            actor=actor,
+            organisation=school,
+            full_name=f"{first} {last}",
+            birth_date=self._birth_date(rng.randint(9, 15)),
+            sex=sex,
+            class_label=f"{rng.randint(3, 9)}{rng.choice('ABV')}",
+        )
+        pending = state == "sent"
+        sent_at = (
+            self.now - timedelta(hours=rng.uniform(1, 20))
+            if pending
+            else self._ago(rng.uniform(6, 56))
+        )
+        consent: ConsentRecord | None = None
+        if state == "withdrawn" or rng.random() < 0.7:
+            consent = care_services.record_consent(
+                actor=actor,
+                child=child,
+                organisation=school,
+                giver=ConsentGiver.LEGAL_REPRESENTATIVE,
+                giver_name="Demo parent (synthetic)",
+                method=ConsentMethod.SIGNED_IN_PERSON,
+                given_at=sent_at - timedelta(hours=rng.uniform(2, 48)),
+                covers_sharing=True,
+                share_with=[psc],
+            )
+            self.summary.consents += 1
+        urgency = _weighted(rng, ((Urgency.ROUTINE, 70), (Urgency.URGENT, 30)))
+        referral = referral_services.send_referral(
+            actor=actor,
+            from_organisation=school,
+            to_organisation=psc,
+            child=child,
+            concern=concern,
+            urgency=urgency,
+            reason=f"Synthetic demo referral (not a real child): the pupil {reason}.",
+            actions_taken="Synthetic demo: talks with the class teacher and the parents.",
+            share_basis=ShareBasis.CONSENT if consent else ShareBasis.LEGAL_BASIS,
+            legal_ground="" if consent else LegalGround.DUTY_TO_NOTIFY,
+            reference="" if consent else "Synthetic demo reference: Order No. 506 p.15",
+        )
+        responded_at = sent_at + timedelta(hours=rng.uniform(2, 40))
+        completed_at = None
+        if state == "withdrawn":
+            assert consent is not None  # noqa: S101  a withdrawn referral rests on consent
+            care_services.withdraw_consent(
+                actor=actor,
+                consent=consent,
+                note="Synthetic demo: the parents withdrew the consent to sharing.",
+            )
+        elif state == "declined":
+            referral_services.decline_referral(
+                actor=psychologist, referral=referral, reason=rng.choice(_DECLINE_REASONS)
+            )
+        elif state in ("accepted", "completed"):
+            referral_services.accept_referral(actor=psychologist, referral=referral)
+            support = care_services.record_consent(
+                actor=psychologist,
+                child=child,
+                organisation=psc,
+                giver=ConsentGiver.LEGAL_REPRESENTATIVE,
+                giver_name="Demo parent (synthetic)",
+                method=ConsentMethod.SIGNED_IN_PERSON,
+                given_at=responded_at + timedelta(hours=1),
+                covers_support=True,
+                covers_diagnostics=True,
+            )
+            self.summary.consents += 1
+            held = support.given_at
+            sessions = rng.randint(2, 4) if state == "completed" else rng.randint(0, 2)
+            for number in range(sessions):
+                held = min(held + timedelta(days=rng.uniform(2, 8)), self.now - timedelta(hours=2))
+                self._consultation(psychologist, psc, child, held, confidential=number == 0)
+            if state == "completed":
+                referral_services.complete_referral(
+                    actor=psychologist,
+                    referral=referral,
+                    feedback="Synthetic demo feedback: the course of consultations is finished; "
+                    "the pupil copes better. Keep an eye on the class atmosphere.",
+                )
+                completed_at = min(held + timedelta(days=1), self.now - timedelta(minutes=30))
+        self.summary.referrals[state] += 1
+        self._backdate_referral(referral, sent_at, responded_at, completed_at, pending)
+
+    def _backdate_referral(
+        self,
+        referral: Referral,
+        sent_at: datetime,
+        responded_at: datetime,
+        completed_at: datetime | None,
+        pending: bool,
+    ) -> None:
+        """Move the referral and its timeline back to when it happened (answered ones)."""
+        if pending:
+            return  # sent today: not yet due, so no escalation
+        referral.refresh_from_db()
+        fields: dict[str, Any] = {
+            "sent_at": sent_at,
+            "respond_by": referral_services.respond_by(referral.urgency, sent_at),
+        }
+        if referral.responded_at:
+            fields["responded_at"] = responded_at
+        if referral.completed_at and completed_at:
+            fields["completed_at"] = completed_at
+        if referral.cancelled_at:
+            fields["cancelled_at"] = responded_at
+        Referral.objects.filter(pk=referral.pk).update(**fields)
+        moments: dict[str, datetime | None] = {
+            ReferralEvent.Kind.SENT: sent_at,
+            ReferralEvent.Kind.ACCEPTED: responded_at,
+            ReferralEvent.Kind.DECLINED: responded_at,
+            ReferralEvent.Kind.CANCELLED: responded_at,
+            ReferralEvent.Kind.COMPLETED: completed_at,
+        }
+        events = list(ReferralEvent.objects.filter(referral=referral))
+        for event in events:
+            event.at = moments.get(event.kind) or event.at
+        ReferralEvent.objects.bulk_update(events, ["at"])
+
+    def _consultation(
+        self,
+        psychologist: User,
+        organisation: Organisation,
+        child: Child | None,
+        held_at: datetime,
+        *,
+        confidential: bool = False,
+        format: str = ConsultationFormat.IN_PERSON,
+        participants: int = 1,
+    ) -> None:
+        care_services.record_consultation(
+            actor=psychologist,
+            organisation=organisation,
+            format=format,
+            topic="Synthetic demo consultation: "
+            + self.rng.choice(("peer conflict", "anxiety at school", "sleep and mood", "family")),
+            held_at=held_at,
+            duration_minutes=self.rng.choice((30, 45, 45, 60)),
+            child=child,
+            participants_count=participants,
+            notes=(
+                "Synthetic demo confidential note (no real child): the pupil spoke about "
+                "the situation in class; trust is building."
+                if confidential
+                else ""
+            ),
+            next_steps="Synthetic demo: meet again next week." if child else "",
+        )
+        self.summary.consultations += 1
+
+    # --- the crisis exception at the PSC -------------------------------------------------
+
+    def _crisis_support(self) -> None:
+        psychologist = self.login[Role.PSC_PSYCHOLOGIST]
+        head = self.login[Role.PSC_HEAD]
+        limit = settings.CRISIS_SESSION_LIMIT
+        for ground, sessions, ending in _CRISIS_PLAN:
+            child = care_services.register_child(
+                actor=psychologist,
+                organisation=self.psc,
+                birth_date=self._birth_date(self.rng.randint(11, 16)),
+                sex=self.rng.choice(("girl", "boy")),
+            )
+            basis = care_services.record_crisis_basis(
+                actor=psychologist,
+                child=child,
+                organisation=self.psc,
+                ground=ground,
+                justification="Synthetic demo justification (not a real child): help could "
+                "not wait for the legal representative's consent.",
+            )
+            self.summary.crisis_bases += 1
+            held = self._ago(self.rng.uniform(10, 20))
+            for _ in range(min(sessions, limit - 1)):  # never at or over the limit
+                held += timedelta(days=self.rng.uniform(1, 3))
+                self._consultation(psychologist, self.psc, child, held, confidential=True)
+            if ending == "consent":
+                care_services.record_consent(
+                    actor=psychologist,
+                    child=child,
+                    organisation=self.psc,
+                    giver=ConsentGiver.GUARDIANSHIP_BODY,
+                    giver_name="Demo guardianship officer (synthetic)",
+                    method=ConsentMethod.SIGNED_IN_PERSON,
+                    given_at=held + timedelta(hours=4),
+                    covers_support=True,
+                )
+                self.summary.consents += 1
+                self._consultation(psychologist, self.psc, child, held + timedelta(days=2))
+            elif ending == "ended":
+                care_services.close_crisis_basis(actor=head, basis=basis)
+            if ground == CrisisGround.VIOLENCE_BY_REPRESENTATIVE:
+                # the PSC tells the guardianship body, on the protocol's legal basis
+                referral_services.send_referral(
+                    actor=psychologist,
+                    from_organisation=self.psc,
+                    to_organisation=self.base.bodies[(DEMO_REGION, OrganisationKind.GUARDIANSHIP)],
+                    child=child,
+                    concern=Concern.VIOLENCE,
+                    urgency=Urgency.URGENT,
+                    reason="Synthetic demo referral (not a real child): the child describes "
+                    "violence at home by a legal representative.",
+                    share_basis=ShareBasis.LEGAL_BASIS,
+                    legal_ground=LegalGround.DUTY_TO_NOTIFY,
+                    reference="Synthetic demo reference: Order No. 506 p.15",
+                )
+        # an anonymous call to the PSC's hotline: no child record
+        care_services.record_consultation(
+            actor=psychologist,
+            organisation=self.psc,
+            format=ConsultationFormat.PHONE,
+            topic="Synthetic demo hotline call: a parent worried about cyberbullying",
+            held_at=self._ago(2),
+            duration_minutes=20,
+            hotline=True,
+        )
+        self.summary.consultations += 1
+
+    # --- the school psychologist's own work ----------------------------------------------
+
+    def _school_support(self) -> None:
+        psychologist = self.login[Role.SCHOOL_PSYCHOLOGIST]
+        care_services.set_enrolment(
+            actor=self.login[Role.SCHOOL_COORDINATOR], school=self.school, pupils=1180
+        )
+        for number in range(2):
+            child = care_services.register_child(
+                actor=psychologist,
+                organisation=self.school,
+                full_name=f"{self.base._person_name()}",
+                birth_date=self._birth_date(self.rng.randint(10, 14)),
+                class_label=f"{self.rng.randint(4, 8)}B",
+            )
+            given = self._ago(self.rng.uniform(14, 30))
+            care_services.record_consent(
+                actor=psychologist,
+                child=child,
+                organisation=self.school,
+                giver=ConsentGiver.LEGAL_REPRESENTATIVE,
+                giver_name="Demo parent (synthetic)",
+                method=ConsentMethod.ONLINE,
+                given_at=given,
+                covers_support=True,
+            )
+            self.summary.consents += 1
+            for session in range(2):
+                held = given + timedelta(days=3 + 7 * session, hours=number)
+                self._consultation(psychologist, self.school, child, held, confidential=True)
+        self._consultation(
+            psychologist,
+            self.school,
+            None,
+            self._ago(5),
+            format=ConsultationFormat.GROUP,
+            participants=14,
+        )
+        care_services.submit_appeal(
+            actor=psychologist,
+            category=AppealCategory.NON_SPECIALIST_DUTIES,
+            text="Synthetic demo appeal (not a real school): every week I am told to "
+            "substitute absent teachers and to run events, so consultations are cancelled.",
+            region=self.region,
+            organisation_kind=OrganisationKind.SCHOOL,
+        )
+
+    # --- supervision and the weekly work log ---------------------------------------------
+
+    def _supervision_and_work_log(self) -> None:
+        head = self.login[Role.PSC_HEAD]
+        psc_staff = [
+            user
+            for org_id in care_services.provider_ids(self.psc)
+            for user in self.base.members[org_id]
+        ]
+        care_services.record_supervision(
+            actor=head,
+            organisation=self.psc,
+            kind=SupervisionKind.SUPERVISION,
+            level=SupervisionLevel.ORGANISATION,
+            held_at=self._ago(9),
+            duration_minutes=90,
+            topic="Synthetic demo supervision: supporting children after bullying",
+            participants=[*psc_staff, self.login[Role.SCHOOL_PSYCHOLOGIST]],
+            facilitator_name="Demo external supervisor (synthetic)",
+        )
+        current = care_services.week_start(self.today)
+        psc_hours = {
+            WorkCategory.CONSULTATION: (12, 18),
+            WorkCategory.DIAGNOSTICS: (3, 7),
+            WorkCategory.CRISIS_RESPONSE: (0, 4),
+            WorkCategory.GROUP_WORK: (2, 4),
+            WorkCategory.SUPERVISION: (0, 2),
+            WorkCategory.CASE_PAPERWORK: (4, 6),
+            WorkCategory.MONITORING: (1, 3),
+            WorkCategory.OTHER_DUTIES: (0, 2),
+        }
+        school_hours = {
+            WorkCategory.CONSULTATION: (5, 10),
+            WorkCategory.DIAGNOSTICS: (3, 6),
+            WorkCategory.GROUP_WORK: (2, 4),
+            WorkCategory.CASE_PAPERWORK: (3, 5),
+            WorkCategory.MONITORING: (3, 6),
+            WorkCategory.CLUBS: (2, 4),
+            WorkCategory.SUBSTITUTING: (2, 6),
+            WorkCategory.OTHER_DUTIES: (1, 5),
+        }
+        for user, organisation, ranges in (
+            (self.login[Role.PSC_PSYCHOLOGIST], self.psc, psc_hours),
+            (head, self.psc, psc_hours),
+            (self.login[Role.SCHOOL_PSYCHOLOGIST], self.school, school_hours),
+        ):
+            for weeks_back in range(1, 9):  # the eight weeks before this one
+                week = current - timedelta(weeks=weeks_back)
+                work_week = care_services.save_work_week(
+                    actor=user,
+                    organisation=organisation,
+                    week=week,
+                    hours={
+                        category: _quarters(self.rng, low, high)
+                        for category, (low, high) in ranges.items()
+                    },
+                    note="Synthetic demo week." if weeks_back % 3 else "",
+                )
+                submitted = timezone.make_aware(
+                    datetime.combine(week + timedelta(days=4), datetime.min.time())
+                ) + timedelta(hours=17)
+                type(work_week).objects.filter(pk=work_week.pk).update(
+                    submitted_at=submitted, updated_at=submitted
+                )
+                self.summary.work_weeks += 1
+
+    # --- a school screening campaign and interviews --------------------------------------
+
+    def _campaign(self) -> None:
+        psychologist = self.login[Role.SCHOOL_PSYCHOLOGIST]
+        campaign = instrument_services.create_campaign(
+            actor=psychologist,
+            title="Synthetic demo campaign: PHQ-A in class 7A (no real pupils)",
+            instrument_code="phq_a",
+            area=instrument_services.CampaignArea(
+                level=Campaign.Level.SCHOOL, region=self.region, school=self.school
+            ),
+            opens_on=self.today - timedelta(days=5),
+            closes_on=self.today + timedelta(days=14),
+            follow_up_threshold=_THRESHOLD,
+            class_labels=[_CLASS_LABEL],
+        )
+        lines = [
+            f"{self._birth_date(self.rng.choice((12, 13))).isoformat()} "
+            f"{self.rng.choice(('girl', 'boy'))}"
+            for _ in range(_PUPILS)
+        ]
+        instrument_services.add_class(
+            actor=psychologist,
+            campaign=campaign,
+            school=self.school,
+            class_label=_CLASS_LABEL,
+            pupil_lines=lines,
+        )
+        pupils = list(
+            CampaignPupil.objects.filter(campaign=campaign)
+            .select_related("administration__instrument", "child")
+            .order_by("pk")
+        )
+        given = [pupil.pk for pupil in pupils[:-3]]
+        instrument_services.record_consent(
+            actor=psychologist, campaign=campaign, pupil_ids=given, consent="given"
+        )
+        instrument_services.record_consent(
+            actor=psychologist, campaign=campaign, pupil_ids=[pupils[-1].pk], consent="refused"
+        )
+        spec = campaign.instrument.spec
+        for index, pupil in enumerate(pupils[:_ANSWERED]):
+            assert pupil.administration is not None  # noqa: S101  every pupil is 12 or 13
+            profile = "alert" if index == 0 else "high" if index in (1, 2) else "low"
+            answers = _phq_answers(spec, self.rng, profile)
+            code = instrument_services.access_code_for(pupil.administration)
+            done = instrument_services.submit_by_code(code=code, answers=answers)
+            self.summary.screenings[f"campaign {done.band}"] += 1
+
+    def _interviews(self) -> None:
+        psychologist = self.login[Role.SCHOOL_PSYCHOLOGIST]
+        children = list(Child.objects.filter(school=self.school, class_label=_CLASS_LABEL))
+        older = [child for child in children if (child.age_on(self.today) or 0) >= 13]
+        for instrument, child, finish in (
+            ("who5", children[-1], True),
+            ("who5", children[-2], True),
+            ("gad7", older[0] if older else None, True),
+            ("who5", children[-3], False),
+        ):
+            if child is None:
+                continue
+            administration = instrument_services.start_interview(
+                actor=psychologist, child=child, instrument_code=instrument, language="ru"
+            )
+            if finish:
+                answers = _answers(
+                    administration.spec,
+                    lambda item, codes: self.rng.choice(codes[: max(2, len(codes) - 1)]),
+                )
+                instrument_services.submit_interview(
+                    administration=administration, actor=psychologist, answers=answers
+                )
+            self.summary.screenings[f"interview {administration.instrument.code}"] += 1
+
+    # --- the intake channels ---------------------------------------------------------------
+
+    def _reporter_messages(self) -> None:
+        coordinator = self.login[Role.SCHOOL_COORDINATOR]
+        open_reports = [
+            report
+            for report in Report.objects.filter(school=self.school)
+            .select_related("case", "school", "received_by")
+            .order_by("-received_at")
+            if report.status == Report.Status.NEW or (report.case and not report.case.is_closed)
+        ]
+        for number, report in enumerate(open_reports[:3]):
+            intake_services.post_reporter_message(
+                report=report,
+                body="Synthetic demo message from the reporter: it happened again today "
+                "after lessons. What should I do?",
+            )
+            self.summary.reporter_messages += 1
+            if number < 2:
+                intake_services.post_staff_reply(
+                    report=report,
+                    actor=coordinator,
+                    body="Synthetic demo reply: thank you for writing. The school psychologist "
+                    "will talk to you tomorrow; if you are in danger now, call 112.",
+                )
+                self.summary.reporter_messages += 1
+
+    def _call_cards(self) -> None:
+        operator = self.login[Role.OPERATOR_111]
+        started = self.now - timedelta(minutes=50)
+        call, _created = helpline_services.open_call(
+            actor=operator,
+            external_id="demo-call-0001",
+            started_at=started,
+            caller_number=self.base.phones.next(),
+        )
+        card = helpline_services.open_card(actor=operator, call=call)
+        card = helpline_services.update_card(
+            actor=operator,
+            card=card,
+            data={
+                "caller_type": CallerType.CHILD,
+                "child_age": "13",
+                "child_sex": "girl",
+                "category": "violence.physical",
+                "risk_level": RiskLevel.HIGH,
+                "setting": Setting.COMMUNITY,
+                "narrative": "Synthetic demo report of a 111 call (not a real call): "
+                "teenagers wait for the caller near the school and have just hit her; "
+                "she is hiding in a shop.",
+                "school": self.school,
+                "region": self.region,
+            },
+        )
+        card = helpline_services.raise_danger(actor=operator, card=card)
+        submitted = helpline_services.submit_card(actor=operator, card=card)
+        helpline_services.close_call(
+            actor=operator, external_id=call.external_id, ended_at=started + timedelta(minutes=14)
+        )
+        alert = LifeSafetyAlert.objects.filter(report=submitted.report).first()
+        if alert is not None:
+            intake_alerts.acknowledge(alert=alert, actor=self.police_duty)
+        draft = helpline_services.open_card(actor=operator)
+        helpline_services.update_card(
+            actor=operator,
+            card=draft,
+            data={
+                "caller_type": CallerType.PARENT,
+                "child_age": "10",
+                "category": "mental_health.other",
+                "risk_level": RiskLevel.LOW,
+                "narrative": "Synthetic demo report of a 111 call (not a real call): "
+                "a mother asks where her son can talk to a psychologist; "
+                "the operator is still writing.",
+                "region": self.region,
+            },
+        )
+        self.summary.call_cards += 2
+
+
+def _answers(spec: Any, pick: Any) -> dict[str, str]:
+    """An answer to every item the other answers switch on; ``pick(item, codes)``."""
+    answers: dict[str, str] = {}
+    for item in spec.items:
+        if scoring.is_enabled(spec, item, answers):
+            answers[item.key] = pick(item, [option.code for option in spec.options_of(item)])
+    return answers
+
+
+def _phq_answers(spec: Any, rng: random.Random, profile: str) -> dict[str, str]:
+    """PHQ-A answers: "low" stays under the threshold (0 or 1 on eight items, at most 8),
+    "high" is in a follow-up band (1 to 3 on each, at least 10), "alert" is high with
+    item 9 above 0 — the one critical answer of the demo; never the suicide questions."""
+
+    def pick(item: Any, codes: list[str]) -> str:
+        if item.key == "q9":
+            return "1" if profile == "alert" else "0"
+        if item.key.startswith("q"):
+            if profile == "low":
+                return "1" if rng.random() < 0.3 else "0"
+            return rng.choice(("1", "2", "2", "3"))
+        if item.key == "difficulty":
+            return "0" if profile == "low" else "2"
+        return "no"  # past_year, past_month_thoughts, lifetime_attempt
+
+    return _answers(spec, pick)

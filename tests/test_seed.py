@@ -8,12 +8,24 @@ from datetime import timedelta
 
 import phonenumbers
 import pytest
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.test import RequestFactory
 from django.utils import timezone
 
 from qamqor.accounts.models import Membership, Role, User
 from qamqor.audit.services import verify_chain
+from qamqor.care.models import (
+    NON_SPECIALIST,
+    Appeal,
+    ConsentRecord,
+    Consultation,
+    ConsultationBasis,
+    CrisisBasis,
+    SupervisionSession,
+    WorkEntry,
+    WorkWeek,
+)
 from qamqor.cases.models import Case, CaseEvent
 from qamqor.directory.models import (
     ContactPerson,
@@ -23,8 +35,12 @@ from qamqor.directory.models import (
     Region,
     Settlement,
 )
-from qamqor.intake.models import Report
+from qamqor.helpline.models import CallCard
+from qamqor.instruments.models import Administration, Alert, Campaign, CampaignPupil
+from qamqor.intake.models import LifeSafetyAlert, Report, ReporterMessage
+from qamqor.notify.models import Notification
 from qamqor.protocols.models import Step
+from qamqor.referrals.models import Referral, ReferralKind
 from qamqor.seed import (
     DEMO_EMAIL_DOMAIN,
     DEMO_LOGINS,
@@ -208,3 +224,102 @@ def test_the_seed_command_loads_once(db: None, capsys: pytest.CaptureFixture[str
 
     assert main(["seed", "--demo", "--schools", "2", "--cases", "3"]) == 1
     assert "already" in capsys.readouterr().err
+
+
+def test_referrals_school_to_psc_occur_in_every_state(demo: SeedSummary) -> None:
+    to_psc = Referral.objects.filter(kind=ReferralKind.SCHOOL_TO_PSC)
+    assert set(to_psc.values_list("status", flat=True)) == set(Referral.Status.values)
+    assert to_psc.count() >= 24
+    demo_school = Organisation.objects.get(code="demo-school-kz75-001")
+    states = set(to_psc.filter(from_organisation=demo_school).values_list("status", flat=True))
+    assert states == set(Referral.Status.values)
+    for referral in to_psc.filter(status=Referral.Status.COMPLETED):
+        assert referral.feedback.startswith("Synthetic demo")
+        assert referral.sent_at <= referral.responded_at <= referral.completed_at  # type: ignore[operator]
+    for referral in to_psc:
+        assert referral.reason.startswith("Synthetic demo")
+        assert referral.child.full_name.endswith("(synthetic)")
+    assert sum(demo.referrals.values()) == to_psc.count()
+    assert Referral.objects.filter(kind=ReferralKind.PSC_TO_SERVICE).exists()
+
+
+def test_consent_crisis_and_consultations(demo: SeedSummary) -> None:
+    assert ConsentRecord.objects.filter(withdrawn_at__isnull=False).count() >= 2
+    assert ConsentRecord.objects.filter(withdrawn_at__isnull=True, covers_support=True).exists()
+    bases = CrisisBasis.objects.all()
+    assert bases.count() >= 3 and bases.filter(closed_at__isnull=True).exists()
+    limit = settings.CRISIS_SESSION_LIMIT
+    for basis in bases:
+        assert basis.justification.startswith("Synthetic demo")
+        assert 0 < basis.sessions.count() < limit  # never at or over the limit
+    assert Consultation.objects.filter(basis=ConsultationBasis.CRISIS).exists()
+    assert Consultation.objects.exclude(notes="").exists()
+    for consultation in Consultation.objects.all():
+        assert consultation.topic.startswith("Synthetic demo")
+        assert not consultation.notes or consultation.notes.startswith("Synthetic demo")
+    assert SupervisionSession.objects.filter(topic__startswith="Synthetic demo").exists()
+    appeal = Appeal.objects.get()
+    assert appeal.text.startswith("Synthetic demo")
+
+
+def test_work_log_weeks_for_the_demo_psychologists(demo: SeedSummary) -> None:
+    for username in ("psc_psychologist", "school_psychologist"):
+        weeks = WorkWeek.objects.filter(user__username=username)
+        assert weeks.count() == 8, username
+        assert all(week.week_start.weekday() == 0 for week in weeks)
+        assert max(w.week_start for w in weeks) < timezone.localdate() - timedelta(days=0)
+    school_weeks = WorkEntry.objects.filter(week__user__username="school_psychologist")
+    assert school_weeks.filter(category__in=NON_SPECIALIST).exists()
+    assert demo.work_weeks == WorkWeek.objects.count()
+
+
+def test_school_campaign_has_done_and_pending_pupils(demo: SeedSummary) -> None:
+    campaign = Campaign.objects.get(school__code="demo-school-kz75-001")
+    assert campaign.title.startswith("Synthetic demo")
+    pupils = CampaignPupil.objects.filter(campaign=campaign).select_related("administration")
+    assert pupils.count() == 25
+    done = [p for p in pupils if p.administration.status == Administration.Status.COMPLETED]
+    pending = [p for p in pupils if p.administration.status == Administration.Status.INVITED]
+    assert done and pending
+    assert all(not p.child.full_name for p in pupils)  # pseudonymous
+    follow_up = [p for p in done if p.administration.needs_follow_up]
+    assert 2 <= len(follow_up) < len(done)
+    assert Alert.objects.filter(administration__campaign=campaign).count() <= 1
+    assert Alert.objects.count() <= 1 and not Alert.objects.exclude(opens_protocol="").exists()
+    interviews = Administration.objects.filter(mode=Administration.Mode.INTERVIEW)
+    assert interviews.filter(status=Administration.Status.COMPLETED).count() >= 2
+    assert {a.created_by.username for a in interviews} == {"school_psychologist"}
+
+
+def test_intake_channels_call_cards_and_messages(demo: SeedSummary) -> None:
+    cards = CallCard.objects.filter(operator__username="operator_111")
+    assert cards.count() == 2
+    saved = cards.get(report__isnull=False)
+    assert saved.narrative.startswith("Synthetic demo")
+    assert saved.danger_alerted_at is not None
+    assert LifeSafetyAlert.objects.filter(
+        report=saved.report, acknowledged_at__isnull=False
+    ).exists()
+    assert all(card.narrative.startswith("Synthetic demo") for card in cards)
+    messages = ReporterMessage.objects.exclude(sender=ReporterMessage.Sender.SYSTEM)
+    assert messages.filter(sender=ReporterMessage.Sender.REPORTER).exists()
+    assert messages.filter(sender=ReporterMessage.Sender.STAFF).exists()
+    assert all(message.body.startswith("Synthetic demo") for message in messages)
+
+
+def test_demo_logins_of_the_new_apps_have_notifications(demo: SeedSummary) -> None:
+    for username in (
+        "school_psychologist",
+        "psc_psychologist",
+        "psc_head",
+        "guardianship_officer",
+        "regional_coordinator",
+    ):
+        assert Notification.objects.filter(recipient__username=username).exists(), username
+
+
+def test_past_life_safety_alerts_are_acknowledged(demo: SeedSummary) -> None:
+    from qamqor.intake.models import LifeSafetyAlert
+
+    assert LifeSafetyAlert.objects.exists()
+    assert not LifeSafetyAlert.objects.filter(acknowledged_at__isnull=True).exists()

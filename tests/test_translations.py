@@ -37,15 +37,21 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 @dataclass
 class Entry:
+    msgctxt: str | None = None
     msgid: str = ""
     msgid_plural: str | None = None
     msgstr: dict[int, str] = field(default_factory=dict)
     flags: set[str] = field(default_factory=set)
     obsolete: bool = False
 
+    @property
+    def key(self) -> str:
+        """The msgid as gettext stores it: prefixed with the context, if any."""
+        return self.msgid if self.msgctxt is None else f"{self.msgctxt}\x04{self.msgid}"
+
 
 def read_po(path: Path) -> list[Entry]:
-    """The entries of a .po file; a msgctxt is skipped (this project uses none)."""
+    """The entries of a .po file (contexts, singular and plural messages)."""
     entries: list[Entry] = []
     entry = Entry()
     target: tuple[str, int] | None = None
@@ -80,13 +86,16 @@ def read_po(path: Path) -> list[Entry]:
                 entry.msgstr[index] += text
             elif name == "msgid":
                 entry.msgid += text
+            elif name == "msgctxt":
+                entry.msgctxt = (entry.msgctxt or "") + text
             elif name == "msgid_plural":
                 entry.msgid_plural = (entry.msgid_plural or "") + text
             continue
         keyword, _, rest = line.partition(" ")
         text = ast.literal_eval(rest)
         if keyword == "msgctxt":
-            started, target = True, ("msgctxt", 0)  # read, then ignored: our files use none
+            started, target = True, ("msgctxt", 0)
+            entry.msgctxt = text
         elif keyword == "msgid":
             started, target = True, ("msgid", 0)
             entry.msgid = text
@@ -165,12 +174,12 @@ def test_the_compiled_catalogue_matches_the_po_file(language: str) -> None:
     stale = []
     for entry in messages(language):
         if entry.msgid_plural is None:
-            if entry.msgstr.get(0) and compiled.get(entry.msgid) != entry.msgstr[0]:
-                stale.append(entry.msgid)
+            if entry.msgstr.get(0) and compiled.get(entry.key) != entry.msgstr[0]:
+                stale.append(entry.key)
         else:
             for index, text in entry.msgstr.items():
-                if text and compiled.get((entry.msgid, index)) != text:
-                    stale.append(entry.msgid)
+                if text and compiled.get((entry.key, index)) != text:
+                    stale.append(entry.key)
     assert stale == [], "run `make translations` (compilemessages) and commit the .mo files"
 
 
@@ -241,3 +250,44 @@ def test_report_form_page_is_in_the_chosen_language(
     response = client.post(url, {"narrative": "x", "setting": "school", "reporter_role": "child"})
     assert too_short != "Please write at least a few words (10 characters)."
     assert too_short in response.content.decode()
+
+
+def test_one_english_word_with_several_meanings_has_a_context_each() -> None:
+    """ "Reference" is a referral's number, a legal document or a citation: one msgid each."""
+    with translation.override("ru"):
+        texts = {
+            translation.pgettext(context, "Reference")
+            for context in ("referral number", "legal document reference", "bibliographic citation")
+        }
+        directions = {
+            translation.pgettext("referral direction", "received"),
+            translation.pgettext("appeal status", "received"),
+        }
+    assert len(texts) == 3 and len(directions) == 2
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [(1, "В списке 1 учащийся."), (3, "В списке 3 учащихся."), (21, "В списке 21 учащийся.")],
+)
+def test_counted_messages_have_plural_forms(count: int, expected: str) -> None:
+    with translation.override("ru"):
+        text = translation.ngettext(
+            "%(count)s pupil is on the list.", "%(count)s pupils are on the list.", count
+        )
+    assert text % {"count": count} == expected
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_staff_entry_speaks_to_staff_not_to_the_child(
+    client: Client, world: World, language: str
+) -> None:
+    """The staff entry form has formal labels of its own, not the child form's ты / сен."""
+    client.force_login(world.coordinator_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get("/reports/new/").content.decode()
+    with translation.override(language):
+        staff = translation.gettext("Reporter's name")
+        child = {translation.gettext(t) for t in ("Your name", "Who are you?", "What happened?")}
+    assert staff != "Reporter's name" and staff in page
+    assert not [text for text in child if text in page]

@@ -14,7 +14,8 @@ from ninja.security import SessionAuth
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
-from qamqor.api import validated
+from qamqor.api import OrganisationRef, validated
+from qamqor.api import request_user as _user
 from qamqor.care import selectors, services
 from qamqor.care.forms import (
     AppealAnswerForm,
@@ -47,16 +48,6 @@ from qamqor.directory.models import Organisation, OrganisationKind, Region
 from qamqor.errors import InvalidInput
 
 router = Router(tags=["psychological support"])
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-class OrganisationRef(Schema):
-    code: str
-    kind: str
-    name: str
 
 
 class ChildOut(Schema):

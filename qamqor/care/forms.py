@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qamqor.accounts.models import User
 from qamqor.care.models import (
@@ -327,7 +328,10 @@ class AppealForm(forms.Form):
 class AppealAnswerForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
-        choices=[("in_review", _("under review")), ("answered", _("answered"))],
+        choices=[
+            ("in_review", _("under review")),
+            ("answered", pgettext_lazy("appeal status", "answered")),
+        ],
     )
     response = forms.CharField(
         label=_("Answer to the author"),

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qamqor.accounts import policy
 from qamqor.care.files import StoredFile
@@ -612,9 +613,9 @@ class Appeal(models.Model):
     """
 
     class Status(models.TextChoices):
-        RECEIVED = "received", _("received")
+        RECEIVED = "received", pgettext_lazy("appeal status", "received")
         IN_REVIEW = "in_review", _("under review")
-        ANSWERED = "answered", _("answered")
+        ANSWERED = "answered", pgettext_lazy("appeal status", "answered")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     category = models.CharField(max_length=24, choices=AppealCategory.choices)

@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import Membership, Role, User
@@ -298,9 +299,12 @@ def record_consent(
             problems.append(
                 FieldProblem(
                     "giver",
-                    _(
+                    ngettext(
                         "A child under %(age)d cannot consent alone: consent must come from a "
-                        "legal representative or the guardianship body."
+                        "legal representative or the guardianship body.",
+                        "A child under %(age)d cannot consent alone: consent must come from a "
+                        "legal representative or the guardianship body.",
+                        limit,
                     )
                     % {"age": limit},
                 )
@@ -573,9 +577,12 @@ def record_crisis_basis(
     limit = settings.CRISIS_SESSION_LIMIT
     if crisis_sessions_used(child, organisation) >= limit:
         raise Conflict(
-            _(
+            ngettext(
+                "The crisis exception is used up for this child (%(limit)d session). "
+                "Record consent before any further session.",
                 "The crisis exception is used up for this child (%(limit)d sessions). "
-                "Record consent before any further session."
+                "Record consent before any further session.",
+                limit,
             )
             % {"limit": limit}
         )
@@ -663,9 +670,12 @@ def session_basis(child: Child, organisation: Organisation) -> SessionBasis:
         return SessionBasis(ConsultationBasis.CRISIS, crisis_basis=basis, number=used + 1)
     if used >= limit:
         raise Conflict(
-            _(
+            ngettext(
+                "This child has had %(used)d crisis session without consent, the limit is "
+                "%(limit)d. Record consent before the next session.",
                 "This child has had %(used)d crisis sessions without consent, the limit is "
-                "%(limit)d. Record consent before the next session."
+                "%(limit)d. Record consent before the next session.",
+                used,
             )
             % {"used": used, "limit": limit},
             [FieldProblem("child", _("Consent is needed before the next session."))],
@@ -879,6 +889,15 @@ def record_supervision(
 # --- work log -----------------------------------------------------------------------------
 
 
+def plural_number(amount: Decimal) -> int:
+    """The number that picks the plural form for ``amount`` hours in ``ngettext``.
+
+    gettext's plural rules take whole numbers. A fractional amount reads like 2 in our
+    languages ("1.5 hours", "1,5 часа", "1,5 сағат"), so it counts as 2.
+    """
+    return int(amount) if amount == amount.to_integral_value() else 2
+
+
 def parse_hours(raw: Mapping[str, Any]) -> dict[str, Decimal]:
     """Hours by category from a form or a request; a bad value is a 422 on its category."""
     hours: dict[str, Decimal] = {}
@@ -896,7 +915,12 @@ def parse_hours(raw: Mapping[str, Any]) -> dict[str, Decimal]:
             problems.append(
                 FieldProblem(
                     category,
-                    _("Enter 0 to %(max)s hours.") % {"max": MAX_HOURS_PER_CATEGORY},
+                    ngettext(
+                        "Enter 0 to %(max)s hour.",
+                        "Enter 0 to %(max)s hours.",
+                        plural_number(MAX_HOURS_PER_CATEGORY),
+                    )
+                    % {"max": MAX_HOURS_PER_CATEGORY},
                 )
             )
         elif (amount * 4) % 1:
@@ -931,7 +955,11 @@ def save_work_week(
     if total > MAX_HOURS_PER_WEEK:
         raise InvalidInput.on(
             "total",
-            _("%(total)s hours is more than a week can hold (%(max)s at most).")
+            ngettext(
+                "%(total)s hour is more than a week can hold (%(max)s at most).",
+                "%(total)s hours is more than a week can hold (%(max)s at most).",
+                plural_number(total),
+            )
             % {"total": total, "max": MAX_HOURS_PER_WEEK},
         )
     now = timezone.now()

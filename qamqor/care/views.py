@@ -42,10 +42,10 @@ from qamqor.care.forms import (
     resolve_organisation,
 )
 from qamqor.care.models import NON_SPECIALIST, WorkCategory, WorkWeek
-from qamqor.care.pages import apply_domain_error, paginate, private, user_of
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind, Region
 from qamqor.errors import DomainError, InvalidInput
+from qamqor.pages import apply_domain_error, paginate, private, user_of
 
 PSC_KINDS = [OrganisationKind.PSC, OrganisationKind.PSC_BRANCH]
 

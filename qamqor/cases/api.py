@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from qamqor.api import validated
+from qamqor.api import OrganisationRef, validated
 from qamqor.audit import services as audit
 from qamqor.cases import parties, selectors, services, thread
 from qamqor.cases.forms import CloseCaseForm
@@ -20,12 +20,6 @@ from qamqor.protocols.models import Step
 from qamqor.translation import pick
 
 router = Router(tags=["cases"])
-
-
-class OrganisationRef(Schema):
-    code: str
-    kind: str
-    name: str
 
 
 class ContactOut(Schema):

@@ -15,11 +15,11 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qamqor.audit import services as audit
-from qamqor.care.pages import apply_domain_error, paginate, private, user_of
 from qamqor.errors import DomainError
 from qamqor.helpline import selectors, services
 from qamqor.helpline.forms import CallCardForm
 from qamqor.helpline.models import CallCard, CallRecord
+from qamqor.pages import apply_domain_error, paginate, private, user_of
 
 
 def _card_for(request: HttpRequest, public_id: UUID) -> CallCard:

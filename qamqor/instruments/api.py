@@ -16,6 +16,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
+from qamqor.api import request_user as _user
 from qamqor.api import validated
 from qamqor.audit import services as audit
 from qamqor.directory.models import Region
@@ -25,10 +26,6 @@ from qamqor.instruments.forms import CampaignForm
 from qamqor.instruments.models import Administration, Alert, Campaign, InstrumentVersion
 
 router = Router(tags=["screenings"])
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 class TranslationOut(Schema):

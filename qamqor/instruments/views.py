@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any, cast
+from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -19,12 +18,11 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qamqor.accounts import policy
-from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.cases import services as case_services
 from qamqor.directory.models import Organisation, Region
@@ -41,6 +39,8 @@ from qamqor.instruments.forms import (
     StartScreeningForm,
 )
 from qamqor.instruments.models import Administration, Campaign, InstrumentVersion
+from qamqor.pages import apply_domain_error
+from qamqor.pages import user_of as _user
 from qamqor.translation import active_language, pick
 
 PAGE_SIZE = 50
@@ -48,25 +48,6 @@ HOME_LIMIT = 20
 CODE_SESSION_KEY = "qamqor.screening_code"
 ANSWER_PREFIX = "a_"
 DEFAULT_DASHBOARD_INSTRUMENT = "phq_a"
-
-
-def apply_domain_error(form: forms.Form, error: DomainError) -> None:
-    """Show a service's refusal on the form: each problem on its field, the rest on top
-    (as the core pages do; kept here so this app imports no other app's views)."""
-    shown: set[str] = set()
-    for problem in error.errors:
-        if problem.field in form.fields:
-            form.add_error(problem.field, str(problem.message))
-            shown.add(str(problem.message))
-        else:
-            form.add_error(None, str(problem.message))
-            shown.add(str(problem.message))
-    if str(error.detail) not in shown:
-        form.add_error(None, str(error.detail))
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _screening(request: HttpRequest) -> policy.ScreeningScope:
@@ -752,7 +733,11 @@ def campaign_add_class(request: HttpRequest, public_id: uuid.UUID) -> HttpRespon
             status = error.status_code
         else:
             messages.success(
-                request, gettext("%(count)s pupils are on the list.") % {"count": added}
+                request,
+                ngettext(
+                    "%(count)s pupil is on the list.", "%(count)s pupils are on the list.", added
+                )
+                % {"count": added},
             )
             return redirect("campaign-detail", public_id=public_id)
     campaign = selectors.campaign_for_user(user, public_id)
@@ -783,7 +768,13 @@ def campaign_consent(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
             messages.error(request, str(error.detail))
         else:
             messages.success(
-                request, gettext("Consent recorded for %(count)s pupils.") % {"count": changed}
+                request,
+                ngettext(
+                    "Consent recorded for %(count)s pupil.",
+                    "Consent recorded for %(count)s pupils.",
+                    changed,
+                )
+                % {"count": changed},
             )
     else:
         messages.error(request, gettext("Choose the pupils and the consent."))

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from PIL import Image, ImageOps
 
 from qamqor.care.files import CheckedFile, check_content
@@ -49,7 +50,12 @@ def check_uploads(
     if len(files) > settings.REPORT_ATTACHMENT_MAX_FILES:
         raise InvalidInput.on(
             field,
-            _("Attach at most %(count)d files.") % {"count": settings.REPORT_ATTACHMENT_MAX_FILES},
+            ngettext(
+                "Attach at most %(count)d file.",
+                "Attach at most %(count)d files.",
+                settings.REPORT_ATTACHMENT_MAX_FILES,
+            )
+            % {"count": settings.REPORT_ATTACHMENT_MAX_FILES},
         )
     limit = settings.REPORT_ATTACHMENT_MAX_BYTES
     checked = []

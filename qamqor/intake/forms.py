@@ -57,16 +57,20 @@ class ReportForm(dj.Form):
     # A honeypot: hidden from people (CSS and aria-hidden), filled in by form-filling bots.
     website = dj.CharField(label=_("Leave this field empty"), max_length=200, required=False)
 
+    # The child's wording; StaffEntryForm has its own.
+    too_short_message = _("Please write at least a few words (10 characters).")
+    name_missing_message = _("Give your name, or tick “Stay anonymous”.")
+
     def clean_narrative(self) -> str:
         text: str = self.cleaned_data["narrative"].strip()
         if len(text) < 10:
-            raise dj.ValidationError(_("Please write at least a few words (10 characters)."))
+            raise dj.ValidationError(self.too_short_message)
         return text
 
     def clean(self) -> dict:
         data = super().clean() or {}
         if not data.get("anonymous") and not (data.get("reporter_name") or "").strip():
-            self.add_error("reporter_name", _("Give your name, or tick “Stay anonymous”."))
+            self.add_error("reporter_name", self.name_missing_message)
         if data.get("anonymous"):
             data["reporter_name"] = ""
         return data
@@ -115,8 +119,64 @@ class UntrueForm(dj.Form):
     )
 
 
+# The same forms in staff wording, for a report entered on someone's behalf.
+STAFF_FORMS = [
+    (ViolenceForm.BULLYING, _("bullying: mocking, threats, pushing, repeated over time")),
+    (ViolenceForm.CYBERBULLYING, _("cyberbullying: in chats, social networks or games")),
+    (ViolenceForm.PHYSICAL, _("physical violence")),
+    (ViolenceForm.PSYCHOLOGICAL_EMOTIONAL, _("humiliation, insults, intimidation")),
+    (ViolenceForm.SEXUAL, _("sexual violence or unwanted touching")),
+    (ViolenceForm.NEGLECT, _("neglect of the child's needs")),
+    (ViolenceForm.OTHER, _("other or not stated")),
+]
+
+
 class StaffEntryForm(ReportForm):
-    """A report entered by staff on someone's behalf: the message box, an oral report."""
+    """A report entered by staff on someone's behalf: the message box, an oral report.
+
+    The fields are the report form's, relabelled: the public form speaks to the child
+    (ты / сен), this one to a member of staff about the person who reported (Вы / Сіз).
+    """
+
+    narrative = dj.CharField(
+        label=_("What the person reported"),
+        widget=dj.Textarea(attrs={"rows": 6}),
+        max_length=5000,
+        help_text=_("In the person's own words: who, where, when."),
+    )
+    forms = dj.MultipleChoiceField(
+        label=_("Forms of violence"),
+        choices=STAFF_FORMS,
+        widget=dj.CheckboxSelectMultiple,
+        required=False,
+    )
+    setting = dj.ChoiceField(
+        label=_("Where it happened"),
+        choices=[
+            (Setting.SCHOOL, _("at school")),
+            (Setting.ONLINE, _("online")),
+            (Setting.COMMUNITY, _("outside, on the way, in the yard")),
+            (Setting.FAMILY, _("at home, in the family")),
+            (Setting.UNKNOWN, _("not stated")),
+        ],
+        initial=Setting.SCHOOL,
+    )
+    in_danger_now = dj.BooleanField(label=_("The child is in danger right now"), required=False)
+    reporter_role = dj.ChoiceField(
+        label=_("Who reported"), choices=ReporterRole.choices, initial=ReporterRole.CHILD
+    )
+    anonymous = dj.BooleanField(
+        label=_("Do not record the reporter's name"), required=False, initial=True
+    )
+    reporter_name = dj.CharField(label=_("Reporter's name"), max_length=200, required=False)
+    reporter_contact = dj.CharField(
+        label=_("Reporter's phone or email"), max_length=200, required=False
+    )
+
+    too_short_message = _("Enter at least a few words (10 characters).")
+    name_missing_message = _(
+        "Enter the reporter's name, or tick “Do not record the reporter's name”."
+    )
 
     school = dj.ChoiceField(label=_("School"))
     entry_channel = dj.ChoiceField(

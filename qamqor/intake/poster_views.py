@@ -19,7 +19,7 @@ from django.views.decorators.http import require_safe
 from qamqor.accounts import policy
 from qamqor.directory.models import OrganisationKind
 from qamqor.intake import posters
-from qamqor.web.common import user_of
+from qamqor.pages import user_of
 
 
 class PosterSchoolForm(forms.Form):

@@ -15,7 +15,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qamqor.accounts import policy
-from qamqor.care.pages import private
 from qamqor.cases.models import Case
 from qamqor.directory.models import Organisation
 from qamqor.errors import DomainError, InvalidInput
@@ -29,8 +28,8 @@ from qamqor.intake.forms import (
     UntrueForm,
 )
 from qamqor.intake.models import Report
+from qamqor.pages import apply_domain_error, private, user_of
 from qamqor.translation import active_language
-from qamqor.web.common import apply_domain_error, user_of
 
 FOLLOWUP_SESSION_KEY = "qamqor.followup"
 

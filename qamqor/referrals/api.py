@@ -12,7 +12,8 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
-from qamqor.api import validated
+from qamqor.api import OrganisationRef, validated
+from qamqor.api import request_user as _user
 from qamqor.care.files import check_upload
 from qamqor.care.forms import acting_organisation
 from qamqor.directory.models import Organisation, OrganisationKind
@@ -33,16 +34,6 @@ from qamqor.referrals.forms import (
 from qamqor.referrals.models import Referral, ReferralAttachment
 
 router = Router(tags=["referrals"])
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-class OrganisationRef(Schema):
-    code: str
-    kind: str
-    name: str
 
 
 class ReferralSummaryOut(Schema):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
@@ -175,7 +176,9 @@ class InformSchoolForm(forms.Form):
     legal_ground = forms.ChoiceField(
         label=_("Legal ground"), choices=[("", "—"), *LegalGround.choices], required=False
     )
-    reference = forms.CharField(label=_("Reference"), required=False, max_length=300)
+    reference = forms.CharField(
+        label=pgettext_lazy("legal document reference", "Reference"), required=False, max_length=300
+    )
 
 
 class AttachmentForm(forms.Form):
@@ -186,7 +189,11 @@ class ReferralFilterForm(forms.Form):
     direction = forms.ChoiceField(
         label=_("Direction"),
         required=False,
-        choices=[("", _("all")), ("incoming", _("received")), ("outgoing", _("sent"))],
+        choices=[
+            ("", _("all")),
+            ("incoming", pgettext_lazy("referral direction", "received")),
+            ("outgoing", pgettext_lazy("referral direction", "sent")),
+        ],
     )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[])
 

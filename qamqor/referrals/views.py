@@ -21,10 +21,10 @@ from qamqor.accounts import policy
 from qamqor.accounts.models import User
 from qamqor.care.files import check_upload
 from qamqor.care.forms import acting_organisation
-from qamqor.care.pages import apply_domain_error, paginate, private, user_of
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import DomainError
+from qamqor.pages import apply_domain_error, paginate, private, user_of
 from qamqor.referrals import selectors, services
 from qamqor.referrals.forms import (
     AcceptForm,

@@ -35,11 +35,11 @@ from qamqor.cases.forms import CloseCaseForm
 from qamqor.cases.models import Case
 from qamqor.cases.reclassification import ReclassifyForm, classification_of
 from qamqor.errors import DomainError
+from qamqor.pages import apply_domain_error, paginate, user_of
 from qamqor.protocols import services as protocol_services
 from qamqor.protocols.models import FINISHED, ProtocolRun, Step
 from qamqor.protocols.outputs import describe_output, output_form_class
 from qamqor.protocols.selectors import step_on_case
-from qamqor.web.common import apply_domain_error, paginate, user_of
 from qamqor.web.htmx import is_htmx, partial_response
 from qamqor.web.timeline import timeline
 

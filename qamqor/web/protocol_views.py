@@ -18,11 +18,11 @@ from django.views.decorators.http import require_POST, require_safe
 from qamqor.cases.classification import PerpetratorRelationship, RiskLevel, Setting, ViolenceForm
 from qamqor.directory.models import OrganisationKind, Region
 from qamqor.errors import DomainError
+from qamqor.pages import paginate, user_of
 from qamqor.protocols import selectors
 from qamqor.protocols import services as protocol_services
 from qamqor.protocols.definitions import Condition, StepSpec
 from qamqor.translation import pick
-from qamqor.web.common import paginate, user_of
 
 # Kinds that hold protocol steps (coordinating and monitoring bodies never do).
 STEP_HOLDER_KINDS = [

@@ -48,9 +48,9 @@ from qamqor.intake.forms import HONEYPOT_FIELD, ReportForm
 from qamqor.intake.models import Report
 from qamqor.notify import services as notify_services
 from qamqor.notify.models import Notification
+from qamqor.pages import apply_domain_error, paginate, user_of
 from qamqor.protocols.models import Step
 from qamqor.translation import active_language
-from qamqor.web.common import apply_domain_error, paginate, user_of
 from qamqor.web.context import may_triage_any
 
 HOME_LIST_LIMIT = 20

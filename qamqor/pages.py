@@ -1,4 +1,8 @@
-"""Small helpers the care and referral pages share (apps never import each other's views)."""
+"""What every app's pages share: the signed-in user, pagination, showing a service's refusal.
+
+A project-level module (like ``qamqor/api.py``), so apps share it without importing one
+another's views.
+"""
 
 from __future__ import annotations
 
@@ -20,17 +24,24 @@ def user_of(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def paginate(request: HttpRequest, queryset: QuerySet[Any]) -> Page[Any]:
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+def paginate(request: HttpRequest, items: QuerySet[Any] | list[Any]) -> Page[Any]:
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def apply_domain_error(form: forms.Form, error: DomainError) -> None:
-    """Show a service's refusal on the form: each problem on its field, the rest on top."""
+def apply_domain_error(form: forms.Form, error: DomainError, *, field_prefix: str = "") -> None:
+    """Show a service's refusal on the form: each problem on its field, the rest on top.
+
+    ``field_prefix`` is what the service puts before the form's field names (a step's
+    output problems are named ``output.<field>``).
+    """
     attached: set[str] = set()
     on_top: list[str] = []
     for problem in error.errors:
-        if problem.field in form.fields:
-            form.add_error(problem.field, str(problem.message))
+        name = problem.field
+        if field_prefix and name.startswith(field_prefix):
+            name = name[len(field_prefix) :]
+        if name in form.fields:
+            form.add_error(name, str(problem.message))
             attached.add(str(problem.message))
         else:
             on_top.append(str(problem.message))
