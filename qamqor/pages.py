@@ -6,6 +6,7 @@ another's views.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
@@ -55,3 +56,28 @@ def private(response: HttpResponse) -> HttpResponse:
     """Pages with a child's data are not stored by browsers or proxies."""
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def bound_form(
+    request: HttpRequest, form_class: type[forms.Form], *, prefix: str, with_files: bool = False
+) -> forms.Form:
+    """The posted form (with its uploaded files where the form takes some)."""
+    if with_files:
+        return form_class(request.POST, request.FILES, prefix=prefix)
+    return form_class(request.POST, prefix=prefix)
+
+
+def run_form(form: forms.Form, action: Callable[[dict[str, Any]], object]) -> int | None:
+    """Validate the form and hand its data to a service.
+
+    Returns None when the service accepted it; otherwise the status to answer with: 422
+    for the form's own errors, or the service's refusal (422, 403, 409), shown on the form.
+    """
+    if not form.is_valid():
+        return 422
+    try:
+        action(form.cleaned_data)
+    except DomainError as error:
+        apply_domain_error(form, error)
+        return error.status_code
+    return None

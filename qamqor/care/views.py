@@ -45,7 +45,7 @@ from qamqor.care.models import NON_SPECIALIST, WorkCategory, WorkWeek
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind, Region
 from qamqor.errors import DomainError, InvalidInput
-from qamqor.pages import apply_domain_error, paginate, private, user_of
+from qamqor.pages import apply_domain_error, bound_form, paginate, private, run_form, user_of
 
 PSC_KINDS = [OrganisationKind.PSC, OrganisationKind.PSC_BRANCH]
 
@@ -218,21 +218,11 @@ def _child_action(
 ) -> HttpResponse:
     user = user_of(request)
     child = selectors.get_child_for_user(user, code, audit_read=False)
-    form = (
-        form_class(request.POST, request.FILES, prefix=name)
-        if with_files
-        else form_class(request.POST, prefix=name)
-    )
-    status = 422
-    if form.is_valid():
-        try:
-            action(user, child, form.cleaned_data)
-        except DomainError as error:
-            apply_domain_error(form, error)
-            status = error.status_code
-        else:
-            messages.success(request, done)
-            return redirect("care-child", code=child.code)
+    form = bound_form(request, form_class, prefix=name, with_files=with_files)
+    status = run_form(form, lambda data: action(user, child, data))
+    if status is None:
+        messages.success(request, done)
+        return redirect("care-child", code=child.code)
     context = _child_context(request, child, {name: form})
     context["open_form"] = name
     return private(render(request, "care/child_detail.html", context, status=status))

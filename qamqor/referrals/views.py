@@ -24,7 +24,7 @@ from qamqor.care.forms import acting_organisation
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import DomainError
-from qamqor.pages import apply_domain_error, paginate, private, user_of
+from qamqor.pages import apply_domain_error, bound_form, paginate, private, run_form, user_of
 from qamqor.referrals import selectors, services
 from qamqor.referrals.forms import (
     AcceptForm,
@@ -264,23 +264,13 @@ def _act(
     """Run one action on a referral: validate its form, call the service, show the result."""
     user = user_of(request)
     referral = selectors.get_referral_for_user(user, public_id, audit_read=False)
-    form = (
-        form_class(request.POST, request.FILES, prefix=name)
-        if with_files
-        else form_class(request.POST, prefix=name)
-    )
-    status = 422
-    if form.is_valid():
-        try:
-            action(user, referral, form.cleaned_data)
-        except DomainError as error:
-            apply_domain_error(form, error)
-            status = error.status_code
-        else:
-            messages.success(request, done)
-            if Referral.objects.visible_to(user).filter(public_id=public_id).exists():
-                return redirect("referral-detail", public_id=public_id)
-            return redirect("referral-list")
+    form = bound_form(request, form_class, prefix=name, with_files=with_files)
+    status = run_form(form, lambda data: action(user, referral, data))
+    if status is None:
+        messages.success(request, done)
+        if Referral.objects.visible_to(user).filter(public_id=public_id).exists():
+            return redirect("referral-detail", public_id=public_id)
+        return redirect("referral-list")
     referral = selectors.get_referral_for_user(user, public_id, audit_read=False)
     context = _detail_context(request, referral, {name: form})
     return private(render(request, "referrals/referral_detail.html", context, status=status))
