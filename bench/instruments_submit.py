@@ -8,27 +8,10 @@ reference on the same machine.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import sys
-import tempfile
 import time
-from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-def timed(fn: Callable[[], object], repeat: int) -> float:
-    """Median seconds per call over ``repeat`` calls."""
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+from harness import reference_insert, setup_django, timed
 
 
 def main() -> None:
@@ -36,27 +19,11 @@ def main() -> None:
     parser.add_argument("--pupils", type=int, default=600, help="pupils in the campaign (600)")
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="qamqor-bench-")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "qamqor.settings"
-    os.environ["QAMQOR_LOG_LEVEL"] = "WARNING"
-    os.environ["QAMQOR_TASK_BACKEND"] = "django_tasks.backends.dummy.DummyBackend"
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    setup_django(QAMQOR_TASK_BACKEND="django_tasks.backends.dummy.DummyBackend")
     from django.test import Client
-
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
-
-    from django.db import transaction
 
     from qamqor.cases.models import Child
     from qamqor.cases.services import new_child_code
-    from qamqor.directory.models import Settlement
     from qamqor.instruments import definitions, scoring, services
     from qamqor.instruments.models import Administration
     from tests.factories import build_world
@@ -100,19 +67,7 @@ def main() -> None:
     calm |= {"past_year": "no", "past_month_thoughts": "no", "lifetime_attempt": "no"}
     critical = {**calm, "q9": "2"}
     spec = definitions.latest("phq_a").spec
-    counter = iter(range(10**9))
-
-    def reference_insert() -> None:
-        i = next(counter)
-        with transaction.atomic():
-            Settlement.objects.create(
-                region=world.a.region,
-                kind="village",
-                name_kk=f"b{i}",
-                name_ru=f"b{i}",
-                name_en=f"b{i}",
-                synthetic=True,
-            )
+    reference = reference_insert(world.a.region)
 
     def submit() -> None:
         services.submit_by_code(code=next(codes), answers=calm)
@@ -131,7 +86,7 @@ def main() -> None:
         assert response.status_code == 201, response.content
 
     quarter = max(n // 4, 10)
-    insert_s = timed(reference_insert, quarter)
+    insert_s = timed(reference, quarter)
     score_s = timed(lambda: scoring.score_answers(spec, calm), quarter)
     submit_s = timed(submit, quarter)
     critical_s = timed(submit_critical, quarter)
@@ -144,7 +99,9 @@ def main() -> None:
         lambda: monitor.get("/api/v1/screenings/aggregates?instrument=phq_a&group_by=sex"), 30
     )
 
-    vendor = django.db.connection.vendor
+    from django.db import connection
+
+    vendor = connection.vendor
     done = Administration.objects.filter(status="completed").count()
     print(f"database: {vendor}; {issued} codes issued, {done} submissions measured")
     rows = [
