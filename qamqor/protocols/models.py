@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -14,6 +12,8 @@ from qamqor.cases.models import Case
 from qamqor.directory.models import ContactPerson, Organisation
 from qamqor.protocols.definitions import ProtocolSpec, StepSpec, parse
 from qamqor.translation import pick
+
+_PARSED: dict[str, ProtocolSpec] = {}  # checksum → validated definition
 
 
 class ProtocolVersion(models.Model):
@@ -41,9 +41,14 @@ class ProtocolVersion(models.Model):
     def title(self) -> str:
         return pick(self.definition["title"])
 
-    @cached_property
+    @property
     def spec(self) -> ProtocolSpec:
-        return parse(self.definition, name=str(self))
+        """The validated definition. A stored version never changes (``sync_versions``
+        refuses that), so it is parsed once per process, whichever row object asks."""
+        spec = _PARSED.get(self.checksum)
+        if spec is None:
+            spec = _PARSED[self.checksum] = parse(self.definition, name=str(self))
+        return spec
 
 
 class ProtocolRun(models.Model):

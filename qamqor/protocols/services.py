@@ -220,6 +220,7 @@ def start_protocol(
         at=at,
         payload={"protocol": version.code, "version": version.version},
     )
+    contacts = {org.pk: org.main_contact for org in set(organisations.values())}
     rows = []
     for position, step_spec in enumerate(spec.steps, start=1):
         previous = carried.get(step_spec.key)
@@ -238,7 +239,7 @@ def start_protocol(
                 key=step_spec.key,
                 position=position,
                 organisation=organisation,
-                contact_person=organisation.main_contact if status == Step.Status.WAITING else None,
+                contact_person=contacts[organisation.pk] if status == Step.Status.WAITING else None,
                 status=status,
                 output=previous.output if previous else {},
                 completed_at=previous.completed_at if previous else None,
