@@ -24,7 +24,22 @@ logger = logging.getLogger(__name__)
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer <token>`` for integrations (tokens in accounts.ApiToken)."""
+    """``Authorization: Bearer <token>`` for integrations (tokens in accounts.ApiToken).
+
+    A request that sends a bearer token is judged by the token alone: a valid token acts
+    as its user (even when a session cookie of someone else comes along), an invalid or
+    revoked one is a 401 and never falls back to the session. CSRF protects cookies a
+    browser adds by itself; a header it cannot add cross-site needs no CSRF token, so the
+    telephony, FHIR and scripted integrations can write (issue 9, section 1).
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if not request.headers.get(self.header):
+            return None
+        user = super().__call__(request)
+        if user is None:
+            raise AuthenticationError()
+        return user
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         found = (
@@ -42,7 +57,22 @@ class TokenAuth(HttpBearer):
         return found.user
 
 
-session_or_token = [SessionAuth(), TokenAuth()]
+class CsrfSessionAuth(SessionAuth):
+    """The signed-in browser: the session cookie, with Django's CSRF check on writes.
+
+    Only asked when no ``Authorization`` header came (``TokenAuth`` runs first), so a
+    session write without the CSRF token is still refused with 403.
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if request.headers.get("Authorization"):
+            return None
+        return super().__call__(request)
+
+
+# The token first: SessionAuth's CSRF check ends the request with a 403 before any later
+# method is tried, which had made every token write fail.
+session_or_token = [TokenAuth(), CsrfSessionAuth()]
 
 
 def request_user(request: HttpRequest) -> User:

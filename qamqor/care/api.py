@@ -10,11 +10,10 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
-from ninja.security import SessionAuth
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
-from qamqor.api import OrganisationRef, validated
+from qamqor.api import CsrfSessionAuth, OrganisationRef, validated
 from qamqor.api import request_user as _user
 from qamqor.care import selectors, services
 from qamqor.care.forms import (
@@ -784,7 +783,7 @@ def set_enrolment(request: HttpRequest, code: str, payload: EnrolmentIn) -> dict
 
 @router.post(
     "/appeals",
-    auth=SessionAuth(),
+    auth=[CsrfSessionAuth()],
     response={201: AppealAccepted},
     summary="Send an anonymous appeal to the coordinating body (signed-in session only)",
 )
