@@ -31,6 +31,7 @@ from qamqor.protocols import definitions
 from qamqor.protocols.definitions import StepSpec, any_holds, facts_of
 from qamqor.protocols.models import FINISHED, ProtocolRun, ProtocolVersion, Step
 from qamqor.protocols.outputs import clean_output
+from qamqor.protocols.signals import step_completed
 from qamqor.protocols.workdays import deadline
 
 ORGANISATION_KINDS = {
@@ -453,6 +454,7 @@ def complete_step(*, step: Step, actor: User, output: dict[str, Any] | str) -> S
         status=Case.Status.IN_PROGRESS
     )
     open_ready_steps(step.run, at=now, actor=actor)
+    step_completed.send(sender=Step, step=step, actor=actor)
     return step
 
 

@@ -1,0 +1,11 @@
+"""What the engine tells other apps, without importing them (DESIGN §3: an upward need
+becomes a hook registered in ``ready()``)."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+#: Sent inside ``services.complete_step``'s transaction once a step is done:
+#: ``step_completed.send(sender=Step, step=step, actor=user)``. Intake connects it so that
+#: the immediate-safety step acknowledges a life-safety alert.
+step_completed = Signal()
