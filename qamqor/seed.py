@@ -473,9 +473,14 @@ def _between(rng: random.Random, earliest: datetime, latest: datetime) -> dateti
     return earliest + (latest - earliest) * rng.random()
 
 
-def _due(step: Step, opened_at: datetime) -> datetime:
+def _due(
+    step: Step, opened_at: datetime, received_at: datetime, registered_at: datetime
+) -> datetime:
     spec = step.spec.deadline
-    return deadline(opened_at, working_days=spec.working_days, hours=spec.hours)
+    start = spec.starts_at(
+        opened_at=opened_at, received_at=received_at, registered_at=registered_at
+    )
+    return deadline(start, working_days=spec.working_days, hours=spec.hours)
 
 
 def _local_date(moment: datetime) -> str:
@@ -1068,7 +1073,7 @@ class _DemoBuilder:
         for pk in completed:
             step = steps[pk]
             step.opened_at = opened(step)
-            step.due_at = _due(step, step.opened_at)
+            step.due_at = _due(step, step.opened_at, received_at, registered_at)
             if self.rng.random() < 0.8:
                 finish = step.opened_at + (step.due_at - step.opened_at) * self.rng.uniform(
                     0.05, 0.9
@@ -1082,7 +1087,7 @@ class _DemoBuilder:
         for step in steps.values():
             if step.status == Step.Status.OPEN:
                 step.opened_at = opened(step)
-                step.due_at = _due(step, step.opened_at)
+                step.due_at = _due(step, step.opened_at, received_at, registered_at)
         Step.objects.bulk_update(steps.values(), ["opened_at", "due_at", "completed_at"])
 
         closed_at = None

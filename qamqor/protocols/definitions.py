@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -31,7 +32,7 @@ OrganisationRole = Literal[
 ]
 NotifyTarget = OrganisationRole | Literal["legal_representatives", "regional_coordinator"]
 Qualification = Literal["interview"]
-FieldKind = Literal["text", "textarea", "choice", "boolean", "integer", "date", "members"]
+FieldKind = Literal["text", "textarea", "choice", "boolean", "integer", "date", "members", "staff"]
 
 
 class Strict(BaseModel):
@@ -72,15 +73,40 @@ def any_holds(conditions: list[Condition] | None, facts: dict[str, Any]) -> bool
     return conditions is None or any(condition.holds(facts) for condition in conditions)
 
 
+DeadlineAnchor = Literal["opened", "received", "registered"]
+
+
 class Deadline(Strict):
+    """How long a step has, and from when.
+
+    ``from`` is the moment the time runs from: ``opened`` (the default) when the step
+    opens, ``received`` when the information reached the organisation (the earliest
+    report of the case, or its registration if it has none), ``registered`` when the case
+    was registered and the bodies were told. Order No. 506 counts the school's
+    conversation from receipt (p. 9), not from the step before it.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     working_days: int | None = Field(default=None, ge=1, le=60)
     hours: int | None = Field(default=None, ge=1, le=24 * 60)
+    from_: DeadlineAnchor = Field(default="opened", alias="from")
 
     @model_validator(mode="after")
     def exactly_one(self) -> Deadline:
         if (self.working_days is None) == (self.hours is None):
             raise ValueError("a deadline has either working_days or hours")
         return self
+
+    def starts_at(
+        self, *, opened_at: datetime, received_at: datetime, registered_at: datetime
+    ) -> datetime:
+        """The moment the deadline is counted from."""
+        if self.from_ == "received":
+            return min(received_at, registered_at)
+        if self.from_ == "registered":
+            return registered_at
+        return opened_at
 
 
 class Choice(Strict):
@@ -98,6 +124,14 @@ class OutputField(Strict):
         default=False,
         description="a yes/no that must be answered yes for the step to be done (e.g. 1.2.5)",
     )
+    unmet: Texts | None = Field(
+        default=None,
+        description="what is missing when a must_be_true field is not yes, shown to the user",
+    )
+    holds: Qualification | None = Field(
+        default=None,
+        description="for a staff field: the qualification the named staff member must hold",
+    )
 
     @model_validator(mode="after")
     def choices_only_for_choice(self) -> OutputField:
@@ -105,6 +139,10 @@ class OutputField(Strict):
             raise ValueError("a choice field needs choices, and only a choice field has them")
         if self.must_be_true and self.kind != "boolean":
             raise ValueError("only a boolean field can be one that must be true")
+        if self.unmet is not None and not self.must_be_true:
+            raise ValueError("only a field that must be true has an unmet message")
+        if self.holds is not None and self.kind != "staff":
+            raise ValueError("only a staff field names a qualification to hold")
         return self
 
 
@@ -148,6 +186,28 @@ class StepSpec(Strict):
     reminder_hours_before: int | None = Field(default=None, ge=1, le=24 * 7)
     basis: str = Field(min_length=1)
     output: Output
+
+    @model_validator(mode="after")
+    def qualification_has_a_holder(self) -> StepSpec:
+        for field in self.output.fields:
+            if field.holds is not None and field.holds != self.requires_qualification:
+                raise ValueError(
+                    f"output field {field.key!r} holds {field.holds!r}, which the step does "
+                    "not require"
+                )
+        return self
+
+    @property
+    def qualified_field(self) -> OutputField | None:
+        """The output field naming the staff member who must hold the step's qualification
+        (brief 1.2.4). None in definitions written before such fields existed: there the
+        person who records the step must hold it."""
+        if self.requires_qualification is None:
+            return None
+        for field in self.output.fields:
+            if field.kind == "staff" and field.holds == self.requires_qualification:
+                return field
+        return None
 
 
 class Escalation(Strict):

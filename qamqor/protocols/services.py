@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -266,25 +267,46 @@ def _fits(spec: StepSpec, output: dict[str, Any]) -> bool:
     return all(field.key in output for field in spec.output.fields if field.required)
 
 
+def received_at(case: Case) -> datetime:
+    """When the information reached the organisation: the case's earliest report, or its
+    registration for a case opened without one (an alert). Order No. 506 p. 9 counts the
+    school's conversation from here."""
+    first = case.reports.aggregate(first=Min("received_at"))["first"]
+    return min(first, case.registered_at) if first else case.registered_at
+
+
+def due_at(spec: StepSpec, *, opened_at: datetime, case: Case, received: datetime) -> datetime:
+    """The step's deadline: its working days or hours from the moment its definition names
+    (when it opens, when the information was received, when the case was registered)."""
+    start = spec.deadline.starts_at(
+        opened_at=opened_at, received_at=received, registered_at=case.registered_at
+    )
+    return deadline(start, working_days=spec.deadline.working_days, hours=spec.deadline.hours)
+
+
 def open_ready_steps(run: ProtocolRun, *, at: datetime, actor: User | None) -> list[Step]:
     """Open every waiting step whose predecessors are all finished (done or skipped)."""
     steps = list(
         Step.objects.filter(run=run).select_related("run__protocol", "organisation", "case__school")
     )
     finished = {step.key for step in steps if step.status in FINISHED}
-    opened = []
-    for step in steps:
-        if step.status == Step.Status.WAITING and set(step.spec.after) <= finished:
-            _open(step, at=at, actor=actor)
-            opened.append(step)
-    return opened
+    ready = [
+        step
+        for step in steps
+        if step.status == Step.Status.WAITING and set(step.spec.after) <= finished
+    ]
+    received = received_at(ready[0].case) if ready else None
+    for step in ready:
+        assert received is not None  # noqa: S101  set when a step is ready
+        _open(step, at=at, actor=actor, received=received)
+    return ready
 
 
-def _open(step: Step, *, at: datetime, actor: User | None) -> None:
+def _open(step: Step, *, at: datetime, actor: User | None, received: datetime) -> None:
     spec = step.spec
     step.status = Step.Status.OPEN
     step.opened_at = at
-    step.due_at = deadline(at, working_days=spec.deadline.working_days, hours=spec.deadline.hours)
+    step.due_at = due_at(spec, opened_at=at, case=step.case, received=received)
     Step.objects.filter(pk=step.pk).update(status=step.status, opened_at=at, due_at=step.due_at)
     case = step.case
     CaseEvent.objects.create(
