@@ -8,6 +8,8 @@
 #   make test-sqlite    the suite on SQLite (in memory)
 #   make test-postgres  the same suite plus @pytest.mark.postgres tests, on a throwaway
 #                       PostgreSQL cluster (scripts/pg-throwaway)
+#   make test-deploy    docs/deploy.md's commands in production mode on a throwaway
+#                       PostgreSQL, then every public page, the login and a staff page
 #   make test-browser   the @pytest.mark.browser tests, in Debian's Chromium
 #   make venv           .venv with the project and its pinned dependencies
 #   make constraints    rewrite constraints.txt from what .venv has installed
@@ -46,7 +48,7 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv run test lint check test-sqlite test-postgres test-browser \
+.PHONY: help venv run test lint check test-sqlite test-postgres test-deploy test-browser \
 	constraints translations clean
 
 help:
@@ -64,7 +66,7 @@ run: venv
 	@mkdir -p var
 	$(BIN)/qamqor demo
 
-test: lint check test-sqlite test-postgres test-browser
+test: lint check test-sqlite test-postgres test-deploy test-browser
 	@echo "all stages passed"
 
 lint: venv
@@ -87,6 +89,11 @@ test-sqlite: venv
 test-postgres: venv
 	@$(STAGE) "pytest on PostgreSQL" bash scripts/pg-throwaway \
 		$(PYTEST) -m "not browser" $(ARGS)
+
+# The production configuration exactly as docs/deploy.md writes it (scripts/deploy_check.py).
+test-deploy: venv
+	@$(STAGE) "deploy as documented" bash scripts/pg-throwaway \
+		$(BIN)/python scripts/deploy_check.py
 
 test-browser: venv
 	@$(STAGE) "pytest in Chromium" env -u DATABASE_URL \
