@@ -32,9 +32,7 @@ def test_every_vendored_source_map_reference_is_shipped() -> None:
 def test_collectstatic_with_the_manifest_storage_succeeds(tmp_path: Path) -> None:
     storages = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
-        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
     }
     with override_settings(STATIC_ROOT=tmp_path, STORAGES=storages):
         call_command("collectstatic", interactive=False, verbosity=0)
