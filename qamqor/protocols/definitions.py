@@ -342,6 +342,37 @@ def protocol_for(facts: dict[str, Any]) -> str:
     return max(matching, key=lambda spec: (spec.priority, spec.code)).code
 
 
+#: The classification field (on a case, and on the registration form) each condition key
+#: reads. The triage page offers every field a shipped protocol's conditions read
+#: (``fields_read``), so a new condition key must be named here (a test checks it).
+CONDITION_READS: dict[str, str] = {
+    "setting_in": "setting",
+    "forms_any": "forms",
+    "perpetrator_in": "perpetrator_relationship",
+    "in_danger_now": "in_danger_now",
+    "self_harm_risk": "self_harm_risk",
+    "risk_in": "risk_level",
+    "repeated": "repeated",
+}
+
+
+def _conditions_of(spec: ProtocolSpec) -> list[Condition]:
+    found = list(spec.conditions)
+    for step in spec.steps:
+        found.extend(step.when or [])
+    return found
+
+
+def fields_read() -> list[str]:
+    """The classification fields read by the conditions (when a protocol applies, and when
+    its steps do) of the newest version of every shipped protocol, in a stable order."""
+    keys: set[str] = set()
+    for code in codes():
+        for condition in _conditions_of(latest(code).spec):
+            keys.update(condition.model_dump(exclude_none=True))
+    return [field for key, field in CONDITION_READS.items() if key in keys]
+
+
 def facts_of(case: Any, forms: list[str] | None = None) -> dict[str, Any]:
     """What conditions are evaluated against, from a case (or its registration form data)."""
     get = (
