@@ -252,6 +252,16 @@ MAIL_DOMAIN = env("QAMQOR_MAIL_DOMAIN", "report.qamqor.invalid").lower()
 MAIL_LOCAL_PART = env("QAMQOR_MAIL_LOCAL_PART", "report").lower()  # report+<code>@domain
 MAIL_MAX_BYTES = env_int("QAMQOR_MAIL_MAX_BYTES", 45 * 1024 * 1024)
 
+# SMS to legal representatives over SMPP 3.4 (qamqor.notify.sms, docs/notifications.md):
+# the operator's or aggregator's SMSC. No host: SMS rows wait in the outbox, visibly failing.
+SMS_SMPP_HOST = env("QAMQOR_SMS_SMPP_HOST")
+SMS_SMPP_PORT = env_int("QAMQOR_SMS_SMPP_PORT", 2775)
+SMS_SMPP_SYSTEM_ID = env("QAMQOR_SMS_SMPP_SYSTEM_ID")
+SMS_SMPP_PASSWORD = env("QAMQOR_SMS_SMPP_PASSWORD")  # or QAMQOR_SMS_SMPP_PASSWORD_FILE
+SMS_SMPP_SYSTEM_TYPE = env("QAMQOR_SMS_SMPP_SYSTEM_TYPE")
+SMS_SMPP_SOURCE_ADDR = env("QAMQOR_SMS_SMPP_SOURCE_ADDR", "Qamqor")  # registered sender name
+SMS_SMPP_TIMEOUT = env_int("QAMQOR_SMS_SMPP_TIMEOUT", 10)
+
 # Where the quick-exit button on public pages leads: a neutral page.
 QUICK_EXIT_URL = env("QAMQOR_QUICK_EXIT_URL", "https://www.google.com/search?q=weather")
 

@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class NotifyConfig(AppConfig):
     name = "qamqor.notify"
+
+    def ready(self) -> None:
+        from qamqor.notify import sms
+
+        sms.register()

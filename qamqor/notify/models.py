@@ -20,6 +20,7 @@ class Notification(models.Model):
         IN_APP = "in_app", _("in the application")
         EMAIL = "email", _("email")
         TELEGRAM = "telegram", _("Telegram chat")
+        SMS = "sms", _("SMS")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
@@ -77,3 +78,39 @@ class Notification(models.Model):
     def backoff(attempts: int) -> timedelta:
         """Wait before the next try: 30 s, 1 min, 2 min, … capped at one hour."""
         return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+class SmsPart(models.Model):
+    """One part of an SMS as the gateway accepted it, with its delivery receipt.
+
+    The gateway's ``submit_sm_resp`` gives each part a message id; its ``deliver_sm``
+    receipt later says whether the phone got it (brief 1.3.5: the notice reached the
+    parent, or visibly did not).
+    """
+
+    class State(models.TextChoices):
+        ACCEPTED = "accepted", _("accepted by the gateway")
+        DELIVERED = "delivered", _("delivered to the phone")
+        UNDELIVERABLE = "undeliverable", _("could not be delivered")
+        EXPIRED = "expired", _("expired undelivered")
+        REJECTED = "rejected", _("rejected by the operator")
+        DELETED = "deleted", _("deleted by the operator")
+        UNKNOWN = "unknown", _("state unknown")
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="sms_parts"
+    )
+    attempt = models.PositiveSmallIntegerField(default=1)
+    part = models.PositiveSmallIntegerField(default=1)
+    parts = models.PositiveSmallIntegerField(default=1)
+    message_id = models.CharField(max_length=65, db_index=True)
+    state = models.CharField(max_length=14, choices=State.choices, default=State.ACCEPTED)
+    error_code = models.CharField(max_length=10, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    receipt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["notification", "attempt", "part"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.state}"
