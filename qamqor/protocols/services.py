@@ -31,7 +31,7 @@ from qamqor.notify import services as notify
 from qamqor.protocols import definitions
 from qamqor.protocols.definitions import StepSpec, any_holds, facts_of
 from qamqor.protocols.models import FINISHED, ProtocolRun, ProtocolVersion, Step
-from qamqor.protocols.outputs import clean_output
+from qamqor.protocols.outputs import clean_output, recorder_must_hold
 from qamqor.protocols.signals import step_completed
 from qamqor.protocols.workdays import deadline
 
@@ -437,7 +437,9 @@ def complete_step(*, step: Step, actor: User, output: dict[str, Any] | str) -> S
     if not policy.can_complete_step(actor, organisation_id=step.organisation_id):
         raise NotAllowed(_("Only the accountable organisation can complete this step."))
     spec = step.spec
-    if spec.requires_qualification == "interview" and not actor.interview_qualified:
+    # 1.2.4: the interviewer named on the step must hold the qualification (checked with the
+    # output); a definition that names no one asks it of the person recording the step.
+    if recorder_must_hold(spec) == "interview" and not actor.interview_qualified:
         raise NotAllowed(
             _("Only a specialist holding the interview qualification can record this interview.")
         )

@@ -8,16 +8,18 @@ not slow down as closed history grows.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from qamqor.accounts import policy
 from qamqor.cases.models import CaseEvent
 from qamqor.notify import services as notify
-from qamqor.protocols.models import Step
+from qamqor.protocols.models import ProtocolVersion, Step
 
 MAX_REMINDER_LEAD = timedelta(hours=24)
 BATCH = 500
@@ -84,24 +86,39 @@ def send_reminders(now: datetime | None = None) -> int:
     return count
 
 
+def _escalation_due(now: datetime) -> Q:
+    """Open steps with an escalation level due now: past the deadline and not yet sent to
+    the region, or past the deadline plus their protocol's ``national_after_hours`` and not
+    yet sent to the nation. Steps waiting for the national level are not candidates, so
+    they cannot fill the batch and starve newer overdue steps."""
+    waits: dict[int, list[int]] = defaultdict(list)
+    for version in ProtocolVersion.objects.only("pk", "checksum", "definition", "code", "version"):
+        waits[version.spec.escalation.national_after_hours].append(version.pk)
+    due = Q(escalation_level=0, due_at__lt=now)
+    for hours, versions in waits.items():
+        due |= Q(
+            escalation_level=1,
+            run__protocol_id__in=versions,
+            due_at__lt=now - timedelta(hours=hours),
+        )
+    return due
+
+
 def escalate_overdue(now: datetime | None = None) -> int:
     """Escalate overdue open steps: to the region's coordinators at the deadline, to the
-    national coordinator after the protocol's ``national_after_hours``. Returns how many
-    escalations were made."""
+    national coordinator after the protocol's ``national_after_hours`` (1.3.3). Returns how
+    many escalations were made."""
     now = now or timezone.now()
     count = 0
     overdue = (
-        Step.objects.filter(status=Step.Status.OPEN, due_at__lt=now, escalation_level__lt=2)
+        Step.objects.filter(status=Step.Status.OPEN)
+        .filter(_escalation_due(now))
         .select_related("case__region", "organisation", "run__protocol")
-        .order_by("due_at")[:BATCH]
+        .order_by("due_at", "pk")[:BATCH]
     )
     for step in overdue:
         assert step.due_at is not None  # noqa: S101  filtered on
         level = step.escalation_level
-        if level == 1:
-            wait = timedelta(hours=step.run.protocol.spec.escalation.national_after_hours)
-            if now < step.due_at + wait:
-                continue
         with transaction.atomic():
             claimed = Step.objects.filter(pk=step.pk, escalation_level=level).update(
                 escalation_level=level + 1, escalated_at=now

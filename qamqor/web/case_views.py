@@ -38,7 +38,7 @@ from qamqor.errors import DomainError
 from qamqor.pages import apply_domain_error, paginate, user_of
 from qamqor.protocols import services as protocol_services
 from qamqor.protocols.models import FINISHED, ProtocolRun, Step
-from qamqor.protocols.outputs import describe_output, output_form_class
+from qamqor.protocols.outputs import describe_output, recorder_must_hold, step_form_class
 from qamqor.protocols.selectors import step_on_case
 from qamqor.web.htmx import is_htmx, partial_response
 from qamqor.web.timeline import timeline
@@ -106,7 +106,7 @@ def _may_fill(user: User, case: Case, step: Step) -> bool:
     qualification it requires (brief 1.2.4)."""
     if not _can_complete(user, case, step):
         return False
-    return step.spec.requires_qualification != "interview" or user.interview_qualified
+    return recorder_must_hold(step.spec) != "interview" or user.interview_qualified
 
 
 def output_rows(step: Step) -> list[tuple[str, str]]:
@@ -140,11 +140,11 @@ def _step_row(user: User, case: Case, step: Step, bound: dict[str, forms.Form]) 
     if step.status == Step.Status.DONE:
         row.output = output_rows(step)
     if _can_complete(user, case, step):
-        if row.needs_interview and not user.interview_qualified:
+        if recorder_must_hold(spec) == "interview" and not user.interview_qualified:
             row.unqualified = True
         else:
             prefix = step_prefix(step)
-            row.form = bound.get(prefix) or output_form_class(spec)(prefix=prefix)
+            row.form = bound.get(prefix) or step_form_class(step)(prefix=prefix)
     return row
 
 
@@ -307,7 +307,7 @@ def case_step_complete(request: HttpRequest, number: str, key: str) -> HttpRespo
     case = _case(request, number)
     step = step_on_case(case, key)
     prefix = step_prefix(step)
-    form = output_form_class(step.spec)(request.POST, prefix=prefix)
+    form = step_form_class(step)(request.POST, prefix=prefix)
     status = 200
     steps_alert = None
     # A user who may not complete the step is told why by the service (403, 409), not

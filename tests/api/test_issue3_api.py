@@ -55,8 +55,8 @@ def test_steps_describe_their_output_fields_and_complete_with_an_object(world: W
     body = client.get(f"/api/v1/cases/{case.number}").json()
     log = next(s for s in body["steps"] if s["key"] == "school_log")
     assert [f["key"] for f in log["output_fields"]] == ["log_entry_number", "head_informed_on"]
-    assert log["protocol"] == "bullying_outside_family v2"
-    assert body["protocol"] == "bullying_outside_family v2"
+    assert log["protocol"] == "bullying_outside_family v3"
+    assert body["protocol"] == "bullying_outside_family v3"
     notice = next(s for s in body["steps"] if s["key"] == "legal_representatives_notice")
     channel = next(f for f in notice["output_fields"] if f["key"] == "channel")
     assert {c["value"] for c in channel["choices"]} == {"in_person", "phone", "in_writing"}
@@ -91,10 +91,13 @@ def test_the_interview_needs_the_qualification_through_the_api(world: World) -> 
     described = next(s for s in body["steps"] if s["key"] == "interview")
     assert described["requires_qualification"] == "interview"
     url = f"/api/v1/cases/{case.number}/steps/interview/complete"
-    output = sample_output(interview.spec, "Interviewed")
-    assert post(police, url, {"output": output}).status_code == 403
-    User.objects.filter(pk=world.police_a.pk).update(interview_qualified=True)
-    assert post(client_for(world.police_a), url, {"output": output}).status_code == 200
+    # 1.2.4: the interviewer named on the step must hold the qualification, not the recorder
+    output = sample_output(interview.spec, "Interviewed", staff="police_a")
+    refused = post(police, url, {"output": output})
+    assert refused.status_code == 422 and fields(refused) == {"output.interviewer"}
+    User.objects.filter(pk=world.psc_a.pk).update(interview_qualified=True)
+    output = sample_output(interview.spec, "Interviewed", staff="psc_a")
+    assert post(police, url, {"output": output}).status_code == 200
 
 
 # --- child and legal representatives -----------------------------------------------------
@@ -195,7 +198,7 @@ def test_reclassification_switches_the_protocol(world: World) -> None:
     assert body["setting"] == "family" and body["repeated"] is None
     assert body["forms"] == ["bullying", "cyberbullying"]  # not sent: kept
     assert [run["protocol"] for run in body["protocol_runs"]] == [
-        "bullying_outside_family v2",
+        "bullying_outside_family v3",
         "domestic_violence v1",
     ]
     assert body["protocol_runs"][0]["end_reason"] == "The father hits her at home."
@@ -332,6 +335,7 @@ def test_protocol_versions_diff_and_publishing(world: World) -> None:
     bullying = listed["bullying_outside_family"]
     assert bullying["published_version"] is None
     assert [(v["version"], v["status"]) for v in bullying["versions"]] == [
+        (3, "available"),
         (2, "available"),
         (1, "available"),
     ]

@@ -14,6 +14,7 @@ from qamqor.errors import InvalidInput, NotAllowed
 from qamqor.notify.models import Notification
 from qamqor.protocols import definitions
 from qamqor.protocols.models import ProtocolVersion, Step
+from qamqor.protocols.outputs import sample_output
 from qamqor.protocols.services import complete_step, publish
 from qamqor.protocols.sweeps import escalate_overdue, reminder_lead, send_reminders
 from qamqor.protocols.workdays import ALMATY, add_working_days, is_working_day
@@ -58,7 +59,8 @@ def test_a_broken_file_is_reported_with_file_step_and_reason() -> None:
         (lambda d: d["steps"][1].update(after=["nope"]), "not earlier steps"),
         (lambda d: d["steps"][0]["output"]["fields"][0].update(kind="choice"), "needs choices"),
         (lambda d: d.update(never_notify=["legal_representatives"]), "never notifies"),
-        (lambda d: d["steps"][0]["deadline"].update(hours=4), "either working_days or hours"),
+        (lambda d: d["steps"][0]["deadline"].update(working_days=1), "either working_days or"),
+        (lambda d: d["steps"][0]["deadline"].update({"from": "sent"}), "opened"),
         (lambda d: d["steps"][0].update(accountable="friend"), "accountable"),
         (lambda d: d["steps"][0]["title"].pop("kk"), "kk"),
         (lambda d: d["steps"].append(dict(d["steps"][0])), "unique"),
@@ -108,17 +110,24 @@ def test_in_danger_now_opens_the_police_duty_step_in_hours(world: World) -> None
 def test_completing_a_step_opens_the_next_with_its_own_deadline(world: World) -> None:
     case = register_case(world)
     step = case.steps.get(key="school_log")
-    with time_machine.travel(datetime(2026, 11, 30, 6, 0, tzinfo=UTC)):  # Monday
-        complete_step(
-            step=step,
-            actor=world.coordinator_a,
-            output={"log_entry_number": "17", "head_informed_on": "2026-11-30"},
-        )
-    following = case.steps.get(key="school_conversation")
-    assert following.status == Step.Status.OPEN
-    assert following.due_at == datetime(2026, 12, 1, 23, 59, 59, tzinfo=ALMATY)
+    complete_step(
+        step=step,
+        actor=world.coordinator_a,
+        output={"log_entry_number": "17", "head_informed_on": "2026-11-30"},
+    )
+    conversation = case.steps.get(key="school_conversation")
+    assert conversation.status == Step.Status.OPEN
     case.refresh_from_db()
     assert case.status == Case.Status.IN_PROGRESS
+    with time_machine.travel(datetime(2026, 11, 30, 6, 0, tzinfo=UTC)):  # Monday
+        complete_step(
+            step=conversation,
+            actor=world.coordinator_a,
+            output=sample_output(conversation.spec, "Held"),
+        )
+    following = case.steps.get(key="school_report_to_head")  # 1 working day after it opens
+    assert following.status == Step.Status.OPEN
+    assert following.due_at == datetime(2026, 12, 1, 23, 59, 59, tzinfo=ALMATY)
 
 
 def test_structured_output_is_validated_field_by_field(world: World) -> None:
