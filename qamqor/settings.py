@@ -8,9 +8,11 @@ settings and refuses to start without a real secret key (see docs/deploy.md).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +88,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every answer (docs/security.md)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "qamqor.audit.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -238,7 +241,15 @@ FOLLOWUP_EXPIRY_DAYS = env_int("QAMQOR_FOLLOWUP_EXPIRY_DAYS", 90)  # after the c
 REPORT_RATE_PER_HOUR = env_int("QAMQOR_REPORT_RATE_PER_HOUR", 10)  # per address / identifier
 FOLLOWUP_RATE_PER_HOUR = env_int("QAMQOR_FOLLOWUP_RATE_PER_HOUR", 30)  # per address
 LIFE_SAFETY_REPEAT_MINUTES = env_int("QAMQOR_LIFE_SAFETY_REPEAT_MINUTES", 5)
-EMBED_FRAME_ANCESTORS = env("QAMQOR_EMBED_FRAME_ANCESTORS", "https:")  # CSP source list
+# The school and ministry sites that may frame /embed/report/… (CSP frame-ancestors), as
+# origins: "https://school12.edu.kz,https://*.edu.gov.kz". Empty (default): nobody may.
+EMBED_FRAME_ANCESTORS = env_list("QAMQOR_EMBED_FRAME_ANCESTORS")
+for _origin in EMBED_FRAME_ANCESTORS:
+    if not re.fullmatch(r"https://(\*\.)?[a-z0-9.-]+(:[0-9]{1,5})?", _origin.lower()):
+        raise ImproperlyConfigured(
+            f"QAMQOR_EMBED_FRAME_ANCESTORS: {_origin!r} is not an https origin such as "
+            "https://school.edu.kz or https://*.edu.kz"
+        )
 
 # Channels (issue 4, docs/channels.md): the Telegram bot, the mail listener, the 111 center.
 TELEGRAM_TOKEN = env("QAMQOR_TELEGRAM_TOKEN")  # or QAMQOR_TELEGRAM_TOKEN_FILE
@@ -269,6 +280,24 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("QAMQOR_SESSION_SECONDS", 8 * 3600)
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp; docs/security.md): scripts and styles only from our
+# own static files, never inline, never eval; a script that must be inline carries the
+# request's nonce ({{ request.csp_nonce }}). No page may be framed except the embed form,
+# whose frame-ancestors come from EMBED_FRAME_ANCESTORS (qamqor.web.views._embeddable).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", csp_constants.NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # Pico's form icons and the TOTP QR code are data: URIs
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -171,8 +171,11 @@ def _render_report_form(
 
 
 def _embeddable(response: HttpResponse) -> HttpResponse:
-    """Only the embed pages may be framed, and only by the ancestors settings allow."""
-    response["Content-Security-Policy"] = f"frame-ancestors {settings.EMBED_FRAME_ANCESTORS}"
+    """Only the embed pages may be framed, and only by the school and ministry sites listed
+    in ``QAMQOR_EMBED_FRAME_ANCESTORS``; with none listed, nobody may (docs/security.md)."""
+    ancestors = list(settings.EMBED_FRAME_ANCESTORS) or ["'none'"]
+    # the rest of the policy is the site's (CSPMiddleware); only frame-ancestors differs
+    response._csp_replace = {"frame-ancestors": ancestors}  # type: ignore[attr-defined]
     return response
 
 

@@ -43,4 +43,19 @@
   document.addEventListener("htmx:sendError", function (event) {
     showFailure(event.detail.elt);
   });
+
+  // "Choose all" buttons tick every box of one name in their form (no inline handlers:
+  // the Content-Security-Policy forbids them). Hidden until this script runs.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-check-all]"), function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var name = button.getAttribute("data-check-all");
+      var boxes = button.form ? button.form.querySelectorAll("input[type=checkbox]") : [];
+      Array.prototype.forEach.call(boxes, function (box) {
+        if (box.name === name) {
+          box.checked = true;
+        }
+      });
+    });
+  });
 })();
