@@ -10,15 +10,20 @@ import logging
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer, SessionAuth
 
+from qamqor import request_limits
 from qamqor.accounts.models import ApiToken, User, hash_token
-from qamqor.errors import DomainError, FieldProblem, InvalidInput
+from qamqor.errors import DomainError, FieldProblem, InvalidInput, error_body
 
 logger = logging.getLogger(__name__)
 
@@ -101,11 +106,23 @@ api = NinjaAPI(
 )
 
 
-def error_body(detail: Any, errors: list[FieldProblem] | None = None) -> dict[str, Any]:
-    return {
-        "detail": str(detail),
-        "errors": [{"field": e.field, "message": str(e.message)} for e in errors or []],
-    }
+# Pagination bounds: a page of at most 500 rows, an offset a database can take (an offset
+# above int64 had answered 500). Past the last row the page is simply empty.
+PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
+MAX_OFFSET = 1_000_000_000
+
+
+class Pagination(LimitOffsetPagination):
+    """``limit``/``offset`` pagination with both bounded: a 422 naming the parameter beyond
+    them. Every list endpoint uses it (``@paginate(Pagination)``)."""
+
+    class Input(Schema):
+        limit: int = Field(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_limit=MAX_PAGE_SIZE, **kwargs)
 
 
 def _pydantic_message(error: dict[str, Any]) -> str:
@@ -117,6 +134,15 @@ def _pydantic_message(error: dict[str, Any]) -> str:
         return _("Enter a text value of the allowed length.")
     if kind.startswith("bool"):
         return _("Enter true or false.")
+    limits = error.get("ctx") or {}
+    if kind in {"less_than_equal", "less_than"}:
+        return _("Enter a number no greater than %(limit)s.") % {
+            "limit": limits.get("le", limits.get("lt"))
+        }
+    if kind in {"greater_than_equal", "greater_than"}:
+        return _("Enter a number no less than %(limit)s.") % {
+            "limit": limits.get("ge", limits.get("gt"))
+        }
     if kind.startswith("int") or kind.startswith("float"):
         return _("Enter a number.")
     if kind in {"list_type", "set_type"}:
@@ -133,7 +159,9 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     problems = []
     for error in exc.errors:
         location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
-        field = ".".join(location[-2:] if location[:1] == ["query"] else location) or "body"
+        # a parameter is named as the client sends it (``limit``, not ``query.pagination.limit``)
+        parameter = location[:1] in (["query"], ["path"], ["header"], ["cookie"])
+        field = (location[-1] if parameter else ".".join(location)) or "body"
         problems.append(FieldProblem(field=field, message=_pydantic_message(error)))
     body = error_body(_("The request is not valid."), problems)
     return api.create_response(request, body, status=422)
@@ -152,6 +180,30 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(request, error_body(_("Sign in or send a valid token.")), status=401)
+
+
+@api.exception_handler(RequestDataTooBig)
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+def on_too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A body over Django's limits found while reading it (the middleware refuses most
+    before: docs/api.md, "Limits")."""
+    problem = request_limits.too_large_problem(exc, request_limits.body_limit(request))
+    body = error_body(_("The request is too large."), [problem])
+    return api.create_response(request, body, status=413)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_unreadable_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return request_limits.unreadable(request)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The database cannot be reached (restart, network): 503 with ``Retry-After``."""
+    logger.error("database unavailable in %s %s: %s", request.method, request.path, exc)
+    return request_limits.database_unavailable(request)
 
 
 @api.exception_handler(Exception)

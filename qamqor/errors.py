@@ -7,6 +7,7 @@ the API renders them in one shape: ``{"detail": …, "errors": [{"field", "messa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.functional import Promise
 
@@ -46,3 +47,11 @@ class Conflict(DomainError):
     """The object's state does not allow the change (already closed, already done, …)."""
 
     status_code = 409
+
+
+def error_body(detail: Any, errors: list[FieldProblem] | None = None) -> dict[str, Any]:
+    """The one error shape of the API: ``{"detail": …, "errors": [{"field", "message"}]}``."""
+    return {
+        "detail": str(detail),
+        "errors": [{"field": e.field, "message": str(e.message)} for e in errors or []],
+    }

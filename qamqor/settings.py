@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "qamqor.request_limits.RequestLimitsMiddleware",  # before anything reads a body
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -261,6 +262,12 @@ MAIL_LISTENER_HOST = env("QAMQOR_MAIL_LISTENER_HOST", "127.0.0.1")
 MAIL_LISTENER_PORT = env_int("QAMQOR_MAIL_LISTENER_PORT", 2525)
 MAIL_DOMAIN = env("QAMQOR_MAIL_DOMAIN", "report.qamqor.invalid").lower()
 MAIL_LOCAL_PART = env("QAMQOR_MAIL_LOCAL_PART", "report").lower()  # report+<code>@domain
+# Request bodies (docs/api.md, "Limits"; qamqor.request_limits): a body above them is a
+# 413. Non-file data as Django's default; a multipart body may also carry the report
+# form's files (REPORT_ATTACHMENT_MAX_FILES x REPORT_ATTACHMENT_MAX_BYTES).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("QAMQOR_MAX_BODY_BYTES", 2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10  # no form takes more than 3
 MAIL_MAX_BYTES = env_int("QAMQOR_MAIL_MAX_BYTES", 45 * 1024 * 1024)
 
 # SMS to legal representatives over SMPP 3.4 (qamqor.notify.sms, docs/notifications.md):

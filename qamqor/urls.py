@@ -17,3 +17,7 @@ urlpatterns = [
     path("", include("qamqor.intake.poster_urls")),
     path("", include("qamqor.web.urls")),
 ]
+
+# Bodies over the limits are a 413, a database that cannot be reached a 503 (pages too).
+handler400 = "qamqor.request_limits.bad_request"
+handler500 = "qamqor.request_limits.server_error"

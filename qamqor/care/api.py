@@ -9,11 +9,11 @@ from uuid import UUID
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
-from qamqor.api import CsrfSessionAuth, OrganisationRef, validated
+from qamqor.api import CsrfSessionAuth, OrganisationRef, Pagination, validated
 from qamqor.api import request_user as _user
 from qamqor.care import selectors, services
 from qamqor.care.forms import (
@@ -587,7 +587,7 @@ def record_crisis_basis(request: HttpRequest, code: str, payload: CrisisBasisIn)
 
 
 @router.get("/crisis-bases", response=list[CrisisBasisOut], summary="Crisis exceptions you oversee")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_crisis_bases(request: HttpRequest) -> list[CrisisBasis]:
     return selectors.crisis_exceptions(_user(request))
 
@@ -630,7 +630,7 @@ def share_child(request: HttpRequest, code: str, payload: ShareIn) -> Status:
 
 
 @router.get("/consultations", response=list[ConsultationOut], summary="Consultations you may see")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_consultations(request: HttpRequest) -> object:
     return selectors.consultations_for(_user(request)).select_related("case")
 
@@ -667,7 +667,7 @@ def get_consultation(request: HttpRequest, public_id: UUID) -> Consultation:
 
 
 @router.get("/supervision", response=list[SupervisionOut], summary="Supervision and intervision")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_supervision(request: HttpRequest) -> object:
     return selectors.supervision_sessions(_user(request))
 
@@ -811,7 +811,7 @@ def appeal_follow_up(request: HttpRequest, payload: CodeIn) -> Appeal:
 
 
 @router.get("/appeals", response=list[AppealOut], summary="Appeals (coordinating body only)")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_appeals(request: HttpRequest) -> object:
     return selectors.appeal_list(_user(request))
 

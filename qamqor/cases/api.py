@@ -6,9 +6,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from qamqor.api import OrganisationRef, validated
+from qamqor.api import OrganisationRef, Pagination, validated
 from qamqor.audit import services as audit
 from qamqor.cases import parties, selectors, services, thread
 from qamqor.cases.forms import CloseCaseForm
@@ -174,7 +174,7 @@ class CloseIn(Schema):
 
 
 @router.get("", response=list[CaseSummaryOut], summary="Cases you may see")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> object:
     cases = selectors.case_list(request.user, **filters.dict())  # type: ignore[arg-type]
     if filters.status:
@@ -423,7 +423,7 @@ def _message_out(message: CaseMessage, *, new: bool, receipts: list[Any]) -> dic
     response=list[MessageOut],
     summary="The interagency thread; reading marks the messages read for your organisation",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_messages(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     case = _case(request, number)
     opened = thread.open_thread(case=case, reader=request.user)  # type: ignore[arg-type]

@@ -12,12 +12,12 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
+from qamqor.api import Pagination, validated
 from qamqor.api import request_user as _user
-from qamqor.api import validated
 from qamqor.audit import services as audit
 from qamqor.directory.models import Region
 from qamqor.errors import InvalidInput
@@ -394,7 +394,7 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> Status:
 
 
 @router.get("/campaigns", response=list[CampaignOut], summary="Campaigns you run or watch")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_campaigns(request: HttpRequest) -> object:
     return selectors.campaigns(_user(request))
 

@@ -7,9 +7,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Header, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from qamqor.api import validated
+from qamqor.api import Pagination, validated
 from qamqor.cases import services as case_services
 from qamqor.cases.forms import DismissReportForm, RegisterCaseForm
 from qamqor.errors import InvalidInput
@@ -206,7 +206,7 @@ def _visible_report(request: HttpRequest, public_id: UUID, *, audit_read: bool =
 
 
 @router.get("", response=list[ReportOut], summary="Reports awaiting triage")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_reports(request: HttpRequest, status: str = "new") -> object:
     reports = Report.objects.visible_to(request.user).select_related("school", "region", "case")
     if status not in {choice for choice, _label in Report.Status.choices}:

@@ -6,8 +6,9 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from qamqor.api import Pagination
 from qamqor.cases import selectors as case_selectors
 from qamqor.cases.api import ContactOut, OrganisationRef, StepOut
 from qamqor.protocols import selectors, services
@@ -38,7 +39,7 @@ class CompleteIn(Schema):
 
 
 @router.get("tasks", response=list[TaskOut], summary="Open steps of your organisations")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def task_list(request: HttpRequest) -> object:
     return (
         Step.objects.on_task_list_of(request.user)
@@ -107,7 +108,7 @@ class OpenStepFilter(Schema):
     response=list[OpenStepOut],
     summary="Who holds the ball: every open step you may see, overdue first",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def open_steps(request: HttpRequest, filters: Query[OpenStepFilter]) -> object:
     user = request.user
     if not selectors.may_see_open_steps(user):

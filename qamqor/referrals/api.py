@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
-from qamqor.api import OrganisationRef, validated
+from qamqor.api import OrganisationRef, Pagination, validated
 from qamqor.api import request_user as _user
 from qamqor.care.files import check_upload
 from qamqor.care.forms import acting_organisation
@@ -198,7 +198,7 @@ def _get(request: HttpRequest, public_id: UUID, *, audit_read: bool = False) -> 
 
 
 @router.get("", response=list[ReferralSummaryOut], summary="Referrals you may see")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_referrals(request: HttpRequest, filters: Query[ReferralFilter]) -> object:
     return selectors.referral_list(
         _user(request), direction=filters.direction, status=filters.status
