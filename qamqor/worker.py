@@ -3,6 +3,11 @@
 ``qamqor worker`` loops: process every ready task, run the periodic sweeps when their
 interval has passed, sleep a little. Sweeps are idempotent (atomic claims), so several
 workers on several machines may run at once.
+
+The loop outlives its database and its network: an error (PostgreSQL restarting, a
+dropped connection, a refused connect) is logged, the connections are closed, and the
+loop tries again after a backoff of 1, 2, 4 … up to 30 seconds, as long as it takes.
+Only SIGINT or SIGTERM stop it (docs/deploy.md, "Worker").
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import time
 from types import FrameType
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 from django_tasks_db.management.commands.db_worker import Worker
 
 logger = logging.getLogger(__name__)
@@ -66,27 +71,81 @@ class _Stop:
         cls.requested = True
 
 
+RETRY_FIRST_SECONDS = 1.0
+RETRY_MAX_SECONDS = 30.0
+
+
+def retry_delay(failures: int) -> float:
+    """Wait after the ``failures``-th error in a row: 1, 2, 4, … capped at 30 seconds."""
+    return float(min(RETRY_FIRST_SECONDS * 2 ** max(failures - 1, 0), RETRY_MAX_SECONDS))
+
+
+def _drop_connections() -> None:
+    """Close every database connection, broken ones included: the next query reconnects."""
+    for connection in connections.all(initialized_only=True):
+        try:
+            connection.close()
+        except Exception:  # a dead socket may fail to close; it is discarded either way
+            logger.debug("closing a broken connection failed", exc_info=True)
+            connection.connection = None
+
+
+def _wait(seconds: float) -> None:
+    """Sleep, but return at once when a stop is requested."""
+    deadline = time.monotonic() + seconds
+    while not _Stop.requested and time.monotonic() < deadline:
+        time.sleep(min(0.1, max(deadline - time.monotonic(), 0)))
+
+
+def _sweep() -> None:
+    """Run the sweeps; a database error goes up to the loop's backoff, any other is logged."""
+    try:
+        done = run_sweeps()
+    except DatabaseError:
+        raise
+    except Exception:
+        logger.exception("sweep failed; will try again")
+        return
+    if any(done.values()):
+        logger.info("sweeps: %s", done)
+
+
 def run_forever(*, poll_seconds: float = 1.0) -> None:
-    """The worker loop; stops after the current task on SIGINT or SIGTERM."""
+    """The worker loop; stops after the current task on SIGINT or SIGTERM, never on an error."""
     worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
+    _Stop.requested = False
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _Stop.handler)
     # The task runner logs two lines per empty poll; keep its warnings only.
     logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
-    last_sweep = 0.0
+    last_sweep = -float(settings.SWEEP_INTERVAL_SECONDS)
+    failures = 0
     logger.info("worker %s started; sweeps every %ss", worker_id, settings.SWEEP_INTERVAL_SECONDS)
     while not _Stop.requested:
-        close_old_connections()
-        run_pending_tasks(worker_id)
-        if time.monotonic() - last_sweep >= settings.SWEEP_INTERVAL_SECONDS:
-            try:
-                done = run_sweeps()
-                if any(done.values()):
-                    logger.info("sweeps: %s", done)
-            except Exception:
-                logger.exception("sweep failed; will try again")
-            last_sweep = time.monotonic()
-        deadline = time.monotonic() + poll_seconds
-        while not _Stop.requested and time.monotonic() < deadline:
-            time.sleep(0.1)
+        try:
+            close_old_connections()
+            run_pending_tasks(worker_id)
+            if time.monotonic() - last_sweep >= settings.SWEEP_INTERVAL_SECONDS:
+                _sweep()
+                last_sweep = time.monotonic()
+        except Exception as error:
+            failures += 1
+            delay = retry_delay(failures)
+            if failures == 1:
+                logger.exception("worker: %s; retrying in %.0f s", type(error).__name__, delay)
+            else:
+                logger.warning(
+                    "worker: still failing (%s, %s times in a row): %s; retrying in %.0f s",
+                    type(error).__name__,
+                    failures,
+                    str(error).strip().splitlines()[0] if str(error).strip() else "",
+                    delay,
+                )
+            _drop_connections()
+            _wait(delay)
+            continue
+        if failures:
+            logger.info("worker: recovered after %s failed attempts", failures)
+            failures = 0
+        _wait(poll_seconds)
     logger.info("worker %s stopped", worker_id)
