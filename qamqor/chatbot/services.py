@@ -117,6 +117,17 @@ def _yes_no(language: str, yes: str, no: str) -> dict[str, Any]:
     return _keyboard([[texts.text(language, yes)], [texts.text(language, no)]])
 
 
+def _danger_keyboard(language: str) -> dict[str, Any]:
+    """In danger now, may hurt themselves (its own choice, brief 1.4.2), or neither."""
+    return _keyboard(
+        [
+            [texts.text(language, "yes_danger")],
+            [texts.text(language, "self_harm")],
+            [texts.text(language, "no_danger")],
+        ]
+    )
+
+
 def handle_update(update: dict[str, Any]) -> bool:
     """Handle one update; False if it was already handled (or carries no text message)."""
     update_id = update.get("update_id")
@@ -214,34 +225,32 @@ def _answer(conversation: Conversation, text: str, reply: Reply) -> None:
         draft["anonymous"] = chosen == "yes"
         if chosen == "yes":
             conversation.state = State.DANGER
-            reply.say(
-                texts.text(language, "ask_danger"), _yes_no(language, "yes_danger", "no_danger")
-            )
+            reply.say(texts.text(language, "ask_danger"), _danger_keyboard(language))
         else:
             conversation.state = State.NAME
             reply.say(texts.text(language, "ask_name"))
     elif state == State.NAME:
         draft["reporter_name"] = text.strip()[:200]
         conversation.state = State.DANGER
-        reply.say(texts.text(language, "ask_danger"), _yes_no(language, "yes_danger", "no_danger"))
+        reply.say(texts.text(language, "ask_danger"), _danger_keyboard(language))
     elif state == State.DANGER:
         chosen = _choice(
             text,
             {
                 "yes": [texts.text(language, "yes_danger"), "1"],
-                "no": [texts.text(language, "no_danger"), "2"],
+                "self_harm": [texts.text(language, "self_harm"), "2"],
+                "no": [texts.text(language, "no_danger"), "3"],
             },
         )
         if chosen is None:
-            reply.say(
-                texts.text(language, "choose_from_buttons"),
-                _yes_no(language, "yes_danger", "no_danger"),
-            )
+            reply.say(texts.text(language, "choose_from_buttons"), _danger_keyboard(language))
             return
         draft["in_danger_now"] = chosen == "yes"
-        if chosen == "yes":
-            # No confirmation step when a child is in danger: send at once.
-            reply.say(texts.text(language, "danger_now"))
+        draft["self_harm_risk"] = chosen == "self_harm"
+        if chosen in {"yes", "self_harm"}:
+            # No confirmation step when a child is in danger or may hurt themselves:
+            # send at once, which raises the life-safety alert.
+            reply.say(texts.text(language, "danger_now" if chosen == "yes" else "self_harm_now"))
             _submit(conversation, reply)
             return
         conversation.state = State.CONFIRM
@@ -288,6 +297,7 @@ def _submit(conversation: Conversation, reply: Reply) -> None:
         "forms": [],
         "setting": "unknown",
         "in_danger_now": bool(draft.get("in_danger_now")),
+        "self_harm_risk": bool(draft.get("self_harm_risk")),
         "anonymous": bool(draft.get("anonymous", True)),
         "reporter_role": "child",
         "reporter_name": "" if draft.get("anonymous", True) else draft.get("reporter_name", ""),
@@ -311,9 +321,11 @@ def _submit(conversation: Conversation, reply: Reply) -> None:
     conversation.report = submitted.report
     conversation.state = State.DONE
     conversation.draft = {}
-    reply.say(texts.text(conversation.language, "received", code=submitted.followup_code))
-    # A child in danger now: submit_report itself raises intake's life-safety alert
-    # (police duty unit and PSC, repeated until someone acknowledges).
+    # A child in danger now or at risk of self-harm: submit_report itself raised intake's
+    # life-safety alert (police duty unit and PSC, repeated until someone acknowledges),
+    # so the reply says what happens now rather than "soon".
+    key = "received_urgent" if submitted.report.urgent else "received"
+    reply.say(texts.text(conversation.language, key, code=submitted.followup_code))
 
 
 def add_to_thread(report: Report, body: str) -> None:

@@ -35,7 +35,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "yes_anonymous": "Иә, анонимді",
         "no_give_name": "Жоқ, атымды айтамын",
         "ask_name": "Атың кім? Қаласаң, сенімен қалай байланысуға болатынын да жаз.",
-        "ask_danger": "Дәл қазір саған қауіп төніп тұр ма?",
+        "ask_danger": (
+            "Дәл қазір саған қауіп төніп тұр ма? Әлде өзіңе зиян келтіру туралы ойлап жүрсің бе?"
+        ),
+        "self_harm": "Өзіме зиян келтіруім мүмкін",
+        "self_harm_now": (
+            "Айтқаның үшін рақмет. Сен жалғыз емессің. Егер дәл қазір өзіңе зиян келтіруің "
+            "мүмкін болса, 112 нөміріне немесе біреумен сөйлесу үшін 111 нөміріне қоңырау шал — "
+            "бұл тегін, күндіз де, түнде де. Біз хабарламаңды қазір жіберіп, көмектесе алатын "
+            "кезекші мамандарға хабарлаймыз."
+        ),
         "yes_danger": "Иә, қазір қауіпті",
         "no_danger": "Жоқ",
         "danger_now": (
@@ -47,6 +56,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "start_over": "Басынан бастау",
         "received": (
             "Рақмет, хабарламаң қабылданды. Сен дұрыс істедің.\n\n"
+            "Сенің кодың: {code}\n"
+            "Оны сақтап қой және ешкімге көрсетпе: осы код арқылы өтінішіңнің қалай "
+            "қаралып жатқанын біле аласың. Тіркеу нөмірін осы жерге жазамыз.\n"
+            "Тағы бірдеңе айтқың келсе, осында жаза бер — хабарламаларың сол адамдарға жетеді."
+        ),
+        "received_urgent": (
+            "Рақмет, хабарламаң қабылданды. Сен дұрыс істедің.\n\n"
+            "Қазір не болып жатыр: полицияның кезекші бөлімі мен психологиялық қолдау "
+            "орталығының кезекші маманы дабыл хабарламасын дәл қазір алды. Олар бір күн ішінде "
+            "емес, дереу әрекет етуі керек. Мүмкін болса, басқа адамдардың қасында бол; қауіп "
+            "төнсе, 112 нөміріне қоңырау шал.\n\n"
             "Сенің кодың: {code}\n"
             "Оны сақтап қой және ешкімге көрсетпе: осы код арқылы өтінішіңнің қалай "
             "қаралып жатқанын біле аласың. Тіркеу нөмірін осы жерге жазамыз.\n"
@@ -74,7 +94,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "yes_anonymous": "Да, анонимно",
         "no_give_name": "Нет, назову имя",
         "ask_name": "Как тебя зовут? Если хочешь, напиши, как с тобой связаться.",
-        "ask_danger": "Тебе угрожает опасность прямо сейчас?",
+        "ask_danger": (
+            "Тебе угрожает опасность прямо сейчас? Или ты думаешь о том, чтобы причинить себе вред?"
+        ),
+        "self_harm": "Я могу навредить себе",
+        "self_harm_now": (
+            "Спасибо, что рассказываешь. Ты не один (не одна). Если ты можешь навредить себе "
+            "прямо сейчас, позвони 112 или 111, чтобы поговорить с кем-то, — это бесплатно, "
+            "днём и ночью. Мы отправляем твоё сообщение немедленно и сообщаем дежурным, "
+            "которые могут помочь."
+        ),
         "yes_danger": "Да, мне опасно сейчас",
         "no_danger": "Нет",
         "danger_now": (
@@ -86,6 +115,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "start_over": "Начать сначала",
         "received": (
             "Спасибо, твоё сообщение получено. Ты поступил(а) правильно.\n\n"
+            "Твой код: {code}\n"
+            "Сохрани его и никому не показывай: по нему можно узнать, что происходит с "
+            "твоим обращением. Регистрационный номер мы пришлём сюда.\n"
+            "Если захочешь что-то добавить, просто пиши сюда — сообщения дойдут до тех же людей."
+        ),
+        "received_urgent": (
+            "Спасибо, твоё сообщение получено. Ты поступил(а) правильно.\n\n"
+            "Что происходит сейчас: дежурная часть полиции и дежурный специалист центра "
+            "психологической поддержки уже получили тревожное сообщение и должны действовать "
+            "сразу, а не в течение дня. Если можешь, будь рядом с другими людьми; если тебе "
+            "опасно — звони 112.\n\n"
             "Твой код: {code}\n"
             "Сохрани его и никому не показывай: по нему можно узнать, что происходит с "
             "твоим обращением. Регистрационный номер мы пришлём сюда.\n"
@@ -114,7 +154,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "yes_anonymous": "Yes, stay anonymous",
         "no_give_name": "No, I will give my name",
         "ask_name": "What is your name? If you like, add how we can reach you.",
-        "ask_danger": "Are you in danger right now?",
+        "ask_danger": "Are you in danger right now? Or are you thinking about hurting yourself?",
+        "self_harm": "I might hurt myself",
+        "self_harm_now": (
+            "Thank you for telling us. You are not alone. If you might hurt yourself right now, "
+            "call 112, or 111 to talk to someone: it is free, day and night. We are sending "
+            "your message now and telling the people on duty who can help."
+        ),
         "yes_danger": "Yes, I am in danger now",
         "no_danger": "No",
         "danger_now": (
@@ -126,6 +172,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "start_over": "Start again",
         "received": (
             "Thank you, we have your message. You did the right thing.\n\n"
+            "Your code: {code}\n"
+            "Keep it safe and do not show it to anyone: with it you can see what happens "
+            "with your report. We will send the registration number here.\n"
+            "If you want to add something, just write here: it reaches the same people."
+        ),
+        "received_urgent": (
+            "Thank you, we have your message. You did the right thing.\n\n"
+            "What happens now: the police duty unit and the psychological support centre on "
+            "duty have just been alerted and must act at once, not within a day. If you can, "
+            "stay near other people; if you are in danger, call 112.\n\n"
             "Your code: {code}\n"
             "Keep it safe and do not show it to anyone: with it you can see what happens "
             "with your report. We will send the registration number here.\n"

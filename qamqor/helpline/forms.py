@@ -28,6 +28,14 @@ class CallCardForm(dj.Form):
     risk_level = dj.ChoiceField(
         label=_("Risk level"), choices=BLANK + RiskLevel.choices, required=False
     )
+    self_harm_risk = dj.BooleanField(
+        label=_("The child may hurt themselves (suicidal thoughts or self-harm)"),
+        required=False,
+        help_text=_(
+            "Saving the card then alerts the on-duty responders at once, as for a child in "
+            "danger; no form of violence is needed."
+        ),
+    )
     setting = dj.ChoiceField(label=_("Where did it happen?"), choices=Setting.choices)
     narrative = dj.CharField(
         label=_("Short account"),

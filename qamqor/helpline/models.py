@@ -55,6 +55,10 @@ CHI_CATEGORIES: list[tuple[str, str | Promise, str | None]] = [
 ]
 CHI_CHOICES = [(code, label) for code, label, _form in CHI_CATEGORIES]
 CHI_TO_FORM = {code: form for code, _label, form in CHI_CATEGORIES}
+# The categories that are themselves a suicide or self-harm concern (brief 1.4.2).
+SELF_HARM_CATEGORIES = frozenset(
+    {"mental_health.self_harm", "mental_health.suicidal_thoughts_attempts"}
+)
 
 # Statistics bands (DESIGN §7): single years 0 to 17, 18 and over, unknown.
 AGE_CHOICES = [
@@ -127,6 +131,9 @@ class CallCard(models.Model):
     child_sex = models.CharField(max_length=8, choices=ChildSex.choices, default="unknown")
     category = models.CharField(max_length=48, choices=CHI_CHOICES, blank=True)
     risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, blank=True)
+    self_harm_risk = models.BooleanField(
+        default=False, help_text="the caller says the child may hurt themselves"
+    )
     setting = models.CharField(max_length=20, choices=Setting.choices, default=Setting.UNKNOWN)
     narrative = models.TextField(blank=True)
     school = models.ForeignKey(

@@ -18,7 +18,7 @@ from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.directory.models import District, Organisation, OrganisationKind, Region
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
-from qamqor.helpline.models import CHI_TO_FORM, CallCard, CallRecord
+from qamqor.helpline.models import CHI_TO_FORM, SELF_HARM_CATEGORIES, CallCard, CallRecord
 from qamqor.helpline.selectors import helplines_of
 from qamqor.intake import services as intake
 from qamqor.intake.models import Channel, Report
@@ -30,6 +30,7 @@ CARD_FIELDS = (
     "child_sex",
     "category",
     "risk_level",
+    "self_harm_risk",
     "setting",
     "narrative",
     "school",
@@ -142,6 +143,8 @@ def update_card(*, actor: User, card: CallCard, data: dict[str, Any]) -> CallCar
             value = data[name] if data[name] is not None else ""
             if name in {"school", "district", "region"}:
                 value = data[name] or None
+            if name == "self_harm_risk":
+                value = bool(data[name])
             if getattr(locked, name) != value:
                 changes[name] = _label(value) if name != "narrative" else "(changed)"
                 setattr(locked, name, value)
@@ -243,6 +246,7 @@ def submit_card(
             _("The call card is not complete."), [FieldProblem(f, m) for f, m in problems]
         )
     form = CHI_TO_FORM.get(locked.category)
+    self_harm = locked.self_harm_risk or locked.category in SELF_HARM_CATEGORIES
     with translation.override(actor.preferred_language):
         header = (
             f"[111] {locked.get_category_display()} · {locked.get_risk_level_display()} · "
@@ -256,6 +260,7 @@ def submit_card(
             "setting": locked.setting,
             "in_danger_now": locked.danger_alerted_at is not None
             or locked.risk_level == "immediate",
+            "self_harm_risk": self_harm,
             "anonymous": True,
             "reporter_role": _REPORTER_ROLE.get(locked.caller_type, "other"),
         },
@@ -267,6 +272,9 @@ def submit_card(
         idempotency_key=f"helpline-card:{locked.public_id}",
         channel_identifier=locked.call.caller_ref if locked.call else "",
         taken_by=actor,
+        # The "in danger now" button told the duty unit already: the life-safety alert
+        # that saving raises counts it as told instead of telling it a second time.
+        already_told=[locked.danger_alerted_to] if locked.danger_alerted_to else [],
     )
     locked.report = submitted.report
     locked.updated_at = timezone.now()

@@ -103,6 +103,7 @@ def _initial(card: CallCard) -> dict[str, object]:
         "child_sex": card.child_sex,
         "category": card.category,
         "risk_level": card.risk_level,
+        "self_harm_risk": card.self_harm_risk,
         "setting": card.setting,
         "narrative": card.narrative,
         "school_code": card.school.code if card.school else "",

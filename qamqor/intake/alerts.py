@@ -1,11 +1,18 @@
 """Life-safety alerts: a child in danger now (or at risk of suicide) reaches the on-duty
 responders at once (brief 1.3.5) — the region's police duty unit and PSC — and the alert
 repeats every ``LIFE_SAFETY_REPEAT_MINUTES`` until one of them acknowledges it. From the
-second round the region's coordinators are told as well."""
+second round the region's coordinators are told as well.
+
+The alert is raised when the report is submitted, on every channel, before anyone triages
+it. Every round names the case (or, before registration, the report) it is about; it
+stops when a responder acknowledges it, or when the case's immediate-safety step is done
+(``IMMEDIATE_SAFETY_STEPS``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -24,6 +31,19 @@ from qamqor.notify import services as notify
 
 RESPONDER_KINDS = (OrganisationKind.POLICE_DUTY, OrganisationKind.PSC)
 SWEEP_BATCH = 200
+#: The protocol steps whose completion means the child has been made safe, so the alert
+#: stops repeating: the suicide-risk protocol's "make the child safe now" and the other
+#: protocols' "send emergency help" (see docs/intake.md, life-safety alerts).
+IMMEDIATE_SAFETY_STEPS = frozenset({"immediate_safety", "emergency_response"})
+
+
+def subject_links(report: Report) -> dict[str, str]:
+    """What every round names: the case page once the report is registered, else the
+    report's triage page (absolute addresses, for email as well as in-app)."""
+    base = settings.SITE_URL
+    if report.case_id is not None and report.case is not None:
+        return {"case_url": base + reverse("case-detail", args=[report.case.number])}
+    return {"report_url": base + reverse("report-detail", args=[report.public_id])}
 
 
 def responders_for(report: Report) -> list[Organisation]:
@@ -45,7 +65,12 @@ def responders_for(report: Report) -> list[Organisation]:
 
 def _send(alert: LifeSafetyAlert, round_number: int, responders: list[Organisation]) -> int:
     report = alert.report
-    context = {"report": report, "round": round_number, "reason": alert.reason}
+    context: dict[str, Any] = {
+        "report": report,
+        "round": round_number,
+        "reason": alert.reason,
+        **subject_links(report),
+    }
     link = reverse("life-safety-alert", args=[report.public_id])
     sent = 0
     for organisation in responders:
@@ -69,9 +94,28 @@ def _send(alert: LifeSafetyAlert, round_number: int, responders: list[Organisati
     return sent
 
 
-def raise_alert(report: Report, *, reason: str = "in_danger_now") -> LifeSafetyAlert:
+def reason_for(*, in_danger_now: bool, self_harm_risk: bool) -> str | None:
+    """The alert a report or case calls for, if any (suicide risk names the reason when
+    both hold: it decides the protocol and what responders bring)."""
+    if self_harm_risk:
+        return LifeSafetyAlert.Reason.SUICIDE_RISK
+    if in_danger_now:
+        return LifeSafetyAlert.Reason.IN_DANGER_NOW
+    return None
+
+
+def raise_alert(
+    report: Report,
+    *,
+    reason: str = "in_danger_now",
+    already_told: Sequence[Organisation] = (),
+) -> LifeSafetyAlert:
     """Create the alert and send the first round (inside the caller's transaction; the
-    outbox delivers after commit). A report already alerted keeps its one alert."""
+    outbox delivers after commit). A report already alerted keeps its one alert.
+
+    ``already_told`` are responders alerted a moment before by the channel itself (the 111
+    card's "in danger now" button): they are responders of the alert, so later rounds and
+    the acknowledgement include them, but the first round is not sent to them again."""
     existing = LifeSafetyAlert.objects.filter(report=report).first()
     if existing is not None:
         return existing
@@ -82,16 +126,24 @@ def raise_alert(report: Report, *, reason: str = "in_danger_now") -> LifeSafetyA
         raised_at=now,
         next_at=now + timedelta(minutes=settings.LIFE_SAFETY_REPEAT_MINUTES),
         attempts=1,
+        rounds=[now.isoformat()],
     )
+    told = list(already_told)
     responders = responders_for(report)
+    told_kinds = {o.kind for o in told}
+    responders = told + [o for o in responders if o.kind not in told_kinds]
     alert.responders.set(responders)
-    _send(alert, 1, responders)
+    _send(alert, 1, [o for o in responders if o not in told])
     audit.record(
         actor=None,
         action="report.life_safety_alert",
         object_type="report",
         object_id=report.public_id,
-        changes={"reason": reason, "responders": [o.code for o in responders]},
+        changes={
+            "reason": reason,
+            "responders": [o.code for o in responders],
+            "already_told": [o.code for o in told],
+        },
     )
     return alert
 
@@ -117,7 +169,11 @@ def repeat_unacknowledged(now: datetime | None = None) -> int:
             ).update(next_at=now + repeat, attempts=F("attempts") + 1)
             if not claimed:
                 continue
-            alert = LifeSafetyAlert.objects.select_related("report__school").get(pk=pk)
+            alert = LifeSafetyAlert.objects.select_related("report__school", "report__case").get(
+                pk=pk
+            )
+            alert.rounds = [*alert.rounds, now.isoformat()]
+            alert.save(update_fields=["rounds"])
             _send(alert, attempts + 1, list(alert.responders.order_by("pk")))
             rounds += 1
     return rounds
@@ -156,3 +212,38 @@ def acknowledge(*, alert: LifeSafetyAlert, actor: User) -> LifeSafetyAlert:
         changes={"attempts": alert.attempts},
     )
     return alert
+
+
+def acknowledge_by_step(*, case: Any, step_key: str, actor: User | None) -> int:
+    """The case's immediate-safety step is done: the child has been made safe, so the
+    alerts of its reports stop repeating (recorded as acknowledged by the step's author,
+    with the step). Returns how many alerts were acknowledged."""
+    if step_key not in IMMEDIATE_SAFETY_STEPS:
+        return 0
+    now = timezone.now()
+    pending = list(
+        LifeSafetyAlert.objects.filter(report__case=case, acknowledged_at__isnull=True)
+        .select_related("report")
+        .order_by("pk")
+    )
+    done = 0
+    for alert in pending:
+        updated = LifeSafetyAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=now, acknowledged_by=actor, acknowledged_step=step_key
+        )
+        if not updated:
+            continue
+        done += 1
+        audit.record(
+            actor=actor,
+            action="report.life_safety_ack",
+            object_type="report",
+            object_id=alert.report.public_id,
+            changes={"attempts": alert.attempts, "step": step_key},
+        )
+    return done
+
+
+def on_step_completed(sender: Any, step: Any, actor: User | None = None, **kwargs: Any) -> None:
+    """``protocols.signals.step_completed`` receiver (connected in the app's ready())."""
+    acknowledge_by_step(case=step.case, step_key=step.key, actor=actor)

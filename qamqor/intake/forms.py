@@ -45,6 +45,14 @@ class ReportForm(dj.Form):
         initial=Setting.SCHOOL,
     )
     in_danger_now = dj.BooleanField(label=_("I am in danger right now"), required=False)
+    # Its own choice, not a form of violence (brief 1.4.2: the suicide-risk protocol).
+    self_harm_risk = dj.BooleanField(
+        label=_("I might hurt myself, or the child I am writing about might hurt themselves"),
+        required=False,
+        help_text=_(
+            "Thoughts of suicide or of self-harm. You do not need to choose a kind of violence."
+        ),
+    )
     reporter_role = dj.ChoiceField(
         label=_("Who are you?"), choices=ReporterRole.choices, initial=ReporterRole.CHILD
     )
@@ -162,6 +170,14 @@ class StaffEntryForm(ReportForm):
         initial=Setting.SCHOOL,
     )
     in_danger_now = dj.BooleanField(label=_("The child is in danger right now"), required=False)
+    self_harm_risk = dj.BooleanField(
+        label=_("The child may hurt themselves (suicidal thoughts or self-harm)"),
+        required=False,
+        help_text=_(
+            "The on-duty responders are alerted at once, as for a child in danger; no form "
+            "of violence is needed."
+        ),
+    )
     reporter_role = dj.ChoiceField(
         label=_("Who reported"), choices=ReporterRole.choices, initial=ReporterRole.CHILD
     )

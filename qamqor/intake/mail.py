@@ -15,6 +15,7 @@ import email.policy
 import email.utils
 import hashlib
 import logging
+import re
 import signal
 import threading
 from dataclasses import dataclass
@@ -36,6 +37,17 @@ from qamqor.notify import services as notify
 logger = logging.getLogger(__name__)
 
 MAX_NARRATIVE = 5000
+
+#: A word in the subject that marks the email as "a child is in danger now" (the email
+#: channel has no tick box): SOS and "urgent" in the three languages. Such a report
+#: raises the life-safety alert at once, as the form's tick box does (docs/channels.md).
+DANGER_SUBJECT_WORDS = frozenset({"sos", "срочно", "опасно", "шұғыл", "қауіп", "urgent", "danger"})
+
+
+def marked_in_danger(message: EmailMessage) -> bool:
+    """Whether the subject carries one of ``DANGER_SUBJECT_WORDS`` (any case)."""
+    subject = str(message.get("Subject", "") or "").casefold().replace("ё", "е")
+    return bool(set(re.findall(r"\w+", subject)) & DANGER_SUBJECT_WORDS)
 
 
 @dataclass(frozen=True)
@@ -123,7 +135,7 @@ def accept(raw: bytes, *, mail_from: str, rcpt_tos: list[str]) -> str:
                     "narrative": narrative,
                     "forms": [],
                     "setting": "unknown",
-                    "in_danger_now": False,
+                    "in_danger_now": marked_in_danger(message),
                     "anonymous": True,
                     "reporter_role": "other",
                 },
@@ -142,7 +154,8 @@ def accept(raw: bytes, *, mail_from: str, rcpt_tos: list[str]) -> str:
                 message_key=key, report=submitted.report, sender=sender, mailbox=mailbox.address
             )
             if sender:
-                _reply(submitted.report, sender, "received", code=submitted.followup_code)
+                key = "received_urgent" if submitted.report.urgent else "received"
+                _reply(submitted.report, sender, key, code=submitted.followup_code)
     except DomainError as error:
         return f"554 5.6.0 {error.detail}"
     logger.info("mail: report %s from mailbox %s", submitted.report.public_id, mailbox.address)

@@ -65,6 +65,9 @@ class Report(models.Model):
     forms = models.JSONField(default=list, help_text="violence form codes the reporter chose")
     setting = models.CharField(max_length=20, choices=Setting.choices, default=Setting.UNKNOWN)
     in_danger_now = models.BooleanField(default=False)
+    self_harm_risk = models.BooleanField(
+        default=False, help_text="the reporter says the child may hurt themselves"
+    )
     anonymous = models.BooleanField(default=True)
     reporter_role = models.CharField(
         max_length=10, choices=ReporterRole.choices, default=ReporterRole.CHILD
@@ -109,6 +112,11 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"report {self.public_id}"
+
+    @property
+    def urgent(self) -> bool:
+        """In danger now or at risk of self-harm: a life-safety alert went out at once."""
+        return self.in_danger_now or self.self_harm_risk
 
     def closed_at(self) -> datetime | None:
         """When the reporter's matter ended: dismissal, or the closure of its case."""
@@ -166,14 +174,26 @@ class LifeSafetyAlert(models.Model):
     """A report of a child in danger now (or at risk of suicide) sent to the on-duty
     responders at once and again every few minutes until someone acknowledges it."""
 
+    class Reason(models.TextChoices):
+        IN_DANGER_NOW = "in_danger_now", _("the child is in danger now")
+        SUICIDE_RISK = "suicide_risk", _("the child may hurt themselves")
+
     report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="alert")
-    reason = models.CharField(max_length=20, default="in_danger_now")
+    reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.IN_DANGER_NOW)
     raised_at = models.DateTimeField(default=timezone.now)
     next_at = models.DateTimeField()
     attempts = models.PositiveIntegerField(default=0)
+    rounds = models.JSONField(
+        default=list, blank=True, help_text="when each round was sent (ISO 8601), for the timeline"
+    )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_step = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="key of the protocol step whose completion acknowledged the alert",
     )
     responders = models.ManyToManyField(Organisation, related_name="+")
 

@@ -110,6 +110,7 @@ def submit_report(
     channel_identifier: str = "",
     taken_by: User | None = None,
     attachments: Sequence[CheckedFile] = (),
+    already_told: Sequence[Organisation] = (),
 ) -> Submitted:
     """Store a report from validated form data (``intake.forms.ReportForm``).
 
@@ -120,7 +121,10 @@ def submit_report(
     only as a keyed hash, to show repeat contacts. ``taken_by`` is the staff member who
     entered a report on someone's behalf (an oral report, a message box, a call).
     ``attachments`` are files already checked (``intake.attachments.check_bytes`` or
-    ``check_uploads``). A report of a child in danger now raises a life-safety alert.
+    ``check_uploads``). A report of a child in danger now, or one that says the child may
+    hurt themselves, raises a life-safety alert at once (``intake.alerts``);
+    ``already_told`` are responders the channel itself alerted a moment before (the 111
+    card's "in danger now" button), who are not sent the first round again.
 
     A repeated ``idempotency_key`` with the same content returns the first report and
     creates nothing; with different content it is refused.
@@ -160,6 +164,7 @@ def submit_report(
                 forms=sorted(set(data.get("forms") or [])),
                 setting=data.get("setting") or "unknown",
                 in_danger_now=bool(data.get("in_danger_now")),
+                self_harm_risk=bool(data.get("self_harm_risk")),
                 anonymous=bool(data.get("anonymous")),
                 reporter_role=data.get("reporter_role") or "child",
                 reporter_name=data.get("reporter_name") or "",
@@ -189,10 +194,15 @@ def submit_report(
                 attachment = ReportAttachment(report=report)
                 attachment.fill_from(checked)
                 attachment.save()
-            if report.in_danger_now:
-                from qamqor.intake import alerts
+            from qamqor.intake import alerts
 
-                alerts.raise_alert(report, reason="in_danger_now")
+            reason = alerts.reason_for(
+                in_danger_now=report.in_danger_now, self_harm_risk=report.self_harm_risk
+            )
+            if reason is not None:
+                # Before triage (brief 1.3.5): the responders hear of it now, not when a
+                # coordinator gets to the report.
+                alerts.raise_alert(report, reason=reason, already_told=already_told)
     except IntegrityError:
         # A concurrent submission with the same key won the race: answer as a retry.
         existing = Report.objects.filter(idempotency_key=idempotency_key).first()
