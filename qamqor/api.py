@@ -169,7 +169,13 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, error_body(exc.detail, exc.errors), status=exc.status_code)
+    response = api.create_response(
+        request, error_body(exc.detail, exc.errors), status=exc.status_code
+    )
+    retry_after = getattr(exc, "retry_after", None)  # rate limits (qamqor.intake.limits)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @api.exception_handler(Http404)

@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "qamqor.audit",
@@ -96,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "qamqor.accounts.middleware.SecondFactorMiddleware",
     "qamqor.request_limits.RequestLimitsMiddleware",  # before anything reads a body
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -162,10 +167,24 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout after repeated failures (django-axes): per user name and address together.
+# Lockout after repeated failures (django-axes, docs/security.md): per account and per
+# address, each counted on its own, so neither many addresses against one account nor one
+# address against many accounts gets further. Coordinators unlock (accounts/locked/).
 AXES_FAILURE_LIMIT = env_int("QAMQOR_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("QAMQOR_LOGIN_COOLOFF_MINUTES", 30) / 60
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+
+# The second factor (django-otp TOTP, qamqor.accounts.second_factor, docs/security.md):
+# required for every staff role that sees personal data; off only for the local demo.
+OTP_REQUIRED = env_bool("QAMQOR_OTP_REQUIRED", True)
+if PRODUCTION and not OTP_REQUIRED and not env_bool("QAMQOR_OTP_ALLOW_OFF"):
+    raise ImproperlyConfigured(
+        "QAMQOR_OTP_REQUIRED=0 in production: staff who see children's data must use a "
+        "second factor (set QAMQOR_OTP_ALLOW_OFF=1 only for a closed test installation)"
+    )
+OTP_FRESH_MINUTES = env_int("QAMQOR_OTP_FRESH_MINUTES", 15)  # a new code before exports
+OTP_TOTP_ISSUER = env("QAMQOR_OTP_ISSUER", "Qamqor")
+OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait before the next try
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -241,6 +260,11 @@ REPORT_ATTACHMENT_MAX_FILES = env_int("QAMQOR_REPORT_ATTACHMENT_MAX_FILES", 3)
 FOLLOWUP_EXPIRY_DAYS = env_int("QAMQOR_FOLLOWUP_EXPIRY_DAYS", 90)  # after the case closes
 REPORT_RATE_PER_HOUR = env_int("QAMQOR_REPORT_RATE_PER_HOUR", 10)  # per address / identifier
 FOLLOWUP_RATE_PER_HOUR = env_int("QAMQOR_FOLLOWUP_RATE_PER_HOUR", 30)  # per address
+# One-time codes (qamqor.intake.limits, docs/security.md): every try per address, wrong
+# codes also in total over all addresses. A school's pupils share one address.
+FOLLOWUP_FAILURES_PER_HOUR = env_int("QAMQOR_FOLLOWUP_FAILURES_PER_HOUR", 1000)
+SCREENING_CODE_RATE_PER_HOUR = env_int("QAMQOR_SCREENING_CODE_RATE_PER_HOUR", 300)
+SCREENING_CODE_FAILURES_PER_HOUR = env_int("QAMQOR_SCREENING_CODE_FAILURES_PER_HOUR", 1000)
 LIFE_SAFETY_REPEAT_MINUTES = env_int("QAMQOR_LIFE_SAFETY_REPEAT_MINUTES", 5)
 # The school and ministry sites that may frame /embed/report/… (CSP frame-ancestors), as
 # origins: "https://school12.edu.kz,https://*.edu.gov.kz". Empty (default): nobody may.

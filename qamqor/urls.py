@@ -8,6 +8,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", api.urls),
     path("i18n/setlang/", language.set_language, name="set_language"),
+    path("", include("qamqor.accounts.urls")),
     path("", include("qamqor.intake.urls")),
     path("", include("qamqor.referrals.urls")),
     path("", include("qamqor.care.urls")),

@@ -13,6 +13,24 @@ def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``client.force_login`` stands for a finished sign-in, both steps: the session is
+    marked as verified by a TOTP device (tests/support.py). Production is unchanged; the
+    second step itself is tested in tests/accounts and tests/browser/test_two_factor.py."""
+    from django.test import Client
+
+    from tests.support import verify_second_factor
+
+    original = Client.force_login
+
+    def force_login(self: Client, user: object, backend: str | None = None) -> None:
+        original(self, user, backend)
+        verify_second_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()

@@ -242,3 +242,23 @@ def browser_page(chromium: Any, live_server: Any, request: pytest.FixtureRequest
             name = request.node.nodeid.replace("/", "_").replace("::", "__")
             page.screenshot(path=str(RESULTS_DIR / f"{name}.png"), full_page=True)
         context.close()
+
+
+def verify_second_factor(client: Any, user: Any) -> Any:
+    """Mark ``client``'s session as having passed the second factor (a TOTP device of the
+    user's, created if needed), as if the code had just been entered. Returns the device."""
+    import time
+
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from qamqor.accounts.second_factor import VERIFIED_AT_SESSION_KEY
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[VERIFIED_AT_SESSION_KEY] = int(time.time())
+    session.save()
+    return device

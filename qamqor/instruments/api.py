@@ -24,6 +24,7 @@ from qamqor.errors import InvalidInput
 from qamqor.instruments import definitions, fhir, selectors, services
 from qamqor.instruments.forms import CampaignForm
 from qamqor.instruments.models import Administration, Alert, Campaign, InstrumentVersion
+from qamqor.intake import limits
 
 router = Router(tags=["screenings"])
 
@@ -444,7 +445,12 @@ class ReceiptOut(Schema):
     summary="The child's answers with a one-time code (no login); answers nothing but a receipt",
 )
 def submit_self(request: HttpRequest, code: str, payload: AnswersIn) -> Status:
-    services.submit_by_code(code=code, answers=payload.answers)
+    limits.check_public(request, "screening-code", field="code")
+    try:
+        services.submit_by_code(code=code, answers=payload.answers)
+    except services.CodeNotValid:
+        limits.code_failed("screening-code")
+        raise
     return Status(201, {"received": True})
 
 

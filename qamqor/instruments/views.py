@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qamqor.accounts import policy
+from qamqor.accounts.second_factor import fresh_second_factor
 from qamqor.audit import services as audit
 from qamqor.cases import services as case_services
 from qamqor.directory.models import Organisation, Region
@@ -39,6 +40,7 @@ from qamqor.instruments.forms import (
     StartScreeningForm,
 )
 from qamqor.instruments.models import Administration, Campaign, InstrumentVersion
+from qamqor.intake import limits
 from qamqor.pages import apply_domain_error
 from qamqor.pages import user_of as _user
 from qamqor.translation import active_language, pick
@@ -143,7 +145,7 @@ def code_entry(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.find_by_code(form.cleaned_data["code"])
+            _find_throttled(request, form.cleaned_data["code"])
         except DomainError as error:
             form.add_error("code", str(error.detail))
             status = error.status_code
@@ -158,10 +160,35 @@ def code_entry(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _find_throttled(request: HttpRequest, code: str) -> Administration:
+    """``find_by_code`` behind the code limits: per address, and wrong codes in total."""
+    limits.check_public(request, "screening-code", field="code")
+    try:
+        return services.find_by_code(code)
+    except services.CodeNotValid:
+        limits.code_failed("screening-code")
+        raise
+
+
 @never_cache
 @require_safe
 def code_link(request: HttpRequest, code: str) -> HttpResponse:
-    """The one-time link: keeps the code in the session and leaves the address bar."""
+    """The one-time link: checks the code once (throttled), keeps it in the session and
+    leaves the address bar, so the code is never in a later address, log or history."""
+    try:
+        _find_throttled(request, code)
+    except Conflict:
+        return redirect("screening-done")
+    except DomainError as error:
+        form = CodeForm({"code": code})
+        form.is_valid()
+        form.add_error("code", str(error.detail))
+        return render(
+            request,
+            "instruments/child/code.html",
+            {"public_page": True, "form": form},
+            status=error.status_code,
+        )
     request.session[CODE_SESSION_KEY] = services.normalise_code(code)
     return redirect("screening-answer")
 
@@ -509,6 +536,7 @@ def result(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_safe
+@fresh_second_factor
 def result_fhir(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The administration as a FHIR R4B QuestionnaireResponse (the export is audited)."""
     user = _user(request)

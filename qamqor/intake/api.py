@@ -43,15 +43,12 @@ class FollowupOut(Schema):
 
 
 def _followup_report(request: HttpRequest, code: str) -> Report:
-    from django.conf import settings
-
-    limits.hit(
-        "followup",
-        limits.client_address(request),
-        limit=settings.FOLLOWUP_RATE_PER_HOUR,
-        field="code",
-    )
-    return services.report_for_code(code)
+    limits.check_public(request, "followup", field="code")
+    try:
+        return services.report_for_code(code)
+    except InvalidInput:
+        limits.code_failed("followup")
+        raise
 
 
 def _followup_body(report: Report) -> dict[str, object]:
@@ -172,7 +169,10 @@ def submit_report(
     payload: ReportIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ) -> Status:
-    """Anyone may report; a retry with the same ``Idempotency-Key`` returns the first result."""
+    """Anyone may report; a retry with the same ``Idempotency-Key`` returns the first result.
+
+    Counted against the same per-address limit as the report form (``limits``)."""
+    limits.check_public(request, "report", field="narrative")
     school = services.find_school(payload.school)
     if school is None:
         raise InvalidInput.on("school", _("No school has this code."))

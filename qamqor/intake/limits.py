@@ -1,16 +1,26 @@
-"""Rate limits on public intake: per client address and per channel identifier.
+"""Rate limits on everything the public can call, in one place.
 
 Counted in the database (``RateLimitCounter``, fixed one-hour windows), not in a
 per-process cache: the web form, the API, the chatbot webhook and the mail listener run
 in several processes, often on several machines, and a limit that each process counts
 alone is no limit. One indexed upsert per public request is cheap next to creating a
 report. Keys are keyed hashes: an address is personal data and is not stored.
+
+Every public entry point names one of the ``PUBLIC_LIMITS`` below, so the web form and the
+API answer from the same counter: ``POST /api/v1/reports`` and the report form share the
+"report" limit, the self-referral page and ``POST /api/v1/referrals/ask`` share
+"self-referral". One-time codes (follow-up codes, screening codes) are counted per address
+on every attempt and, in total over all addresses, on the wrong ones: a guesser spread over
+many addresses still meets the total, while children typing right codes during a national
+screening campaign never do. A refusal is a 429 with ``Retry-After`` (docs/security.md).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -24,12 +34,46 @@ from qamqor.errors import DomainError, FieldProblem
 from qamqor.intake.models import RateLimitCounter
 
 WINDOW = timedelta(hours=1)
+GLOBAL = "*"  # the value counted for limits over all addresses together
 
 
 class RateLimited(DomainError):
     """Too many requests from one address or channel identifier in the window."""
 
     status_code = 429
+
+    def __init__(self, detail: object, errors: list[FieldProblem], *, retry_after: int) -> None:
+        super().__init__(detail, errors)  # type: ignore[arg-type]
+        self.retry_after = retry_after  # seconds, for the Retry-After header
+
+
+@dataclass(frozen=True)
+class PublicLimit:
+    """One public action's limits: per address per hour and, for codes, wrong tries in total."""
+
+    scope: str
+    per_address_setting: str
+    total_failures_setting: str | None = None
+
+    @property
+    def per_address(self) -> int:
+        return int(getattr(settings, self.per_address_setting))
+
+    @property
+    def total_failures(self) -> int | None:
+        if self.total_failures_setting is None:
+            return None
+        return int(getattr(settings, self.total_failures_setting))
+
+
+PUBLIC_LIMITS = {
+    "report": PublicLimit("report", "REPORT_RATE_PER_HOUR"),
+    "self-referral": PublicLimit("self-referral", "REPORT_RATE_PER_HOUR"),
+    "followup": PublicLimit("followup", "FOLLOWUP_RATE_PER_HOUR", "FOLLOWUP_FAILURES_PER_HOUR"),
+    "screening-code": PublicLimit(
+        "screening-code", "SCREENING_CODE_RATE_PER_HOUR", "SCREENING_CODE_FAILURES_PER_HOUR"
+    ),
+}
 
 
 def client_address(request: HttpRequest) -> str:
@@ -53,13 +97,13 @@ def _window_start(now: datetime) -> datetime:
     return now.replace(minute=0, second=0, microsecond=0)
 
 
-def hit(scope: str, value: str, *, limit: int, field: str = "body") -> int:
-    """Count one request of ``value`` in ``scope``; 429 naming ``field`` past ``limit``.
+def _refusal(field: str, now: datetime) -> RateLimited:
+    message = _("Too many attempts. Please wait an hour and try again, or call 111.")
+    wait = (_window_start(now) + WINDOW - now).total_seconds()
+    return RateLimited(message, [FieldProblem(field, message)], retry_after=max(1, math.ceil(wait)))
 
-    Runs in its own transaction (committed even if the caller's work fails), so a
-    stream of invalid submissions is limited too.
-    """
-    now = timezone.now()
+
+def _count(scope: str, value: str, now: datetime) -> int:
     start = _window_start(now)
     key = _key(scope, value)
     with transaction.atomic():
@@ -72,7 +116,45 @@ def hit(scope: str, value: str, *, limit: int, field: str = "body") -> int:
     if count == 1 and created:
         # the first hit of a window tidies windows that are over (indexed delete)
         RateLimitCounter.objects.filter(window_start__lt=start - WINDOW).delete()
-    if count > limit:
-        message = _("Too many attempts. Please wait an hour and try again, or call 111.")
-        raise RateLimited(message, [FieldProblem(field, message)])
     return count
+
+
+def _current(scope: str, value: str, now: datetime) -> int:
+    found = RateLimitCounter.objects.filter(
+        key=_key(scope, value), window_start=_window_start(now)
+    ).values_list("count", flat=True)
+    return next(iter(found), 0)
+
+
+def hit(scope: str, value: str, *, limit: int, field: str = "body") -> int:
+    """Count one request of ``value`` in ``scope``; 429 naming ``field`` past ``limit``.
+
+    Runs in its own transaction (committed even if the caller's work fails), so a
+    stream of invalid submissions is limited too.
+    """
+    now = timezone.now()
+    count = _count(scope, value, now)
+    if count > limit:
+        raise _refusal(field, now)
+    return count
+
+
+def check_public(request: HttpRequest, action: str, *, field: str = "body") -> None:
+    """Count one public request of ``action`` from this client; 429 past its limits.
+
+    For code actions the total of wrong codes over all addresses is checked too (it is
+    counted by ``code_failed``).
+    """
+    limit = PUBLIC_LIMITS[action]
+    hit(limit.scope, client_address(request), limit=limit.per_address, field=field)
+    total = limit.total_failures
+    if total is not None:
+        now = timezone.now()
+        if _current(f"{limit.scope}:failed", GLOBAL, now) >= total:
+            raise _refusal(field, now)
+
+
+def code_failed(action: str) -> None:
+    """Count one wrong one-time code of ``action`` towards the total over all addresses."""
+    limit = PUBLIC_LIMITS[action]
+    _count(f"{limit.scope}:failed", GLOBAL, timezone.now())

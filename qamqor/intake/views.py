@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -46,14 +45,13 @@ def followup_start(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            limits.hit(
-                "followup",
-                limits.client_address(request),
-                limit=settings.FOLLOWUP_RATE_PER_HOUR,
-                field="code",
-            )
+            limits.check_public(request, "followup", field="code")
             if form.is_valid():
-                report = services.report_for_code(form.cleaned_data["code"])
+                try:
+                    report = services.report_for_code(form.cleaned_data["code"])
+                except DomainError:
+                    limits.code_failed("followup")
+                    raise
                 request.session.cycle_key()
                 request.session[FOLLOWUP_SESSION_KEY] = str(report.public_id)
                 return redirect("followup-status")

@@ -18,6 +18,7 @@ from qamqor.care.files import check_upload
 from qamqor.care.forms import acting_organisation
 from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import InvalidInput
+from qamqor.intake import limits
 from qamqor.referrals import selectors, services
 from qamqor.referrals.forms import (
     AcceptForm,
@@ -226,7 +227,9 @@ def ask(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ) -> Status:
     """Self-referral without the school (2.3.8); a retry with the same key returns the
-    first answer. The school is not told unless the child agrees."""
+    first answer. The school is not told unless the child agrees. Counted against the
+    same per-address limit as the self-referral page (``limits``)."""
+    limits.check_public(request, "self-referral", field="reason")
     psc = Organisation.objects.filter(
         code=payload.psc, kind__in=[OrganisationKind.PSC, OrganisationKind.PSC_BRANCH]
     ).first()

@@ -24,6 +24,7 @@ from qamqor.care.forms import acting_organisation
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import DomainError
+from qamqor.intake import limits
 from qamqor.pages import apply_domain_error, bound_form, paginate, private, run_form, user_of
 from qamqor.referrals import selectors, services
 from qamqor.referrals.forms import (
@@ -479,22 +480,22 @@ def ask(request: HttpRequest, psc_code: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = 422
-        if form.is_valid():
-            try:
+        try:
+            limits.check_public(request, "self-referral", field="reason")
+            if form.is_valid():
                 referral, _created = services.submit_self_referral(
                     channel="web_form",
                     idempotency_key=f"web-form:{token}" if token else None,
                     **self_referral_arguments(None, form.cleaned_data, psc),
                 )
-            except DomainError as error:
-                apply_domain_error(form, error)
-                status = error.status_code
-            else:
                 request.session[ASK_SESSION_KEY] = {
                     "psc": psc.code,
                     "reference": referral.reference,
                 }
                 return redirect("referral-ask-thanks", psc_code=psc.code)
+        except DomainError as error:
+            apply_domain_error(form, error)
+            status = error.status_code
     return render(
         request,
         "referrals/ask_form.html",

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
+from qamqor.accounts.second_factor import fresh_second_factor
 from qamqor.audit import services as audit
 from qamqor.cases import parties as party_services
 from qamqor.cases import selectors as case_selectors
@@ -525,6 +526,7 @@ def case_messages(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_safe
+@fresh_second_factor
 def case_summary(request: HttpRequest, number: str) -> HttpResponse:
     """A print-styled summary of the case. Every view is audited as ``case.print``: a
     printed case leaves the system (brief 1.4.1)."""

@@ -199,12 +199,7 @@ def _report_form(request: HttpRequest, school_code: str, *, embed: bool) -> Http
         # a bot filled the hidden field: answer as if it worked, keep nothing
         return _thanks(request, school, code=None, in_danger_now=False, embed=embed)
     try:
-        limits.hit(
-            "web-form",
-            limits.client_address(request),
-            limit=settings.REPORT_RATE_PER_HOUR,
-            field="narrative",
-        )
+        limits.check_public(request, "report", field="narrative")
     except DomainError as error:
         apply_domain_error(form, error)
         return _render_report_form(

@@ -121,8 +121,8 @@ def test_a_district_file_takes_a_fixed_number_of_queries(
             "school", f"school-kz75-q{number}", world.a.region, district=world.a.district
         )
     client = signed_in(world.regional_a)
-    # session, user, memberships (scope), district, its schools
-    with django_assert_num_queries(5):
+    # session, user, the second factor's device, memberships (scope), district, its schools
+    with django_assert_num_queries(6):
         response = client.get(reverse("poster-district", args=[world.a.district.code]))
     assert response.status_code == 200
 
