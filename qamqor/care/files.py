@@ -3,7 +3,8 @@
 They hold personal data, so they never sit in a public media folder: they are stored in
 the same database as the records they belong to (localised with it, Law No. 94-V
 Art. 12(2)), read only through a view that applies the access policy, and limited to
-the formats a scanner or a phone produces (PDF, JPEG, PNG), recognised by content.
+the formats a scanner or a phone produces (PDF, JPEG, PNG), recognised by content; a PDF
+with scripts, automatic actions or embedded files is refused (``pdf_check``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.care.pdf_check import check_pdf
 from qamqor.errors import InvalidInput
 
 SIGNATURES = {
@@ -65,6 +67,8 @@ def check_content(name: str, content: bytes, *, field: str, limit: int) -> Check
     )
     if content_type is None:
         raise InvalidInput.on(field, _("Attach a PDF, JPEG or PNG file."))
+    if content_type == "application/pdf":
+        check_pdf(content, field=field)  # no scripts, actions or embedded files (pdf_check)
     name = (name or "document").replace("/", "_").replace("\\", "_")[-120:]
     return CheckedFile(name=name, content_type=content_type, content=content)
 

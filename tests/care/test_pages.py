@@ -24,9 +24,10 @@ from qamqor.care.models import (
     WorkWeek,
 )
 from qamqor.cases.models import LegalRepresentative
+from tests import pdfs
 from tests.factories import CarePlaces, World, record_parent_consent, refer_to_psc
 
-PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+PDF = pdfs.clean_pdf()  # a real PDF: uploads are parsed (qamqor.care.pdf_check)
 LAST_MONDAY = services.week_start(services.local_today()) - timedelta(days=7)
 
 

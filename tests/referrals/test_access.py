@@ -13,9 +13,10 @@ from django.test.utils import CaptureQueriesContext
 
 from qamqor.referrals import services
 from qamqor.referrals.models import ReferralAttachment
+from tests import pdfs
 from tests.factories import CarePlaces, World, refer_to_psc
 
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
+PDF = pdfs.clean_pdf()  # a real PDF: uploads are parsed (qamqor.care.pdf_check)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 INSIDERS = [
