@@ -203,7 +203,7 @@ def test_reclassification_switches_the_protocol(world: World) -> None:
     ]
     assert body["protocol_runs"][0]["end_reason"] == "The father hits her at home."
     statuses = {(s["protocol"], s["key"]): s["status"] for s in body["steps"]}
-    assert statuses[("bullying_outside_family v2", "school_log")] == "cancelled"
+    assert statuses[("bullying_outside_family v3", "school_log")] == "cancelled"
     assert statuses[("domestic_violence v1", "juvenile_police_response")] == "open"
     # completing by key acts on the current protocol's step, not the cancelled one
     psc_step = open_step(case, "psc_support")

@@ -103,6 +103,7 @@ def test_report_to_closure_to_dashboard(browser_page: Page, world: World) -> Non
     # 5. The education department decides; the school council takes its measures.
     sign_in(page, "regional_a")
     page.goto(f"/cases/{case.number}/")
+    complete(page, "education_registration", "Registration 12")  # Order No. 506 p. 10
     complete(page, "education_decision", "Decision 12")
     sign_in(page, "coordinator_a")
     page.goto(f"/cases/{case.number}/")
