@@ -237,6 +237,11 @@ OUTBOX_MAX_ATTEMPTS = env_int("QAMQOR_OUTBOX_MAX_ATTEMPTS", 8)
 # the PSC after this many minutes; aggregates hide cells smaller than this.
 ALERT_ESCALATION_MINUTES = env_int("QAMQOR_ALERT_ESCALATION_MINUTES", 30)
 SCREENING_SMALL_CELL_MIN = env_int("QAMQOR_SCREENING_SMALL_CELL_MIN", 10)
+# Canonical bases (besides SITE_URL/fhir/Questionnaire) whose Questionnaire URLs a FHIR
+# import accepts, e.g. a regional health system's, or http://loinc.org/q for LOINC panels.
+FHIR_QUESTIONNAIRE_BASES = [
+    base.rstrip("/") for base in env_list("QAMQOR_FHIR_QUESTIONNAIRE_BASES")
+]
 
 # Psychological support (qamqor.care, qamqor.referrals; docs/psychological-support.md).
 # Defaults marked [?] there are choices made where the law is not confirmed.

@@ -16,7 +16,7 @@ from ninja.pagination import paginate
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
-from qamqor.api import Pagination, validated
+from qamqor.api import Pagination, errors, validated
 from qamqor.api import request_user as _user
 from qamqor.audit import services as audit
 from qamqor.directory.models import Region
@@ -207,7 +207,7 @@ def _reloaded(request: HttpRequest, administration: Administration) -> Administr
 
 @router.post(
     "/administrations",
-    response={201: AdministrationOut},
+    response={201: AdministrationOut, **errors(404)},
     summary="Start a screening: an interview (answers may come at once) or a one-time code",
 )
 def start(request: HttpRequest, payload: StartIn) -> Status:
@@ -225,12 +225,12 @@ def start(request: HttpRequest, payload: StartIn) -> Status:
         out.code = code  # type: ignore[attr-defined]
         return Status(201, out)
     administration = services.start_interview(
-        actor=user, child=child, instrument_code=payload.instrument, language=payload.language
+        actor=user,
+        child=child,
+        instrument_code=payload.instrument,
+        language=payload.language,
+        answers=payload.answers,
     )
-    if payload.answers is not None:
-        services.submit_interview(
-            administration=administration, actor=user, answers=payload.answers
-        )
     return Status(201, _reloaded(request, administration))
 
 
@@ -275,9 +275,10 @@ def export_response(request: HttpRequest, public_id: uuid.UUID) -> dict[str, Any
 
 @router.post(
     "/fhir/QuestionnaireResponse",
-    response={201: AdministrationOut},
+    response={200: AdministrationOut, 201: AdministrationOut},
     summary="Import a FHIR R4B QuestionnaireResponse of a shipped instrument; the score is "
-    "recomputed and a stated total that disagrees is flagged",
+    "recomputed and a stated total that disagrees is flagged; the same response (identifier, "
+    "or id from the same source) sent again answers 200 with the first import",
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -293,8 +294,8 @@ def import_response(request: HttpRequest) -> Status:
         raise InvalidInput.on("body", _("The request body is not valid JSON.")) from None
     parsed = fhir.parse_response(payload)
     child = selectors.child_for_screening(user, parsed.child_code)
-    administration = services.import_response(actor=user, child=child, parsed=parsed)
-    return Status(201, _reloaded(request, administration))
+    imported = services.import_response(actor=user, child=child, parsed=parsed)
+    return Status(201 if imported.created else 200, _reloaded(request, imported.administration))
 
 
 @router.get(
@@ -483,7 +484,7 @@ class AggregateFilter(Schema):
 
 @router.get(
     "/aggregates",
-    response=AggregatesOut,
+    response={200: AggregatesOut, **errors(404)},
     summary="Band counts and score distribution, small cells suppressed (None)",
 )
 def aggregates(request: HttpRequest, filters: Query[AggregateFilter]) -> dict[str, Any]:

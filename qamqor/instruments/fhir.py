@@ -8,6 +8,7 @@ instrument and scored again here. A total the sender states is kept only to be c
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from fhir.resources.R4B.questionnaire import Questionnaire
@@ -31,13 +33,25 @@ LOINC = "http://loinc.org"
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 TOTAL_LINK_ID = "total"
+RAW_TOTAL_LINK_ID = "raw_total"
 BAND_LINK_ID = "band"
 SUBSCALE_PREFIX = "subscale."
 STATUS_DONE = {"completed", "amended"}
+SOURCE_MAX_LENGTH = 255
+
+
+def canonical_base() -> str:
+    return f"{settings.SITE_URL}/fhir/Questionnaire"
 
 
 def canonical_url(code: str) -> str:
-    return f"{settings.SITE_URL}/fhir/Questionnaire/{code}"
+    return f"{canonical_base()}/{code}"
+
+
+def accepted_bases() -> list[str]:
+    """The canonical bases an imported response may name its questionnaire under: Qamqor's
+    own and those configured in ``QAMQOR_FHIR_QUESTIONNAIRE_BASES``."""
+    return [canonical_base(), *settings.FHIR_QUESTIONNAIRE_BASES]
 
 
 def answer_system(spec: InstrumentSpec) -> str:
@@ -139,6 +153,15 @@ def questionnaire(spec: InstrumentSpec) -> dict[str, Any]:
         if spec.loinc.total:
             total["code"] = [{"system": LOINC, "code": spec.loinc.total}]
         items.append(total)
+        if spec.scoring.multiplier != 1:
+            items.append(
+                {
+                    "linkId": RAW_TOTAL_LINK_ID,
+                    "text": "Raw total (before the multiplier)",
+                    "type": "integer",
+                    "readOnly": True,
+                }
+            )
     items += [
         {
             "linkId": f"{SUBSCALE_PREFIX}{subscale.key}",
@@ -217,6 +240,14 @@ def questionnaire_response(administration: Administration) -> dict[str, Any]:
                 "answer": [{"valueInteger": administration.score}],
             }
         )
+    if administration.raw_total is not None and spec.scoring.multiplier != 1:
+        items.append(
+            {
+                "linkId": RAW_TOTAL_LINK_ID,
+                "text": "Raw total (before the multiplier)",
+                "answer": [{"valueInteger": administration.raw_total}],
+            }
+        )
     for subscale in spec.scoring.subscales:
         value = administration.subscales.get(subscale.key)
         if value is not None:
@@ -264,15 +295,36 @@ def questionnaire_response(administration: Administration) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class StatedTotal:
+    """A total the sender stated, with the scale it is on: ``raw`` (the sum of the items),
+    ``score`` (after the multiplier: WHO-5's 0 to 100) or ``""`` when the number alone cannot
+    tell (WHO-5: 0 to 25 and a multiple of 4); the service decides those after scoring."""
+
+    value: int
+    scale: str
+
+
+@dataclass(frozen=True)
 class ParsedResponse:
-    """A QuestionnaireResponse mapped onto a shipped instrument (not yet scored)."""
+    """A QuestionnaireResponse mapped onto a shipped instrument (not yet scored).
+
+    ``source_system`` and ``source_id`` identify the response at its source (its
+    ``identifier``, else its ``id``); an empty ``source_system`` means "the importing
+    organisation", decided by the service.
+    """
 
     code: str
     version: int
     child_code: str
     answers: dict[str, str]
-    stated_total: int | None
+    stated_totals: list[StatedTotal]
     authored: datetime | None
+    source_system: str = ""
+    source_id: str = ""
+
+    @property
+    def stated_total(self) -> int | None:
+        return self.stated_totals[0].value if self.stated_totals else None
 
 
 def _walk(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -312,24 +364,98 @@ def _option_for(spec: InstrumentSpec, item: Item, answer: dict[str, Any]) -> Opt
 
 
 def _instrument_of(reference: str) -> tuple[str, int]:
-    """The shipped instrument a ``questionnaire`` canonical names (``…/phq9|1``)."""
+    """The shipped instrument a ``questionnaire`` canonical names: ``<base>/phq9|1``, where
+    the base is Qamqor's own or a configured one (``QAMQOR_FHIR_QUESTIONNAIRE_BASES``), and
+    the last segment an instrument code or a LOINC panel code (``http://loinc.org/q/44249-1``:
+    the newest version with that panel; the version after ``|`` is then LOINC's, not ours).
+    """
     url, _bar, version = reference.partition("|")
-    code = url.rstrip("/").rsplit("/", 1)[-1]
-    try:
-        loaded = (
-            definitions.load_all()[(code, int(version))] if version else definitions.latest(code)
-        )
-    except (KeyError, ValueError):
+    base, _slash, tail = url.rstrip("/").rpartition("/")
+    if base not in accepted_bases():
         raise InvalidInput.on(
-            "questionnaire", _("This questionnaire is not an instrument shipped with Qamqor.")
-        ) from None
+            "questionnaire",
+            _("Questionnaires are accepted only from Qamqor or a configured source: %(bases)s.")
+            % {"bases": ", ".join(accepted_bases())},
+        )
+    not_shipped = _("This questionnaire is not an instrument shipped with Qamqor.")
+    by_panel = [loaded for loaded in definitions.latest_all() if loaded.spec.loinc.panel == tail]
+    if by_panel:
+        return by_panel[0].spec.code, by_panel[0].spec.version
+    all_versions = definitions.load_all()
+    try:
+        loaded = all_versions[tail, int(version)] if version else definitions.latest(tail)
+    except (KeyError, ValueError):
+        raise InvalidInput.on("questionnaire", not_shipped) from None
     return loaded.spec.code, loaded.spec.version
+
+
+def _tail(link_id: str) -> str:
+    """The last segment of a path-like linkId (``/44249-1/44250-9`` → ``44250-9``), as
+    LOINC-based forms (LHC-Forms, US Core examples) name their items."""
+    return link_id.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _loinc_definition(entry: dict[str, Any]) -> str | None:
+    """The LOINC code in an item's ``definition`` (``http://loinc.org#44250-9``)."""
+    definition = str(entry.get("definition") or "")
+    if not definition.startswith(LOINC):
+        return None
+    return re.split(r"[#/]", definition.rstrip("/"))[-1] or None
+
+
+def _stated(spec: InstrumentSpec, link_id: str, answer: dict[str, Any]) -> StatedTotal | None:
+    """A stated total and its scale (see ``StatedTotal``)."""
+    quantity = answer.get("valueQuantity")
+    if isinstance(quantity, dict):
+        value = quantity.get("value")
+        percent = "%" in (str(quantity.get("unit") or ""), str(quantity.get("code") or ""))
+    else:
+        value = answer.get("valueInteger", answer.get("valueDecimal"))
+        percent = False
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    value = int(value)
+    multiplier = spec.scoring.multiplier
+    if link_id == RAW_TOTAL_LINK_ID:
+        return StatedTotal(value, Administration.StatedScale.RAW)
+    if multiplier == 1 or percent or value > spec.raw_range()[1]:
+        return StatedTotal(value, Administration.StatedScale.SCORE)
+    if value % multiplier:
+        return StatedTotal(value, Administration.StatedScale.RAW)
+    return StatedTotal(value, "")
+
+
+def _source(payload: dict[str, Any]) -> tuple[str, str]:
+    """Who issued the response and its identifier there: ``identifier`` (system and value),
+    else the ``id``; without a system the source is ``meta.source`` or, failing that, the
+    importing organisation (an empty system here)."""
+    meta_source = str((payload.get("meta") or {}).get("source") or "").strip()
+    identifier = payload.get("identifier") or {}
+    value = str(identifier.get("value") or "").strip() if isinstance(identifier, dict) else ""
+    if value:
+        system = str(identifier.get("system") or "").strip()
+        return (system, value) if system else (meta_source, f"identifier:{value}")
+    resource_id = str(payload.get("id") or "").strip()
+    if resource_id:
+        return meta_source, f"QuestionnaireResponse/{resource_id}"
+    return "", ""
+
+
+def _fit(value: str) -> str:
+    """An identifier that fits its column: a longer one is kept as its SHA-256."""
+    if len(value) <= SOURCE_MAX_LENGTH:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
 
 
 def parse_response(payload: Any) -> ParsedResponse:
     """Validate a QuestionnaireResponse and map its answers onto the instrument.
 
-    Problems name the FHIR element (``item.q9``, ``subject``, …) and say why.
+    Items are matched by linkId (Qamqor's item keys) or by LOINC code (the linkId's last
+    segment or a ``http://loinc.org`` ``definition``, as LOINC-coded US Core and LHC-Forms
+    responses name them); answers by option code, LOINC answer code or ordinal value. An
+    item the instrument does not have is refused. Problems name the FHIR element
+    (``item.q9``, ``subject``, …) and say why.
     """
     if not isinstance(payload, dict) or payload.get("resourceType") != "QuestionnaireResponse":
         raise InvalidInput.on("resourceType", _("Send a FHIR QuestionnaireResponse."))
@@ -353,25 +479,35 @@ def parse_response(payload: Any) -> ParsedResponse:
             "subject", _("Identify the child by the Qamqor code in subject.identifier.")
         )
     answers: dict[str, str] = {}
-    stated_total: int | None = None
+    stated: list[StatedTotal] = []
     problems: list[FieldProblem] = []
-    known = {item.key: item for item in spec.items}
+    by_key = {item.key: item for item in spec.items}
+    by_loinc = {item.loinc: item for item in spec.items if item.loinc}
+    computed = {BAND_LINK_ID} | {f"{SUBSCALE_PREFIX}{s.key}" for s in spec.scoring.subscales}
     for entry in _walk(payload.get("item") or []):
         link_id = str(entry.get("linkId"))
+        names = [link_id, _tail(link_id), _loinc_definition(entry)]
         given = entry.get("answer") or []
-        if link_id == TOTAL_LINK_ID or (
-            spec.loinc.total
-            and any(c.get("code") == spec.loinc.total for c in entry.get("code") or [])
+        if link_id in (TOTAL_LINK_ID, RAW_TOTAL_LINK_ID) or (
+            spec.loinc.total and spec.loinc.total in names
         ):
-            value = next((a.get("valueInteger", a.get("valueDecimal")) for a in given), None)
-            if isinstance(value, int | float):
-                stated_total = int(value)
+            stated += [t for t in (_stated(spec, link_id, a) for a in given[:1]) if t]
             continue
-        item = known.get(link_id)
-        if item is None or not given:
-            continue  # groups, display items, other scores: not answers to score
+        if link_id in computed or (spec.loinc.panel and spec.loinc.panel in names):
+            continue  # the band and subscales are recomputed; the panel is a group
+        matches = [by_key.get(n) or by_loinc.get(n) for n in names if n]
+        item = next((match for match in matches if match is not None), None)
+        if item is None:
+            if entry.get("item") and not given:
+                continue  # a group of the sender's form: its items are read one by one
+            problems.append(
+                FieldProblem(f"item.{link_id}", _("There is no such question in this instrument."))
+            )
+            continue
+        if not given:
+            continue  # not answered: scoring says whether it had to be
         option = _option_for(spec, item, given[0])
-        if option is None:
+        if option is None or answers.get(item.key, option.code) != option.code:
             problems.append(
                 FieldProblem(
                     f"item.{link_id}", _("This is not one of the answers to this question.")
@@ -382,11 +518,16 @@ def parse_response(payload: Any) -> ParsedResponse:
     if problems:
         raise InvalidInput(_("Some answers are missing or not valid."), problems)
     authored = parse_datetime(str(payload["authored"])) if payload.get("authored") else None
+    if authored is not None and timezone.is_naive(authored):
+        authored = timezone.make_aware(authored)  # a date alone: that day in Kazakhstan
+    source_system, source_id = _source(payload)
     return ParsedResponse(
         code=code,
         version=version,
         child_code=child_code,
         answers=answers,
-        stated_total=stated_total,
+        stated_totals=stated,
         authored=authored,
+        source_system=_fit(source_system),
+        source_id=_fit(source_id),
     )

@@ -72,6 +72,10 @@ class Administration(models.Model):
         SELF = "self", _("by the child alone, with a one-time code")
         IMPORTED = "imported", _("imported from FHIR")
 
+    class StatedScale(models.TextChoices):
+        RAW = "raw", _("raw total")
+        SCORE = "score", _("final score")
+
     class Status(models.TextChoices):
         INVITED = "invited", _("code handed out, not answered yet")
         IN_PROGRESS = "in_progress", _("interview in progress")
@@ -116,6 +120,17 @@ class Administration(models.Model):
     stated_total = models.IntegerField(
         null=True, blank=True, help_text="the total an imported response claimed"
     )
+    stated_total_scale = models.CharField(
+        max_length=5,
+        choices=StatedScale.choices,
+        blank=True,
+        help_text="the scale the stated total is on (WHO-5: raw 0–25 or the score 0–100)",
+    )
+    # Where an imported response came from: the system that issued its identifier (or sent
+    # its id) and that identifier. Unique together, so one response is one administration
+    # however often, and however concurrently, it is sent.
+    source_system = models.CharField(max_length=255, blank=True)
+    source_id = models.CharField(max_length=255, blank=True)
     # Denormalised at creation so that national aggregates need no join (DESIGN §9).
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     district = models.ForeignKey(
@@ -141,6 +156,13 @@ class Administration(models.Model):
                 name="administration_follow_up",
             ),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_system", "source_id"],
+                condition=~Q(source_id=""),
+                name="administration_source_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.instrument} · {self.child_id} · {self.status}"
@@ -154,9 +176,18 @@ class Administration(models.Model):
         return self.status == self.Status.COMPLETED
 
     @property
+    def recomputed_on_stated_scale(self) -> int | None:
+        """The recomputed total on the scale the imported response stated its total in
+        (WHO-5: the raw sum of 0 to 25 or the score of 0 to 100)."""
+        if self.stated_total_scale == self.StatedScale.RAW:
+            return self.raw_total
+        return self.score
+
+    @property
     def total_mismatch(self) -> bool:
         """An imported response stated a total that its own answers do not give."""
-        return self.stated_total is not None and self.stated_total != self.score
+        stated = self.stated_total
+        return stated is not None and stated != self.recomputed_on_stated_scale
 
     def band_label(self) -> str:
         band = self.spec.band(self.band) if self.band else None

@@ -19,7 +19,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -32,8 +32,8 @@ from qamqor.audit import services as audit
 from qamqor.cases import services as case_services
 from qamqor.cases.models import Case, Child
 from qamqor.directory.models import District, Organisation, OrganisationKind, Region
-from qamqor.errors import Conflict, DomainError, InvalidInput, NotAllowed
-from qamqor.instruments import definitions, scoring
+from qamqor.errors import Conflict, DomainError, FieldProblem, InvalidInput, NotAllowed
+from qamqor.instruments import definitions, fhir, scoring
 from qamqor.instruments.models import (
     Administration,
     Alert,
@@ -106,10 +106,16 @@ def _check_eligible(spec: definitions.InstrumentSpec, child: Child, mode: str) -
             _("%(instrument)s is asked by a psychologist in an interview only.")
             % {"instrument": spec.short_name},
         )
-    age = child.age_on(today())
+    check_age(spec, child, on=today(), field="instrument")
+
+
+def check_age(spec: definitions.InstrumentSpec, child: Child, *, on: date, field: str) -> None:
+    """Refuse an instrument outside its age range for the child's age on the day it is
+    (or was) answered; a child without a birth date is not refused (brief 1.2.7)."""
+    age = child.age_on(on)
     if age is not None and not spec.age_range.contains(age):
         raise InvalidInput.on(
-            "instrument",
+            field,
             _("%(instrument)s is for ages %(range)s; this child is %(age)s.")
             % {"instrument": spec.short_name, "range": str(spec.age_range), "age": age},
         )
@@ -164,9 +170,16 @@ def _new_administration(
 
 @transaction.atomic
 def start_interview(
-    *, actor: User, child: Child, instrument_code: str, language: str
+    *,
+    actor: User,
+    child: Child,
+    instrument_code: str,
+    language: str,
+    answers: Mapping[str, object] | None = None,
 ) -> Administration:
-    """A psychologist starts asking an instrument in an interview."""
+    """A psychologist starts asking an instrument in an interview; with ``answers`` the
+    interview is recorded and scored at once, in the same transaction, so answers that
+    are refused leave no interview behind."""
     if not _may_screen(actor, child):
         raise NotAllowed(_("You cannot screen this child."))
     instrument = published_version(instrument_code)
@@ -188,6 +201,8 @@ def start_interview(
         object_id=administration.public_id,
         changes={"child": child.code, "instrument": str(instrument), "mode": "interview"},
     )
+    if answers is not None:
+        return submit_interview(administration=administration, actor=actor, answers=answers)
     return administration
 
 
@@ -236,7 +251,7 @@ def _complete(
     actor: User | None,
     now: datetime,
     expected_status: str,
-    stated_total: int | None = None,
+    stated: fhir.StatedTotal | None = None,
     submitted_at: datetime | None = None,
 ) -> Administration:
     """Store the score and raise the alerts; refuses an administration already completed.
@@ -258,7 +273,8 @@ def _complete(
         "needs_follow_up": follow_up,
         "critical": bool(scored.alerts),
         "age_years": age,
-        "stated_total": stated_total,
+        "stated_total": stated.value if stated else None,
+        "stated_total_scale": stated.scale if stated else "",
     }
     updated = Administration.objects.filter(pk=administration.pk, status=expected_status).update(
         **fields
@@ -355,29 +371,119 @@ def submit_by_code(*, code: str, answers: Mapping[str, object]) -> Administratio
     )
 
 
+@dataclass(frozen=True)
+class Imported:
+    """The administration an import stored, or the one an earlier import of the same
+    response stored (``created`` false)."""
+
+    administration: Administration
+    created: bool
+
+
+def _resolve_stated(
+    stated: list[fhir.StatedTotal], scored: scoring.Scored
+) -> fhir.StatedTotal | None:
+    """The stated total to keep, each on the scale it was stated in: one that disagrees
+    with the answers if any does (so a disagreement is never hidden), else the first. A
+    WHO-5 total that could be either scale (0 to 25 and a multiple of 4) is read on the scale
+    it agrees with, else as the raw total."""
+    resolved = []
+    for total in stated:
+        scale = total.scale
+        if not scale:
+            scale = (
+                Administration.StatedScale.SCORE
+                if total.value == scored.score and total.value != scored.raw_total
+                else Administration.StatedScale.RAW
+            )
+        resolved.append(fhir.StatedTotal(total.value, scale))
+
+    def agrees(total: fhir.StatedTotal) -> bool:
+        recomputed = (
+            scored.raw_total if total.scale == Administration.StatedScale.RAW else scored.score
+        )
+        return total.value == recomputed
+
+    return next((t for t in resolved if not agrees(t)), resolved[0] if resolved else None)
+
+
+def _already_imported(
+    *, actor: User, child: Child, source_system: str, source_id: str
+) -> Administration | None:
+    existing = (
+        Administration.objects.filter(source_system=source_system, source_id=source_id)
+        .select_related("child")
+        .first()
+    )
+    if existing is None:
+        return None
+    visible = Administration.objects.visible_to(actor).filter(pk=existing.pk).exists()
+    if existing.child_id != child.pk or not visible:
+        raise Conflict(
+            _("This response was already imported for another child or organisation."),
+            [
+                FieldProblem(
+                    "identifier",
+                    _("This response was already imported for another child or organisation."),
+                )
+            ],
+        )
+    return existing
+
+
 @transaction.atomic
-def import_response(*, actor: User, child: Child, parsed: Any) -> Administration:
-    """Store a FHIR QuestionnaireResponse (``fhir.ParsedResponse``) for a shipped instrument:
-    the answers are scored here; a total the sender stated is kept only to be compared."""
+def import_response(*, actor: User, child: Child, parsed: fhir.ParsedResponse) -> Imported:
+    """Store a FHIR QuestionnaireResponse for a shipped instrument (brief 1.2.7).
+
+    The answers are scored here; a total the sender stated is kept only to be compared,
+    on the scale it was stated in. The instrument's age range is checked for the child's
+    age on the day the response was authored, as for an interview. The same response
+    (its ``identifier``, or its ``id`` from the same source) is stored once: a second
+    import, even a concurrent one (a unique constraint decides), answers with the first.
+    """
     if not _may_screen(actor, child):
         raise NotAllowed(_("You cannot screen this child."))
+    organisation = _acting_organisation(actor, child)
+    source_system = parsed.source_system or f"urn:qamqor:organisation:{organisation.code}"
+    source = {"source_system": source_system, "source_id": parsed.source_id}
+    if parsed.source_id:
+        existing = _already_imported(actor=actor, child=child, **source)
+        if existing is not None:
+            return Imported(existing, created=False)
     loaded = definitions.load_all()[(parsed.code, parsed.version)]
+    now = timezone.now()
+    authored = parsed.authored if parsed.authored and parsed.authored <= now else None
+    check_age(
+        loaded.spec, child, on=timezone.localtime(authored or now).date(), field="questionnaire"
+    )
+    scored = scoring.score_answers(loaded.spec, parsed.answers)
     instrument, _created = InstrumentVersion.objects.get_or_create(
         code=parsed.code,
         version=parsed.version,
         defaults={"definition": loaded.raw, "checksum": loaded.checksum},
     )
-    scored = scoring.score_answers(instrument.spec, parsed.answers)
     administration = _new_administration(
         instrument=instrument,
         child=child,
-        organisation=_acting_organisation(actor, child),
+        organisation=organisation,
         mode=Administration.Mode.IMPORTED,
         status=Administration.Status.IN_PROGRESS,
         language="en",
         actor=actor,
     )
-    administration.save()
+    if parsed.source_id:
+        administration.source_system = source_system
+        administration.source_id = parsed.source_id
+    try:
+        with transaction.atomic():
+            administration.save()
+    except IntegrityError:
+        # The same response imported at the same moment: the other import stored it.
+        existing = _already_imported(actor=actor, child=child, **source)
+        if existing is None or not parsed.source_id:
+            raise
+        return Imported(existing, created=False)
+    stated = _resolve_stated(parsed.stated_totals, scored)
     audit.record(
         actor=actor,
         action="screening.import",
@@ -386,21 +492,22 @@ def import_response(*, actor: User, child: Child, parsed: Any) -> Administration
         changes={
             "child": child.code,
             "instrument": str(instrument),
-            "stated_total": parsed.stated_total,
+            "stated_total": stated.value if stated else None,
+            "stated_scale": stated.scale if stated else "",
             "recomputed_total": scored.score,
+            "source": f"{source_system} {parsed.source_id}" if parsed.source_id else "",
         },
     )
-    now = timezone.now()
-    authored = parsed.authored if parsed.authored and parsed.authored <= now else None
-    return _complete(
+    completed = _complete(
         administration,
         scored,
         actor=actor,
         now=now,
         expected_status=Administration.Status.IN_PROGRESS,
-        stated_total=parsed.stated_total,
+        stated=stated,
         submitted_at=authored,
     )
+    return Imported(completed, created=True)
 
 
 # --- alerts -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.db import connection
 
 from qamqor.audit.services import verify_chain
 from qamqor.errors import Conflict
-from qamqor.instruments import services
+from qamqor.instruments import fhir, services
 from qamqor.instruments.models import Administration, Alert
 from tests.factories import World, make_pupil
 from tests.instruments.conftest import PHQ_A_ITEM_9
@@ -75,3 +75,41 @@ def test_many_codes_at_once_are_all_scored(world: World) -> None:
     assert errors == [] and len(results) == 12
     assert Administration.objects.filter(status="completed", score=60).count() == 12
     assert verify_chain().intact
+
+
+def test_the_same_response_imported_at_once_is_one_administration(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both imports pass the "already imported?" check before either has stored its row
+    (forced here: the first check of each thread sees nothing); the unique constraint on the
+    source makes the second wait for the first and then answer with its administration."""
+    child = make_pupil(world.a.school, age=14)
+    resource = {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": f"{fhir.canonical_url('gad7')}|1",
+        "status": "completed",
+        "identifier": {"system": "https://mis.example.kz/responses", "value": "R-42"},
+        "subject": {"identifier": {"value": child.code}},
+        "item": [
+            {"linkId": f"q{i}", "answer": [{"valueCoding": {"code": "0"}}]} for i in range(1, 8)
+        ],
+    }
+    parsed = fhir.parse_response(resource)
+    real_check = services._already_imported
+    seen = threading.local()
+
+    def check_after_the_other_has_checked(**kwargs: object) -> object:
+        if not getattr(seen, "checked", False):
+            seen.checked = True
+            return None
+        return real_check(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services, "_already_imported", check_after_the_other_has_checked)
+    results, errors = run_at_once(
+        [lambda: services.import_response(actor=world.psychologist_a, child=child, parsed=parsed)]
+        * 2
+    )
+    assert errors == [], errors
+    assert sorted(r.created for r in results) == [False, True]  # type: ignore[attr-defined]
+    assert len({r.administration.pk for r in results}) == 1  # type: ignore[attr-defined]
+    assert Administration.objects.get().source_id == "R-42"

@@ -5,10 +5,12 @@ that disagrees with the answers."""
 from __future__ import annotations
 
 import copy
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
@@ -76,9 +78,9 @@ def _response(child_code: str, answers: dict[str, str], total: int | None) -> di
         items.append({"linkId": "total", "answer": [{"valueInteger": total}]})
     return {
         "resourceType": "QuestionnaireResponse",
-        "questionnaire": "https://elsewhere.example/fhir/Questionnaire/gad7|1",
+        "questionnaire": f"{fhir.canonical_url('gad7')}|1",
         "status": "completed",
-        "authored": "2026-10-01T09:00:00+05:00",
+        "authored": (timezone.now() - timedelta(days=1)).isoformat(),  # the pupil was 13
         "subject": {"identifier": {"value": child_code}},
         "item": items,
     }
