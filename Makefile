@@ -3,7 +3,8 @@
 #   make run            demo server and worker on http://127.0.0.1:8000 (logins printed)
 #   make test           lint, Django checks, then pytest on SQLite, PostgreSQL and Chromium;
 #                       stops at the first stage that fails
-#   make lint           ruff check, ruff format --check, mypy
+#   make lint           ruff check, ruff format --check, mypy, bandit
+#   make audit-deps     pip-audit of the pins: CLEAN, VULNERABLE (fails) or SKIPPED (offline)
 #   make check          makemigrations --check, manage.py check, translations up to date
 #   make test-sqlite    the suite on SQLite (in memory)
 #   make test-postgres  the same suite plus @pytest.mark.postgres tests, on a throwaway
@@ -49,7 +50,7 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help venv run test lint check test-sqlite test-postgres test-deploy test-browser \
-	constraints translations clean
+	constraints translations clean audit-deps
 
 help:
 	@sed -n '/^#   make run/,/^#$$/p' Makefile | sed 's/^#   //; /^#$$/d'
@@ -73,6 +74,15 @@ lint: venv
 	@$(STAGE) "ruff check" $(BIN)/ruff check .
 	@$(STAGE) "ruff format --check" $(BIN)/ruff format --check .
 	@$(STAGE) "mypy" $(BIN)/mypy qamqor
+	@$(STAGE) "bandit" $(BIN)/bandit -c pyproject.toml -q -r qamqor scripts \
+		--severity-level medium
+
+# The pins against an advisory database (OSV): CLEAN, VULNERABLE (fails) or SKIPPED when
+# the source cannot be reached; never "clean" without having looked (docs/security.md).
+audit-deps: venv
+	@$(STAGE) "pip-audit of constraints.txt" bash -c '$(BIN)/python scripts/audit_deps.py; \
+		rc=$$?; if [ $$rc -eq 2 ]; then echo "audit SKIPPED: not counted as clean"; exit 0; fi; \
+		exit $$rc'
 
 # An in-memory database: the checks must not depend on (or create) the demo database.
 check: venv

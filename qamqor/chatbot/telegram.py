@@ -36,7 +36,7 @@ def call(method: str, payload: dict[str, Any]) -> dict[str, Any]:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(  # noqa: S310 - scheme checked above
+        with urllib.request.urlopen(  # nosec B310 # noqa: S310 - scheme checked above
             request, timeout=settings.TELEGRAM_TIMEOUT
         ) as response:
             answer = json.loads(response.read() or b"{}")
