@@ -71,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args.bind, args.workers)  # gunicorn sets Django up in its workers
+    if args.command == "demo":
+        # The demo's published logins sign in with the password alone, unless the operator
+        # asked otherwise (QAMQOR_OTP_REQUIRED=1); anyone may still enrol an app and try it.
+        os.environ.setdefault("QAMQOR_OTP_REQUIRED", "0")
     _setup_django()
     if args.command == "demo":
         return _demo(args.port)
@@ -91,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _print_logins(url: str) -> None:
+    from django.conf import settings
     from django.utils import translation
 
     from qamqor.seed import DEMO_LOGINS, DEMO_PASSWORD
@@ -101,7 +106,15 @@ def _print_logins(url: str) -> None:
     with translation.override("en"):  # the console speaks English, like the rest of it
         for username, role in DEMO_LOGINS:
             print(f"  {username:<{width}}  {role.label}")
-    print(f"Password for every login: {DEMO_PASSWORD}\n")
+    print(f"Password for every login: {DEMO_PASSWORD}")
+    if settings.OTP_REQUIRED:
+        print("Second step: an authenticator app's code (enrol at the first sign-in).\n")
+    else:
+        print(
+            "Second step (authenticator code): OFF in this demo, so these logins work with "
+            "the password alone.\nProduction requires it for every role that sees personal "
+            "data; try it under 'Two-step sign-in'.\n"
+        )
     print("Press Ctrl-C to stop the web server and the worker.\n", flush=True)
 
 

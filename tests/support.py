@@ -262,3 +262,51 @@ def verify_second_factor(client: Any, user: Any) -> Any:
     session[VERIFIED_AT_SESSION_KEY] = int(time.time())
     session.save()
     return device
+
+
+def totp_device(user: Any) -> Any:
+    """The user's confirmed authenticator (TOTP device), created if needed."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test authenticator", confirmed=True)
+    return device
+
+
+def totp_code(device: Any) -> str:
+    """The code the authenticator app shows: now, or the next time step when this one was
+    already used (a code is accepted once; the server allows one step of clock drift)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    device.refresh_from_db()
+    counter = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    counter.time = time.time()
+    step = max(counter.t(), device.last_t + 1)
+    if step > counter.t() + 1:
+        time.sleep(device.step)
+        return totp_code(device)
+    counter.time = device.t0 + step * device.step
+    return f"{counter.token():0{device.digits}d}"
+
+
+def browser_sign_in(page: Any, username: str, password: str) -> None:
+    """Sign in through the pages as a person does: password, then the authenticator's code."""
+    import re
+
+    from playwright.sync_api import expect
+
+    from qamqor.accounts.models import User
+
+    device = totp_device(User.objects.get(username=username))
+    page.context.clear_cookies()
+    page.goto("/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form[action='/login/'] button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/login/code/"))
+    page.fill("#otp-form input[name=code]", totp_code(device))
+    page.click("#otp-form button[type=submit]")
+    expect(page).not_to_have_url(re.compile(r"/login/"))

@@ -196,25 +196,28 @@ def _case_context(
     can_edit_parties = open_case and party_services.can_edit_parties(user, case)
     representatives = [
         {
-            "person": person,
+            "person": entry.person,
+            "party": entry,
             "form": (
-                bound.get(representative_prefix(person.pk))
+                bound.get(representative_prefix(entry.person.pk))
                 or party_services.LegalRepresentativeForm(
-                    prefix=representative_prefix(person.pk),
+                    prefix=representative_prefix(entry.person.pk),
                     initial={
-                        "full_name": person.full_name,
-                        "relationship": person.relationship,
-                        "phone": person.phone,
-                        "email": person.email,
-                        "language": person.language,
-                        "is_alleged_perpetrator": person.is_alleged_perpetrator,
+                        "full_name": entry.person.full_name,
+                        "relationship": entry.person.relationship,
+                        "phone": entry.person.phone,
+                        "email": entry.person.email,
+                        "language": entry.person.language,
+                        "is_alleged_perpetrator": entry.is_alleged_perpetrator,
+                        "do_not_contact": entry.do_not_contact,
+                        "do_not_contact_reason": entry.do_not_contact_reason,
                     },
                 )
             )
             if can_edit_parties
             else None,
         }
-        for person in parties.representatives
+        for entry in parties.entries
     ]
     # The case page's own read is audited (case.read); the thread is part of it.
     thread = (

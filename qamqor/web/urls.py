@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from qamqor.web import case_views, language, protocol_views, views
+from qamqor.web import case_views, language, notice_views, protocol_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -42,6 +42,17 @@ urlpatterns = [
         "cases/<str:number>/representatives/<int:pk>/",
         case_views.case_representative_update,
         name="case-representative-update",
+    ),
+    path("cases/<str:number>/notices/", notice_views.case_notices, name="case-notices"),
+    path(
+        "cases/<str:number>/notices/<int:pk>/confirm/",
+        notice_views.case_notice_confirm,
+        name="case-notice-confirm",
+    ),
+    path(
+        "cases/<str:number>/notices/<int:pk>/cancel/",
+        notice_views.case_notice_cancel,
+        name="case-notice-cancel",
     ),
     path("cases/<str:number>/messages/", case_views.case_messages, name="case-messages"),
     # coordination: who holds the ball, protocol versions

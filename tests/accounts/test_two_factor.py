@@ -208,3 +208,24 @@ def test_production_refuses_to_start_without_the_second_factor(tmp_path) -> None
     )
     assert result.returncode != 0
     assert "QAMQOR_OTP_REQUIRED" in result.stderr
+
+
+def test_the_login_page_says_when_the_second_step_is_off(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert "second-factor-off" not in client.get(reverse("login")).content.decode()
+    settings.OTP_REQUIRED = False
+    assert "second-factor-off" in client.get(reverse("login")).content.decode()
+
+
+def test_the_demo_turns_the_second_step_off_and_says_so(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from django.conf import settings as live_settings
+
+    from qamqor import cli
+
+    monkeypatch.setattr(live_settings, "OTP_REQUIRED", False)
+    cli._print_logins("http://127.0.0.1:8000/")
+    printed = capsys.readouterr().out
+    assert "OFF in this demo" in printed
+    monkeypatch.setattr(live_settings, "OTP_REQUIRED", True)
+    cli._print_logins("http://127.0.0.1:8000/")
+    assert "OFF in this demo" not in capsys.readouterr().out

@@ -15,17 +15,13 @@ from qamqor.intake.models import Report
 from qamqor.intake.services import followup_code_hash
 from qamqor.protocols.models import Step
 from tests.factories import PASSWORD, World
+from tests.support import browser_sign_in
 
 pytestmark = pytest.mark.browser
 
 
 def sign_in(page: Page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action='/login/'] button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
+    browser_sign_in(page, username, PASSWORD)  # password, then the authenticator's code
 
 
 def complete(page: Page, key: str, text: str) -> None:

@@ -3,13 +3,12 @@ report → follow-up code → status page → message exchange with the coordina
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from qamqor.intake.models import Report
 from tests.factories import PASSWORD, World
+from tests.support import browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -36,11 +35,7 @@ def test_anonymous_reporter_and_coordinator_exchange_messages(
 
     coordinator = page.context.browser.new_context(base_url=page.url.split("/followup")[0])  # type: ignore[union-attr]
     staff = coordinator.new_page()
-    staff.goto("/login/")
-    staff.fill("input[name=username]", world.coordinator_a.username)
-    staff.fill("input[name=password]", PASSWORD)
-    staff.click("form[action='/login/'] button[type=submit]")
-    expect(staff).not_to_have_url(re.compile(r"/login/"))
+    browser_sign_in(staff, world.coordinator_a.username, PASSWORD)
     staff.goto(f"/reports/{report.public_id}/")
     expect(staff.locator(".reporter-thread")).to_contain_text("near the canteen")
     staff.fill("#reply-body", "Thank you for telling us. We will talk to the class teacher today.")

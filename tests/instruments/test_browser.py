@@ -15,6 +15,7 @@ from qamqor.instruments.models import Administration, Alert, CampaignPupil
 from qamqor.instruments.services import today
 from qamqor.notify.models import Notification
 from tests.factories import PASSWORD, World
+from tests.support import browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,12 +38,7 @@ PUPIL_ANSWERS = [
 
 
 def sign_in(page: Page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action='/login/'] button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
+    browser_sign_in(page, username, PASSWORD)  # password, then the authenticator's code
 
 
 def test_campaign_to_a_pupils_answers_in_kazakh_to_the_alert(

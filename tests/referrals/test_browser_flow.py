@@ -14,6 +14,7 @@ from qamqor.care.models import ConsentRecord, Consultation, CrisisBasis
 from qamqor.notify.models import Notification
 from qamqor.referrals.models import Referral
 from tests.factories import PASSWORD, CarePlaces, World
+from tests.support import browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -21,12 +22,7 @@ FEEDBACK = "Six sessions held; she is stable. Please watch for absences and tell
 
 
 def sign_in(page: Page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action='/login/'] button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
+    browser_sign_in(page, username, PASSWORD)  # password, then the authenticator's code
 
 
 def open_box(page: Page, box: str) -> None:
