@@ -278,7 +278,7 @@ def record_consent(
                     "representative", _("Choose one of this child's legal representatives.")
                 )
             )
-        elif representative is not None and representative.is_alleged_perpetrator:
+        elif representative is not None and representative.is_alleged_perpetrator_in_any_case():
             problems.append(
                 FieldProblem(
                     "representative",

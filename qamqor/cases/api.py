@@ -12,7 +12,7 @@ from qamqor.api import OrganisationRef, Pagination, validated
 from qamqor.audit import services as audit
 from qamqor.cases import parties, selectors, services, thread
 from qamqor.cases.forms import CloseCaseForm
-from qamqor.cases.models import Case, CaseMessage, LegalRepresentative
+from qamqor.cases.models import Case, CaseMessage
 from qamqor.cases.reclassification import ReclassifyForm, classification_of
 from qamqor.directory.models import Organisation
 from qamqor.protocols import services as protocol_services
@@ -221,6 +221,8 @@ class ChildOut(Schema):
 
 
 class RepresentativeOut(Schema):
+    """A legal representative, with what they are in this case (brief 1.3.5)."""
+
     id: int
     full_name: str
     relationship: str
@@ -228,11 +230,32 @@ class RepresentativeOut(Schema):
     email: str
     language: str
     is_alleged_perpetrator: bool
+    do_not_contact: bool
+    do_not_contact_reason: str
+
+
+def _representative_out(entry: parties.CaseParty) -> dict[str, Any]:
+    person = entry.person
+    return {
+        "id": person.pk,
+        "full_name": person.full_name,
+        "relationship": person.relationship,
+        "phone": person.phone,
+        "email": person.email,
+        "language": person.language,
+        "is_alleged_perpetrator": entry.is_alleged_perpetrator,
+        "do_not_contact": entry.do_not_contact,
+        "do_not_contact_reason": entry.do_not_contact_reason,
+    }
 
 
 class PartiesOut(Schema):
     child: ChildOut | None
     representatives: list[RepresentativeOut]
+
+    @staticmethod
+    def resolve_representatives(obj: Any) -> list[dict[str, Any]]:
+        return [_representative_out(entry) for entry in obj.entries]
 
 
 class ChildIn(Schema):
@@ -252,6 +275,8 @@ class RepresentativeIn(Schema):
     email: str = ""
     language: str = "ru"
     is_alleged_perpetrator: bool = False
+    do_not_contact: bool = False
+    do_not_contact_reason: str = ""
 
 
 class RepresentativePatch(Schema):
@@ -263,6 +288,8 @@ class RepresentativePatch(Schema):
     email: str | None = None
     language: str | None = None
     is_alleged_perpetrator: bool | None = None
+    do_not_contact: bool | None = None
+    do_not_contact_reason: str | None = None
 
 
 def _case(request: HttpRequest, number: str) -> Case:
@@ -303,37 +330,33 @@ def add_representative(request: HttpRequest, number: str, payload: Representativ
     case = _case(request, number)
     data = validated(parties.LegalRepresentativeForm, payload.dict())
     person = parties.add_legal_representative(case=case, actor=request.user, data=data)  # type: ignore[arg-type]
-    return Status(201, person)
+    return Status(201, _representative_out(parties.case_party(case, person)))
 
 
 @router.patch(
     "/{number}/representatives/{representative_id}",
     response=RepresentativeOut,
-    summary="Correct a legal representative (marking the alleged perpetrator cancels "
-    "notifications still waiting for them)",
+    summary="Correct a legal representative and their flags in this case (alleged "
+    "perpetrator; do not contact, with a reason): marking one cancels the messages still "
+    "waiting for them",
 )
 def update_representative(
     request: HttpRequest, number: str, representative_id: int, payload: RepresentativePatch
-) -> LegalRepresentative:
+) -> dict[str, Any]:
     case = _case(request, number)
     person = parties.representative_on_case(case, representative_id)
-    current = {
-        "full_name": person.full_name,
-        "relationship": person.relationship,
-        "phone": person.phone,
-        "email": person.email,
-        "language": person.language,
-        "is_alleged_perpetrator": person.is_alleged_perpetrator,
-    }
+    current = _representative_out(parties.case_party(case, person))
+    del current["id"]
     data = validated(
         parties.LegalRepresentativeForm, {**current, **payload.dict(exclude_unset=True)}
     )
-    return parties.update_legal_representative(
+    person = parties.update_legal_representative(
         case=case,
         actor=request.user,  # type: ignore[arg-type]
         representative=person,
         data=data,
     )
+    return _representative_out(parties.case_party(case, person))
 
 
 # --- reclassification ---------------------------------------------------------------------

@@ -57,11 +57,17 @@ class ChildSex(models.TextChoices):
 
 
 class Relationship(models.TextChoices):
-    """A legal representative's relationship to the child."""
+    """A legal representative's relationship to the child (brief 1.3.5): a parent, a
+    step-parent, a grandparent or other relative who brings the child up, a guardian or
+    trustee, a foster parent (патронатный воспитатель / приёмный родитель)."""
 
     MOTHER = "mother", _("mother")
     FATHER = "father", _("father")
+    STEPPARENT = "stepparent", _("stepmother or stepfather")
+    GRANDPARENT = "grandparent", _("grandmother or grandfather")
     GUARDIAN = "guardian", _("guardian or trustee")
+    FOSTER_PARENT = "foster_parent", _("foster parent")
+    OTHER_RELATIVE = "other_relative", _("other relative")
     OTHER = "other", _("other legal representative")
 
 

@@ -66,18 +66,25 @@ class Child(models.Model):
 
 
 class LegalRepresentative(models.Model):
-    """A parent or guardian. One who is the alleged perpetrator is never notified (1.3.5)."""
+    """A parent or guardian of the child: who they are and how to reach them.
+
+    What they are in one case (the alleged perpetrator, not to be contacted) is recorded
+    on that case's ``CaseRepresentative`` link, never on this permanent record (1.3.5).
+    """
 
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="representatives")
     full_name = models.CharField(max_length=200)
-    relationship = models.CharField(max_length=10, choices=Relationship.choices)
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
     phone = models.CharField(max_length=32, blank=True, help_text="E.164")
     email = models.EmailField(blank=True)
-    is_alleged_perpetrator = models.BooleanField(default=False)
     language = models.CharField(max_length=2, default="ru")
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.get_relationship_display()})"
+
+    def is_alleged_perpetrator_in_any_case(self) -> bool:
+        """Marked as the alleged perpetrator in some case of the child (consent, 1.3.4)."""
+        return self.case_links.filter(is_alleged_perpetrator=True).exists()
 
 
 class CaseNumberCounter(models.Model):
@@ -191,6 +198,47 @@ class Case(models.Model):
     def get_form_labels(self) -> list[str]:
         labels = dict(ViolenceForm.choices)
         return [str(labels.get(code, code)) for code in self.form_codes]
+
+
+class CaseRepresentative(models.Model):
+    """A legal representative in one case: whether they are its alleged perpetrator and
+    whether they may be contacted in it (brief 1.3.5, 1.4.2).
+
+    Neither is a fact about the person: a father suspected in one case is the parent to
+    call in his child's next, unrelated one. A representative of the case's child with no
+    link row has the defaults (not the perpetrator, may be contacted). Neither an alleged
+    perpetrator nor a person marked "do not contact" is ever notified.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="representative_links")
+    representative = models.ForeignKey(
+        LegalRepresentative, on_delete=models.CASCADE, related_name="case_links"
+    )
+    is_alleged_perpetrator = models.BooleanField(default=False)
+    do_not_contact = models.BooleanField(default=False)
+    do_not_contact_reason = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "representative"], name="one_link_per_case_representative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(do_not_contact=False) | ~models.Q(do_not_contact_reason=""),
+                name="do_not_contact_has_a_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.representative_id}"
+
+    @property
+    def may_be_notified(self) -> bool:
+        return not (self.is_alleged_perpetrator or self.do_not_contact)
 
 
 class CaseViolenceForm(models.Model):

@@ -1,10 +1,14 @@
 """The child and their legal representatives on a case: forms, services and the read.
 
 A case is registered from a report that is often anonymous, so the child and the
-parents are recorded afterwards by those who act on the case. A legal representative
-who is the alleged perpetrator is marked: the engine never notifies them (brief 1.3.5,
-1.4.2), marking one cancels the case's emails still waiting for their address, and the
-pages say so next to their name.
+parents are recorded afterwards by those who act on the case. Who a representative is
+(name, relationship, phone, email, language) belongs to the child; what they are in
+this case belongs to the case (``CaseRepresentative``): the alleged perpetrator of this
+case, or "do not contact in this case" with a reason (a parent who covers for the
+perpetrator without being one). Either way the engine never notifies them (brief 1.3.5,
+1.4.2), marking one cancels the case's messages still waiting for their email or phone,
+and the pages say so next to their name. Attaching a child, new or already known, and
+adding a representative send the notices the protocol has already called for.
 """
 
 from __future__ import annotations
@@ -26,9 +30,9 @@ from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.cases import services as case_services
 from qamqor.cases.classification import ChildSex, Relationship
-from qamqor.cases.models import Case, CaseEvent, Child, LegalRepresentative
+from qamqor.cases.models import Case, CaseRepresentative, Child, LegalRepresentative
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
-from qamqor.notify.models import Notification
+from qamqor.protocols import notices
 from qamqor.protocols import services as protocol_services
 from qamqor.protocols.workdays import ALMATY
 
@@ -117,9 +121,23 @@ class LegalRepresentativeForm(forms.Form):
         label=_("Language for notifications"), choices=settings.LANGUAGES, initial="ru"
     )
     is_alleged_perpetrator = forms.BooleanField(
-        label=_("This person is the alleged perpetrator"),
+        label=_("This person is the alleged perpetrator in this case"),
         required=False,
         help_text=_("They are never notified of the case and never told about it."),
+    )
+    do_not_contact = forms.BooleanField(
+        label=_("Do not contact in this case"),
+        required=False,
+        help_text=_(
+            "For a representative who is not the alleged perpetrator but must not be told "
+            "(for example, one who covers for them). Say why below."
+        ),
+    )
+    do_not_contact_reason = forms.CharField(
+        label=_("Why they are not to be contacted"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def clean_full_name(self) -> str:
@@ -131,28 +149,84 @@ class LegalRepresentativeForm(forms.Form):
     def clean_phone(self) -> str:
         return normalise_phone(str(self.cleaned_data.get("phone") or ""))
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        reason = str(data.get("do_not_contact_reason") or "").strip()
+        data["do_not_contact_reason"] = reason if data.get("do_not_contact") else ""
+        if data.get("do_not_contact") and not reason:
+            self.add_error(
+                "do_not_contact_reason",
+                forms.ValidationError(
+                    _("Say why this representative is not to be contacted."), code="required"
+                ),
+            )
+        return data
+
+
+@dataclass(frozen=True)
+class CaseParty:
+    """A legal representative as this case sees them (their per-case link, if any)."""
+
+    person: LegalRepresentative
+    link: CaseRepresentative | None = None
+
+    @property
+    def is_alleged_perpetrator(self) -> bool:
+        return bool(self.link and self.link.is_alleged_perpetrator)
+
+    @property
+    def do_not_contact(self) -> bool:
+        return bool(self.link and self.link.do_not_contact)
+
+    @property
+    def do_not_contact_reason(self) -> str:
+        return self.link.do_not_contact_reason if self.link else ""
+
+    @property
+    def may_be_notified(self) -> bool:
+        return not (self.is_alleged_perpetrator or self.do_not_contact)
+
 
 @dataclass
 class Parties:
     """Who a case is about: the child (if recorded) and their legal representatives."""
 
     child: Child | None
-    representatives: list[LegalRepresentative] = field(default_factory=list)
+    entries: list[CaseParty] = field(default_factory=list)
+
+    @property
+    def representatives(self) -> list[LegalRepresentative]:
+        return [entry.person for entry in self.entries]
 
     @property
     def alleged_perpetrators(self) -> list[LegalRepresentative]:
-        return [person for person in self.representatives if person.is_alleged_perpetrator]
+        return [entry.person for entry in self.entries if entry.is_alleged_perpetrator]
+
+    @property
+    def not_to_contact(self) -> list[LegalRepresentative]:
+        return [entry.person for entry in self.entries if entry.do_not_contact]
 
 
 def case_parties(case: Case) -> Parties:
-    """The case's child and representatives (the case itself was read through the policy)."""
+    """The case's child and representatives (the case itself was read through the policy);
+    those who may be told first, then "do not contact", then alleged perpetrators."""
     if case.child_id is None:
         return Parties(child=None)
     child = Child.objects.filter(pk=case.child_id).select_related("school").first()
     if child is None:
         return Parties(child=None)
-    representatives = list(child.representatives.order_by("is_alleged_perpetrator", "pk"))
-    return Parties(child=child, representatives=representatives)
+    links = {link.representative_id: link for link in CaseRepresentative.objects.filter(case=case)}
+    entries = [
+        CaseParty(person, links.get(person.pk)) for person in child.representatives.order_by("pk")
+    ]
+    entries.sort(key=lambda entry: (entry.is_alleged_perpetrator, entry.do_not_contact))
+    return Parties(child=child, entries=entries)
+
+
+def case_party(case: Case, person: LegalRepresentative) -> CaseParty:
+    return CaseParty(
+        person, CaseRepresentative.objects.filter(case=case, representative=person).first()
+    )
 
 
 def representative_on_case(case: Case, representative_id: int) -> LegalRepresentative:
@@ -222,50 +296,68 @@ def attach_child(*, case: Case, actor: User, data: dict[str, Any]) -> Child:
         object_id=locked.number,
         changes={"child": child.code, "created": created, "named": bool(child.full_name)},
     )
+    # a known child comes with their representatives: they are told what the protocol has
+    # called for so far, as they would be if recorded now (1.3.5)
+    protocol_services.notify_legal_representatives_of(case)
     return child
 
 
-def _audit_fields(person: LegalRepresentative) -> dict[str, Any]:
-    """What the audit log keeps of a representative: the facts, not the contact details."""
+def _audit_fields(person: LegalRepresentative, link: CaseRepresentative | None) -> dict[str, Any]:
+    """What the audit log keeps of a representative: the facts, not the contact details
+    (nor the reason not to contact them, which may name family matters)."""
     return {
         "representative": person.pk,
         "relationship": person.relationship,
-        "is_alleged_perpetrator": person.is_alleged_perpetrator,
+        "is_alleged_perpetrator": bool(link and link.is_alleged_perpetrator),
+        "do_not_contact": bool(link and link.do_not_contact),
         "has_phone": bool(person.phone),
         "has_email": bool(person.email),
         "language": person.language,
     }
 
 
-def _withhold_pending(case: Case, person: LegalRepresentative) -> int:
-    """Cancel the case's emails not yet sent to a person now marked as alleged perpetrator."""
-    if not person.email:
-        return 0
-    cancelled = Notification.objects.filter(
-        case=case,
-        recipient_address__iexact=person.email,
-        recipient__isnull=True,
-        status=Notification.Status.PENDING,
-    ).update(status=Notification.Status.CANCELLED)
-    if cancelled:
-        CaseEvent.objects.create(
-            case=case,
-            kind=CaseEvent.Kind.NOTIFICATION_WITHHELD,
-            payload={
-                "to": "legal_representatives",
-                "reason": "alleged_perpetrator",
-                "representative": str(person.pk),
-                "cancelled": cancelled,
-            },
+def _set_link(
+    case: Case, person: LegalRepresentative, actor: User, data: dict[str, Any]
+) -> CaseRepresentative:
+    """Record the person's flags in this case."""
+    link = (
+        CaseRepresentative.objects.select_for_update()
+        .filter(case=case, representative=person)
+        .first()
+    )
+    link = link or CaseRepresentative(case=case, representative=person)
+    link.is_alleged_perpetrator = bool(data.get("is_alleged_perpetrator"))
+    link.do_not_contact = bool(data.get("do_not_contact"))
+    link.do_not_contact_reason = (
+        str(data.get("do_not_contact_reason") or "").strip() if link.do_not_contact else ""
+    )
+    if link.do_not_contact and not link.do_not_contact_reason:
+        raise InvalidInput.on(
+            "do_not_contact_reason", _("Say why this representative is not to be contacted.")
         )
-    return cancelled
+    link.updated_at = timezone.now()
+    link.updated_by = actor
+    link.save()
+    return link
+
+
+def _after_flags(case: Case, person: LegalRepresentative, link: CaseRepresentative) -> None:
+    """Withhold what waits for a person who may no longer be told; then the notices already
+    due in the case are sent to those who may be told (a mark removed, a person added),
+    and the timeline says who was withheld and why."""
+    if link.is_alleged_perpetrator:
+        notices.withhold_pending_for(case, person, reason="alleged_perpetrator")
+    elif link.do_not_contact:
+        notices.withhold_pending_for(case, person, reason="do_not_contact")
+    protocol_services.notify_legal_representatives_of(case)
 
 
 @transaction.atomic
 def add_legal_representative(
     *, case: Case, actor: User, data: dict[str, Any]
 ) -> LegalRepresentative:
-    """Add a parent or guardian of the case's child. ``data``: ``LegalRepresentativeForm``."""
+    """Add a parent or guardian of the case's child, with their flags in this case.
+    ``data``: ``LegalRepresentativeForm``'s cleaned data."""
     _check(actor, case)
     if case.child_id is None:
         raise Conflict(_("Record the child first."))
@@ -276,19 +368,16 @@ def add_legal_representative(
         phone=data.get("phone") or "",
         email=(data.get("email") or "").strip(),
         language=data.get("language") or "ru",
-        is_alleged_perpetrator=bool(data.get("is_alleged_perpetrator")),
     )
-    if person.is_alleged_perpetrator:
-        _withhold_pending(case, person)
-    else:
-        # a notice the protocol already sent to the others reaches this person too (1.3.5)
-        protocol_services.notify_legal_representatives_of(case)
+    link = _set_link(case, person, actor, data)
+    # a notice the protocol already sent to the others reaches this person too (1.3.5)
+    _after_flags(case, person, link)
     audit.record(
         actor=actor,
         action="case.representative.add",
         object_type="case",
         object_id=case.number,
-        changes=_audit_fields(person),
+        changes=_audit_fields(person, link),
     )
     return person
 
@@ -297,28 +386,30 @@ def add_legal_representative(
 def update_legal_representative(
     *, case: Case, actor: User, representative: LegalRepresentative, data: dict[str, Any]
 ) -> LegalRepresentative:
-    """Correct a representative; marking one as the alleged perpetrator cancels the case's
-    emails still waiting for their address and says so on the timeline."""
+    """Correct a representative and their flags in this case. Marking one as the alleged
+    perpetrator or "do not contact" cancels the case's messages still waiting for their
+    email or phone and says so on the timeline; the other cases of the child keep theirs."""
     _check(actor, case)
     if representative.child_id != case.child_id:
         raise Http404("representative")
     locked = LegalRepresentative.objects.select_for_update().get(pk=representative.pk)
-    before = _audit_fields(locked)
-    was_perpetrator = locked.is_alleged_perpetrator
+    old_link = CaseRepresentative.objects.filter(case=case, representative=locked).first()
+    before = _audit_fields(locked, old_link)
     locked.full_name = str(data["full_name"]).strip()
     locked.relationship = data["relationship"]
     locked.phone = data.get("phone") or ""
     locked.email = (data.get("email") or "").strip()
     locked.language = data.get("language") or locked.language
-    locked.is_alleged_perpetrator = bool(data.get("is_alleged_perpetrator"))
     locked.save()
-    if locked.is_alleged_perpetrator and not was_perpetrator:
-        _withhold_pending(case, locked)
+    link = _set_link(case, locked, actor, data)
+    # marked: what waits for them is cancelled; unmarked or a corrected phone or email:
+    # the notices already due reach them (each address once)
+    _after_flags(case, locked, link)
     audit.record(
         actor=actor,
         action="case.representative.update",
         object_type="case",
         object_id=case.number,
-        changes={"before": before, "after": _audit_fields(locked)},
+        changes={"before": before, "after": _audit_fields(locked, link)},
     )
     return locked

@@ -342,3 +342,22 @@ def register() -> None:
     from qamqor.notify.services import register_transport
 
     register_transport(Notification.Channel.SMS, send)
+
+
+def render_notice(template: str, language: str, context: dict[str, Any]) -> dict[str, str]:
+    """A notice's subject and body (email) and its SMS text (``<template>.sms.txt``),
+    in ``language``; {kk, ru, en} texts in the context are picked."""
+    from django.template import Context
+    from django.utils import translation
+
+    from qamqor.notify.services import _render, _text_engine
+    from qamqor.translation import pick
+
+    subject, body = _render(template, language, context)
+    picked = {
+        key: pick(value, language) if isinstance(value, dict) and "ru" in value else value
+        for key, value in context.items()
+    }
+    with translation.override(language):
+        text = _text_engine().get_template(f"notify/{template}.sms.txt").render(Context(picked))
+    return {"subject": subject, "body": body, "sms": normalise_text(text)}

@@ -227,3 +227,10 @@ def protocol_publish(request: HttpRequest, code: str, version: int) -> dict[str,
     selectors.version_detail(code, version)  # 404 for an unknown version
     services.publish(code=code, version=version, actor=request.user)  # type: ignore[arg-type]
     return _detail_out(selectors.version_detail(code, version))
+
+
+# --- notices to legal representatives (qamqor.protocols.notice_api) ----------------------
+
+from qamqor.protocols.notice_api import router as notice_router  # noqa: E402
+
+router.add_router("", notice_router)

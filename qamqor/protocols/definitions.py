@@ -174,6 +174,33 @@ class Notification(Strict):
     template: str = Field(default="step_notice", pattern=r"^[a-z_]+$")
 
 
+NOTIFY_TEMPLATES_DIR = Path(__file__).parent.parent / "notify" / "templates" / "notify"
+
+
+class RepresentativeNotice(Strict):
+    """What a step tells the child's legal representatives, when, and whether staff review
+    it first (brief 1.3.5). ``trigger``: when the step opens, or when it is completed (the
+    text can then use the step's ``outputs``, e.g. the conversation's date and place of
+    Order No. 506 p.9). ``review: true`` makes it a draft that staff read, may correct and
+    confirm before it goes; ``false`` sends it at once. Never to an alleged perpetrator or
+    to a representative marked "do not contact" in the case.
+    """
+
+    template: str = Field(pattern=r"^[a-z_]+$")
+    trigger: Literal["step_opened", "step_completed"] = "step_completed"
+    review: bool = False
+    outputs: list[str] = []
+
+    @model_validator(mode="after")
+    def template_exists(self) -> RepresentativeNotice:
+        for part in ("subject", "body", "sms"):
+            if not (NOTIFY_TEMPLATES_DIR / f"{self.template}.{part}.txt").is_file():
+                raise ValueError(f"notice template {self.template!r} has no {part} text")
+        if self.outputs and self.trigger != "step_completed":
+            raise ValueError("a notice that uses the step's outputs is sent on completion")
+        return self
+
+
 class StepSpec(Strict):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: Texts
@@ -183,9 +210,38 @@ class StepSpec(Strict):
     when: list[Condition] | None = None
     requires_qualification: Qualification | None = None
     notify: list[Notification] = []
+    representative_notice: RepresentativeNotice | None = None
     reminder_hours_before: int | None = Field(default=None, ge=1, le=24 * 7)
     basis: str = Field(min_length=1)
     output: Output
+
+    @model_validator(mode="after")
+    def notice_outputs_exist(self) -> StepSpec:
+        notice = self.representative_notice
+        if notice is not None:
+            unknown = set(notice.outputs) - {field.key for field in self.output.fields}
+            if unknown:
+                raise ValueError(
+                    f"the representative notice uses unknown outputs {sorted(unknown)}"
+                )
+            if any(n.to == "legal_representatives" for n in self.notify):
+                raise ValueError(
+                    "a step tells the legal representatives either by notify or by "
+                    "representative_notice, not both"
+                )
+        return self
+
+    def representative_notices(self) -> list[RepresentativeNotice]:
+        """Every notice of the step to legal representatives; the first versions'
+        ``notify: [{"to": "legal_representatives"}]`` is one sent unreviewed on opening."""
+        notices = [
+            RepresentativeNotice(template=n.template, trigger="step_opened", review=False)
+            for n in self.notify
+            if n.to == "legal_representatives"
+        ]
+        if self.representative_notice is not None:
+            notices.append(self.representative_notice)
+        return notices
 
     @model_validator(mode="after")
     def qualification_has_a_holder(self) -> StepSpec:
@@ -248,6 +304,8 @@ class ProtocolSpec(Strict):
                 )
             seen.add(step.key)
             forbidden = {n.to for n in step.notify} & set(self.never_notify)
+            if step.representative_notice is not None and self.never_notify:
+                forbidden.add("legal_representatives")
             if forbidden:
                 raise ValueError(
                     f"step {step.key!r} notifies {sorted(forbidden)}, which this protocol "

@@ -151,3 +151,48 @@ class Step(models.Model):
 
 
 FINISHED = {Step.Status.DONE, Step.Status.SKIPPED, Step.Status.CANCELLED}
+
+
+class RepresentativeNotice(models.Model):
+    """A notice a step sends to the child's legal representatives (brief 1.3.5).
+
+    Rendered in every language when its trigger fires (the step opens or is completed,
+    with the step's outputs such as the conversation's date and place). A notice the
+    protocol marks ``review: true`` waits as a draft: staff read it, may correct the
+    text, and confirm; only then is it queued, by email and by SMS, to each
+    representative who may be notified at that moment. A representative recorded later
+    gets the confirmed text too (each person once).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("waiting for review")
+        SENT = "sent", _("sent")
+        CANCELLED = "cancelled", _("cancelled")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="representative_notices")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="representative_notices")
+    template = models.CharField(max_length=60)
+    trigger = models.CharField(max_length=20)
+    review = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    texts = models.JSONField(
+        default=dict, help_text='per language: {"subject": …, "body": …, "sms": …}'
+    )
+    edited = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["step", "template"], name="one_notice_per_step_template"
+            )
+        ]
+        indexes = [models.Index(fields=["case", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.template} {self.status}"

@@ -28,7 +28,7 @@ from qamqor.cases.models import Case, CaseEvent
 from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
 from qamqor.notify import services as notify
-from qamqor.protocols import definitions
+from qamqor.protocols import definitions, notices
 from qamqor.protocols.definitions import StepSpec, any_holds, facts_of
 from qamqor.protocols.models import FINISHED, ProtocolRun, ProtocolVersion, Step
 from qamqor.protocols.outputs import clean_output, recorder_must_hold
@@ -332,8 +332,7 @@ def _open(step: Step, *, at: datetime, actor: User | None, received: datetime) -
     )
     for notice in spec.notify:
         if notice.to == LEGAL_REPRESENTATIVES:
-            notify_legal_representatives(step, template=notice.template)
-            continue
+            continue  # notices.fire below, as every notice to legal representatives
         if notice.to == "regional_coordinator":
             notify.notify_users(
                 policy.regional_coordinators(case.region_id),
@@ -362,60 +361,13 @@ def _open(step: Step, *, at: datetime, actor: User | None, received: datetime) -
             case=case,
             link=link,
         )
-
-
-def notify_legal_representatives(step: Step, *, template: str) -> int:
-    """Tell the child's legal representatives, never the alleged perpetrator (1.3.5, 1.4.2).
-
-    Every withheld notification is recorded on the timeline with its reason.
-    """
-    case = step.case
-    withheld: list[dict[str, str]] = []
-    if LEGAL_REPRESENTATIVES in step.run.protocol.spec.never_notify:
-        withheld.append({"reason": "protocol_forbids"})
-        representatives = []
-    else:
-        representatives = list(case.child.representatives.all()) if case.child else []
-        if not representatives:
-            withheld.append({"reason": "none_recorded"})
-    addresses = []
-    for person in representatives:
-        if person.is_alleged_perpetrator:
-            withheld.append({"reason": "alleged_perpetrator", "representative": str(person.pk)})
-        elif not person.email:
-            withheld.append({"reason": "no_email", "representative": str(person.pk)})
-        else:
-            addresses.append((person.email, person.language))
-    for item in withheld:
-        CaseEvent.objects.create(
-            case=case,
-            kind=CaseEvent.Kind.NOTIFICATION_WITHHELD,
-            payload={"step": step.key, "to": LEGAL_REPRESENTATIVES, **item},
-        )
-    if not addresses:
-        return 0
-    return notify.notify_addresses(
-        addresses,
-        template,
-        {"case": case, "school": case.school, "step_title": step.spec.title.model_dump()},
-        key=f"legal-representatives:{step.pk}",
-        case=case,
-    )
+    notices.fire(step, "step_opened")
 
 
 def notify_legal_representatives_of(case: Case) -> int:
-    """After a child or legal representatives are added to a case: send the notices its
-    protocol's opened steps call for, to those not yet told (each person once)."""
-    run = current_run(case)
-    if run is None:
-        return 0
-    count = 0
-    steps = Step.objects.filter(run=run, status__in=[Step.Status.OPEN, Step.Status.DONE])
-    for step in steps.select_related("case__child", "case__school", "run__protocol"):
-        for notice in step.spec.notify:
-            if notice.to == LEGAL_REPRESENTATIVES:
-                count += notify_legal_representatives(step, template=notice.template)
-    return count
+    """After a child or legal representatives are added to a case: the notices its protocol
+    called for reach those not yet told, each person once (``notices.catch_up``)."""
+    return notices.catch_up(case)
 
 
 # --- completing -----------------------------------------------------------------------------
@@ -478,6 +430,7 @@ def complete_step(*, step: Step, actor: User, output: dict[str, Any] | str) -> S
         status=Case.Status.IN_PROGRESS
     )
     open_ready_steps(step.run, at=now, actor=actor)
+    notices.fire(step, "step_completed")  # e.g. the invitation with the date and place, 1.3.5
     step_completed.send(sender=Step, step=step, actor=actor)
     return step
 
@@ -547,6 +500,7 @@ def reclassify(*, case: Case, actor: User, classification: dict[str, Any], reaso
         new_version = published_version(new_code)
         if LEGAL_REPRESENTATIVES in new_version.spec.never_notify:
             cancelled = notify.cancel_pending(locked, templates=legal_representative_templates())
+            notices.cancel_drafts(locked)
             if cancelled:
                 CaseEvent.objects.create(
                     case=locked,
@@ -591,7 +545,7 @@ def legal_representative_templates() -> Iterable[str]:
     names = {"legal_representative_notice"}
     for loaded in definitions.load_all().values():
         for step in loaded.spec.steps:
-            names.update(n.template for n in step.notify if n.to == LEGAL_REPRESENTATIVES)
+            names.update(n.template for n in step.representative_notices())
     return sorted(names)
 
 

@@ -48,6 +48,22 @@ def _withheld_reason(payload: dict[str, Any], people: dict[str, LegalRepresentat
         text = gettext("the alleged perpetrator")
     elif reason == "none_recorded":
         text = gettext("none is recorded on the case yet")
+    elif reason == "do_not_contact":
+        text = (
+            gettext("%(name)s is not to be contacted in this case") % {"name": person.full_name}
+            if person
+            else gettext("a representative is not to be contacted in this case")
+        )
+    elif reason == "no_address":
+        text = (
+            gettext("no email address or phone for %(name)s") % {"name": person.full_name}
+            if person
+            else gettext("no email address or phone recorded")
+        )
+    elif reason == "cancelled_by_staff":
+        text = gettext("staff decided not to send the notice: %(note)s") % {
+            "note": payload.get("note", "")
+        }
     elif reason == "no_email":
         text = (
             gettext("no email address for %(name)s") % {"name": person.full_name}

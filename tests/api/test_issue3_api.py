@@ -58,8 +58,15 @@ def test_steps_describe_their_output_fields_and_complete_with_an_object(world: W
     assert log["protocol"] == "bullying_outside_family v3"
     assert body["protocol"] == "bullying_outside_family v3"
     notice = next(s for s in body["steps"] if s["key"] == "legal_representatives_notice")
-    channel = next(f for f in notice["output_fields"] if f["key"] == "channel")
-    assert {c["value"] for c in channel["choices"]} == {"in_person", "phone", "in_writing"}
+    assert [f["key"] for f in notice["output_fields"]] == [
+        "conversation_on",
+        "conversation_time",
+        "conversation_place",
+        "initiator_representatives_invited",
+    ]
+    conversation = next(s for s in body["steps"] if s["key"] == "school_conversation")
+    medical = next(f for f in conversation["output_fields"] if f["key"] == "medical_help")
+    assert {"not_needed", "arranged"} <= {c["value"] for c in medical["choices"]}
 
     url = f"/api/v1/cases/{case.number}/steps/school_log/complete"
     text_only = post(client, url, {"output": "Entry 5"})

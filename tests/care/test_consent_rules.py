@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from qamqor.audit.models import AuditEvent
 from qamqor.care import services
 from qamqor.care.models import CareClient, ChildShare, Consultation, CrisisBasis
-from qamqor.cases.models import Child, LegalRepresentative
+from qamqor.cases.models import Case, CaseRepresentative, Child, LegalRepresentative
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
 from qamqor.notify.models import Notification
 from qamqor.referrals.models import Referral
@@ -33,6 +33,7 @@ from tests.factories import (
     care_pupil,
     record_parent_consent,
     refer_to_psc,
+    register_case,
 )
 
 PROPERTY = settings(
@@ -428,8 +429,12 @@ def test_the_birth_date_wins_over_a_stated_age(world: World, care: CarePlaces) -
 def test_an_alleged_perpetrator_cannot_consent(world: World, care: CarePlaces) -> None:
     child = psc_child(world)
     father = LegalRepresentative.objects.create(
-        child=child, full_name="Father Test", relationship="father", is_alleged_perpetrator=True
+        child=child, full_name="Father Test", relationship="father"
     )
+    case = register_case(world)
+    Case.objects.filter(pk=case.pk).update(child=child)
+    # marked in a case of the child: the flag is per case, the consent rule reads any case
+    CaseRepresentative.objects.create(case=case, representative=father, is_alleged_perpetrator=True)
     with pytest.raises(InvalidInput) as refused:
         record_parent_consent(world, child, world.a.psc, world.psc_a, representative=father)
     assert refused.value.errors[0].field == "representative"

@@ -7,10 +7,11 @@ from datetime import date
 import pytest
 
 from qamqor.cases import services as case_services
-from qamqor.cases.models import Case, CaseEvent, LegalRepresentative
+from qamqor.cases.models import Case, CaseEvent, CaseRepresentative, LegalRepresentative
 from qamqor.errors import NotAllowed
 from qamqor.notify.models import Notification
-from qamqor.protocols.models import Step
+from qamqor.protocols import notices
+from qamqor.protocols.models import RepresentativeNotice, Step
 from qamqor.protocols.outputs import sample_output
 from qamqor.protocols.services import (
     complete_step,
@@ -30,16 +31,31 @@ def with_child(world: World, case: Case, *, father_is_perpetrator: bool) -> Case
     LegalRepresentative.objects.create(
         child=child, full_name="Mother (synthetic)", relationship="mother", email=MOTHER
     )
-    LegalRepresentative.objects.create(
-        child=child,
-        full_name="Father (synthetic)",
-        relationship="father",
-        email=FATHER,
-        is_alleged_perpetrator=father_is_perpetrator,
+    father = LegalRepresentative.objects.create(
+        child=child, full_name="Father (synthetic)", relationship="father", email=FATHER
     )
     Case.objects.filter(pk=case.pk).update(child=child)
+    if father_is_perpetrator:  # in this case, not on the child's permanent record
+        CaseRepresentative.objects.create(
+            case=case, representative=father, is_alleged_perpetrator=True
+        )
     case.refresh_from_db()
     return case
+
+
+def invite_to_the_conversation(world: World, case: Case) -> RepresentativeNotice:
+    """The school arranges the Order No. 506 p.9 conversation and confirms the invitation."""
+    step = case.steps.get(key="legal_representatives_notice", run__ended_at__isnull=True)
+    output = {
+        **sample_output(step.spec, "x"),
+        "conversation_on": "2026-12-07",
+        "conversation_time": "15:00",
+        "conversation_place": "School No. 7, room 12",
+    }
+    complete_step(step=step, actor=world.coordinator_a, output=output)
+    draft = RepresentativeNotice.objects.get(step=step)
+    assert draft.status == RepresentativeNotice.Status.DRAFT
+    return notices.confirm(notice=draft, actor=world.coordinator_a)
 
 
 def protocol_of(case: Case) -> str:
@@ -61,10 +77,15 @@ def test_bullying_tells_the_parents_but_never_the_alleged_perpetrator(world: Wor
     case = register_case(world)
     assert protocol_of(case) == "bullying_outside_family"
     case = with_child(world, case, father_is_perpetrator=True)
-    assert notify_legal_representatives_of(case) == 1
+    assert notify_legal_representatives_of(case) == 0  # nothing is due before the invitation
+    assert emails_to(MOTHER) == emails_to(FATHER) == 0
+    invite_to_the_conversation(world, case)
     assert notify_legal_representatives_of(case) == 0  # each person once
     assert emails_to(MOTHER) == 1
     assert emails_to(FATHER) == 0
+    invitation = Notification.objects.get(recipient_address=MOTHER)
+    assert invitation.template == "bullying_conversation_invitation"
+    assert "07.12.2026" in invitation.body and "School No. 7, room 12" in invitation.body
     withheld = case.events.filter(kind=CaseEvent.Kind.NOTIFICATION_WITHHELD)
     assert {e.payload["reason"] for e in withheld} >= {"alleged_perpetrator"}
     done = complete_open_steps(world, case)
@@ -177,10 +198,10 @@ def test_reclassification_to_domestic_keeps_done_steps_and_cancels_parent_notice
 ) -> None:
     case = register_case(world)
     case = with_child(world, case, father_is_perpetrator=False)
-    notify_legal_representatives_of(case)
+    invite_to_the_conversation(world, case)
     assert (
         Notification.objects.filter(
-            template="legal_representative_notice", status="pending"
+            template="bullying_conversation_invitation", status="pending"
         ).count()
         == 2
     )
@@ -197,20 +218,20 @@ def test_reclassification_to_domestic_keeps_done_steps_and_cancels_parent_notice
     old_run = case.protocol_runs.get(ended_at__isnull=False)
     assert old_run.end_reason.startswith("The child told")
     assert set(
-        old_run.steps.exclude(key="school_log")
+        old_run.steps.exclude(key__in=["school_log", "legal_representatives_notice"])
         .exclude(status="skipped")
         .values_list("status", flat=True)
     ) == {"cancelled"}
     assert old_run.steps.get(key="school_log").status == "done"  # finished steps stay
     assert (
         Notification.objects.filter(
-            template="legal_representative_notice", status="pending"
+            template="bullying_conversation_invitation", status="pending"
         ).count()
         == 0
     )
     assert (
         Notification.objects.filter(
-            template="legal_representative_notice", status="cancelled"
+            template="bullying_conversation_invitation", status="cancelled"
         ).count()
         == 2
     )

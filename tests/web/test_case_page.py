@@ -13,7 +13,13 @@ from django.urls import reverse
 from qamqor.accounts.models import User
 from qamqor.audit.models import AuditEvent
 from qamqor.cases import parties, thread
-from qamqor.cases.models import Case, CaseMessageReceipt, Child, LegalRepresentative
+from qamqor.cases.models import (
+    Case,
+    CaseMessageReceipt,
+    CaseRepresentative,
+    Child,
+    LegalRepresentative,
+)
 from qamqor.notify.models import Notification
 from qamqor.protocols import services as protocol_services
 from qamqor.protocols.models import Step
@@ -81,21 +87,21 @@ def test_open_step_offers_its_structured_form_and_a_done_step_shows_its_output(
     client = signed_in(world.coordinator_a)
     html = page(client, case)
     notice = step(case, "legal_representatives_notice")
-    for name in ("informed_on", "victim_representatives_informed", "channel"):
+    for name in ("conversation_on", "conversation_time", "conversation_place"):
         assert f'name="step-legal_representatives_notice-{name}"' in html
     assert 'type="radio"' in html  # yes/no questions
     # another organisation's step shows no form to the school
     assert 'name="step-psc_support-assessed_on"' not in html
 
     url = reverse("case-step-complete", args=[case.number, notice.key])
-    response = client.post(url, step_post(notice, channel="phone"))
+    response = client.post(url, step_post(notice, conversation_place="Room 12"))
     assert response.status_code == 302
     html = page(client, case)
-    assert "The victim&#x27;s legal representatives were informed" in html
-    assert "By phone" in html or "phone" in html.lower()
+    assert "The initiator&#x27;s legal representatives were invited" in html
+    assert "Room 12" in html
     notice.refresh_from_db()
-    assert notice.output["channel"] == "phone"
-    assert notice.output["victim_representatives_informed"] is True
+    assert notice.output["conversation_place"] == "Room 12"
+    assert notice.output["initiator_representatives_invited"] is True
 
 
 def test_a_psc_member_completes_the_psc_step_with_its_choices(world: World) -> None:
@@ -169,21 +175,24 @@ def test_the_interview_step_needs_the_interview_qualification(world: World) -> N
 def test_withheld_notifications_are_spelled_out_on_the_timeline(world: World) -> None:
     case = register_case(world)
     client = signed_in(world.coordinator_a)
-    html = page(client, case)
-    assert "Legal representatives not notified</strong>: none is recorded on the case yet" in html
-
-    mother, father = with_child_and_parents(world, case)
-    # a teacher turns out to be the perpetrator: the new protocol tells the parents at once
+    # a teacher turns out to be the perpetrator: that protocol tells the parents at once,
+    # and none is recorded yet
     protocol_services.reclassify(
         case=case,
         actor=world.coordinator_a,
         classification={"perpetrator_relationship": "teacher_school_official"},
         reason="The class teacher pushed her.",
     )
+    html = page(client, case)
+    assert "Legal representatives not notified</strong>: none is recorded on the case yet" in html
+
+    mother, father = with_child_and_parents(world, case)
+    # recorded later, the mother gets the notice already due; the father never does
     assert Notification.objects.filter(
         case=case, recipient_address=mother.email, status="pending"
     ).exists()
     assert not Notification.objects.filter(recipient_address=father.email).exists()
+    assert not Notification.objects.filter(recipient_address=father.phone).exists()
     html = page(client, case)
     assert "Legal representatives not notified</strong>: the alleged perpetrator" in html
 
@@ -195,9 +204,8 @@ def test_withheld_notifications_are_spelled_out_on_the_timeline(world: World) ->
         reason="The father hits her at home.",
     )
     html = page(client, case)
-    # the mother was told under bullying (when she was recorded) and again under the
-    # teacher-violence protocol; neither has gone out yet, and both are cancelled
-    assert "the protocol forbids it; 2 messages not yet sent were cancelled" in html
+    # the mother's notice had not gone out yet: it is cancelled
+    assert "the protocol forbids it; 1 message not yet sent was cancelled" in html
     assert "timeline-notification_withheld timeline-alert" in html
 
 
@@ -248,7 +256,7 @@ def test_child_and_legal_representatives_through_the_page(world: World) -> None:
     assert response.status_code == 302
     mother = LegalRepresentative.objects.get()
     assert mother.phone == "+77011234567"
-    assert not mother.is_alleged_perpetrator
+    assert not CaseRepresentative.objects.filter(is_alleged_perpetrator=True).exists()
 
     update = reverse("case-representative-update", args=[case.number, mother.pk])
     response = client.post(
@@ -262,10 +270,9 @@ def test_child_and_legal_representatives_through_the_page(world: World) -> None:
         },
     )
     assert response.status_code == 302
-    mother.refresh_from_db()
-    assert mother.is_alleged_perpetrator
+    assert CaseRepresentative.objects.get(case=case, representative=mother).is_alleged_perpetrator
     html = page(client, case)
-    assert "alleged perpetrator: never notified" in html
+    assert "alleged perpetrator in this case: never notified" in html
     assert "An alleged perpetrator is among the legal representatives." in html
     actions = set(AuditEvent.objects.filter(object_id=case.number).values_list("action", flat=True))
     assert {
