@@ -8,7 +8,6 @@ import pytest
 
 from qamqor.cases import services as case_services
 from qamqor.cases.models import Case, CaseEvent, CaseRepresentative, LegalRepresentative
-from qamqor.errors import NotAllowed
 from qamqor.notify.models import Notification
 from qamqor.protocols import notices
 from qamqor.protocols.models import RepresentativeNotice, Step
@@ -167,26 +166,33 @@ def test_suicide_risk_runs_crisis_and_three_follow_ups(world: World) -> None:
 def test_sexual_violence_interview_needs_the_qualification_and_happens_once(
     world: World,
 ) -> None:
+    from qamqor.errors import Conflict, InvalidInput
+
     case = register_case(world, forms=["sexual"], risk_level="high")
     assert protocol_of(case) == "sexual_violence"
     report = case.steps.get(key="police_report")
     complete_step(step=report, actor=world.police_a, output=sample_output(report.spec, "Filed"))
     interview = case.steps.get(key="interview")
     assert interview.status == Step.Status.OPEN
-    with pytest.raises(NotAllowed):
+    with pytest.raises(InvalidInput) as error:  # the interviewer named lacks it (1.2.4)
         complete_step(
-            step=interview, actor=world.police_a, output=sample_output(interview.spec, "Interview")
+            step=interview,
+            actor=world.police_a,
+            output=sample_output(interview.spec, "Interview", staff="police_a"),
         )
+    assert [p.field for p in error.value.errors] == ["output.interviewer"]
     world.police_a.interview_qualified = True
     world.police_a.save()
     complete_step(
-        step=interview, actor=world.police_a, output=sample_output(interview.spec, "Interview")
+        step=interview,
+        actor=world.police_a,
+        output=sample_output(interview.spec, "Interview", staff="police_a"),
     )
-    from qamqor.errors import Conflict
-
     with pytest.raises(Conflict):  # never repeated
         complete_step(
-            step=interview, actor=world.police_a, output=sample_output(interview.spec, "Again")
+            step=interview,
+            actor=world.police_a,
+            output=sample_output(interview.spec, "Again", staff="police_a"),
         )
     assert Notification.objects.filter(
         template="step_notice", recipient__username="duty_a"
