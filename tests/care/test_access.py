@@ -72,9 +72,14 @@ def test_a_colleague_sees_the_consultation_but_not_the_notes(
     client = client_for(world, "psc_a2")
     api = client.get(f"/api/v1/care/consultations/{psc_session.public_id}").json()
     assert api["topic"] == "first meeting" and api["notes"] is None
-    page = client.get(f"/care/consultations/{psc_session.public_id}/").content.decode()
+    response = client.get(f"/care/consultations/{psc_session.public_id}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "first meeting" in page and "Weekly sessions." in page
     assert "CONFIDENTIAL-MARKER" not in page
-    assert "CONFIDENTIAL-MARKER" not in json.dumps(client.get("/api/v1/care/consultations").json())
+    listed = client.get("/api/v1/care/consultations").json()
+    assert [(item["topic"], item["notes"]) for item in listed["items"]] == [("first meeting", None)]
+    assert "CONFIDENTIAL-MARKER" not in json.dumps(listed)
 
 
 def test_the_head_reads_the_notes_of_the_branch_staff(

@@ -407,7 +407,9 @@ def test_report_detail_and_registration_through_the_page(place: Place) -> None:
     assert response.status_code == 302
     assert response["Location"] == reverse("case-detail", args=[case.number])
     assert case.form_codes == ["bullying"]
-    html = client.get(reverse("report-detail", args=[report.public_id])).content.decode()
+    response = client.get(reverse("report-detail", args=[report.public_id]))
+    assert response.status_code == 200
+    html = response.content.decode()
     assert f'href="{reverse("case-detail", args=[case.number])}"' in html
     assert reverse("report-register", args=[report.public_id]) not in html
 
@@ -440,7 +442,9 @@ def test_dismissing_a_report(place: Place) -> None:
     response = client.post(url, {"reason": "Again."})
     assert response.status_code == 409
     assert "already been triaged" in response.content.decode()
-    html = client.get(reverse("report-detail", args=[report.public_id])).content.decode()
+    response = client.get(reverse("report-detail", args=[report.public_id]))
+    assert response.status_code == 200
+    html = response.content.decode()
     assert "Reason: A test message" in html
     assert reverse("report-dismiss", args=[report.public_id]) not in html
 
@@ -449,7 +453,10 @@ def test_psychologist_sees_the_report_but_not_the_triage_forms(place: Place) -> 
     psychologist = member("psy", place.school, Role.SCHOOL_PSYCHOLOGIST)
     report = intake_services.submit_report(school=place.school, data=VALID_REPORT).report
     client = signed_in(psychologist)
-    html = client.get(reverse("report-detail", args=[report.public_id])).content.decode()
+    response = client.get(reverse("report-detail", args=[report.public_id]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "class chat" in html  # the report is shown
     assert reverse("report-register", args=[report.public_id]) not in html
     response = client.post(
         reverse("report-register", args=[report.public_id]),
