@@ -185,6 +185,12 @@ if PRODUCTION and not OTP_REQUIRED and not env_bool("QAMQOR_OTP_ALLOW_OFF"):
 OTP_FRESH_MINUTES = env_int("QAMQOR_OTP_FRESH_MINUTES", 15)  # a new code before exports
 OTP_TOTP_ISSUER = env("QAMQOR_OTP_ISSUER", "Qamqor")
 OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait before the next try
+
+# Audit anchors (qamqor.audit, docs/security.md): the chain's head (count and last hash),
+# every AUDIT_ANCHOR_HOURS, into an insert-only table and, if set, a file in a directory
+# the application cannot rewrite; verify_audit checks the log against both.
+AUDIT_ANCHOR_HOURS = env_int("QAMQOR_AUDIT_ANCHOR_HOURS", 24)
+AUDIT_ANCHOR_DIR = env("QAMQOR_AUDIT_ANCHOR_DIR")
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 def run_sweeps() -> dict[str, int]:
     """One pass of every periodic sweep; returns what each did."""
+    from qamqor.audit.services import anchor_chain
     from qamqor.care.services import release_appeals
     from qamqor.instruments.services import escalate_unacknowledged_alerts
     from qamqor.intake.alerts import repeat_unacknowledged
@@ -43,6 +44,7 @@ def run_sweeps() -> dict[str, int]:
         "screening_alerts_escalated": escalate_unacknowledged_alerts(),  # issue 6
         "life_safety_repeated": repeat_unacknowledged(),  # issue 4
         "delivered": sweep_outbox(),
+        "audit_anchored": int(anchor_chain() is not None),  # issue 10: once a day
     }
 
 

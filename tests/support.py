@@ -76,14 +76,19 @@ def _sqlite_flush_passes_the_audit_trigger() -> Iterator[None]:
     import django.db.backends.sqlite3.base  # noqa: F401
     from django.db.backends.sqlite3.operations import DatabaseOperations
 
-    trigger = importlib.import_module("qamqor.audit.migrations.0002_append_only_trigger")
+    triggers = [
+        importlib.import_module(f"qamqor.audit.migrations.{name}")
+        for name in ("0002_append_only_trigger", "0004_anchor_append_only_trigger")
+    ]
     original = DatabaseOperations.sql_flush
 
     def sql_flush(self: DatabaseOperations, style: Any, tables: Any, **kwargs: Any) -> list[str]:
         statements = original(self, style, tables, **kwargs)
-        if not any("audit_auditevent" in statement for statement in statements):
+        if not any("audit_audit" in statement for statement in statements):
             return statements
-        return [*trigger.SQLITE_BACKWARD, *statements, *trigger.SQLITE_FORWARD]
+        drop = [sql for trigger in triggers for sql in trigger.SQLITE_BACKWARD]
+        create = [sql for trigger in triggers for sql in trigger.SQLITE_FORWARD]
+        return [*drop, *statements, *create]
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(DatabaseOperations, "sql_flush", sql_flush)

@@ -65,3 +65,34 @@ class AuditEvent(models.Model):
     def compute_hash(self) -> str:
         body = json.dumps(self.canonical(), sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256((self.prev_hash + body).encode()).hexdigest()
+
+
+class AuditAnchor(models.Model):
+    """The chain's head at one moment: how many events there were and the last one's hash.
+
+    Written by the worker's sweep (``anchor_chain``) at most every ``AUDIT_ANCHOR_HOURS``
+    and by ``qamqor manage anchor_audit``; ``verify_audit`` checks every anchor, so
+    removing the newest events (which the chain alone cannot show) is detected up to the
+    last anchor. Like the events, anchors are append-only (trigger, migration 0004); in
+    production the table belongs to its own role and the application role may only insert
+    and read, and a copy goes to a file outside the database (docs/security.md).
+    """
+
+    at = models.DateTimeField(default=timezone.now)
+    event_count = models.BigIntegerField()
+    head_id = models.BigIntegerField(null=True, blank=True)
+    head_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.event_count} events, head {self.head_hash[:12]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AuditLogIsAppendOnly("audit anchors cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnly("audit anchors cannot be deleted")

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from qamqor.audit.context import current_request
-from qamqor.audit.models import AuditEvent
+from qamqor.audit.models import AuditAnchor, AuditEvent
+
+logger = logging.getLogger(__name__)
+ANCHOR_FILE_NAME = "audit-anchors.jsonl"
 
 GENESIS = "0" * 64
 _CHAIN_LOCK_KEY = 7_201_126  # PostgreSQL advisory lock that serialises the chain's tail
@@ -75,3 +85,137 @@ def verify_chain(batch_size: int = 5000) -> ChainCheck:
         previous = event.hash
         checked += 1
     return ChainCheck(checked=checked, first_broken_id=None)
+
+
+# --- reads of lists ---------------------------------------------------------------------------
+
+
+def record_list(
+    *, actor: Any, object_type: str, object_ids: list[object], total: int | None = None
+) -> AuditEvent | None:
+    """One event for a list of personal data someone was shown, naming every object in it
+    (DESIGN §5.2: every read is written down, lists too). ``action`` is
+    ``<object_type>.list``; the ids are in ``changes["ids"]``. An empty list shows nobody
+    and is not recorded."""
+    if not object_ids:
+        return None
+    ids = [str(object_id) for object_id in object_ids]
+    return record(
+        actor=actor,
+        action=f"{object_type}.list",
+        object_type=object_type,
+        object_id=f"list:{len(ids)}",
+        changes={"ids": ids, "total": total if total is not None else len(ids)},
+    )
+
+
+# --- anchors: the chain's head kept where the application cannot change it -----------------
+
+
+@dataclass(frozen=True)
+class Anchor:
+    at: str
+    event_count: int
+    head_id: int | None
+    head_hash: str
+    source: str  # "table" or the file's path
+
+
+def _anchor_file() -> Path | None:
+    directory = getattr(settings, "AUDIT_ANCHOR_DIR", "")
+    return Path(directory) / ANCHOR_FILE_NAME if directory else None
+
+
+def anchor_chain(*, force: bool = False) -> AuditAnchor | None:
+    """Write the chain's head (event count, last id and hash) to the anchors table and, if
+    ``AUDIT_ANCHOR_DIR`` is set, append it to the anchors file there. Without ``force``
+    only when the last anchor is older than ``AUDIT_ANCHOR_HOURS`` (the worker's sweep
+    calls this every pass; several workers may: the chain lock makes one of them write)."""
+    with transaction.atomic():
+        _lock_chain()
+        last = AuditAnchor.objects.order_by("-id").first()
+        due = timezone.now() - timedelta(hours=settings.AUDIT_ANCHOR_HOURS)
+        if not force and last is not None and last.at > due:
+            return None
+        head = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
+        anchor = AuditAnchor.objects.create(
+            event_count=AuditEvent.objects.count(),
+            head_id=head[0] if head else None,
+            head_hash=head[1] if head else GENESIS,
+        )
+    path = _anchor_file()
+    if path is not None:
+        line = json.dumps(
+            {
+                "at": anchor.at.isoformat(),
+                "event_count": anchor.event_count,
+                "head_id": anchor.head_id,
+                "head_hash": anchor.head_hash,
+            }
+        )
+        # O_APPEND: each anchor one whole line at the end, also with the file set
+        # append-only (chattr +a) so that even this process cannot rewrite earlier lines.
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        try:
+            os.write(descriptor, (line + "\n").encode())
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+    logger.info("audit anchored: %s events, head %s", anchor.event_count, anchor.head_hash[:12])
+    return anchor
+
+
+def anchors() -> list[Anchor]:
+    """Every anchor from the table and, if configured, from the file."""
+    found = [
+        Anchor(a.at.isoformat(), a.event_count, a.head_id, a.head_hash, "table")
+        for a in AuditAnchor.objects.order_by("id")
+    ]
+    path = _anchor_file()
+    if path is not None and path.exists():
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                found.append(
+                    Anchor(
+                        str(data["at"]),
+                        int(data["event_count"]),
+                        data["head_id"],
+                        str(data["head_hash"]),
+                        f"{path}:{number}",
+                    )
+                )
+            except (ValueError, KeyError, TypeError):
+                found.append(Anchor("?", -1, None, "unreadable", f"{path}:{number}"))
+    return found
+
+
+def verify_anchors() -> list[str]:
+    """Problems between the log and its anchors: an anchored head that is gone or changed,
+    or fewer events up to it than were anchored (the newest events removed). Empty if none."""
+    problems = []
+    for anchor in anchors():
+        where = f"anchor of {anchor.at} ({anchor.source})"
+        if anchor.event_count < 0:
+            problems.append(f"{where}: unreadable")
+            continue
+        if anchor.head_id is None:
+            if anchor.event_count != 0:
+                problems.append(f"{where}: no head but {anchor.event_count} events")
+            continue
+        head = AuditEvent.objects.filter(pk=anchor.head_id).values_list("hash", flat=True).first()
+        if head is None:
+            problems.append(
+                f"{where}: event {anchor.head_id} is missing (the log was cut after it)"
+            )
+            continue
+        if head != anchor.head_hash:
+            problems.append(f"{where}: event {anchor.head_id} has another hash")
+        count = AuditEvent.objects.filter(pk__lte=anchor.head_id).count()
+        if count != anchor.event_count:
+            problems.append(
+                f"{where}: {count} events up to {anchor.head_id}, {anchor.event_count} anchored"
+            )
+    return problems
