@@ -6,6 +6,9 @@ qamqor worker                      queued tasks and periodic sweeps
 qamqor mail-listener               reports by email over SMTP (docs/channels.md)
 qamqor seed --demo [--schools N --cases N]   (migrates first)
 qamqor manage <django arguments>   e.g. ``qamqor manage createsuperuser``
+qamqor backup FILE / restore FILE  encrypted database backups (docs/deploy.md)
+qamqor keys generate|rotate-backup data keys for backups (docs/security.md)
+qamqor retention run [--dry-run]   retention periods (docs/security.md)
 """
 
 from __future__ import annotations
@@ -23,6 +26,12 @@ from collections.abc import Sequence
 SETTINGS_MODULE = "qamqor.settings"
 DEFAULT_PORT = 8000
 STOP_TIMEOUT_SECONDS = 10
+OPS_COMMANDS = {
+    "backup": "write an encrypted backup of the database",
+    "restore": "restore an encrypted backup into an empty database",
+    "keys": "data keys: generate one, re-encrypt backups with the first",
+    "retention": "pseudonymise and delete what is past its retention period",
+}
 
 
 def _setup_django() -> None:
@@ -61,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
         help="seed although the database already holds other data (never twice)",
     )
 
+    # Operations (qamqor.ops): management commands with their own options and --help.
+    for name, text in OPS_COMMANDS.items():
+        ops = commands.add_parser(name, help=text, add_help=False)
+        ops.add_argument("arguments", nargs=argparse.REMAINDER)
+
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("arguments", nargs=argparse.REMAINDER, help="the command and its options")
     return parser
@@ -68,6 +82,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``qamqor`` console script."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in OPS_COMMANDS:
+        # passed whole to the management command, its own options and --help included
+        _setup_django()
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["qamqor", *arguments])
+        return 0
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args.bind, args.workers)  # gunicorn sets Django up in its workers

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "qamqor.chatbot",  # issue 4: Telegram channel (docs/channels.md)
     "qamqor.helpline",  # issue 4: 111 console and telephony API
     "qamqor.mailbox",  # issue 4: mail listener's received messages
+    "qamqor.ops",  # backups, restores, data keys, retention (docs/security.md)
     "qamqor.web",
 ]
 

@@ -1,0 +1,1 @@
+"""Operations: data keys, encrypted backups and restores, retention (docs/security.md)."""

@@ -1,0 +1,39 @@
+"""``qamqor keys generate`` and ``qamqor keys rotate-backup FILE…`` (qamqor.ops.keys)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from qamqor.ops.backup import BackupError, rotate_file
+from qamqor.ops.keys import data_keys, generate_key
+
+
+class Command(BaseCommand):
+    help = "Data keys: generate a new one; re-encrypt backups with the first key."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True)
+        actions.add_parser("generate", help="print a new random key")
+        rotate = actions.add_parser(
+            "rotate-backup", help="re-encrypt backup files with the first configured key"
+        )
+        rotate.add_argument("files", nargs="+", type=Path)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "generate":
+            self.stdout.write(generate_key())
+            return
+        try:
+            data_keys()
+        except ImproperlyConfigured as error:
+            raise CommandError(str(error)) from None
+        for path in options["files"]:
+            try:
+                count = rotate_file(path)
+            except (BackupError, OSError) as error:
+                raise CommandError(f"{path}: {error}") from None
+            self.stdout.write(f"{path}: {count} records re-encrypted with the first key")
