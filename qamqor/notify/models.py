@@ -3,16 +3,31 @@
 A notification row is created inside the same transaction as the state change; the
 worker delivers it after commit and retries with backoff until it is sent or has
 visibly failed. A ``dedupe_key`` makes the same notification impossible to queue twice.
+
+Delivery is at most once and never silently lost (DESIGN §5.1, docs/notifications.md):
+a worker holds a notification under a lease longer than any transport can take; one
+Message-ID per notification, the same on every try, lets relays and receivers drop
+copies; a failure before the message was handed over is retried until the retry
+horizon (days), and one whose outcome is unknown is shown as unconfirmed, never resent
+on its own.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def new_message_id() -> str:
+    """A Message-ID unique across installations: a random UUID at the sender's domain."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "qamqor.invalid"
+    return f"<{uuid.uuid4().hex}@{domain}>"
 
 
 class Notification(models.Model):
@@ -28,6 +43,7 @@ class Notification(models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
         CANCELLED = "cancelled", _("cancelled: the case's protocol forbids it")
+        UNCONFIRMED = "unconfirmed", _("delivery unconfirmed")
 
     channel = models.CharField(max_length=10, choices=Channel.choices)
     recipient = models.ForeignKey(
@@ -53,12 +69,29 @@ class Notification(models.Model):
         "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
     dedupe_key = models.CharField(max_length=200, unique=True)
+    message_id = models.CharField(
+        max_length=255,
+        unique=True,
+        default=new_message_id,
+        help_text="the Message-ID header, the same on every try, for de-duplication",
+    )
     status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+        max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="a sending claim older than this is taken back"
+    )
+    handed_over_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="when the transport began to hand the message over in the current try",
+    )
+    retry_until = models.DateTimeField(
+        null=True, blank=True, help_text="no retry after this; empty: created + the horizon"
+    )
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -74,10 +107,16 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return f"{self.channel} → {self.recipient_address or self.recipient}: {self.subject}"
 
+    UNDELIVERED = (Status.FAILED, Status.UNCONFIRMED)
+
     @staticmethod
     def backoff(attempts: int) -> timedelta:
-        """Wait before the next try: 30 s, 1 min, 2 min, … capped at one hour."""
+        """Wait before the next try: 30 s, 1 min, 2 min, … then hourly until the horizon."""
         return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+    def retry_deadline(self) -> datetime:
+        """No try starts after this moment (``OUTBOX_RETRY_DAYS`` after queueing or resending)."""
+        return self.retry_until or self.created_at + timedelta(days=settings.OUTBOX_RETRY_DAYS)
 
 
 class SmsPart(models.Model):

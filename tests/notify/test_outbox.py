@@ -7,6 +7,7 @@ the sweep retries after the backoff. Nothing is lost and nothing is sent twice.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from qamqor.notify import services
 from qamqor.notify.models import Notification
 from qamqor.worker import run_pending_tasks, run_sweeps
 from tests.factories import World, register_case
@@ -24,7 +26,7 @@ pytestmark = pytest.mark.usefixtures("transactional_db")  # on_commit must reall
 
 
 def message_id(notification: Notification) -> str:
-    return f"<notification-{notification.pk}@qamqor.invalid>"
+    return notification.message_id
 
 
 def notification_ids(task: DBTaskResult) -> list[int]:
@@ -97,32 +99,66 @@ def test_emails_wait_for_the_peer_and_are_delivered_once(
     assert len(smtp_server.received) == len(emails)
 
 
-def test_delivery_gives_up_after_the_last_attempt(
+def test_each_notification_has_its_own_message_id_kept_across_tries(
+    world: World, smtp_server: SmtpPeer
+) -> None:
+    smtp_server.stop()
+    case = register_case(world)
+    before = {n.pk: n.message_id for n in queued_emails(case.pk)}
+    assert len(set(before.values())) == len(before)
+    assert all(re.fullmatch(r"<[0-9a-f]{32}@qamqor\.invalid>", mid) for mid in before.values())
+
+    run_pending_tasks()  # refused: a try that failed keeps the Message-ID
+    smtp_server.start()
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        run_sweeps()
+    assert {n.pk: n.message_id for n in queued_emails(case.pk)} == before
+    assert sorted(smtp_server.deliveries()) == sorted(
+        (mid, n.recipient_address) for n in queued_emails(case.pk) for mid in [before[n.pk]]
+    )
+
+
+def test_retries_go_on_for_days_then_the_notification_shows_as_failed(
     world: World, smtp_server: SmtpPeer, settings: object
 ) -> None:
-    settings.OUTBOX_MAX_ATTEMPTS = 3  # type: ignore[attr-defined]
+    """Before: eight tries in about an hour, then failed for good. Now hourly for
+    OUTBOX_RETRY_DAYS, then failed, visible, and sent again by resend()."""
+    settings.OUTBOX_RETRY_DAYS = 2  # type: ignore[attr-defined]
     smtp_server.stop()
     case = register_case(world)
     pks = [n.pk for n in queued_emails(case.pk)]
 
     run_pending_tasks()  # attempt 1
     moment = timezone.now()
-    for _attempt in (2, 3):
+    for _hour in range(45):
         moment += timedelta(hours=1)  # past any backoff (capped at one hour)
         with time_machine.travel(moment):
             run_sweeps()
+    tried = Notification.objects.filter(pk__in=pks)
+    assert {n.status for n in tried} == {Notification.Status.PENDING}
+    assert min(n.attempts for n in tried) >= 20  # the old limit gave up after 8 tries, 1 hour
 
+    moment += timedelta(hours=3)  # past the horizon
+    with time_machine.travel(moment):
+        run_sweeps()
     for notification in Notification.objects.filter(pk__in=pks):
         assert notification.status == Notification.Status.FAILED
-        assert notification.attempts == 3
         assert "Connection" in notification.last_error
         assert notification.sent_at is None
+    assert set(services.undelivered().values_list("pk", flat=True)) >= set(pks)
 
-    # A failed notification stays failed and visible: no more tries, even with the peer up.
+    # A failed notification stays failed: the sweep does not send it on its own.
     smtp_server.start()
+    ours = {n.message_id for n in Notification.objects.filter(pk__in=pks)}
     with time_machine.travel(moment + timedelta(hours=2)):
-        run_sweeps()
-    assert smtp_server.received == []
-    assert set(Notification.objects.filter(pk__in=pks).values_list("status", "attempts")) == {
-        (Notification.Status.FAILED, 3)
-    }
+        run_sweeps()  # (escalations of the overdue steps do go out now)
+    assert not ours & {mail.message_id for mail in smtp_server.received}
+
+    # Resent: delivered once, with the Message-ID it always had.
+    with time_machine.travel(moment + timedelta(hours=3)):
+        assert sorted(services.resend(Notification.objects.filter(pk__in=pks))) == sorted(pks)
+        run_pending_tasks()
+    sent = Notification.objects.filter(pk__in=pks)
+    assert {n.status for n in sent} == {Notification.Status.SENT}
+    arrived = {key: count for key, count in smtp_server.deliveries().items() if key[0] in ours}
+    assert arrived == {(n.message_id, n.recipient_address): 1 for n in sent}
