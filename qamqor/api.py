@@ -74,6 +74,9 @@ class CsrfSessionAuth(SessionAuth):
             return None
         return super().__call__(request)
 
+        if self.param_name not in request.COOKIES:
+            # no session to ride on, so nothing for CSRF to protect: "not signed in" (401)
+            return None
 
 # The token first: SessionAuth's CSRF check ends the request with a 403 before any later
 # method is tried, which had made every token write fail.
@@ -93,7 +96,77 @@ class OrganisationRef(Schema):
     name: str
 
 
-api = NinjaAPI(
+class FieldErrorOut(Schema):
+    """One field's problem: ``field`` as the client sent it, ``message`` in its language."""
+
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    """The one error shape of every 4xx and 5xx answer."""
+
+    detail: str
+    errors: list[FieldErrorOut]
+
+
+def errors(*codes: int) -> dict[int, type[ErrorOut]]:
+    """Error answers an operation gives besides the common ones, for its ``response={…}``:
+    ``response={200: CaseOut, **errors(403, 409)}``."""
+    return dict.fromkeys(codes, ErrorOut)
+
+
+WRITE_METHODS = {"post", "put", "patch", "delete"}
+
+# Answered by the framework for every operation, whatever its handler does: declared once
+# here rather than on each operation (see ``QamqorAPI``).
+COMMON_ERRORS = {
+    400: "The body cannot be read (a multipart body without a boundary).",
+    413: "The body is larger than allowed (docs/api.md, Limits).",
+    503: "The database cannot be reached for a moment; retry after `Retry-After` seconds.",
+}
+
+
+class QamqorAPI(NinjaAPI):
+    """The NinjaAPI whose document declares every status an operation can answer."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        document = super().get_openapi_schema(**kwargs)
+        declare_common_errors(document)
+        return document
+
+
+def declare_common_errors(document: dict[str, Any]) -> None:
+    """Adds the answers every operation can give: the common errors, 401 where it needs
+    authentication (and 403, 409 where such an operation changes something: the access
+    policy and the object's state are asked by every write), 422 where it takes input, 404
+    where the path names an object."""
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("FieldErrorOut", FieldErrorOut.model_json_schema())
+    error_schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    error_schema.pop("$defs", None)
+    components.setdefault("ErrorOut", error_schema)
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+
+    for operations in document["paths"].values():
+        for method, operation in operations.items():
+            answers = dict(COMMON_ERRORS)
+            parameters = operation.get("parameters", [])
+            if operation.get("security"):
+                answers[401] = "Not signed in, or the token is not valid."
+                if method in WRITE_METHODS:
+                    answers[403] = "You see the object but your role may not make this change."
+                    answers[409] = "The object's state does not allow this change."
+            if parameters or "requestBody" in operation:
+                answers[422] = "Invalid input: each field named, with the reason."
+            if any(p["in"] == "path" for p in parameters):
+                answers[404] = "Not found, or outside your scope (the two look the same)."
+            responses = operation.setdefault("responses", {})
+            for code, description in answers.items():
+                responses.setdefault(code, {"description": description, "content": reference})
+
+
+api = QamqorAPI(
     title="Qamqor API",
     version="1",
     description=(

@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
-from qamqor.api import CsrfSessionAuth, OrganisationRef, Pagination, validated
+from qamqor.api import CsrfSessionAuth, OrganisationRef, Pagination, errors, validated
 from qamqor.api import request_user as _user
 from qamqor.care import selectors, services
 from qamqor.care.forms import (
@@ -801,7 +801,11 @@ def submit_appeal(request: HttpRequest, payload: AppealIn) -> Status:
     return Status(201, {"followup_code": submitted.followup_code, "week": submitted.appeal.week})
 
 
-@router.post("/appeals/follow-up", response=AppealStatusOut, summary="The answer to my appeal")
+@router.post(
+    "/appeals/follow-up",
+    response={200: AppealStatusOut, **errors(404)},
+    summary="The answer to my appeal",
+)
 def appeal_follow_up(request: HttpRequest, payload: CodeIn) -> Appeal:
     data = validated(AppealFollowUpForm, payload.dict())
     appeal = services.find_appeal(data["code"])

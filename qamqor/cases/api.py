@@ -2,11 +2,12 @@
 legal representatives, reclassification and the interagency thread."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import WithJsonSchema
 
 from qamqor.api import OrganisationRef, Pagination, validated
 from qamqor.audit import services as audit
@@ -162,8 +163,12 @@ class CaseOut(CaseSummaryOut):
         return list(obj.events.all())
 
 
+_CASE_STATUS = {"type": "string", "enum": list(Case.Status.values)}
+
+
 class CaseFilter(Schema):
-    status: Case.Status | None = None
+    # inline, not a "Status" component: the referrals' status filter has that name
+    status: Annotated[Case.Status, WithJsonSchema(_CASE_STATUS)] | None = None
     form: str | None = None
     region: str | None = None
 
@@ -207,7 +212,10 @@ def close_case(request: HttpRequest, number: str, payload: CloseIn) -> Case:
 # --- the child and legal representatives -------------------------------------------------
 
 
-class ChildOut(Schema):
+class CaseChildOut(Schema):
+    """The case's child as the case shows it (``school`` by code); the care app's
+    ``ChildOut`` is another shape, so the two need their own names in the document."""
+
     code: str
     full_name: str
     birth_date: date | None
@@ -250,7 +258,7 @@ def _representative_out(entry: parties.CaseParty) -> dict[str, Any]:
 
 
 class PartiesOut(Schema):
-    child: ChildOut | None
+    child: CaseChildOut | None
     representatives: list[RepresentativeOut]
 
     @staticmethod
@@ -258,7 +266,7 @@ class PartiesOut(Schema):
         return [_representative_out(entry) for entry in obj.entries]
 
 
-class ChildIn(Schema):
+class CaseChildIn(Schema):
     """An existing child by ``existing_code``, or a new one (pseudonymous without a name)."""
 
     existing_code: str = ""
@@ -314,7 +322,7 @@ def get_parties(request: HttpRequest, number: str) -> parties.Parties:
     response={201: PartiesOut},
     summary="Record the case's child: an existing one by code, or a new one",
 )
-def attach_child(request: HttpRequest, number: str, payload: ChildIn) -> Status:
+def attach_child(request: HttpRequest, number: str, payload: CaseChildIn) -> Status:
     case = _case(request, number)
     data = validated(parties.ChildForm, payload.dict())
     parties.attach_child(case=case, actor=request.user, data=data)  # type: ignore[arg-type]
@@ -398,7 +406,7 @@ def reclassify(request: HttpRequest, number: str, payload: ReclassifyIn) -> Case
 # --- interagency thread -----------------------------------------------------------------
 
 
-class ReceiptOut(Schema):
+class ReadReceiptOut(Schema):
     organisation: OrganisationRef
     read_by: str
     read_at: datetime
@@ -411,7 +419,7 @@ class MessageOut(Schema):
     body: str
     created_at: datetime
     new: bool
-    read_by: list[ReceiptOut]
+    read_by: list[ReadReceiptOut]
 
 
 class MessageIn(Schema):

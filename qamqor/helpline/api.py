@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from qamqor.accounts.models import User
-from qamqor.api import TokenAuth, session_or_token
+from qamqor.api import TokenAuth, errors, session_or_token
 from qamqor.errors import InvalidInput
 from qamqor.helpline import selectors, services
 from qamqor.helpline.models import CallRecord
@@ -69,7 +69,8 @@ def _out(record: CallRecord, *, repeat: bool = False) -> CallOut:
     )
 
 
-@router.post("/calls", response={200: CallOut, 201: CallOut}, auth=[TokenAuth()])
+# 404: the token's user is not an operator of a 111 center
+@router.post("/calls", response={200: CallOut, 201: CallOut, **errors(404)}, auth=[TokenAuth()])
 def open_call(request: HttpRequest, payload: CallOpenIn) -> Status[CallOut]:
     """Open a call record; the same ``external_id`` again returns the first record (200)."""
     user = _operator(request)
@@ -102,7 +103,7 @@ def close_call(request: HttpRequest, external_id: str, payload: CallCloseIn) -> 
     return _out(record)
 
 
-@router.get("/calls", response=list[CallOut], auth=session_or_token)
+@router.get("/calls", response={200: list[CallOut], **errors(404)}, auth=session_or_token)
 def list_calls(request: HttpRequest, limit: int = 50) -> list[CallOut]:
     """The center's latest calls, newest first (operators of the center only)."""
     _operator(request)

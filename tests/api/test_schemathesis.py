@@ -1,0 +1,83 @@
+"""Schemathesis against the OpenAPI document (issue 10, section 4).
+
+Every operation is called with generated input, as an anonymous client and with a token
+of the national coordinator (the role that may do most), through the WSGI application:
+no answer may be a 5xx, and every answer must be declared by its operation (status,
+content type, schema). Bounded and deterministic: a fixed number of examples per
+operation and ``derandomize``, so a failure is the same failure on the next run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import (  # type: ignore[attr-defined]  # registered by name
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from qamqor.accounts.models import ApiToken
+from tests.factories import World, register_case, submit_report
+
+EXAMPLES = 12  # per operation and client: about 80 operations x 2 clients
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+
+@pytest.fixture
+def national_token(world: World) -> str:
+    # a registered case and a report awaiting triage, so that lists answer with rows whose
+    # shape is checked, not only with empty pages
+    register_case(world)
+    submit_report(world.b.school)
+    _token, raw = ApiToken.issue(world.national, "schemathesis")
+    return raw
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings: Any) -> None:
+    """Hundreds of calls from one address: the public limits would answer 429 (declared,
+    but then nothing behind them is exercised)."""
+    from django.conf import settings as django_settings
+
+    for name in dir(django_settings):
+        if name.endswith("_PER_HOUR"):
+            setattr(settings, name, 10**9)
+
+
+HYPOTHESIS = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@schema.parametrize()
+@HYPOTHESIS
+def test_anonymous_client(case: Any, world: World) -> None:
+    case.call_and_validate(checks=CHECKS, headers={"Accept-Language": "en"})
+
+
+@schema.parametrize()
+@HYPOTHESIS
+def test_national_coordinator_token(case: Any, national_token: str) -> None:
+    case.call_and_validate(
+        checks=CHECKS,
+        headers={"Authorization": f"Bearer {national_token}", "Accept-Language": "en"},
+    )
