@@ -25,7 +25,8 @@ class RegisterCaseForm(dj.Form):
         label=_("Forms of violence"),
         choices=ViolenceForm.choices,
         widget=dj.CheckboxSelectMultiple,
-        error_messages={"required": _("Choose at least one form of violence.")},
+        required=False,
+        help_text=_("Not needed when the concern is suicide risk or self-harm."),
     )
     setting = dj.ChoiceField(label=_("Setting"), choices=Setting.choices)
     perpetrator_relationship = dj.ChoiceField(
@@ -62,6 +63,14 @@ class RegisterCaseForm(dj.Form):
         if not text:
             raise dj.ValidationError(_("Write a short summary of the report."))
         return text
+
+    def clean(self) -> dict:
+        """A form of violence is required, except when the concern is suicide risk or
+        self-harm: a child may be at risk without anyone having hurt them (brief 1.4.2)."""
+        data = super().clean() or {}
+        if not data.get("forms") and not data.get("self_harm_risk") and "forms" in data:
+            self.add_error("forms", _("Choose at least one form of violence."))
+        return data
 
 
 class DismissReportForm(dj.Form):

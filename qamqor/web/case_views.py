@@ -36,6 +36,8 @@ from qamqor.cases.forms import CloseCaseForm
 from qamqor.cases.models import Case
 from qamqor.cases.reclassification import ReclassifyForm, classification_of
 from qamqor.errors import DomainError
+from qamqor.intake import alerts as intake_alerts
+from qamqor.intake.models import LifeSafetyAlert
 from qamqor.pages import apply_domain_error, paginate, user_of
 from qamqor.protocols import services as protocol_services
 from qamqor.protocols.models import FINISHED, ProtocolRun, Step
@@ -228,6 +230,7 @@ def _case_context(
     can_post = open_case and thread is not None and thread.organisation is not None
     return {
         "case": case,
+        "safety_alerts": _safety_alerts(user, case),
         "runs": runs,
         "current_run": current_run,
         "step_rows": step_rows,
@@ -267,6 +270,25 @@ def _case_context(
         "steps_alert": steps_alert,
         "steps_notice": steps_notice,
     }
+
+
+def _safety_alerts(user: User, case: Case) -> list[dict[str, Any]]:
+    """The life-safety alerts of the case's reports, with whether the user may
+    acknowledge each (shown at the top of the case page until acknowledged, then as a
+    record of who acknowledged it)."""
+    found = (
+        LifeSafetyAlert.objects.filter(report__case=case)
+        .select_related("report", "acknowledged_by")
+        .order_by("raised_at", "pk")
+    )
+    return [
+        {
+            "alert": alert,
+            "may_acknowledge": alert.acknowledged_at is None
+            and intake_alerts.may_acknowledge(user, alert),
+        }
+        for alert in found
+    ]
 
 
 def _case(request: HttpRequest, number: str, *, audit_read: bool = False) -> Case:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext, ngettext
 from qamqor.cases.classification import Outcome
 from qamqor.cases.models import Case, CaseEvent, LegalRepresentative
 from qamqor.directory.models import OrganisationKind
-from qamqor.intake.models import Channel
+from qamqor.intake.models import Channel, LifeSafetyAlert
 from qamqor.protocols.models import ProtocolRun, Step
 from qamqor.protocols.services import ORGANISATION_KINDS
 
@@ -157,4 +157,63 @@ def timeline(
         elif kind == CaseEvent.Kind.CLOSED and payload.get("outcome"):
             entry.detail = str(outcomes.get(payload["outcome"], payload["outcome"]))
         entries.append(entry)
+    entries.extend(_alert_entries(case, titles))
+    entries.sort(key=lambda item: item.event.at)  # stable: events keep their own order
+    return entries
+
+
+LIFE_SAFETY = "life_safety_alert"
+
+
+def _alert_entries(case: Case, titles: dict[str, str]) -> list[Entry]:
+    """The life-safety alerts of the case's reports: raised (often before the case was
+    registered), each repeat, and the acknowledgement, as timeline entries."""
+    entries = []
+    alerts = (
+        LifeSafetyAlert.objects.filter(report__case=case)
+        .select_related("acknowledged_by")
+        .prefetch_related("responders")
+        .order_by("raised_at", "pk")
+    )
+    for alert in alerts:
+        reason = str(alert.get_reason_display())
+        responders = ", ".join(str(o.name) for o in alert.responders.all())
+        entries.append(
+            Entry(
+                event=CaseEvent(case=case, kind=LIFE_SAFETY, at=alert.raised_at),
+                label=gettext("Life-safety alert sent"),
+                detail=f"{reason} · {responders}" if responders else reason,
+                alert=True,
+            )
+        )
+        for number, sent in enumerate(alert.rounds[1:], start=2):
+            at = parse_datetime(sent)
+            if at is None:
+                continue
+            entries.append(
+                Entry(
+                    event=CaseEvent(case=case, kind=LIFE_SAFETY, at=at),
+                    label=gettext("Life-safety alert repeated, not yet acknowledged"),
+                    detail=gettext("round %(number)d") % {"number": number},
+                    alert=True,
+                )
+            )
+        if alert.acknowledged_at is not None:
+            entries.append(
+                Entry(
+                    event=CaseEvent(
+                        case=case,
+                        kind=LIFE_SAFETY,
+                        at=alert.acknowledged_at,
+                        actor=alert.acknowledged_by,
+                    ),
+                    label=gettext("Life-safety alert acknowledged"),
+                    detail=(
+                        gettext("by completing the immediate-safety step")
+                        if alert.acknowledged_step
+                        else ""
+                    ),
+                    step=titles.get(alert.acknowledged_step, alert.acknowledged_step),
+                )
+            )
     return entries

@@ -20,6 +20,11 @@ urlpatterns = [
     path("reports/", views.report_list, name="report-list"),
     path("reports/<uuid:public_id>/", views.report_detail, name="report-detail"),
     path("reports/<uuid:public_id>/register/", views.report_register, name="report-register"),
+    path(
+        "reports/<uuid:public_id>/register/preview/",
+        views.report_register_preview,
+        name="report-register-preview",
+    ),
     path("reports/<uuid:public_id>/dismiss/", views.report_dismiss, name="report-dismiss"),
     # cases
     path("cases/", case_views.case_list, name="case-list"),

@@ -8,6 +8,7 @@ the form with its own status code (DESIGN §5.2, §5.7).
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -49,9 +50,11 @@ from qamqor.intake.models import Report
 from qamqor.notify import services as notify_services
 from qamqor.notify.models import Notification
 from qamqor.pages import apply_domain_error, paginate, user_of
+from qamqor.protocols import definitions
 from qamqor.protocols.models import Step
-from qamqor.translation import active_language
+from qamqor.translation import active_language, pick
 from qamqor.web.context import may_triage_any
+from qamqor.web.htmx import partial_response
 
 HOME_LIST_LIMIT = 20
 HOME_NOTIFICATIONS = 5
@@ -197,7 +200,7 @@ def _report_form(request: HttpRequest, school_code: str, *, embed: bool) -> Http
     token = _idempotency_token(request.POST.get(IDEMPOTENCY_FIELD))
     if request.POST.get(HONEYPOT_FIELD):
         # a bot filled the hidden field: answer as if it worked, keep nothing
-        return _thanks(request, school, code=None, in_danger_now=False, embed=embed)
+        return _thanks(request, school, code=None, report=None, embed=embed)
     try:
         limits.check_public(request, "report", field="narrative")
     except DomainError as error:
@@ -254,16 +257,13 @@ def _report_form(request: HttpRequest, school_code: str, *, embed: bool) -> Http
         # In a school's frame the session cookie is not sent (SameSite), so the code is
         # shown in this answer; a resend with the same token shows the same code.
         return _thanks(
-            request,
-            school,
-            code=submitted.followup_code,
-            in_danger_now=submitted.report.in_danger_now,
-            embed=True,
+            request, school, code=submitted.followup_code, report=submitted.report, embed=True
         )
     request.session[THANKS_SESSION_KEY] = {
         "school": school.code,
         "code": submitted.followup_code,
         "in_danger_now": submitted.report.in_danger_now,
+        "self_harm_risk": submitted.report.self_harm_risk,
     }
     return redirect("report-thanks", school_code=school.code)
 
@@ -282,7 +282,7 @@ def _thanks(
     school: Organisation,
     *,
     code: str | None,
-    in_danger_now: bool,
+    report: Report | None,
     embed: bool,
 ) -> HttpResponse:
     response = render(
@@ -292,7 +292,8 @@ def _thanks(
             "public_page": True,
             "school": school,
             "followup_code": code,
-            "in_danger_now": in_danger_now,
+            "in_danger_now": bool(report and report.in_danger_now),
+            "self_harm_risk": bool(report and report.self_harm_risk),
             "embed": embed,
         },
     )
@@ -315,6 +316,7 @@ def report_thanks(request: HttpRequest, school_code: str) -> HttpResponse:
             "school": school,
             "followup_code": shown["code"] if shown else None,
             "in_danger_now": bool(shown and shown.get("in_danger_now")),
+            "self_harm_risk": bool(shown and shown.get("self_harm_risk")),
         },
     )
 
@@ -355,18 +357,25 @@ def _render_report(
         region_id=report.region_id,
         received_by_id=report.received_by_id,
     )
+    preview: dict[str, Any] = {}
+    classification_fields = []
     if can_triage:
         register_form = register_form or RegisterCaseForm(
             initial={
                 "summary": report.narrative,
                 "forms": report.forms,
                 "setting": report.setting,
+                "perpetrator_relationship": "unknown",
                 "in_danger_now": report.in_danger_now,
-                "risk_level": RiskLevel.IMMEDIATE if report.in_danger_now else RiskLevel.MEDIUM,
+                "self_harm_risk": report.self_harm_risk,
+                "risk_level": RiskLevel.IMMEDIATE if report.urgent else RiskLevel.MEDIUM,
                 "repeated": "unknown",
             }
         )
         dismiss_form = dismiss_form or DismissReportForm()
+        # Every field a shipped protocol's conditions read, so triage can reach them all.
+        classification_fields = [register_form[name] for name in definitions.fields_read()]
+        preview = protocol_preview(_preview_data(register_form))
     return render(
         request,
         "web/report_detail.html",
@@ -374,7 +383,9 @@ def _render_report(
             "report": report,
             "can_triage": can_triage,
             "register_form": register_form,
+            "classification_fields": classification_fields,
             "dismiss_form": dismiss_form,
+            **preview,
             "alert": alert,
             **intake_selectors.triage_extras(report, user),
         },
@@ -388,6 +399,50 @@ def report_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _render_report(request, _get_report(request, public_id, audit_read=True))
 
 
+def _preview_data(form: RegisterCaseForm) -> dict[str, Any]:
+    """The classification as far as it is filled in: the valid fields of a bound form
+    (a missing summary does not matter for the protocol), or the form's initial values."""
+    if not form.is_bound:
+        data = {name: form.initial.get(name, field.initial) for name, field in form.fields.items()}
+        data["repeated"] = {"true": True, "false": False}.get(str(data.get("repeated")))
+        return data
+    form.is_valid()
+    return dict(getattr(form, "cleaned_data", {}))
+
+
+def protocol_preview(classification: dict[str, Any]) -> dict[str, Any]:
+    """The protocol registration would start for this classification and the steps of it
+    that would apply, chosen by the very function ``register_case`` calls
+    (``cases.services.choose_protocol``), so the preview cannot disagree with it."""
+    try:
+        code = case_services.choose_protocol(classification)
+    except DomainError as error:
+        problems = [str(problem.message) for problem in error.errors]
+        return {"preview_code": None, "preview_problem": " ".join(problems) or str(error.detail)}
+    spec = definitions.latest(code).spec
+    facts = definitions.facts_of(classification, list(classification.get("forms") or []))
+    return {
+        "preview_code": code,
+        "preview_title": pick(spec.title.model_dump()),
+        "preview_steps": [
+            pick(step.title.model_dump())
+            for step in spec.steps
+            if definitions.any_holds(step.when, facts)
+        ],
+    }
+
+
+@login_required
+@require_POST
+def report_register_preview(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The live preview on the registration form (htmx, on every change): which protocol
+    the classification chosen so far would start. Changes nothing."""
+    report = _get_report(request, public_id, audit_read=False)
+    form = RegisterCaseForm(request.POST)
+    context = {"report": report, **protocol_preview(_preview_data(form))}
+    return partial_response(render(request, "web/partials/protocol_preview.html", context))
+
+
 @login_required
 @require_POST
 def report_register(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
@@ -395,7 +450,7 @@ def report_register(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     report = _get_report(request, public_id, audit_read=False)
     form = RegisterCaseForm(request.POST)
     if not form.is_valid():
-        return _render_report(request, report, register_form=form)
+        return _render_report(request, report, register_form=form, status=422)
     try:
         case = case_services.register_case(
             report=report, actor=_user(request), classification=form.cleaned_data
