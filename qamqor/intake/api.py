@@ -88,6 +88,7 @@ class ReportIn(Schema):
     forms: list[str] = []
     setting: str = "unknown"
     in_danger_now: bool = False
+    self_harm_risk: bool = False
     anonymous: bool = True
     reporter_role: str = "child"
     reporter_name: str = ""
@@ -111,6 +112,7 @@ class ReportOut(Schema):
     forms: list[str]
     setting: str
     in_danger_now: bool
+    self_harm_risk: bool
     anonymous: bool
     reporter_role: str
     reporter_name: str
@@ -137,7 +139,7 @@ class ReportOut(Schema):
 
 class RegisterIn(Schema):
     summary: str
-    forms: list[str]
+    forms: list[str] = []
     setting: str
     risk_level: str
     in_danger_now: bool = False
