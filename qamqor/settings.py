@@ -97,12 +97,12 @@ MIDDLEWARE = [
     "qamqor.audit.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "qamqor.request_limits.RequestLimitsMiddleware",  # before anything reads a body
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "qamqor.accounts.middleware.SecondFactorMiddleware",
-    "qamqor.request_limits.RequestLimitsMiddleware",  # before anything reads a body
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -236,9 +236,17 @@ EMAIL_PORT = env_int("QAMQOR_EMAIL_PORT", 1025)
 EMAIL_HOST_USER = env("QAMQOR_EMAIL_USER")
 EMAIL_HOST_PASSWORD = env("QAMQOR_EMAIL_PASSWORD")
 EMAIL_USE_TLS = env_bool("QAMQOR_EMAIL_USE_TLS")
-EMAIL_TIMEOUT = env_int("QAMQOR_EMAIL_TIMEOUT", 10)
+EMAIL_TIMEOUT = env_int("QAMQOR_EMAIL_TIMEOUT", 10)  # connect and each SMTP command
+# The relay's answer to the end of the message: RFC 5321 §4.5.3.2.6 asks for 10 minutes.
+# A client that gives up sooner cannot know whether the relay took the message.
+EMAIL_DATA_TIMEOUT = env_int("QAMQOR_EMAIL_DATA_TIMEOUT", 600)
 DEFAULT_FROM_EMAIL = env("QAMQOR_FROM_EMAIL", "Qamqor <no-reply@qamqor.invalid>")
-OUTBOX_MAX_ATTEMPTS = env_int("QAMQOR_OUTBOX_MAX_ATTEMPTS", 8)
+# The outbox (docs/notifications.md): a failed try is repeated (30 s doubling to hourly)
+# for this many days after the notification was queued; then it shows as undelivered.
+OUTBOX_RETRY_DAYS = env_int("QAMQOR_OUTBOX_RETRY_DAYS", 3)
+# A worker's claim on a notification; a crashed worker's claim is taken back after it.
+# Must exceed the longest a transport can take (checked: manage.py check, notify.E001).
+OUTBOX_LEASE_SECONDS = env_int("QAMQOR_OUTBOX_LEASE_SECONDS", 900)
 
 # Screenings (qamqor.instruments, docs/instruments.md): an alert nobody acknowledges goes to
 # the PSC after this many minutes; aggregates hide cells smaller than this.
@@ -269,7 +277,19 @@ CARE_FILE_MAX_BYTES = env_int("QAMQOR_CARE_FILE_MAX_BYTES", 5 * 1024 * 1024)  # 
 # machine shares them without a cache server.
 REPORT_ATTACHMENT_MAX_BYTES = env_int("QAMQOR_REPORT_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 REPORT_ATTACHMENT_MAX_FILES = env_int("QAMQOR_REPORT_ATTACHMENT_MAX_FILES", 3)
+# Request bodies (docs/api.md, "Limits"; qamqor.request_limits): a body above them is a
+# 413. Non-file data as Django's default; a multipart body may also carry the report
+# form's files (REPORT_ATTACHMENT_MAX_FILES x REPORT_ATTACHMENT_MAX_BYTES).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("QAMQOR_MAX_BODY_BYTES", 2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10  # no form takes more than 3
 FOLLOWUP_EXPIRY_DAYS = env_int("QAMQOR_FOLLOWUP_EXPIRY_DAYS", 90)  # after the case closes
+# Retention (qamqor.ops.retention, docs/security.md; `qamqor retention run`). [?] defaults:
+# the periods the law sets for these records are not confirmed; set them per deployment.
+RETENTION_CLOSED_CASE_YEARS = env_int("QAMQOR_RETENTION_CLOSED_CASE_YEARS", 5)  # pseudonymised
+RETENTION_DISMISSED_REPORT_DAYS = env_int("QAMQOR_RETENTION_DISMISSED_REPORT_DAYS", 365)
+RETENTION_TRANSCRIPT_DAYS = env_int("QAMQOR_RETENTION_TRANSCRIPT_DAYS", 180)  # threads, chats
+RETENTION_CHAT_DRAFT_DAYS = env_int("QAMQOR_RETENTION_CHAT_DRAFT_DAYS", 30)  # unfinished chats
 # Retention (qamqor.ops.retention, docs/security.md; `qamqor retention run`). [?] defaults:
 # the periods the law sets for these records are not confirmed; set them per deployment.
 RETENTION_CLOSED_CASE_YEARS = env_int("QAMQOR_RETENTION_CLOSED_CASE_YEARS", 5)  # pseudonymised
@@ -304,12 +324,6 @@ MAIL_LISTENER_HOST = env("QAMQOR_MAIL_LISTENER_HOST", "127.0.0.1")
 MAIL_LISTENER_PORT = env_int("QAMQOR_MAIL_LISTENER_PORT", 2525)
 MAIL_DOMAIN = env("QAMQOR_MAIL_DOMAIN", "report.qamqor.invalid").lower()
 MAIL_LOCAL_PART = env("QAMQOR_MAIL_LOCAL_PART", "report").lower()  # report+<code>@domain
-# Request bodies (docs/api.md, "Limits"; qamqor.request_limits): a body above them is a
-# 413. Non-file data as Django's default; a multipart body may also carry the report
-# form's files (REPORT_ATTACHMENT_MAX_FILES x REPORT_ATTACHMENT_MAX_BYTES).
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("QAMQOR_MAX_BODY_BYTES", 2_621_440)
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
-DATA_UPLOAD_MAX_NUMBER_FILES = 10  # no form takes more than 3
 MAIL_MAX_BYTES = env_int("QAMQOR_MAIL_MAX_BYTES", 45 * 1024 * 1024)
 
 # SMS to legal representatives over SMPP 3.4 (qamqor.notify.sms, docs/notifications.md):
