@@ -290,12 +290,6 @@ RETENTION_CLOSED_CASE_YEARS = env_int("QAMQOR_RETENTION_CLOSED_CASE_YEARS", 5)  
 RETENTION_DISMISSED_REPORT_DAYS = env_int("QAMQOR_RETENTION_DISMISSED_REPORT_DAYS", 365)
 RETENTION_TRANSCRIPT_DAYS = env_int("QAMQOR_RETENTION_TRANSCRIPT_DAYS", 180)  # threads, chats
 RETENTION_CHAT_DRAFT_DAYS = env_int("QAMQOR_RETENTION_CHAT_DRAFT_DAYS", 30)  # unfinished chats
-# Retention (qamqor.ops.retention, docs/security.md; `qamqor retention run`). [?] defaults:
-# the periods the law sets for these records are not confirmed; set them per deployment.
-RETENTION_CLOSED_CASE_YEARS = env_int("QAMQOR_RETENTION_CLOSED_CASE_YEARS", 5)  # pseudonymised
-RETENTION_DISMISSED_REPORT_DAYS = env_int("QAMQOR_RETENTION_DISMISSED_REPORT_DAYS", 365)
-RETENTION_TRANSCRIPT_DAYS = env_int("QAMQOR_RETENTION_TRANSCRIPT_DAYS", 180)  # threads, chats
-RETENTION_CHAT_DRAFT_DAYS = env_int("QAMQOR_RETENTION_CHAT_DRAFT_DAYS", 30)  # unfinished chats
 REPORT_RATE_PER_HOUR = env_int("QAMQOR_REPORT_RATE_PER_HOUR", 10)  # per address / identifier
 FOLLOWUP_RATE_PER_HOUR = env_int("QAMQOR_FOLLOWUP_RATE_PER_HOUR", 30)  # per address
 # One-time codes (qamqor.intake.limits, docs/security.md): every try per address, wrong
