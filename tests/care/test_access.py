@@ -133,6 +133,12 @@ def test_coordinators_never_read_consultations(
 def test_notes_never_reach_the_audit_log_or_notifications(
     world: World, psc_session: Consultation
 ) -> None:
+    psc_session.refresh_from_db()
+    assert psc_session.notes == NOTES  # stored, and the recording itself is audited:
+    assert AuditEvent.objects.filter(
+        action="consultation.record",
+        object_id=psc_session.child.code,  # type: ignore[union-attr]
+    ).exists()
     assert not [
         e for e in AuditEvent.objects.all() if "CONFIDENTIAL-MARKER" in json.dumps(e.changes)
     ]

@@ -103,6 +103,7 @@ def test_phq9_item_9_above_zero_is_critical(answer: str) -> None:
 
 def test_phq9_item_9_at_zero_is_not_critical_and_item_10_is_not_asked() -> None:
     result = scoring.score_answers(SPECS["phq9"], PHQ9_NONE)
+    assert (result.score, result.band, result.answers["q9"]) == (0, "minimal", "0")
     assert result.alerts == []
     assert "q10" not in result.answers
 

@@ -151,7 +151,7 @@ def test_followup_api_status_and_messages(client: Client, world: World) -> None:
     )
     assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "body"
     bad = client.post("/api/v1/followup", "{not json", content_type="application/json")
-    assert bad.status_code in (400, 422)
+    assert bad.status_code == 400
 
 
 @pytest.mark.parametrize("persona", ["coordinator_b", "psc_b", "police_a", "monitor"])
@@ -385,7 +385,7 @@ def test_only_a_coordinator_with_a_reason_closes_a_report_as_untrue(
     login(client, world.psychologist_a)
     assert client.post(
         f"/reports/{report.public_id}/untrue/", {"reason": "x" * 20, "confirm": "on"}
-    ).status_code in (302, 404)
+    ).status_code == 302  # back to the report, refused
     report.refresh_from_db()
     assert report.status == Report.Status.NEW
     login(client, world.coordinator_a)
@@ -422,7 +422,7 @@ def test_staff_enter_a_message_box_note_with_a_photo(client: Client, world: Worl
         "/reports/new/",
         {**form_data(), "school": world.b.school.code, "entry_channel": "oral_report"},
     )
-    assert bad.status_code in (400, 422)
+    assert bad.status_code == 422
     login(client, world.monitor)
     assert client.get("/reports/new/").status_code == 404
 

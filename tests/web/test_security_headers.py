@@ -46,7 +46,10 @@ def test_staff_pages_have_the_policy(client: Client, world: World) -> None:
 
 
 def test_the_report_form_has_no_inline_script_or_style(client: Client, world: World) -> None:
-    page = client.get(f"/report/{world.a.school.code}/").content.decode()
+    response = client.get(f"/report/{world.a.school.code}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<form" in page and "<script " in page  # the form and its (external) scripts
     assert "<script>" not in page
     assert " style=" not in page
     assert " onclick=" not in page
