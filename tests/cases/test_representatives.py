@@ -313,3 +313,15 @@ def test_a_protocol_that_never_notifies_cannot_carry_a_representative_notice() -
     with pytest.raises(DefinitionError) as error:
         definitions.parse(raw, name="domestic.json")
     assert "never notifies" in str(error.value)
+
+
+def test_a_representative_marked_do_not_contact_is_never_sent_a_notice(world: World) -> None:
+    case = register_case(world)
+    mother, father = family(
+        world, case, do_not_contact=True, do_not_contact_reason="Covers for the initiator."
+    )
+    notices.confirm(notice=arrange_conversation(world, case), actor=world.coordinator_a)
+    assert to(father.email) == [] and to(father.phone) == []
+    assert {n.channel for n in to(mother.email) + to(mother.phone)} == {"email", "sms"}
+    withheld = case.events.get(payload__reason="do_not_contact")
+    assert withheld.payload["representative"] == str(father.pk)
