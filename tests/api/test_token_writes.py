@@ -163,3 +163,47 @@ def test_an_invalid_token_is_refused_even_with_a_valid_session(world: World) -> 
     response = client.get("/api/v1/cases")
     assert response.status_code == 401
     assert response.json()["detail"]
+
+
+def test_a_token_write_over_a_real_http_connection(
+    transactional_db: None, live_server: Any
+) -> None:
+    """The integrations' path end to end: a socket, no test client in between."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    from tests.factories import build_world
+
+    world = build_world()
+    case = register_case(world)
+    _token, raw = ApiToken.issue(world.coordinator_a, "telephony")
+    url = f"{live_server.url}/api/v1/cases/{case.number}/messages"
+    body = json.dumps({"body": "Written by the integration."}).encode()
+
+    request = urllib.request.Request(  # noqa: S310 (the live test server's http URL)
+        url,
+        data=body,
+        method="POST",
+        headers={"Authorization": f"Bearer {raw}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        assert response.status == 201
+        assert json.loads(response.read())["author"] == str(world.coordinator_a)
+    assert case.messages.get().author == world.coordinator_a
+
+    # the same write with a browser's session cookie and no CSRF token is refused
+    session = Client()
+    session.force_login(world.coordinator_a)
+    cookie = f"sessionid={session.cookies['sessionid'].value}"
+    request = urllib.request.Request(  # noqa: S310
+        url,
+        data=body,
+        method="POST",
+        headers={"Cookie": cookie, "Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)  # noqa: S310
+    assert refused.value.code == 403
+    assert "CSRF" in refused.value.read().decode()
+    assert case.messages.count() == 1
