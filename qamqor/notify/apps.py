@@ -5,7 +5,9 @@ class NotifyConfig(AppConfig):
     name = "qamqor.notify"
 
     def ready(self) -> None:
-        from qamqor.notify import checks  # noqa: F401  registers the lease check
-        from qamqor.notify import sms
+        from qamqor.notify import (
+            checks,  # noqa: F401  registers the lease check
+            sms,
+        )
 
         sms.register()

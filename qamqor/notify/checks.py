@@ -15,7 +15,7 @@ def lease_outlasts_transports(app_configs: Any = None, **kwargs: Any) -> list[Ch
     from qamqor.notify.services import transport_worst_case_seconds
 
     worst = transport_worst_case_seconds()
-    if settings.OUTBOX_LEASE_SECONDS > worst:
+    if worst < settings.OUTBOX_LEASE_SECONDS:
         return []
     return [
         Error(
