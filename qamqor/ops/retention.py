@@ -39,7 +39,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from qamqor.audit.services import record
-from qamqor.cases.models import Case, Child, LegalRepresentative
+from qamqor.cases.models import Case, CaseRepresentative, Child, LegalRepresentative
 from qamqor.chatbot.models import Conversation
 from qamqor.helpline.models import CallCard
 from qamqor.intake.models import Report, ReportAttachment, ReporterMessage
@@ -241,4 +241,8 @@ def _pseudonymise_child(case: Case, now: datetime, result: RetentionReport) -> b
         Child.objects.filter(pk=child.pk).update(full_name="", birth_date=None)
         result.children += 1
     LegalRepresentative.objects.filter(child=child).update(full_name=REMOVED, phone="", email="")
+    # why a representative was not to be contacted may name family matters (1.3.5)
+    CaseRepresentative.objects.filter(representative__child=child, do_not_contact=True).update(
+        do_not_contact_reason=REMOVED
+    )
     return True
