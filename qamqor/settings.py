@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # the API docs page from its own static files, not a CDN (CSP: docs/security.md)
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
