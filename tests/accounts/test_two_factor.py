@@ -212,7 +212,9 @@ def test_production_refuses_to_start_without_the_second_factor(tmp_path) -> None
 
 def test_the_login_page_says_when_the_second_step_is_off(world: World, settings) -> None:  # type: ignore[no-untyped-def]
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert "second-factor-off" not in client.get(reverse("login")).content.decode()
+    login = client.get(reverse("login"))
+    assert login.status_code == 200 and 'name="password"' in login.content.decode()
+    assert "second-factor-off" not in login.content.decode()
     settings.OTP_REQUIRED = False
     assert "second-factor-off" in client.get(reverse("login")).content.decode()
 

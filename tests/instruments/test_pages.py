@@ -199,7 +199,9 @@ def test_the_home_page_and_nav_link(
     assert home.status_code == 200 and home.content.count(b"overdue-row") == 5
     assert b'href="/screenings/"' in client.get("/").content
     police = _client(screening_world, "police_a")
-    assert b'href="/screenings/"' not in police.get("/").content
+    police_home = police.get("/")
+    assert police_home.status_code == 200 and b'href="/cases/"' in police_home.content
+    assert b'href="/screenings/"' not in police_home.content
     assert police.get("/screenings/").status_code == 404
 
 

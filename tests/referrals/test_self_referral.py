@@ -47,7 +47,9 @@ def test_the_public_form_reaches_the_psc_and_not_the_school(world: World, care: 
     referral = Referral.objects.get()
     thanks = visitor.get(sent["Location"])
     assert referral.reference in thanks.content.decode()
-    assert referral.reference not in visitor.get(sent["Location"]).content.decode()  # once
+    reload = visitor.get(sent["Location"])
+    assert reload.status_code == 200 and "data-quick-exit" in reload.content.decode()
+    assert referral.reference not in reload.content.decode()  # shown once
     assert referral.kind == "self_referral" and referral.from_organisation is None
     assert referral.school_named == world.a.school and not referral.school_may_be_told
     assert referral.child.school is None and referral.child.region == world.a.region
