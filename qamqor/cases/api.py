@@ -43,6 +43,8 @@ class OutputFieldOut(Schema):
     label: str
     required: bool
     choices: list[ChoiceOut]
+    must_be_true: bool = False  # a yes/no that must be yes (1.2.5)
+    holds: str | None = None  # a staff field: the qualification the person named holds (1.2.4)
 
 
 class StepOut(Schema):
@@ -77,6 +79,8 @@ class StepOut(Schema):
                 "kind": field.kind,
                 "label": pick(field.label.model_dump()),
                 "required": field.required,
+                "must_be_true": field.must_be_true,
+                "holds": field.holds,
                 "choices": [
                     {"value": c.value, "label": pick(c.label.model_dump())}
                     for c in field.choices or []

@@ -97,6 +97,12 @@ def test_the_api_names_the_missing_council_member_in_the_request_language(
     )
     assert response.status_code == 422, response.content
     expected = getattr(UNMET, language)
+    steps = api(world.coordinator_a, language).get(f"/api/v1/cases/{case.number}").json()["steps"]
+    described = next(s for s in steps if s["key"] == "ethics_council")["output_fields"]
+    assert {f["key"] for f in described if f["must_be_true"]} == {
+        "prosecutor_member",
+        "quality_control_member",
+    }
     assert response.json()["errors"] == [{"field": "output.prosecutor_member", "message": expected}]
     assert response.json()["detail"] == expected
     council.refresh_from_db()
@@ -155,6 +161,13 @@ def test_the_api_checks_the_interviewer_recorded_on_the_step(world: World) -> No
     # the inspector typing the record in holds the qualification; the interviewer does not
     User.objects.filter(pk=world.police_a.pk).update(interview_qualified=True)
     client = api(world.police_a, "en")
+    described = next(
+        s
+        for s in client.get(f"/api/v1/cases/{case.number}").json()["steps"]
+        if s["key"] == "interview"
+    )
+    interviewer = next(f for f in described["output_fields"] if f["key"] == "interviewer")
+    assert (interviewer["kind"], interviewer["holds"]) == ("staff", "interview")
 
     def send(interviewer: str | None) -> Any:
         output = sample_output(interview.spec, "Interviewed", staff=interviewer or "-")
