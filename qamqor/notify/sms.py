@@ -34,6 +34,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from qamqor.notify.models import Notification, SmsPart
+from qamqor.notify.services import DeliveryUncertain
 
 logger = logging.getLogger(__name__)
 
@@ -245,7 +246,10 @@ def _source(address: str) -> tuple[int, int]:
 def send(notification: Notification) -> None:
     """The outbox transport for ``channel == "sms"``: submit every part, keep its id.
 
-    Raises SmsError (or ImproperlyConfigured) so the outbox retries or fails the row.
+    Raises SmsError (or ImproperlyConfigured) when nothing was handed over or the gateway
+    refused it, so the outbox retries; DeliveryUncertain when the connection broke after a
+    part was submitted and before its answer (the phone may get it: the row becomes
+    "unconfirmed", not sent twice on its own).
     """
     import smpplib.exceptions
 
@@ -277,6 +281,7 @@ def send(notification: Notification) -> None:
         )
 
     client.set_message_sent_handler(on_sent)
+    submitted = False
     try:
         for part, short_message in enumerate(parts, start=1):
             pdu = client.send_message(
@@ -292,14 +297,19 @@ def send(notification: Notification) -> None:
                 registered_delivery=1,
             )
             sequences[pdu.sequence] = part
+            submitted = True
         deadline = time.monotonic() + config.timeout
         while len(accepted) < total:
             if time.monotonic() > deadline:
-                raise SmsError("the gateway did not answer every part in time")
+                raise DeliveryUncertain("the SMS gateway did not answer every part in time")
             client.read_once(auto_send_enquire_link=False)
     except smpplib.exceptions.PDUError as error:
+        # an explicit refusal: the gateway did not take that part, so trying again is safe
         raise SmsError(f"the gateway refused the message: {error}") from error
     except (OSError, smpplib.exceptions.ConnectionError) as error:
+        if submitted:
+            # the gateway may have the message: sending again could reach the phone twice
+            raise DeliveryUncertain(f"connection to the SMS gateway broke: {error}") from error
         raise SmsError(f"connection to the gateway broke: {error}") from error
     finally:
         # parts the gateway accepted stay recorded even if a later part failed: their

@@ -72,7 +72,8 @@ class FakeSMSC:
     ``receipts``: "immediate" sends a DELIVRD receipt on the session right after the
     submit_sm_resp; "deferred" holds them until the next bind (a receipt arriving on a
     later session, as real gateways do); "none" sends none. ``fail_next`` submissions are
-    answered with ESME_RSUBMITFAIL.
+    answered with ESME_RSUBMITFAIL; on the next ``drop_next`` ones the SMSC keeps the
+    message and closes the connection without answering.
     """
 
     def __init__(
@@ -88,6 +89,7 @@ class FakeSMSC:
         self.receipts = receipts
         self.receipt_state = receipt_state
         self.fail_next = 0
+        self.drop_next = 0  # close the connection on a submit_sm without answering
         self.submitted: list[Submitted] = []
         self.binds: list[tuple[str, str]] = []
         self._held: list[Submitted] = []
@@ -174,6 +176,10 @@ class FakeSMSC:
                     if not bound_as:
                         self._send(conn, SUBMIT_SM_RESP, ESME_RINVBNDSTS, sequence, b"\x00")
                         continue
+                    if self.drop_next:
+                        self.drop_next -= 1
+                        self.submitted.append(self._parse_submit(body, bound_as))
+                        return
                     if self.fail_next:
                         self.fail_next -= 1
                         self._send(conn, SUBMIT_SM_RESP, ESME_RSUBMITFAIL, sequence, b"\x00")

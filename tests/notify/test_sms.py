@@ -126,6 +126,18 @@ def test_a_refused_submission_is_retried_by_the_outbox_like_an_email(smsc: FakeS
     assert len(smsc.submitted) == 1
 
 
+def test_a_connection_lost_after_submitting_is_unconfirmed_not_sent_twice(
+    smsc: FakeSMSC,
+) -> None:
+    smsc.drop_next = 1
+    notification = queue_sms(RUSSIAN_SHORT)
+    assert services.deliver(notification.pk) is False
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.UNCONFIRMED
+    assert services.sweep_outbox() == 0  # not retried on its own: the phone may have it
+    assert len(smsc.submitted) == 1
+
+
 def test_a_wrong_password_keeps_the_message_waiting_with_the_reason(smsc: FakeSMSC) -> None:
     notification = queue_sms(RUSSIAN_SHORT)
     with override_settings(SMS_SMPP_PASSWORD="wrong"):
