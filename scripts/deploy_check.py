@@ -225,9 +225,11 @@ def main() -> int:
                     start_new_session=True,
                 )
                 continue
+            began = time.monotonic()
             result = subprocess.run(  # noqa: S603  the documented command
                 arguments, cwd=work, env=environment, capture_output=True, text=True, check=False
             )
+            print(f"  ({time.monotonic() - began:.1f} s)", flush=True)
             if result.returncode != 0:
                 raise CheckFailed(
                     f"{command} exited with {result.returncode}:\n{result.stdout}{result.stderr}"
