@@ -37,14 +37,13 @@ from qamqor.cases.models import Case
 from qamqor.cases.reclassification import ReclassifyForm, classification_of
 from qamqor.errors import DomainError
 from qamqor.intake import alerts as intake_alerts
-from qamqor.intake.models import LifeSafetyAlert
 from qamqor.pages import apply_domain_error, paginate, user_of
 from qamqor.protocols import services as protocol_services
 from qamqor.protocols.models import FINISHED, ProtocolRun, Step
 from qamqor.protocols.outputs import describe_output, recorder_must_hold, step_form_class
 from qamqor.protocols.selectors import step_on_case
 from qamqor.web.htmx import is_htmx, partial_response
-from qamqor.web.timeline import timeline
+from qamqor.web.timeline import case_safety_alerts, timeline
 
 CHILD_PREFIX = "child"
 REPRESENTATIVE_PREFIX = "representative"
@@ -228,9 +227,17 @@ def _case_context(
         else None
     )
     can_post = open_case and thread is not None and thread.organisation is not None
+    safety_alerts = case_safety_alerts(case)  # one query for the page and the timeline
     return {
         "case": case,
-        "safety_alerts": _safety_alerts(user, case),
+        "safety_alerts": [
+            {
+                "alert": alert,
+                "may_acknowledge": alert.acknowledged_at is None
+                and intake_alerts.may_acknowledge(user, alert),
+            }
+            for alert in safety_alerts
+        ],
         "runs": runs,
         "current_run": current_run,
         "step_rows": step_rows,
@@ -266,29 +273,16 @@ def _case_context(
         )
         if can_post
         else None,
-        "timeline": timeline(case, steps, runs=runs, representatives=parties.representatives),
+        "timeline": timeline(
+            case,
+            steps,
+            runs=runs,
+            representatives=parties.representatives,
+            safety_alerts=safety_alerts,
+        ),
         "steps_alert": steps_alert,
         "steps_notice": steps_notice,
     }
-
-
-def _safety_alerts(user: User, case: Case) -> list[dict[str, Any]]:
-    """The life-safety alerts of the case's reports, with whether the user may
-    acknowledge each (shown at the top of the case page until acknowledged, then as a
-    record of who acknowledged it)."""
-    found = (
-        LifeSafetyAlert.objects.filter(report__case=case)
-        .select_related("report", "acknowledged_by")
-        .order_by("raised_at", "pk")
-    )
-    return [
-        {
-            "alert": alert,
-            "may_acknowledge": alert.acknowledged_at is None
-            and intake_alerts.may_acknowledge(user, alert),
-        }
-        for alert in found
-    ]
 
 
 def _case(request: HttpRequest, number: str, *, audit_read: bool = False) -> Case:

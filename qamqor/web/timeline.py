@@ -105,6 +105,7 @@ def timeline(
     *,
     runs: list[ProtocolRun],
     representatives: list[LegalRepresentative] | None = None,
+    safety_alerts: list[LifeSafetyAlert] | None = None,
 ) -> list[Entry]:
     """The case's events (prefetched on ``case.events``) with the names they refer to."""
     titles = {step.key: step.title for step in steps}  # later runs win: steps are in order
@@ -157,7 +158,9 @@ def timeline(
         elif kind == CaseEvent.Kind.CLOSED and payload.get("outcome"):
             entry.detail = str(outcomes.get(payload["outcome"], payload["outcome"]))
         entries.append(entry)
-    entries.extend(_alert_entries(case, titles))
+    if safety_alerts is None:
+        safety_alerts = case_safety_alerts(case)
+    entries.extend(_alert_entries(case, titles, safety_alerts))
     entries.sort(key=lambda item: item.event.at)  # stable: events keep their own order
     return entries
 
@@ -165,16 +168,23 @@ def timeline(
 LIFE_SAFETY = "life_safety_alert"
 
 
-def _alert_entries(case: Case, titles: dict[str, str]) -> list[Entry]:
-    """The life-safety alerts of the case's reports: raised (often before the case was
-    registered), each repeat, and the acknowledgement, as timeline entries."""
-    entries = []
-    alerts = (
+def case_safety_alerts(case: Case) -> list[LifeSafetyAlert]:
+    """The life-safety alerts of the case's reports (with what the page and the timeline
+    show of them), oldest first."""
+    return list(
         LifeSafetyAlert.objects.filter(report__case=case)
-        .select_related("acknowledged_by")
+        .select_related("report", "acknowledged_by")
         .prefetch_related("responders")
         .order_by("raised_at", "pk")
     )
+
+
+def _alert_entries(
+    case: Case, titles: dict[str, str], alerts: list[LifeSafetyAlert]
+) -> list[Entry]:
+    """The life-safety alerts of the case's reports: raised (often before the case was
+    registered), each repeat, and the acknowledgement, as timeline entries."""
+    entries = []
     for alert in alerts:
         reason = str(alert.get_reason_display())
         responders = ", ".join(str(o.name) for o in alert.responders.all())
