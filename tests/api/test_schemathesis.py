@@ -58,6 +58,21 @@ def _no_rate_limits(settings: Any) -> None:
             setattr(settings, name, 10**9)
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Any:
+    """The WSGI client sends Django's request signals, whose ``close_old_connections``
+    would close the test's connection inside its transaction on PostgreSQL (every later
+    query then fails: the 503 path). Django's own test client disconnects it the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 HYPOTHESIS = settings(
     max_examples=EXAMPLES,
     derandomize=True,
