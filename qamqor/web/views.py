@@ -98,7 +98,7 @@ def home(request: HttpRequest) -> HttpResponse:
             Report.objects.visible_to(user)
             .awaiting_triage()
             .select_related("school", "received_by")
-            .order_by("-in_danger_now", "received_at", "pk")[:HOME_LIST_LIMIT]
+            .order_by("-in_danger_now", "-self_harm_risk", "received_at", "pk")[:HOME_LIST_LIMIT]
         )
         if may_triage
         else []

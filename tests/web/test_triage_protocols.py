@@ -254,3 +254,14 @@ def test_reporter_marked_self_harm_is_ticked_and_shown(world: World) -> None:
     assert "checked" in _self_harm_box(html)
     assert 'data-protocol="suicide_risk"' in html
     assert "Possible self-harm language" not in html  # the narrative has no such words
+
+
+def test_self_harm_reports_are_at_the_top_of_the_triage_list_with_a_badge(world: World) -> None:
+    ordinary = new_report(world)
+    urgent = new_report(world, narrative="She says she might hurt herself tonight, please help.")
+    Report.objects.filter(pk=urgent.pk).update(self_harm_risk=True)
+    client = Client()
+    client.force_login(world.coordinator_a)
+    html = client.get(reverse("report-list")).content.decode()
+    assert html.index(str(urgent.public_id)) < html.index(str(ordinary.public_id))
+    assert "may hurt themselves" in html
