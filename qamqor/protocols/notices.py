@@ -23,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -132,6 +133,16 @@ def fire(step: Step, trigger: str) -> list[RepresentativeNotice]:
         )
         if created and not spec.review:
             _send(notice, at=timezone.now())
+        elif created:
+            # the step's organisation is asked to review it: nothing goes before that
+            notify.notify_organisation(
+                step.organisation,
+                "representative_notice_review",
+                {"case": case, "step_title": step.spec.title.model_dump()},
+                key=f"representative-notice-review:{notice.pk}",
+                case=case,
+                link=reverse("case-notices", args=[case.number]),
+            )
         fired.append(notice)
     return fired
 

@@ -74,6 +74,10 @@ def test_the_invitation_waits_for_review_then_goes_by_email_and_sms(world: World
     assert draft.status == RepresentativeNotice.Status.DRAFT and draft.review
     assert "07.12.2026" in draft.texts["kk"]["body"] and "Room 12" in draft.texts["ru"]["sms"]
     assert to(mother.email) == [] and to(mother.phone) == []  # not before review
+    asked = Notification.objects.get(
+        template="representative_notice_review", recipient=world.coordinator_a, channel="in_app"
+    )
+    assert asked.link == f"/cases/{case.number}/notices/"
 
     notices.confirm(notice=draft, actor=world.coordinator_a)
     # both channels, each in the person's language: email with the full text, a short SMS
