@@ -517,7 +517,7 @@ def resend(notifications: QuerySet[Notification], *, actor: Any = None) -> list[
     with transaction.atomic():
         ids = list(
             notifications.filter(status__in=Notification.UNDELIVERED)
-            .select_for_update()
+            .select_for_update(of=("self",))  # the scope joins nullable case/organisation
             .values_list("pk", flat=True)
         )
         if not ids:
