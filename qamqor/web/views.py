@@ -332,7 +332,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         Report.objects.visible_to(user)
         .awaiting_triage()
         .select_related("school", "region", "received_by")
-        .order_by("-in_danger_now", "received_at", "pk")
+        .order_by("-in_danger_now", "-self_harm_risk", "received_at", "pk")
     )
     return render(request, "web/report_list.html", {"page": _page(request, reports)})
 
