@@ -8,8 +8,10 @@ not slow down as closed history grows.
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from datetime import datetime, timedelta
+from functools import reduce
 
 from django.db import transaction
 from django.db.models import Q
@@ -48,42 +50,75 @@ def _context(step: Step) -> dict:
     }
 
 
+def _longest_lead(version: ProtocolVersion) -> timedelta:
+    """The earliest a step of this version can be reminded before its deadline."""
+    hours = [step.reminder_hours_before for step in version.spec.steps]
+    return max([MAX_REMINDER_LEAD, *(timedelta(hours=h) for h in hours if h)])
+
+
 def send_reminders(now: datetime | None = None) -> int:
-    """Remind each open step's organisation once, shortly before the deadline."""
+    """Remind each open step's organisation once, shortly before the deadline (1.3.3).
+
+    Every open step whose deadline is within its protocol's longest reminder lead is
+    looked at, in deadline order, until ``BATCH`` reminders are sent: a step not yet due
+    for its reminder does not use up the batch, so it cannot hold back one that is.
+    """
     now = now or timezone.now()
-    horizon = now + max(MAX_REMINDER_LEAD, timedelta(hours=24 * 7))
+    versions = {version.pk: version for version in ProtocolVersion.objects.all()}
+    by_lead: dict[timedelta, list[int]] = defaultdict(list)
+    for version in versions.values():
+        by_lead[_longest_lead(version)].append(version.pk)
+    if not by_lead:
+        return 0
+    window = reduce(
+        operator.or_,
+        (Q(run__protocol_id__in=pks, due_at__lte=now + lead) for lead, pks in by_lead.items()),
+    )
     candidates = (
-        Step.objects.filter(status=Step.Status.OPEN, due_at__gt=now, due_at__lte=horizon)
-        .filter(reminded_at__isnull=True)
-        .select_related("case", "organisation", "run__protocol")
-        .order_by("due_at")[:BATCH]
+        Step.objects.filter(status=Step.Status.OPEN, due_at__gt=now, reminded_at__isnull=True)
+        .filter(window)
+        .select_related("case", "organisation", "run")
+        .order_by("due_at", "pk")
     )
     count = 0
-    for step in candidates:
-        assert step.due_at is not None  # noqa: S101  filtered on
-        if now < step.due_at - reminder_lead(step):
-            continue
-        with transaction.atomic():
-            if not Step.objects.filter(pk=step.pk, reminded_at__isnull=True).update(
-                reminded_at=now
-            ):
+    after: Q | None = None
+    while count < BATCH:
+        chunk = list((candidates.filter(after) if after else candidates)[:BATCH])
+        if not chunk:
+            break
+        last = chunk[-1]
+        after = Q(due_at__gt=last.due_at) | Q(due_at=last.due_at, pk__gt=last.pk)
+        for step in chunk:
+            step.run.protocol = versions[step.run.protocol_id]  # parsed once, not per row
+            assert step.due_at is not None  # noqa: S101  filtered on
+            if now < step.due_at - reminder_lead(step):
                 continue
-            CaseEvent.objects.create(
-                case=step.case,
-                kind=CaseEvent.Kind.STEP_REMINDED,
-                at=now,
-                payload={"step": step.key, "organisation": step.organisation.code},
-            )
-            notify.notify_organisation(
-                step.organisation,
-                "step_reminder",
-                _context(step),
-                key=f"step-reminder:{step.pk}",
-                case=step.case,
-                link=reverse("case-detail", args=[step.case.number]),
-            )
-            count += 1
+            if _remind(step, now):
+                count += 1
+                if count >= BATCH:
+                    break
     return count
+
+
+def _remind(step: Step, now: datetime) -> bool:
+    with transaction.atomic():
+        if not Step.objects.filter(pk=step.pk, reminded_at__isnull=True).update(reminded_at=now):
+            return False
+        CaseEvent.objects.create(
+            case=step.case,
+            kind=CaseEvent.Kind.STEP_REMINDED,
+            at=now,
+            payload={"step": step.key, "organisation": step.organisation.code},
+        )
+        notify.notify_organisation(
+            step.organisation,
+            "step_reminder",
+            _context(step),
+            key=f"step-reminder:{step.pk}",
+            case=step.case,
+            link=reverse("case-detail", args=[step.case.number]),
+        )
+    return True
 
 
 def _escalation_due(now: datetime) -> Q:

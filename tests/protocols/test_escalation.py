@@ -76,3 +76,43 @@ def test_the_national_level_follows_each_protocols_own_wait(world: World) -> Non
         for case in (bullying, suicide)
     }
     assert levels == {bullying.pk: {1}, suicide.pk: {2}}
+
+
+def test_reminders_are_not_held_back_by_steps_not_yet_due(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same starvation for reminders: steps due soon but not yet within their lead
+    filled the batch, so a step with a long lead (the ethics council, 48 hours before) was
+    reminded late or never."""
+    from qamqor.cases.models import CaseEvent
+    from qamqor.protocols.outputs import sample_output
+    from qamqor.protocols.services import complete_step
+
+    monkeypatch.setattr(sweeps, "BATCH", 2)
+    now = timezone.now()
+    soon = [register_case(world) for _ in range(2)]
+    Step.objects.filter(case__in=soon, status=Step.Status.OPEN).update(
+        opened_at=now, due_at=now + timedelta(hours=20), reminded_at=None
+    )  # a quarter of 20 hours: reminded 5 hours before, not yet
+    teacher = register_case(
+        world,
+        perpetrator_relationship="teacher_school_official",
+        forms=["psychological_emotional"],
+        repeated=False,
+    )
+    review = teacher.steps.get(key="education_department_review")
+    complete_step(step=review, actor=world.regional_a, output=sample_output(review.spec, "Seen"))
+    Step.objects.filter(case=teacher, status=Step.Status.OPEN).update(
+        opened_at=now - timedelta(days=5), due_at=now + timedelta(hours=30), reminded_at=None
+    )
+    council = teacher.steps.get(key="ethics_council")
+    assert council.status == Step.Status.OPEN
+    assert Step.objects.filter(case__in=soon, status=Step.Status.OPEN).count() > sweeps.BATCH
+
+    sent = sweeps.send_reminders(now=now)
+    assert 1 <= sent <= sweeps.BATCH
+    council.refresh_from_db()
+    assert council.reminded_at == now  # 48 hours before its deadline (reminder_hours_before)
+    reminded = teacher.events.filter(kind=CaseEvent.Kind.STEP_REMINDED)
+    assert "ethics_council" in {event.payload["step"] for event in reminded}
+    assert not Step.objects.filter(case__in=soon, reminded_at__isnull=False).exists()
