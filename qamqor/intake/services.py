@@ -474,6 +474,11 @@ def report_for_code(code: str) -> Report:
 def reporter_status(report: Report) -> str:
     """The report's state in plain words for the reporter (often a child)."""
     if report.status == Report.Status.NEW:
+        if report.urgent:  # the life-safety alert went out at submission
+            return gettext(
+                "We have your report. The police duty unit and the psychologists on duty "
+                "were alerted at once and must act now. If you are in danger, call 112."
+            )
         return gettext(
             "We have your report. A person who protects children at school will read it soon."
         )

@@ -336,3 +336,12 @@ def test_the_self_harm_word_list_never_raises_an_alert_by_itself(world: World) -
     assert selfharm.excerpts(report.narrative)  # the words are found: a suggestion for triage
     assert not report.self_harm_risk
     assert not LifeSafetyAlert.objects.filter(report=report).exists()
+
+
+def test_followup_status_of_an_urgent_report_says_what_happens_now(world: World) -> None:
+    urgent = services.submit_report(
+        school=world.a.school, data={**REPORT_DATA, "self_harm_risk": True}
+    ).report
+    ordinary = services.submit_report(school=world.a.school, data=REPORT_DATA).report
+    assert "alerted at once and must act now" in services.reporter_status(urgent)
+    assert "will read it soon" in services.reporter_status(ordinary)
