@@ -164,20 +164,33 @@ def wait_until_ready(browser: Browser, server: subprocess.Popen[bytes]) -> None:
     raise CheckFailed(f"/readyz did not answer 200 within {START_TIMEOUT_SECONDS} s")
 
 
+class Sink:
+    """The SMTP relay's stand-in: counts what the worker delivers."""
+
+    received = 0
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        Sink.received += 1
+        return "250 OK"
+
+
 def start_smtp_sink(port: int) -> object:
     """A local SMTP peer for the worker (the relay of the Configure table)."""
     from aiosmtpd.controller import Controller
 
-    class Sink:
-        received = 0
-
-        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-            Sink.received += 1
-            return "250 OK"
-
     controller = Controller(Sink(), hostname=HOST, port=port)
     controller.start()
     return controller
+
+
+def wait_for_mail(smtp: object) -> int:
+    """The synthetic data queues emails; the worker must hand them to the relay."""
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if Sink.received:
+            return Sink.received
+        time.sleep(0.5)
+    raise CheckFailed(f"the worker delivered no email within {START_TIMEOUT_SECONDS} s")
 
 
 def main() -> int:
@@ -239,6 +252,7 @@ def main() -> int:
         browser = Browser(port)
         wait_until_ready(browser, background["serve"])
         checked = check_pages(browser, [Page.parse(line) for line in doc_block("pages")])
+        delivered = wait_for_mail(smtp)
         for name, process in background.items():
             if process.poll() is not None:
                 raise CheckFailed(f"qamqor {name} exited with {process.returncode}")
@@ -246,8 +260,9 @@ def main() -> int:
         if problems:
             raise CheckFailed("the server log shows errors:\n" + "\n".join(problems[:20]))
         print(
-            f"deploy check passed: {checked} pages and files answered 200 in "
-            f"{time.monotonic() - started:.0f} s; no 5xx, no traceback in the server log"
+            f"deploy check passed: {checked} pages and files answered 200, the worker "
+            f"delivered {delivered} emails, in {time.monotonic() - started:.0f} s; "
+            "no 5xx, no traceback in the server log"
         )
         return 0
     except CheckFailed as failure:
