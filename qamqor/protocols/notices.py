@@ -17,6 +17,7 @@ when staff confirm it (possibly corrected). Each recipient is decided when it go
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -183,7 +184,7 @@ def _send(notice: RepresentativeNotice, *, at: Any) -> int:
                 language=person.language,
                 subject=texts.get("subject", ""),
                 body=texts.get("body", ""),
-                key=f"{key}:email",
+                key=_dedupe_key(f"{key}:email:{_digest(person.email.lower())}"),
                 template=notice.template,
                 case=case,
             )
@@ -194,11 +195,28 @@ def _send(notice: RepresentativeNotice, *, at: Any) -> int:
                 language=person.language,
                 subject=texts.get("subject", ""),
                 body=texts.get("sms", ""),
-                key=f"{key}:sms",
+                key=_dedupe_key(f"{key}:sms:{_digest(person.phone)}"),
                 template=notice.template,
                 case=case,
             )
     return queued
+
+
+def _digest(address: str) -> str:
+    """An address in a dedupe key: a corrected address is a new recipient; kept short."""
+    return hashlib.sha256(address.encode()).hexdigest()[:16]
+
+
+def _dedupe_key(base: str) -> str:
+    """Each person and address is sent a notice once; a copy cancelled while they were not
+    to be told (a mark since lifted) does not count, so they get it after all."""
+    taken = dict(
+        Notification.objects.filter(dedupe_key__startswith=base).values_list("dedupe_key", "status")
+    )
+    live = [key for key, status in taken.items() if status != Notification.Status.CANCELLED]
+    if live:
+        return live[0]  # already queued or sent: queue_message refuses it again
+    return base if not taken else f"{base}:{len(taken) + 1}"
 
 
 def catch_up(case: Case) -> int:

@@ -218,12 +218,14 @@ def test_do_not_contact_needs_a_reason_withholds_and_cancels_what_waits(world: W
     assert event is not None and event.payload["cancelled"] == 2
     assert {n.status for n in to(mother.email)} == {"pending"}  # the mother is still told
 
-    # the mark lifted: the notice already due reaches him again (as new messages? no:
-    # each address once; the cancelled ones stay cancelled and are visible)
+    # the mark lifted: the notice already due reaches him after all (once more, not twice)
     parties.update_legal_representative(
         case=case, actor=world.coordinator_a, representative=father, data=FATHER
     )
     assert CaseRepresentative.objects.get(pk=link.pk).may_be_notified
+    assert waiting.count() == 2
+    protocol_services.notify_legal_representatives_of(case)
+    assert waiting.count() == 2
 
 
 def test_new_relationships_are_offered_and_the_old_values_kept() -> None:
