@@ -128,6 +128,9 @@ def raise_alert(
         attempts=1,
         rounds=[now.isoformat()],
     )
+    # Raised at registration, the report row already names its case (set by a queryset
+    # update the caller's instance has not seen): the first round then links the case.
+    report.refresh_from_db(fields=["case"])
     told = list(already_told)
     responders = responders_for(report)
     told_kinds = {o.kind for o in told}

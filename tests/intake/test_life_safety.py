@@ -345,3 +345,19 @@ def test_followup_status_of_an_urgent_report_says_what_happens_now(world: World)
     ordinary = services.submit_report(school=world.a.school, data=REPORT_DATA).report
     assert "alerted at once and must act now" in services.reporter_status(urgent)
     assert "will read it soon" in services.reporter_status(ordinary)
+
+
+def test_an_alert_raised_at_registration_links_the_case_from_its_first_round(
+    world: World,
+) -> None:
+    report = services.submit_report(school=world.a.school, data=REPORT_DATA).report
+    assert not LifeSafetyAlert.objects.exists()
+    case = case_services.register_case(
+        report=report,
+        actor=world.coordinator_a,
+        classification={**CLASSIFICATION, "self_harm_risk": True},
+    )
+    report.refresh_from_db()
+    case_url = django_settings.SITE_URL + reverse("case-detail", args=[case.number])
+    first = alert_rounds(report)
+    assert first and all(case_url in n.body for n in first)
