@@ -291,6 +291,9 @@ RETENTION_CLOSED_CASE_YEARS = env_int("QAMQOR_RETENTION_CLOSED_CASE_YEARS", 5)  
 RETENTION_DISMISSED_REPORT_DAYS = env_int("QAMQOR_RETENTION_DISMISSED_REPORT_DAYS", 365)
 RETENTION_TRANSCRIPT_DAYS = env_int("QAMQOR_RETENTION_TRANSCRIPT_DAYS", 180)  # threads, chats
 RETENTION_CHAT_DRAFT_DAYS = env_int("QAMQOR_RETENTION_CHAT_DRAFT_DAYS", 30)  # unfinished chats
+# Keyed blind indexes for exact-match lookups of encrypted fields (qamqor.ops.fields): a
+# key of their own that never rotates with QAMQOR_DATA_KEYS; default: the secret key.
+BLIND_INDEX_KEY = env("QAMQOR_BLIND_INDEX_KEY") or SECRET_KEY
 REPORT_RATE_PER_HOUR = env_int("QAMQOR_REPORT_RATE_PER_HOUR", 10)  # per address / identifier
 FOLLOWUP_RATE_PER_HOUR = env_int("QAMQOR_FOLLOWUP_RATE_PER_HOUR", 30)  # per address
 # One-time codes (qamqor.intake.limits, docs/security.md): every try per address, wrong

@@ -23,6 +23,7 @@ from qamqor.accounts import policy
 from qamqor.care.files import StoredFile
 from qamqor.cases.models import Case, Child, LegalRepresentative
 from qamqor.directory.models import Organisation, Region
+from qamqor.ops.fields import EncryptedTextField
 
 # --- consent ------------------------------------------------------------------------------
 
@@ -401,7 +402,7 @@ class Consultation(models.Model):
     participants_note = models.CharField(max_length=300, blank=True)
     held_at = models.DateTimeField()
     duration_minutes = models.PositiveSmallIntegerField()
-    notes = models.TextField(blank=True)
+    notes = EncryptedTextField(blank=True)  # encrypted at rest (qamqor.ops.fields)
     next_steps = models.TextField(blank=True)
     next_appointment_at = models.DateTimeField(null=True, blank=True)
     follow_up_done = models.BooleanField(default=False)

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import validate_email
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,7 @@ from qamqor.cases.classification import (
     ViolenceForm,
 )
 from qamqor.directory.models import Organisation, Region
+from qamqor.ops.fields import EncryptedTextField
 
 
 class ChildQuerySet(models.QuerySet["Child"]):
@@ -43,7 +45,7 @@ class Child(models.Model):
     school = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="pupils"
     )
-    full_name = models.CharField(max_length=200, blank=True)
+    full_name = EncryptedTextField(max_length=200, blank=True)  # qamqor.ops.fields
     birth_date = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=8, choices=ChildSex.choices, default=ChildSex.UNKNOWN)
     class_label = models.CharField(max_length=20, blank=True, help_text='e.g. "7B"')
@@ -73,10 +75,10 @@ class LegalRepresentative(models.Model):
     """
 
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="representatives")
-    full_name = models.CharField(max_length=200)
+    full_name = EncryptedTextField(max_length=200)
     relationship = models.CharField(max_length=20, choices=Relationship.choices)
-    phone = models.CharField(max_length=32, blank=True, help_text="E.164")
-    email = models.EmailField(blank=True)
+    phone = EncryptedTextField(max_length=32, blank=True, help_text="E.164")
+    email = EncryptedTextField(max_length=254, blank=True, validators=[validate_email])
     language = models.CharField(max_length=2, default="ru")
 
     def __str__(self) -> str:
@@ -139,7 +141,7 @@ class Case(models.Model):
     repeated = models.BooleanField(
         null=True, help_text="happened two or more times (Order No. 506 p.2); None if unknown"
     )
-    summary = models.TextField()
+    summary = EncryptedTextField()
     child = models.ForeignKey(
         Child, on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
     )
@@ -162,7 +164,7 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
-    outcome_note = models.TextField(blank=True)
+    outcome_note = EncryptedTextField(blank=True)
 
     objects = CaseQuerySet.as_manager()
 

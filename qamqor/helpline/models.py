@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qamqor.cases.classification import ChildSex, RiskLevel, Setting, ViolenceForm
 from qamqor.directory.models import District, Organisation, Region
+from qamqor.ops.fields import EncryptedTextField
 
 
 class CallerType(models.TextChoices):
@@ -135,7 +136,7 @@ class CallCard(models.Model):
         default=False, help_text="the caller says the child may hurt themselves"
     )
     setting = models.CharField(max_length=20, choices=Setting.choices, default=Setting.UNKNOWN)
-    narrative = models.TextField(blank=True)
+    narrative = EncryptedTextField(blank=True)  # encrypted at rest (qamqor.ops.fields)
     school = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -15,6 +15,7 @@ from qamqor.care.files import StoredFile
 from qamqor.cases.classification import Setting
 from qamqor.cases.models import Case
 from qamqor.directory.models import Organisation, Region
+from qamqor.ops.fields import EncryptedTextField
 
 
 class Channel(models.TextChoices):
@@ -61,7 +62,7 @@ class Report(models.Model):
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     received_by = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    narrative = models.TextField()
+    narrative = EncryptedTextField()  # encrypted at rest (qamqor.ops.fields)
     forms = models.JSONField(default=list, help_text="violence form codes the reporter chose")
     setting = models.CharField(max_length=20, choices=Setting.choices, default=Setting.UNKNOWN)
     in_danger_now = models.BooleanField(default=False)
@@ -72,8 +73,8 @@ class Report(models.Model):
     reporter_role = models.CharField(
         max_length=10, choices=ReporterRole.choices, default=ReporterRole.CHILD
     )
-    reporter_name = models.CharField(max_length=200, blank=True)
-    reporter_contact = models.CharField(max_length=200, blank=True)
+    reporter_name = EncryptedTextField(max_length=200, blank=True)
+    reporter_contact = EncryptedTextField(max_length=200, blank=True)
     language = models.CharField(max_length=2, default="ru")
     followup_code_hash = models.CharField(max_length=64, unique=True)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
@@ -96,7 +97,7 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     triaged_at = models.DateTimeField(null=True, blank=True)
-    dismissal_reason = models.TextField(blank=True)
+    dismissal_reason = EncryptedTextField(blank=True)
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
     )
@@ -158,7 +159,7 @@ class ReporterMessage(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    body = models.TextField()
+    body = EncryptedTextField()
     created_at = models.DateTimeField(default=timezone.now)
     read_by_staff_at = models.DateTimeField(null=True, blank=True)
 

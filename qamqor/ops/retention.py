@@ -44,9 +44,10 @@ from qamqor.chatbot.models import Conversation
 from qamqor.helpline.models import CallCard
 from qamqor.intake.models import Report, ReportAttachment, ReporterMessage
 from qamqor.mailbox.models import InboundMail
+from qamqor.ops import fields
 
-#: What replaces a narrative, summary or name (kept short; it says what happened).
-REMOVED = "[removed: retention period]"
+#: What replaces a narrative, summary or name; stored in clear even in encrypted fields.
+REMOVED = fields.REMOVED
 #: A retired follow-up code hash starts with this; no code hashes to it.
 RETIRED_PREFIX = "retired-"
 _ENDED = (Report.Status.DISMISSED, Report.Status.UNTRUE)

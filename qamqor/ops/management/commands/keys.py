@@ -1,14 +1,16 @@
-"""``qamqor keys generate`` and ``qamqor keys rotate-backup FILE…`` (qamqor.ops.keys)."""
+"""``qamqor keys generate``, ``rotate-backup FILE…`` and ``rotate-fields`` (qamqor.ops.keys)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qamqor.ops.backup import BackupError, rotate_file
+from qamqor.ops.fields import ENCRYPTED_FIELDS, reencrypt
 from qamqor.ops.keys import data_keys, generate_key
 
 
@@ -22,10 +24,19 @@ class Command(BaseCommand):
             "rotate-backup", help="re-encrypt backup files with the first configured key"
         )
         rotate.add_argument("files", nargs="+", type=Path)
+        actions.add_parser(
+            "rotate-fields",
+            help="re-encrypt every encrypted field with the first key (and encrypt old plaintext)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "generate":
             self.stdout.write(generate_key())
+            return
+        if options["action"] == "rotate-fields":
+            for label, names in ENCRYPTED_FIELDS.items():
+                count = reencrypt(apps.get_model(label), names)
+                self.stdout.write(f"{label}: {count} rows re-encrypted ({', '.join(names)})")
             return
         try:
             data_keys()

@@ -1,0 +1,146 @@
+"""Encrypted model fields and keyed blind indexes (issue 10 §8, docs/security.md).
+
+Narratives, consultation notes and the names and contacts of children, representatives
+and reporters are stored as Fernet tokens made with the data keys (``qamqor.ops.keys``):
+a database dump, a replica or a stolen disk shows no plaintext of them. Python code sees
+plain strings; the database sees tokens, so these fields cannot be searched or sorted in
+SQL (none is: duplicate detection compares decrypted text in Python). An exact-match
+lookup goes through a keyed blind index (``blind_index``): an HMAC of the normalised
+value with its own key, which does not change when the data keys rotate.
+
+Empty values stay empty (``""``), so "not given" can still be told from "given" in SQL;
+so does retention's ``REMOVED`` marker, which is no secret.
+A value that is not a token (written before encryption was switched on) is read as it is
+and encrypted on its next save, or by ``qamqor keys rotate-fields``, which also moves
+every token to the first key after a rotation.
+
+Keys: ``QAMQOR_DATA_KEYS`` / ``QAMQOR_DATA_KEYS_FILE``. Without them, outside production
+only, a development key is derived from ``QAMQOR_SECRET_KEY`` so the demo and the tests
+run unconfigured; production refuses to start without keys (system check ``ops.E001``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+from qamqor.ops.keys import ENV_KEYS, ENV_KEYS_FILE, NoDataKeys, data_keys
+
+TOKEN_PREFIX = "gAAAAA"  # noqa: S105 - not a secret: every Fernet token starts so
+#: What retention writes in place of a removed text (qamqor.ops.retention). It is no
+#: secret, so it is stored as it is and SQL can tell a pseudonymised record.
+REMOVED = "[removed: retention period]"
+_CLEAR = frozenset({"", REMOVED})
+_cache: dict[tuple[str, str, str, bool], MultiFernet] = {}
+
+
+def field_fernet() -> MultiFernet:
+    """The MultiFernet for fields, built once per configuration."""
+    marker = (
+        os.environ.get(ENV_KEYS, ""),
+        os.environ.get(ENV_KEYS_FILE, ""),
+        settings.SECRET_KEY,
+        bool(settings.PRODUCTION),
+    )
+    cached = _cache.get(marker)
+    if cached is not None:
+        return cached
+    try:
+        keys = [Fernet(key) for key in data_keys()]
+    except NoDataKeys:
+        if settings.PRODUCTION:
+            raise
+        digest = hashlib.sha256(f"qamqor-development-data-key:{settings.SECRET_KEY}".encode())
+        keys = [Fernet(base64.urlsafe_b64encode(digest.digest()))]
+    fernet = MultiFernet(keys)
+    _cache.clear()
+    _cache[marker] = fernet
+    return fernet
+
+
+def encrypt(value: str) -> str:
+    if value in _CLEAR:
+        return value
+    return field_fernet().encrypt(value.encode()).decode()
+
+
+def decrypt(value: str) -> str:
+    if not value.startswith(TOKEN_PREFIX):
+        return value  # written before encryption was switched on
+    try:
+        return field_fernet().decrypt(value.encode()).decode()
+    except InvalidToken:
+        raise ImproperlyConfigured(
+            "an encrypted field does not decrypt with the configured data keys "
+            f"({ENV_KEYS}): a key was removed before `qamqor keys rotate-fields` ran"
+        ) from None
+
+
+class EncryptedTextField(models.TextField):
+    """A text stored as a Fernet token. ``max_length`` limits the plaintext (forms and
+    validation), not the column, which is ``text`` because a token is longer."""
+
+    description = "Text encrypted with the data keys"
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
+        return None if value is None else decrypt(value)
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if value is None:
+            return None
+        return encrypt(str(value))
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    """A keyed hash of ``value`` (normalised: trimmed, case-folded, inner spaces removed)
+    for exact-match lookups. Its key (``QAMQOR_BLIND_INDEX_KEY``, else derived from the
+    secret key) is separate from the data keys and never rotates with them."""
+    if not value.strip():
+        return ""
+    secret = settings.BLIND_INDEX_KEY.encode()
+    normalised = "".join(value.split()).casefold()
+    return hmac.new(secret, f"{purpose}:{normalised}".encode(), hashlib.sha256).hexdigest()
+
+
+#: Every encrypted field, for ``qamqor keys rotate-fields`` (app label.model: fields).
+ENCRYPTED_FIELDS = {
+    "intake.Report": ["narrative", "reporter_name", "reporter_contact", "dismissal_reason"],
+    "intake.ReporterMessage": ["body"],
+    "cases.Case": ["summary", "outcome_note"],
+    "cases.Child": ["full_name"],
+    "cases.LegalRepresentative": ["full_name", "phone", "email"],
+    "care.Consultation": ["notes"],
+    "helpline.CallCard": ["narrative"],
+}
+
+
+def reencrypt(model: type[models.Model], names: list[str], batch_size: int = 500) -> int:
+    """Write every row's ``names`` again: a plaintext value is encrypted, a token moves to
+    the first key (read with any key, written with the first). The number of rows."""
+    manager = model._default_manager
+    count = 0
+    rows = manager.order_by("pk").only("pk", *names).iterator(chunk_size=batch_size)
+    for row in rows:
+        manager.filter(pk=row.pk).update(**{name: getattr(row, name) for name in names})
+        count += 1
+    return count
+
+
+def reencrypt_migration(label: str) -> Any:
+    """A RunPython function that encrypts the rows written before ``label``'s fields were
+    encrypted (used by the migrations that switched them on)."""
+
+    def forwards(apps: Any, schema_editor: Any) -> None:
+        app_label, model_name = label.split(".")
+        reencrypt(apps.get_model(app_label, model_name), ENCRYPTED_FIELDS[label])
+
+    return forwards
