@@ -79,7 +79,8 @@ RETRY_MAX_SECONDS = 30.0
 
 def retry_delay(failures: int) -> float:
     """Wait after the ``failures``-th error in a row: 1, 2, 4, … capped at 30 seconds."""
-    return float(min(RETRY_FIRST_SECONDS * 2 ** max(failures - 1, 0), RETRY_MAX_SECONDS))
+    doublings = min(max(failures - 1, 0), 16)  # a long outage must not overflow the float
+    return float(min(RETRY_FIRST_SECONDS * 2**doublings, RETRY_MAX_SECONDS))
 
 
 def _drop_connections() -> None:

@@ -25,7 +25,7 @@ def emails_of(case_pk: int) -> list[Notification]:
 
 
 def test_retry_delay_doubles_up_to_thirty_seconds() -> None:
-    assert [worker.retry_delay(n) for n in (1, 2, 3, 4, 5, 6, 7, 20)] == [
+    assert [worker.retry_delay(n) for n in (1, 2, 3, 4, 5, 6, 7, 20, 5000)] == [
         1.0,
         2.0,
         4.0,
@@ -34,6 +34,7 @@ def test_retry_delay_doubles_up_to_thirty_seconds() -> None:
         30.0,
         30.0,
         30.0,
+        30.0,  # hours into an outage: still 30 s, no overflow
     ]
 
 
@@ -51,6 +52,7 @@ def test_the_loop_survives_errors_and_stops_on_a_signal(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(worker, "run_pending_tasks", run_pending_tasks)
     monkeypatch.setattr(worker, "run_sweeps", lambda: {})
+    monkeypatch.setattr(worker, "close_old_connections", lambda: None)  # no database here
     monkeypatch.setattr(worker, "_wait", waits.append)
     dropped: list[bool] = []
     monkeypatch.setattr(worker, "_drop_connections", lambda: dropped.append(True))
