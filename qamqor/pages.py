@@ -15,6 +15,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from qamqor.accounts.models import User
+from qamqor.audit import services as audit
+from qamqor.audit.services import listed_id
 from qamqor.errors import DomainError
 
 PAGE_SIZE = 50
@@ -25,8 +27,25 @@ def user_of(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def paginate(request: HttpRequest, items: QuerySet[Any] | list[Any]) -> Page[Any]:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+def paginate(
+    request: HttpRequest,
+    items: QuerySet[Any] | list[Any],
+    *,
+    audit_as: str | None = None,
+    audit_id: str = "pk",
+) -> Page[Any]:
+    """One page of ``items``. A list of personal data names ``audit_as`` (and the attribute
+    that identifies an item): one audit event then names every object shown (issue 10 §7)."""
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    if audit_as is not None:
+        page.object_list = list(page.object_list)
+        audit.record_list(
+            actor=request.user,
+            object_type=audit_as,
+            object_ids=[listed_id(item, audit_id) for item in page.object_list],
+            total=page.paginator.count,
+        )
+    return page
 
 
 def apply_domain_error(form: forms.Form, error: DomainError, *, field_prefix: str = "") -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -104,7 +105,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
                 codes = second_factor.new_recovery_codes(user)
             request.session.cycle_key()
             second_factor.mark_verified(request, device)
-            context = {"codes": codes, "next": _next_url(request)}
+            context: dict[str, Any] = {"codes": codes, "next": _next_url(request)}
             return private(render(request, "accounts/recovery_codes.html", context))
         form.add_error(
             "code", _("This code does not match. Scan the QR code again and enter the new code.")

@@ -90,6 +90,14 @@ def verify_chain(batch_size: int = 5000) -> ChainCheck:
 # --- reads of lists ---------------------------------------------------------------------------
 
 
+def listed_id(item: Any, attribute: str) -> object:
+    """The id an audit event names for one listed item (a model or a dict; dotted paths)."""
+    value = item
+    for part in attribute.split("."):
+        value = value[part] if isinstance(value, dict) else getattr(value, part)
+    return value
+
+
 def record_list(
     *, actor: Any, object_type: str, object_ids: list[object], total: int | None = None
 ) -> AuditEvent | None:

@@ -13,7 +13,14 @@ from ninja.pagination import paginate
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
-from qamqor.api import CsrfSessionAuth, OrganisationRef, Pagination, errors, validated
+from qamqor.api import (
+    AuditedPagination,
+    CsrfSessionAuth,
+    OrganisationRef,
+    Pagination,
+    errors,
+    validated,
+)
 from qamqor.api import request_user as _user
 from qamqor.care import selectors, services
 from qamqor.care.forms import (
@@ -587,7 +594,7 @@ def record_crisis_basis(request: HttpRequest, code: str, payload: CrisisBasisIn)
 
 
 @router.get("/crisis-bases", response=list[CrisisBasisOut], summary="Crisis exceptions you oversee")
-@paginate(Pagination)
+@paginate(AuditedPagination, audit_as="crisis_basis", audit_id="public_id")
 def list_crisis_bases(request: HttpRequest) -> list[CrisisBasis]:
     return selectors.crisis_exceptions(_user(request))
 
@@ -630,7 +637,7 @@ def share_child(request: HttpRequest, code: str, payload: ShareIn) -> Status:
 
 
 @router.get("/consultations", response=list[ConsultationOut], summary="Consultations you may see")
-@paginate(Pagination)
+@paginate(AuditedPagination, audit_as="consultation", audit_id="public_id")
 def list_consultations(request: HttpRequest) -> object:
     return selectors.consultations_for(_user(request)).select_related("case")
 
@@ -667,7 +674,7 @@ def get_consultation(request: HttpRequest, public_id: UUID) -> Consultation:
 
 
 @router.get("/supervision", response=list[SupervisionOut], summary="Supervision and intervision")
-@paginate(Pagination)
+@paginate(AuditedPagination, audit_as="supervision", audit_id="public_id")
 def list_supervision(request: HttpRequest) -> object:
     return selectors.supervision_sessions(_user(request))
 

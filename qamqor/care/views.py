@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
+from qamqor.audit import services as audit
 from qamqor.care import selectors, services
 from qamqor.care.files import check_upload
 from qamqor.care.forms import (
@@ -458,6 +459,14 @@ def consultation_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
 # --- crisis exceptions (oversight) --------------------------------------------------------
 
 
+def _listed_crisis_bases(user: User) -> list[Any]:
+    bases = list(selectors.crisis_exceptions(user))
+    audit.record_list(
+        actor=user, object_type="crisis_basis", object_ids=[b.public_id for b in bases]
+    )
+    return bases
+
+
 @login_required
 @require_safe
 def crisis_list(request: HttpRequest) -> HttpResponse:
@@ -470,7 +479,7 @@ def crisis_list(request: HttpRequest) -> HttpResponse:
         render(
             request,
             "care/crisis_list.html",
-            {"bases": selectors.crisis_exceptions(user), "is_psc": bool(care.psc_org_ids)},
+            {"bases": _listed_crisis_bases(user), "is_psc": bool(care.psc_org_ids)},
         )
     )
 
@@ -555,7 +564,9 @@ def supervision(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, gettext("The session is recorded."))
                 return redirect("care-supervision")
-    sessions = paginate(request, selectors.supervision_sessions(user))
+    sessions = paginate(
+        request, selectors.supervision_sessions(user), audit_as="supervision", audit_id="public_id"
+    )
     return private(
         render(request, "care/supervision.html", {"form": form, "page": sessions}, status=status)
     )

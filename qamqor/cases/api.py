@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import WithJsonSchema
 
-from qamqor.api import OrganisationRef, Pagination, validated
+from qamqor.api import AuditedPagination, OrganisationRef, validated
 from qamqor.audit import services as audit
 from qamqor.cases import parties, selectors, services, thread
 from qamqor.cases.forms import CloseCaseForm
@@ -183,7 +183,7 @@ class CloseIn(Schema):
 
 
 @router.get("", response=list[CaseSummaryOut], summary="Cases you may see")
-@paginate(Pagination)
+@paginate(AuditedPagination, audit_as="case", audit_id="number")
 def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> object:
     cases = selectors.case_list(request.user, **filters.dict())  # type: ignore[arg-type]
     if filters.status:
@@ -458,7 +458,7 @@ def _message_out(message: CaseMessage, *, new: bool, receipts: list[Any]) -> dic
     response=list[MessageOut],
     summary="The interagency thread; reading marks the messages read for your organisation",
 )
-@paginate(Pagination)
+@paginate(AuditedPagination, audit_as="case_message", audit_id="id")
 def list_messages(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     case = _case(request, number)
     opened = thread.open_thread(case=case, reader=request.user)  # type: ignore[arg-type]

@@ -14,15 +14,9 @@ from qamqor.protocols.models import Step
 def case_list(user: User, **filters: object) -> QuerySet[Case]:
     """Cases the user may see, with what a list shows, in a fixed number of queries.
 
-    Listing is a read of case data too, so it is audited with the filters used.
+    Listing is a read of case data too: the page and the API audit each page they serve,
+    naming the cases on it (``qamqor.pages.paginate``, ``qamqor.api.AuditedPagination``).
     """
-    audit.record(
-        actor=user,
-        action="case.list",
-        object_type="case",
-        object_id="*",
-        changes={key: str(value) for key, value in filters.items() if value},
-    )
     return (
         Case.objects.visible_to(user)
         .select_related("region", "school")

@@ -70,7 +70,7 @@ def console(request: HttpRequest) -> HttpResponse:
             {
                 "centers": centers,
                 "open_calls": open_calls,
-                "page": paginate(request, cards),
+                "page": paginate(request, cards, audit_as="call_card"),
             },
         )
     )

@@ -312,7 +312,10 @@ def child_history(request: HttpRequest, code: str) -> list[Administration]:
 
 @router.get("/alerts", response=list[AlertOut], summary="Open alerts you may see")
 def list_alerts(request: HttpRequest) -> list[Alert]:
-    return list(selectors.open_alerts(_user(request)).select_related("case")[:500])
+    user = _user(request)
+    alerts = list(selectors.open_alerts(user).select_related("case")[:500])
+    audit.record_list(actor=user, object_type="alert", object_ids=[a.pk for a in alerts])
+    return alerts
 
 
 @router.post("/alerts/{pk}/acknowledge", response=AlertOut, summary="Acknowledge an alert")
@@ -432,7 +435,11 @@ def follow_up(request: HttpRequest, public_id: uuid.UUID) -> list[Administration
         object_type="campaign",
         object_id=campaign.public_id,
     )
-    return list(selectors.follow_up_list(user, campaign).prefetch_related("alerts")[:1000])
+    listed = list(selectors.follow_up_list(user, campaign).prefetch_related("alerts")[:1000])
+    audit.record_list(
+        actor=user, object_type="administration", object_ids=[a.public_id for a in listed]
+    )
+    return listed
 
 
 class ReceiptOut(Schema):

@@ -558,6 +558,7 @@ def result_fhir(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def alerts(request: HttpRequest) -> HttpResponse:
     _require_psychologist(request)
     items = list(selectors.open_alerts(_user(request))[:200])
+    audit.record_list(actor=request.user, object_type="alert", object_ids=[a.pk for a in items])
     return render(request, "instruments/alerts.html", {"alerts": items})
 
 
@@ -859,6 +860,9 @@ def campaign_follow_up(request: HttpRequest, public_id: uuid.UUID) -> HttpRespon
         object_type="campaign",
         object_id=campaign.public_id,
         changes={"listed": len(items)},
+    )
+    audit.record_list(
+        actor=user, object_type="administration", object_ids=[a.public_id for a in items]
     )
     return render(request, "instruments/follow_up.html", {"campaign": campaign, "items": items})
 

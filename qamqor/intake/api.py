@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Header, Router, Schema, Status
 from ninja.pagination import paginate
 
-from qamqor.api import Pagination, errors, validated
+from qamqor.api import AuditedPagination, errors, validated
 from qamqor.cases import services as case_services
 from qamqor.cases.forms import DismissReportForm, RegisterCaseForm
 from qamqor.errors import InvalidInput
@@ -212,7 +212,7 @@ def _visible_report(request: HttpRequest, public_id: UUID, *, audit_read: bool =
     response={200: list[ReportOut], **errors(404)},  # 404: an unknown status
     summary="Reports awaiting triage",
 )
-@paginate(Pagination)
+@paginate(AuditedPagination, audit_as="report", audit_id="public_id")  # narratives, contacts
 def list_reports(request: HttpRequest, status: str = "new") -> object:
     reports = Report.objects.visible_to(request.user).select_related("school", "region", "case")
     if status not in {choice for choice, _label in Report.Status.choices}:

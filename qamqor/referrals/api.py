@@ -12,7 +12,7 @@ from ninja.pagination import paginate
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
-from qamqor.api import OrganisationRef, Pagination, validated
+from qamqor.api import AuditedPagination, OrganisationRef, validated
 from qamqor.api import request_user as _user
 from qamqor.care.files import check_upload
 from qamqor.care.forms import acting_organisation
@@ -199,7 +199,7 @@ def _get(request: HttpRequest, public_id: UUID, *, audit_read: bool = False) -> 
 
 
 @router.get("", response=list[ReferralSummaryOut], summary="Referrals you may see")
-@paginate(Pagination)
+@paginate(AuditedPagination, audit_as="referral", audit_id="public_id")
 def list_referrals(request: HttpRequest, filters: Query[ReferralFilter]) -> object:
     return selectors.referral_list(
         _user(request), direction=filters.direction, status=filters.status

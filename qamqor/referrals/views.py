@@ -82,7 +82,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
             request,
             "referrals/referral_list.html",
             {
-                "page": paginate(request, referrals),
+                "page": paginate(request, referrals, audit_as="referral", audit_id="public_id"),
                 "filters": filters,
                 "filtered": any(chosen.values()),
                 "may_refer": bool(_referring_organisations(user)),

@@ -79,7 +79,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/case_list.html",
-        {"page": paginate(request, cases), "filters": filters, "filtered": bool(chosen)},
+        {
+            "page": paginate(request, cases, audit_as="case", audit_id="number"),
+            "filters": filters,
+            "filtered": bool(chosen),
+        },
     )
 
 

@@ -334,7 +334,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
         .select_related("school", "region", "received_by")
         .order_by("-in_danger_now", "-self_harm_risk", "received_at", "pk")
     )
-    return render(request, "web/report_list.html", {"page": _page(request, reports)})
+    page = _page(request, reports, audit_as="report", audit_id="public_id")
+    return render(request, "web/report_list.html", {"page": page})
 
 
 def _get_report(request: HttpRequest, public_id: uuid.UUID, *, audit_read: bool) -> Report:
