@@ -7,8 +7,8 @@ docs/deploy.md that follow a ``<!-- deploy-check: NAME -->`` marker, and run as 
 (``qamqor`` is the console script next to this Python), so the page and the check cannot
 drift apart. Only the port of ``--bind`` is replaced by a free one. The environment is
 the production one of the page's "Configure" table: ``QAMQOR_PRODUCTION=1``, a random
-secret key, the allowed host, ``DATABASE_URL`` (the throwaway PostgreSQL), a temporary
-static root and a local SMTP sink for the worker.
+secret key, a data key from ``qamqor keys generate``, the allowed host, ``DATABASE_URL``
+(the throwaway PostgreSQL), a temporary static root and a local SMTP sink for the worker.
 
 Pages are requested the way the TLS proxy forwards them (``X-Forwarded-Proto: https``),
 the probes over plain HTTP as a load balancer sends them. Every page must answer 200,
@@ -222,6 +222,7 @@ def main() -> int:
     logs: dict[str, Path] = {}
     started = time.monotonic()
     try:
+        environment["QAMQOR_DATA_KEYS"] = data_key(environment, work)
         for line in doc_block("start") + doc_block("smoke"):
             command = command_of(line).replace(DOCUMENTED_BIND, f"{HOST}:{port}")
             print(f"$ {command}", flush=True)
@@ -283,6 +284,22 @@ def main() -> int:
                 process.wait()
         smtp.stop()  # type: ignore[attr-defined]
         subprocess.run(["rm", "-rf", str(work)], check=False)  # noqa: S603, S607
+
+
+def data_key(environment: dict[str, str], work: Path) -> str:
+    """A new data key, made as docs/deploy.md says: ``qamqor keys generate``."""
+    result = subprocess.run(  # noqa: S603  our own console script
+        [str(BIN / "qamqor"), "keys", "generate"],
+        cwd=work,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
+        raise CheckFailed(f"qamqor keys generate failed:\n{result.stdout}{result.stderr}")
+    return lines[-1].strip()
 
 
 def check_pages(browser: Browser, pages: list[Page]) -> int:
