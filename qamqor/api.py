@@ -74,11 +74,11 @@ class CsrfSessionAuth(SessionAuth):
     def __call__(self, request: HttpRequest) -> Any:
         if request.headers.get("Authorization"):
             return None
-        return super().__call__(request)
-
         if self.param_name not in request.COOKIES:
             # no session to ride on, so nothing for CSRF to protect: "not signed in" (401)
             return None
+        return super().__call__(request)
+
 
 # The token first: SessionAuth's CSRF check ends the request with a 403 before any later
 # method is tried, which had made every token write fail.
@@ -139,7 +139,8 @@ class QamqorAPI(NinjaAPI):
 
 
 def declare_common_errors(document: dict[str, Any]) -> None:
-    """Adds the answers every operation can give: the common errors, 401 where it needs
+    """Adds the answers every operation can give: the common errors, 429 on the public
+    writes (each is rate limited, qamqor.intake.limits), 401 where it needs
     authentication (and 403, 409 where such an operation changes something: the access
     policy and the object's state are asked by every write), 422 where it takes input, 404
     where the path names an object."""
@@ -154,6 +155,9 @@ def declare_common_errors(document: dict[str, Any]) -> None:
         for method, operation in operations.items():
             answers = dict(COMMON_ERRORS)
             parameters = operation.get("parameters", [])
+            if not operation.get("security") and method in WRITE_METHODS:
+                # the public writes share the web form's limits per address
+                answers[429] = "Too many attempts from this address; wait and try again."
             if operation.get("security"):
                 answers[401] = "Not signed in, or the token is not valid."
                 if method in WRITE_METHODS:

@@ -162,7 +162,8 @@ class Registered(Schema):
 @router.post(
     "",
     auth=None,
-    response={201: ReportAccepted, 200: ReportAccepted},
+    # 409: an Idempotency-Key already used for other content
+    response={201: ReportAccepted, 200: ReportAccepted, **errors(409)},
     summary="Submit a report (public)",
 )
 def submit_report(

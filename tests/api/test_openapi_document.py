@@ -48,8 +48,15 @@ def test_every_operation_declares_the_errors_every_operation_can_answer() -> Non
             assert {400, 413, 503} <= codes, (method, path)
             if operation.get("security"):
                 assert 401 in codes, (method, path)
+            elif method != "get":
+                assert 429 in codes, (method, path)  # every public write is rate limited
             if operation.get("parameters") or "requestBody" in operation:
                 assert 422 in codes, (method, path)
             error = operation["responses"][413]["content"]["application/json"]["schema"]
             assert error == {"$ref": "#/components/schemas/ErrorOut"}
     assert document["components"]["schemas"]["ErrorOut"]["required"] == ["detail", "errors"]
+
+
+def test_a_public_report_declares_the_idempotency_conflict() -> None:
+    responses = api.get_openapi_schema()["paths"]["/api/v1/reports"]["post"]["responses"]
+    assert {200, 201, 409, 429} <= set(responses)
