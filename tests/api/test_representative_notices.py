@@ -289,8 +289,8 @@ def test_do_not_contact_through_the_page(world: World) -> None:
     assert outsider.get(reverse("case-detail", args=[case.number])).status_code == 404
 
 
-@pytest.mark.parametrize("user", ["coordinator_b", "regional_b"])
-def test_the_notices_page_is_404_to_other_regions(world: World, user: str) -> None:
+@pytest.mark.parametrize("user", ["coordinator_a2", "coordinator_b", "regional_b"])
+def test_the_notices_are_404_to_other_schools_and_regions(world: World, user: str) -> None:
     case, _mother, _father = case_with_family(world)
     draft_invitation(world, case)
     client = page_client(getattr(world, user))
