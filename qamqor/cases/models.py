@@ -218,7 +218,7 @@ class CaseRepresentative(models.Model):
     )
     is_alleged_perpetrator = models.BooleanField(default=False)
     do_not_contact = models.BooleanField(default=False)
-    do_not_contact_reason = models.TextField(blank=True)
+    do_not_contact_reason = EncryptedTextField(blank=True)  # may name family matters
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

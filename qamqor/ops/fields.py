@@ -118,6 +118,7 @@ ENCRYPTED_FIELDS = {
     "cases.Case": ["summary", "outcome_note"],
     "cases.Child": ["full_name"],
     "cases.LegalRepresentative": ["full_name", "phone", "email"],
+    "cases.CaseRepresentative": ["do_not_contact_reason"],
     "care.Consultation": ["notes"],
     "helpline.CallCard": ["narrative"],
 }

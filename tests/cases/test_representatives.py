@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from qamqor.cases import parties
 from qamqor.cases.classification import Relationship
@@ -15,6 +16,7 @@ from qamqor.cases.models import Case, CaseEvent, CaseRepresentative, LegalRepres
 from qamqor.errors import InvalidInput, NotAllowed
 from qamqor.notify import sms
 from qamqor.notify.models import Notification
+from qamqor.ops.fields import TOKEN_PREFIX
 from qamqor.protocols import definitions, notices
 from qamqor.protocols import services as protocol_services
 from qamqor.protocols.definitions import DefinitionError
@@ -214,6 +216,12 @@ def test_do_not_contact_needs_a_reason_withholds_and_cancels_what_waits(world: W
     link = CaseRepresentative.objects.get(case=case, representative=father)
     assert link.do_not_contact and not link.is_alleged_perpetrator
     assert link.do_not_contact_reason.startswith("Covers for")
+    with connection.cursor() as cursor:  # the reason may name family matters: encrypted
+        cursor.execute(
+            "SELECT do_not_contact_reason FROM cases_caserepresentative WHERE id = %s", [link.pk]
+        )
+        raw = cursor.fetchone()[0]
+    assert raw.startswith(TOKEN_PREFIX) and "Covers" not in raw
     event = case.events.filter(payload__reason="do_not_contact").first()
     assert event is not None and event.payload["cancelled"] == 2
     assert {n.status for n in to(mother.email)} == {"pending"}  # the mother is still told
