@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -34,8 +36,23 @@ def test_check_deploy_is_clean_with_production_settings() -> None:
         QAMQOR_PRODUCTION="1",
         QAMQOR_SECRET_KEY=secrets.token_urlsafe(64),
         QAMQOR_ALLOWED_HOSTS="qamqor.example.kz",
+        QAMQOR_DATA_KEYS=Fernet.generate_key().decode(),
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_fails_without_data_keys() -> None:
+    """Production encrypts fields and backups with real keys (qamqor.ops.fields)."""
+    result = run_manage(
+        "check",
+        "--deploy",
+        QAMQOR_PRODUCTION="1",
+        QAMQOR_SECRET_KEY=secrets.token_urlsafe(64),
+        QAMQOR_ALLOWED_HOSTS="qamqor.example.kz",
+        QAMQOR_DATA_KEYS="",
+    )
+    assert result.returncode != 0
+    assert "ops.E001" in result.stderr + result.stdout
 
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:
