@@ -23,6 +23,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user
 from django_otp import login as otp_login
 from django_otp.models import Device
@@ -30,6 +31,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qamqor.accounts.models import Membership, Role, User
+from qamqor.errors import DomainError
 
 #: Every staff role that sees personal data (names, contacts, narratives, notes).
 SECOND_FACTOR_ROLES = frozenset(Role) - {Role.MONITOR}
@@ -112,6 +114,25 @@ def fresh_second_factor(view: Callable[..., HttpResponse]) -> Callable[..., Http
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+class FreshCodeNeeded(DomainError):
+    """An export through the API in a session whose last code is too old."""
+
+    status_code = 401
+
+
+def check_fresh_for_api(request: HttpRequest) -> None:
+    """The API's counterpart of ``fresh_second_factor`` for a signed-in browser session;
+    a bearer token is a separate path and passes (docs/security.md)."""
+    if request.headers.get("Authorization"):
+        return
+    if requires_second_factor(request.user) and not is_fresh(request):
+        message = _(
+            "Exports need a code from your authenticator app entered in the last "
+            "%(minutes)s minutes. Enter a new code and try again."
+        ) % {"minutes": settings.OTP_FRESH_MINUTES}
+        raise FreshCodeNeeded(message)
 
 
 def new_totp_device(user: User) -> TOTPDevice:

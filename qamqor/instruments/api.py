@@ -16,6 +16,7 @@ from ninja.pagination import paginate
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
+from qamqor.accounts.second_factor import check_fresh_for_api
 from qamqor.api import Pagination, errors, validated
 from qamqor.api import request_user as _user
 from qamqor.audit import services as audit
@@ -262,6 +263,7 @@ def answer(request: HttpRequest, public_id: uuid.UUID, payload: AnswersIn) -> Ad
 )
 def export_response(request: HttpRequest, public_id: uuid.UUID) -> dict[str, Any]:
     user = _user(request)
+    check_fresh_for_api(request)  # a session needs a recent code; a token does not
     administration = selectors.administration_for_user(user, public_id, audit_read=False)
     audit.record(
         actor=user,

@@ -231,3 +231,33 @@ def test_the_demo_turns_the_second_step_off_and_says_so(monkeypatch, capsys) -> 
     monkeypatch.setattr(live_settings, "OTP_REQUIRED", True)
     cli._print_logins("http://127.0.0.1:8000/")
     assert "OFF in this demo" not in capsys.readouterr().out
+
+
+def test_an_api_export_in_a_session_needs_a_fresh_code_a_token_does_not(
+    world: World,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    from qamqor.instruments import services as screening
+    from tests.factories import make_pupil
+    from tests.instruments.conftest import PHQ_A_CALM, add_school_psychologists
+
+    add_school_psychologists(world)
+    _administration, code = screening.invite(
+        actor=world.psychologist_a,
+        child=make_pupil(world.a.school, age=13),
+        instrument_code="phq_a",
+        language="ru",
+    )
+    done = screening.submit_by_code(code=code, answers=PHQ_A_CALM)
+    url = f"/api/v1/screenings/administrations/{done.public_id}/fhir"
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world.psychologist_a)
+    assert client.get(url).status_code == 200
+    session = client.session
+    session[VERIFIED_AT_SESSION_KEY] = int(time.time()) - settings.OTP_FRESH_MINUTES * 60 - 5
+    session.save()
+    stale = client.get(url)
+    assert stale.status_code == 401
+    assert "authenticator" in stale.json()["detail"]
+    _token, raw = ApiToken.issue(world.psychologist_a, "mis")
+    assert Client().get(url, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
