@@ -261,3 +261,22 @@ def test_an_api_export_in_a_session_needs_a_fresh_code_a_token_does_not(
     assert "authenticator" in stale.json()["detail"]
     _token, raw = ApiToken.issue(world.psychologist_a, "mis")
     assert Client().get(url, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+
+
+def test_the_demo_command_turns_the_requirement_off_unless_told(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from qamqor import cli
+
+    monkeypatch.setattr(cli, "_setup_django", lambda: None)
+    monkeypatch.setattr(cli, "_demo", lambda port: 0)
+    monkeypatch.delenv("QAMQOR_OTP_REQUIRED", raising=False)
+    assert cli.main(["demo"]) == 0
+    assert os.environ["QAMQOR_OTP_REQUIRED"] == "0"
+    monkeypatch.setenv("QAMQOR_OTP_REQUIRED", "1")  # the operator's choice stands
+    cli.main(["demo"])
+    assert os.environ["QAMQOR_OTP_REQUIRED"] == "1"
+    monkeypatch.delenv("QAMQOR_OTP_REQUIRED")
+    monkeypatch.setattr(cli, "_worker", lambda: 0)
+    cli.main(["worker"])
+    assert "QAMQOR_OTP_REQUIRED" not in os.environ  # only the demo
