@@ -20,13 +20,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -146,12 +147,31 @@ def check_public(request: HttpRequest, action: str, *, field: str = "body") -> N
     counted by ``code_failed``).
     """
     limit = PUBLIC_LIMITS[action]
-    hit(limit.scope, client_address(request), limit=limit.per_address, field=field)
-    total = limit.total_failures
-    if total is not None:
-        now = timezone.now()
-        if _current(f"{limit.scope}:failed", GLOBAL, now) >= total:
-            raise _refusal(field, now)
+    try:
+        hit(limit.scope, client_address(request), limit=limit.per_address, field=field)
+        total = limit.total_failures
+        if total is not None:
+            now = timezone.now()
+            if _current(f"{limit.scope}:failed", GLOBAL, now) >= total:
+                raise _refusal(field, now)
+    except RateLimited as refused:
+        request.qamqor_retry_after = refused.retry_after  # type: ignore[attr-defined]
+        raise
+
+
+class RetryAfterMiddleware:
+    """Pages that show a rate-limit refusal on their form answer 429 with ``Retry-After``
+    too, as the API does (its exception handler sets the header itself)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        retry_after = getattr(request, "qamqor_retry_after", None)
+        if response.status_code == 429 and retry_after and "Retry-After" not in response:
+            response["Retry-After"] = str(retry_after)
+        return response
 
 
 def code_failed(action: str) -> None:

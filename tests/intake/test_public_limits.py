@@ -71,6 +71,7 @@ def test_the_api_and_the_report_form_share_one_limit(world: World, settings: Any
     # the page is refused too, on the narrative field, nothing stored
     page = form_post(client, form_url, {**REPORT, "anonymous": "on"})
     assert page.status_code == 429
+    assert 0 < int(page["Retry-After"]) <= 3600
     assert "Too many attempts" in page.content.decode()
     assert Report.objects.count() == 3
     # another address is not affected
@@ -159,6 +160,7 @@ def test_screening_codes_are_limited_per_address(
         assert form_post(tablet, "/s/", {"code": "AAAAA-AAAAA"}).status_code == 404
     refused = form_post(tablet, "/s/", {"code": screening_code})
     assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 3600
     assert "Too many attempts" in refused.content.decode()
     link = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="198.51.100.60").get(
         f"/s/{screening_code}/"
