@@ -822,7 +822,7 @@ def appeal_follow_up(request: HttpRequest, payload: CodeIn) -> Appeal:
 
 
 @router.get("/appeals", response=list[AppealOut], summary="Appeals (coordinating body only)")
-@paginate(Pagination)
+@paginate(Pagination)  # anonymous by design: no author, the week only
 def list_appeals(request: HttpRequest) -> object:
     return selectors.appeal_list(_user(request))
 
