@@ -1,6 +1,6 @@
 """What every app's pages share: the signed-in user, pagination, showing a service's refusal.
 
-A project-level module (like ``qamqor/api.py``), so apps share it without importing one
+A project-level module (like ``qamqor/apikit.py``), so apps share it without importing one
 another's views.
 """
 

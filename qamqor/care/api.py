@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
-from qamqor.api import (
+from qamqor.apikit import (
     AuditedPagination,
     CsrfSessionAuth,
     OrganisationRef,
@@ -21,7 +21,7 @@ from qamqor.api import (
     errors,
     validated,
 )
-from qamqor.api import request_user as _user
+from qamqor.apikit import request_user as _user
 from qamqor.care import selectors, services
 from qamqor.care.forms import (
     AppealAnswerForm,

@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import WithJsonSchema
 
-from qamqor.api import AuditedPagination, OrganisationRef, validated
+from qamqor.apikit import AuditedPagination, OrganisationRef, validated
 from qamqor.audit import services as audit
 from qamqor.cases import parties, selectors, services, thread
 from qamqor.cases.forms import CloseCaseForm

@@ -15,7 +15,7 @@ def case_list(user: User, **filters: object) -> QuerySet[Case]:
     """Cases the user may see, with what a list shows, in a fixed number of queries.
 
     Listing is a read of case data too: the page and the API audit each page they serve,
-    naming the cases on it (``qamqor.pages.paginate``, ``qamqor.api.AuditedPagination``).
+    naming the cases on it (``qamqor.pages.paginate``, ``qamqor.apikit.AuditedPagination``).
     """
     return (
         Case.objects.visible_to(user)

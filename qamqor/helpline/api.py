@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from qamqor.accounts.models import User
-from qamqor.api import TokenAuth, errors, session_or_token
+from qamqor.apikit import TokenAuth, errors, session_or_token
 from qamqor.audit import services as audit
 from qamqor.errors import InvalidInput
 from qamqor.helpline import selectors, services

@@ -17,8 +17,8 @@ from ninja.pagination import paginate
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
 from qamqor.accounts.second_factor import check_fresh_for_api
-from qamqor.api import Pagination, errors, validated
-from qamqor.api import request_user as _user
+from qamqor.apikit import Pagination, errors, validated
+from qamqor.apikit import request_user as _user
 from qamqor.audit import services as audit
 from qamqor.directory.models import Region
 from qamqor.errors import InvalidInput

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Header, Router, Schema, Status
 from ninja.pagination import paginate
 
-from qamqor.api import AuditedPagination, errors, validated
+from qamqor.apikit import AuditedPagination, errors, validated
 from qamqor.cases import services as case_services
 from qamqor.cases.forms import DismissReportForm, RegisterCaseForm
 from qamqor.errors import InvalidInput

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from qamqor.api import Pagination
+from qamqor.apikit import Pagination
 from qamqor.cases import selectors as case_selectors
 from qamqor.cases.api import ContactOut, OrganisationRef, StepOut
 from qamqor.protocols import selectors, services

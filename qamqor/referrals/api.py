@@ -12,8 +12,8 @@ from ninja.pagination import paginate
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
-from qamqor.api import AuditedPagination, OrganisationRef, validated
-from qamqor.api import request_user as _user
+from qamqor.apikit import AuditedPagination, OrganisationRef, validated
+from qamqor.apikit import request_user as _user
 from qamqor.care.files import check_upload
 from qamqor.care.forms import acting_organisation
 from qamqor.directory.models import Organisation, OrganisationKind

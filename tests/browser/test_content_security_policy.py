@@ -51,9 +51,7 @@ def visit(page: Page, live_url: str, path: str, console: list[str]) -> list[str]
     assert "unsafe-eval" not in policy
     page.wait_for_load_state("networkidle")
     found: list[str] = page.evaluate("window.__cspViolations")
-    return [f"{path}: {violation}" for violation in found] + [
-        f"{path}: {line}" for line in console
-    ]
+    return [f"{path}: {violation}" for violation in found] + [f"{path}: {line}" for line in console]
 
 
 def test_main_pages_load_without_a_policy_violation(

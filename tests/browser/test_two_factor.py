@@ -33,9 +33,7 @@ def password_step(page: Page, username: str) -> None:
     page.click("form[action='/login/'] button[type=submit]")
 
 
-def test_enrol_by_qr_code_then_sign_in_with_the_apps_code(
-    browser_page: Page, world: World
-) -> None:
+def test_enrol_by_qr_code_then_sign_in_with_the_apps_code(browser_page: Page, world: World) -> None:
     page = browser_page
     password_step(page, "coordinator_a")
     # someone who sees children's data cannot go on without enrolling

@@ -385,9 +385,12 @@ def test_only_a_coordinator_with_a_reason_closes_a_report_as_untrue(
 ) -> None:
     report = submit(world).report
     login(client, world.psychologist_a)
-    assert client.post(
-        f"/reports/{report.public_id}/untrue/", {"reason": "x" * 20, "confirm": "on"}
-    ).status_code == 302  # back to the report, refused
+    assert (
+        client.post(
+            f"/reports/{report.public_id}/untrue/", {"reason": "x" * 20, "confirm": "on"}
+        ).status_code
+        == 302
+    )  # back to the report, refused
     report.refresh_from_db()
     assert report.status == Report.Status.NEW
     login(client, world.coordinator_a)

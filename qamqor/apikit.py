@@ -1,4 +1,6 @@
-"""The JSON API at /api/v1/: one NinjaAPI, a router per app, one error shape everywhere.
+"""What every app's API router shares: the NinjaAPI instance, authentication, the one
+error shape, pagination and form validation. ``qamqor.api`` only assembles the routers, so
+an app's ``api`` module imports this one and never the assembly (no import cycle).
 
 Errors are ``{"detail": "...", "errors": [{"field": "...", "message": "..."}]}`` with the
 messages in the request's language (``Accept-Language``).
@@ -345,28 +347,3 @@ def validated(form_class: type[forms.Form], data: dict[str, Any]) -> dict[str, A
         ]
         raise InvalidInput(_("The request is not valid."), problems)
     return form.cleaned_data
-
-
-def _register_routers() -> None:
-    from qamqor.analytics.api import router as analytics_router
-    from qamqor.care.api import router as care_router
-    from qamqor.cases.api import router as cases_router
-    from qamqor.helpline.api import router as helpline_router
-    from qamqor.instruments.api import router as instruments_router
-    from qamqor.intake.api import followup_router
-    from qamqor.intake.api import router as intake_router
-    from qamqor.protocols.api import router as protocols_router
-    from qamqor.referrals.api import router as referrals_router
-
-    api.add_router("/reports", intake_router)
-    api.add_router("/followup", followup_router)
-    api.add_router("/cases", cases_router)
-    api.add_router("/", protocols_router)
-    api.add_router("/stats", analytics_router)
-    api.add_router("/screenings", instruments_router)
-    api.add_router("/referrals", referrals_router)
-    api.add_router("/care", care_router)
-    api.add_router("/helpline", helpline_router)  # issue 4: telephony system
-
-
-_register_routers()
