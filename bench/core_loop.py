@@ -18,6 +18,7 @@ def main() -> None:
     from qamqor.cases.services import register_case
     from qamqor.intake.services import submit_report
     from tests.factories import CLASSIFICATION, REPORT_DATA, build_world
+    from tests.support import verify_second_factor
 
     world = build_world()
     reference = reference_insert(world.a.region)
@@ -44,6 +45,10 @@ def main() -> None:
 
     client = Client()
     client.force_login(world.regional_a)
+    verify_second_factor(client, world.regional_a)  # staff sessions pass the second factor
+    answer = client.get("/api/v1/cases?limit=50")
+    if answer.status_code != 200:
+        raise SystemExit(f"GET /api/v1/cases answered {answer.status_code}, not 200")
     health_s = timed(lambda: client.get("/healthz"), 50)
     list_s = timed(lambda: client.get("/api/v1/cases?limit=50"), 50)
 
