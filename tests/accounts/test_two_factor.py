@@ -13,7 +13,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from qamqor.accounts.models import ApiToken, Role
+from qamqor.accounts.models import ApiToken, Role, User
 from qamqor.accounts.second_factor import SECOND_FACTOR_ROLES, VERIFIED_AT_SESSION_KEY
 from tests.factories import PASSWORD, World
 from tests.support import verify_second_factor
@@ -46,6 +46,9 @@ def csrf_post(client: Client, url: str, data: dict[str, str]) -> Any:
 
 
 def password_login(client: Client, username: str) -> Any:
+    """Sign in with the password; the user reads English, so the checks read the English text
+    (signing in applies the user's own language, not the browser's)."""
+    User.objects.filter(username=username).update(preferred_language="en")
     return csrf_post(client, reverse("login"), {"username": username, "password": PASSWORD})
 
 

@@ -4,11 +4,12 @@ the check itself on crafted files, and through the web form, the API and the car
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import translation
 
 from qamqor.care.files import check_content
 from qamqor.care.pdf_check import check_pdf
@@ -16,6 +17,14 @@ from qamqor.errors import InvalidInput
 from qamqor.intake.models import Report, ReportAttachment
 from tests import pdfs
 from tests.factories import World
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """The refusals are read in English here (the default language is Russian)."""
+    with translation.override("en"):
+        yield
+
 
 HOSTILE: list[Callable[[], bytes]] = [
     pdfs.pdf_with_document_javascript,
@@ -84,7 +93,9 @@ def test_the_report_form_refuses_a_pdf_with_javascript(client: Client, world: Wo
         "evidence.pdf", pdfs.pdf_with_document_javascript(), content_type="application/pdf"
     )
     response = client.post(
-        f"/report/{world.a.school.code}/", {**form_data(), "attachments": upload}
+        f"/report/{world.a.school.code}/",
+        {**form_data(), "attachments": upload},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 422
     page = response.content.decode()
@@ -98,7 +109,9 @@ def test_the_report_form_keeps_a_clean_pdf(client: Client, world: World) -> None
 
     upload = SimpleUploadedFile("scan.pdf", pdfs.clean_pdf(), content_type="application/pdf")
     response = client.post(
-        f"/report/{world.a.school.code}/", {**form_data(), "attachments": upload}
+        f"/report/{world.a.school.code}/",
+        {**form_data(), "attachments": upload},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 302
     assert ReportAttachment.objects.get().content_type == "application/pdf"
