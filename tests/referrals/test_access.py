@@ -170,8 +170,9 @@ def test_lists_take_as_many_queries_for_one_row_as_for_many(
         refer_to_psc(world, urgency="emergency")
     fresh = client_for(world, persona)
     assert count_queries(fresh, url) == few
-    # 12, and the list's audit event on the page (last hash, insert; issue 10 §7)
-    with django_assert_max_num_queries(14):
+    # 12, and the list's audit event on the page (last hash, insert); on PostgreSQL the
+    # audit chain's advisory lock is one query more
+    with django_assert_max_num_queries(14 + (connection.vendor == "postgresql")):
         fresh.get(url)
 
 

@@ -374,7 +374,9 @@ def test_case_detail_and_dashboard_queries_are_bounded(place: Place) -> None:
         due_at=timezone.now() - timezone.timedelta(days=1)
     )
     detail = count_queries(signed_in(coordinator), reverse("case-detail", args=[cases[0].number]))
-    assert detail <= 17  # 17th: the life-safety alerts of the case's reports (page and timeline)
+    # 17th: the life-safety alerts of the case's reports (page and timeline); PostgreSQL
+    # takes the audit chain's advisory lock for the read's audit event, one query more
+    assert detail <= 17 + (connection.vendor == "postgresql")
     few = count_queries(signed_in(regional), reverse("dashboard"))
     for _n in range(3):
         new_case(place, coordinator)
