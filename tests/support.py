@@ -315,3 +315,11 @@ def browser_sign_in(page: Any, username: str, password: str) -> None:
     page.fill("#otp-form input[name=code]", totp_code(device))
     page.click("#otp-form button[type=submit]")
     expect(page).not_to_have_url(re.compile(r"/login/"))
+
+
+def audit_locks(events: int = 1) -> int:
+    """Queries that ``events`` audit writes add on PostgreSQL (the chain's advisory lock,
+    qamqor.audit.services) and not on SQLite, which serialises writers itself."""
+    from django.db import connection
+
+    return events if connection.vendor == "postgresql" else 0
