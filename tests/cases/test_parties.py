@@ -10,7 +10,9 @@ from qamqor.cases import parties
 from qamqor.cases.models import CaseEvent, Child
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
 from qamqor.notify.models import Notification
+from qamqor.protocols import notices
 from qamqor.protocols import services as protocol_services
+from qamqor.protocols.models import RepresentativeNotice
 from tests.factories import World, register_case
 
 
@@ -90,13 +92,16 @@ def test_marking_the_alleged_perpetrator_cancels_their_pending_emails(world: Wor
         },
     )
     # the bullying protocol invites the parents once the conversation is arranged; the
-    # teacher-violence protocol tells them as soon as it starts
+    # teacher-violence protocol drafts its notice as soon as it starts, and it goes once
+    # the school has reviewed it
     protocol_services.reclassify(
         case=case,
         actor=world.coordinator_a,
         classification={"perpetrator_relationship": "teacher_school_official"},
         reason="A teacher.",
     )
+    draft = RepresentativeNotice.objects.get(case=case, status="draft")
+    notices.confirm(notice=draft, actor=world.coordinator_a)
     pending = Notification.objects.filter(recipient_address=father.email, status="pending")
     assert pending.count() == 1
 

@@ -253,9 +253,13 @@ def test_new_relationships_are_offered_and_the_old_values_kept() -> None:
 def test_attaching_a_known_child_sends_the_notices_already_due(world: World) -> None:
     earlier = register_case(world)
     mother, _father = family(world, earlier)
-    # a teacher case: its protocol tells the parents as soon as it starts, before any
-    # child is recorded on it
+    # a teacher case: its protocol drafts a notice as soon as it starts, and the school
+    # confirms it before any child is recorded on it
     case = register_case(world, perpetrator_relationship="teacher_school_official")
+    notices.confirm(
+        notice=RepresentativeNotice.objects.get(case=case, status="draft"),
+        actor=world.coordinator_a,
+    )
     assert to(mother.email) == []
     assert case.events.filter(payload__reason="none_recorded").exists()
     parties.attach_child(

@@ -21,8 +21,9 @@ from qamqor.cases.models import (
     LegalRepresentative,
 )
 from qamqor.notify.models import Notification
+from qamqor.protocols import notices
 from qamqor.protocols import services as protocol_services
-from qamqor.protocols.models import Step
+from qamqor.protocols.models import RepresentativeNotice, Step
 from qamqor.protocols.outputs import sample_output
 from tests.factories import World, register_case
 from tests.web.forms import step_post
@@ -175,13 +176,17 @@ def test_the_interview_step_needs_the_interview_qualification(world: World) -> N
 def test_withheld_notifications_are_spelled_out_on_the_timeline(world: World) -> None:
     case = register_case(world)
     client = signed_in(world.coordinator_a)
-    # a teacher turns out to be the perpetrator: that protocol tells the parents at once,
-    # and none is recorded yet
+    # a teacher turns out to be the perpetrator: that protocol drafts a notice to the
+    # parents at once; the school confirms it, and none is recorded yet
     protocol_services.reclassify(
         case=case,
         actor=world.coordinator_a,
         classification={"perpetrator_relationship": "teacher_school_official"},
         reason="The class teacher pushed her.",
+    )
+    notices.confirm(
+        notice=RepresentativeNotice.objects.get(case=case, status="draft"),
+        actor=world.coordinator_a,
     )
     html = page(client, case)
     assert "Legal representatives not notified</strong>: none is recorded on the case yet" in html
