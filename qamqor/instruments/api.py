@@ -448,16 +448,23 @@ class ReceiptOut(Schema):
     received: bool
 
 
+class SelfAnswersIn(AnswersIn):
+    """The child's answers with the one-time code in the body, never in the URL: paths end
+    up in proxy and server logs, bodies do not."""
+
+    code: str
+
+
 @router.post(
-    "/self/{code}",
+    "/self",
     auth=None,
-    response={201: ReceiptOut},
+    response={201: ReceiptOut, **errors(404, 409)},
     summary="The child's answers with a one-time code (no login); answers nothing but a receipt",
 )
-def submit_self(request: HttpRequest, code: str, payload: AnswersIn) -> Status:
+def submit_self(request: HttpRequest, payload: SelfAnswersIn) -> Status:
     limits.check_public(request, "screening-code", field="code")
     try:
-        services.submit_by_code(code=code, answers=payload.answers)
+        services.submit_by_code(code=payload.code, answers=payload.answers)
     except services.CodeNotValid:
         limits.code_failed("screening-code")
         raise

@@ -117,21 +117,23 @@ def test_a_one_time_code_from_the_api_and_the_childs_submission(
     assert created["status"] == "invited" and len(created["code"]) == 11
     anonymous = Client()
     receipt = anonymous.post(
-        f"/api/v1/screenings/self/{created['code']}",
-        {"answers": PHQ_A_ITEM_9},
+        "/api/v1/screenings/self",
+        {"code": created["code"], "answers": PHQ_A_ITEM_9},
         content_type="application/json",
     )
     assert receipt.status_code == 201
     assert receipt.json() == {"received": True}  # nothing about the result
     again = anonymous.post(
-        f"/api/v1/screenings/self/{created['code']}",
-        {"answers": PHQ_A_ITEM_9},
+        "/api/v1/screenings/self",
+        {"code": created["code"], "answers": PHQ_A_ITEM_9},
         content_type="application/json",
     )
     assert again.status_code == 409
     assert (
         anonymous.post(
-            "/api/v1/screenings/self/ZZZZZ-ZZZZZ", {"answers": {}}, content_type="application/json"
+            "/api/v1/screenings/self",
+            {"code": "ZZZZZ-ZZZZZ", "answers": {}},
+            content_type="application/json",
         ).status_code
         == 404
     )

@@ -138,8 +138,8 @@ def test_api_child_answers_that_are_refused(screening_world: World, invitation: 
     client = Client(enforce_csrf_checks=True)  # no login: the code is the key
     before = _state()
     response = client.post(
-        f"/api/v1/screenings/self/{invitation}",
-        {"answers": BAD_ANSWERS},
+        "/api/v1/screenings/self",
+        {"code": invitation, "answers": BAD_ANSWERS},
         content_type="application/json",
     )
     _refused(response, before, "answers.q9")

@@ -179,7 +179,9 @@ def test_wrong_screening_codes_meet_the_total_on_the_link_and_the_api(
         assert wrong.status_code == 404
     api = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="198.51.100.79")
     guessed = api.post(
-        "/api/v1/screenings/self/AAAAA-AAAA3", {"answers": {}}, content_type="application/json"
+        "/api/v1/screenings/self",
+        {"code": "AAAAA-AAAA3", "answers": {}},
+        content_type="application/json",
     )
     assert guessed.status_code == 404
     right = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="203.0.113.7").get(
@@ -187,8 +189,8 @@ def test_wrong_screening_codes_meet_the_total_on_the_link_and_the_api(
     )
     assert right.status_code == 429
     answer = api.post(
-        f"/api/v1/screenings/self/{screening_code}",
-        {"answers": {}},
+        "/api/v1/screenings/self",
+        {"code": screening_code, "answers": {}},
         content_type="application/json",
     )
     assert_refused(answer, "code")
