@@ -14,6 +14,7 @@ from qamqor.helpline.api import router as helpline_router
 from qamqor.instruments.api import router as instruments_router
 from qamqor.intake.api import followup_router
 from qamqor.intake.api import router as intake_router
+from qamqor.notify.api import router as notify_router
 from qamqor.protocols.api import router as protocols_router
 from qamqor.referrals.api import router as referrals_router
 
@@ -28,3 +29,4 @@ api.add_router("/screenings", instruments_router)
 api.add_router("/referrals", referrals_router)
 api.add_router("/care", care_router)
 api.add_router("/helpline", helpline_router)
+api.add_router("/notifications", notify_router)
