@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from qamqor import request_limits
@@ -174,6 +175,50 @@ def declare_common_errors(document: dict[str, Any]) -> None:
                 responses.setdefault(code, {"description": description, "content": reference})
 
 
+class NulText:
+    """A body text that held a NUL character, in place of the text: no schema accepts it, so
+    the request is a 422 naming the field (see ``_pydantic_message``)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _without_nul_texts(value: Any, path: tuple[str, ...], found: list[str]) -> Any:
+    if isinstance(value, str):
+        if "\x00" in value:
+            found.append(".".join(path))
+            return NulText(value)
+        return value
+    if isinstance(value, dict):
+        return {k: _without_nul_texts(v, (*path, str(k)), found) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul_texts(v, (*path, str(i)), found) for i, v in enumerate(value)]
+    return value
+
+
+class NulRefusingParser(Parser):
+    """Texts with a NUL character are refused with a 422 naming the field: PostgreSQL cannot
+    store one in a text column (it had answered 500), SQLite would keep it silently.
+    Django's form fields refuse NUL the same way."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        # ninja turns an exception raised here into a 400, so the texts are replaced by a
+        # value no schema accepts, and the request remembers which fields they were
+        found: list[str] = []
+        data = _without_nul_texts(super().parse_body(request), (), found)
+        request.nul_fields = set(found)  # type: ignore[attr-defined]
+        return cast(dict[str, Any], data)
+
+    def parse_querydict(self, data: Any, list_fields: list[str], request: HttpRequest) -> Any:
+        parsed = super().parse_querydict(data, list_fields, request)
+        found = [key for key, value in parsed.items() if "\x00" in str(value)]
+        if found:
+            raise ValidationError(
+                [{"loc": ("query", key), "type": "null_character", "msg": ""} for key in found]
+            )
+        return parsed
+
+
 api = QamqorAPI(
     title="Qamqor API",
     version="1",
@@ -184,6 +229,7 @@ api = QamqorAPI(
     ),
     urls_namespace="api",
     auth=session_or_token,
+    parser=NulRefusingParser(),
 )
 
 
@@ -234,6 +280,8 @@ class AuditedPagination(Pagination):
 def _pydantic_message(error: dict[str, Any]) -> str:
     """A translated message for the schema errors clients commonly make."""
     kind = error.get("type", "")
+    if kind == "null_character":
+        return _("The text contains a null character, which cannot be stored.")
     if kind == "missing":
         return _("This field is required.")
     if kind in {"string_type", "string_too_long", "string_too_short"}:
@@ -268,6 +316,8 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         # a parameter is named as the client sends it (``limit``, not ``query.pagination.limit``)
         parameter = location[:1] in (["query"], ["path"], ["header"], ["cookie"])
         field = (location[-1] if parameter else ".".join(location)) or "body"
+        if field in getattr(request, "nul_fields", ()):
+            error = {**error, "type": "null_character"}
         problems.append(FieldProblem(field=field, message=_pydantic_message(error)))
     body = error_body(_("The request is not valid."), problems)
     return api.create_response(request, body, status=422)
@@ -308,6 +358,18 @@ def on_too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(MultiPartParserError)
 def on_unreadable_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
     return request_limits.unreadable(request)
+
+
+@api.exception_handler(DataError)
+def on_unstorable_value(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A value the database cannot store (one that slipped past the schemas, say a NUL in a
+    path parameter): the client's input, so a 422 rather than a 500."""
+    logger.warning("value refused by the database in %s %s: %s", request.method, request.path, exc)
+    body = error_body(
+        _("The request is not valid."),
+        [FieldProblem(field="body", message=_("A value in the request cannot be stored."))],
+    )
+    return api.create_response(request, body, status=422)
 
 
 @api.exception_handler(OperationalError)

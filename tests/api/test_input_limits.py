@@ -19,6 +19,7 @@ from PIL import Image
 from qamqor.accounts.models import ApiToken, User
 from qamqor.intake.models import Report, ReportAttachment
 from tests.factories import REPORT_DATA, World
+from tests.support import verify_second_factor
 
 EN = {"Accept-Language": "en"}  # the messages compared below are the English ones
 HUGE = 2**63  # one past int64: had answered 500
@@ -316,3 +317,40 @@ def test_the_api_answers_503_when_postgresql_cannot_be_reached(world: World) -> 
     assert response.json()["detail"]
     assert page.status_code == 503
     assert client.get("/api/v1/cases").status_code == 200  # and back once it returns
+
+
+def test_a_null_character_in_a_body_is_a_422_naming_the_field(world: World) -> None:
+    """PostgreSQL cannot store NUL in a text column (it had answered 500); SQLite would keep
+    it. Either way the client is told which field, and nothing is stored."""
+    data = {**REPORT_DATA, "school": world.a.school.code + "\x00"}
+    response = Client(headers=EN).post("/api/v1/reports", data, "application/json")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "school",
+            "message": "The text contains a null character, which cannot be stored.",
+        }
+    ]
+    assert Report.objects.count() == 0
+
+
+def test_a_null_character_in_a_query_is_a_422_naming_the_parameter(world: World) -> None:
+    client = Client(headers=EN)
+    client.force_login(world.national)
+    verify_second_factor(client, world.national)
+    response = client.get("/api/v1/reports", {"status": "new\x00"})
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == ["status"]
+
+
+def test_a_value_the_database_refuses_is_a_422_not_a_500(world: World) -> None:
+    """The last line behind the schemas: a DataError (a value the database cannot store)."""
+    from django.db import DataError
+
+    with mock.patch("qamqor.intake.services.find_school", side_effect=DataError("NUL")):
+        data = {**REPORT_DATA, "school": world.a.school.code}
+        response = Client(headers=EN).post("/api/v1/reports", data, "application/json")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "body", "message": "A value in the request cannot be stored."}
+    ]
