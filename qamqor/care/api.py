@@ -22,7 +22,7 @@ from qamqor.apikit import (
     validated,
 )
 from qamqor.apikit import request_user as _user
-from qamqor.care import selectors, services
+from qamqor.care import selectors
 from qamqor.care.forms import (
     AppealAnswerForm,
     AppealFollowUpForm,
@@ -49,6 +49,15 @@ from qamqor.care.models import (
     SupervisionSession,
     WorkCategory,
 )
+from qamqor.care.services import appeals as appeal_services
+from qamqor.care.services import children as child_services
+from qamqor.care.services import consent as consent_services
+from qamqor.care.services import consultations as consultation_services
+from qamqor.care.services import crisis as crisis_services
+from qamqor.care.services import sharing as sharing_services
+from qamqor.care.services import supervision as supervision_services
+from qamqor.care.services import worklog as worklog_services
+from qamqor.care.services.common import local_today, week_start
 from qamqor.cases.models import Child, LegalRepresentative
 from qamqor.directory.models import Organisation, OrganisationKind, Region
 from qamqor.errors import InvalidInput
@@ -134,7 +143,9 @@ class CrisisBasisOut(Schema):
     def resolve_sessions_used(obj: CrisisBasis) -> int:
         used = getattr(obj, "used", None)
         return (
-            used if used is not None else services.crisis_sessions_used(obj.child, obj.organisation)
+            used
+            if used is not None
+            else crisis_services.crisis_sessions_used(obj.child, obj.organisation)
         )
 
 
@@ -504,7 +515,7 @@ def register_child(request: HttpRequest, payload: ChildIn) -> Status:
     data = validated(ChildForm, payload.dict())
     scope = policy.care_scope_for(_user(request))
     organisation = acting_organisation(_user(request), data["organisation"], scope.referral_org_ids)
-    child = services.register_child(
+    child = child_services.register_child(
         actor=_user(request),
         organisation=organisation,
         full_name=data["full_name"],
@@ -548,7 +559,7 @@ def record_consent(request: HttpRequest, code: str, payload: ConsentIn) -> Statu
                 "representative", _("Choose one of this child's legal representatives.")
             )
     share_with = [resolve_organisation(c, field="share_with") for c in data["share_with"]]
-    consent = services.record_consent(
+    consent = consent_services.record_consent(
         actor=_user(request),
         child=child,
         organisation=organisation,
@@ -571,7 +582,9 @@ def record_consent(request: HttpRequest, code: str, payload: ConsentIn) -> Statu
 def withdraw_consent(request: HttpRequest, public_id: UUID, payload: WithdrawIn) -> ConsentRecord:
     consent = selectors.get_consent_for_user(_user(request), public_id)
     data = validated(WithdrawConsentForm, payload.dict())
-    return services.withdraw_consent(actor=_user(request), consent=consent, note=data["note"])
+    return consent_services.withdraw_consent(
+        actor=_user(request), consent=consent, note=data["note"]
+    )
 
 
 @router.post(
@@ -582,7 +595,7 @@ def withdraw_consent(request: HttpRequest, public_id: UUID, payload: WithdrawIn)
 def record_crisis_basis(request: HttpRequest, code: str, payload: CrisisBasisIn) -> Status:
     child = _child(request, code)
     data = validated(CrisisBasisForm, payload.dict())
-    basis = services.record_crisis_basis(
+    basis = crisis_services.record_crisis_basis(
         actor=_user(request),
         child=child,
         organisation=_care_org(request, data["organisation"], crisis=True),
@@ -602,7 +615,7 @@ def list_crisis_bases(request: HttpRequest) -> list[CrisisBasis]:
 @router.post("/crisis-bases/{public_id}/close", response=CrisisBasisOut, summary="End it")
 def close_crisis_basis(request: HttpRequest, public_id: UUID) -> CrisisBasis:
     basis = selectors.get_crisis_basis_for_user(_user(request), public_id)
-    return services.close_crisis_basis(actor=_user(request), basis=basis)
+    return crisis_services.close_crisis_basis(actor=_user(request), basis=basis)
 
 
 @router.post(
@@ -614,7 +627,7 @@ def share_child(request: HttpRequest, code: str, payload: ShareIn) -> Status:
     child = _child(request, code)
     data = validated(ShareForm, payload.dict())
     scope = policy.care_scope_for(_user(request))
-    share = services.share_child(
+    share = sharing_services.share_child(
         actor=_user(request),
         child=child,
         from_organisation=acting_organisation(
@@ -646,7 +659,7 @@ def list_consultations(request: HttpRequest) -> object:
 def record_consultation(request: HttpRequest, payload: ConsultationIn) -> Status:
     data = validated(ConsultationForm, payload.dict())
     child = _child(request, data["child"]) if data["child"] else None
-    consultation = services.record_consultation(
+    consultation = consultation_services.record_consultation(
         actor=_user(request),
         organisation=_care_org(request, data["organisation"]),
         child=child,
@@ -699,7 +712,7 @@ def record_supervision(request: HttpRequest, payload: SupervisionIn) -> Status:
         facilitator = User.objects.filter(username=data["facilitator"], is_active=True).first()
         if facilitator is None:
             raise InvalidInput.on("facilitator", _("No user has this name."))
-    session = services.record_supervision(
+    session = supervision_services.record_supervision(
         actor=user,
         organisation=organisation,
         kind=data["kind"],
@@ -751,11 +764,11 @@ def save_work_week(request: HttpRequest, week: date, payload: WorkWeekIn) -> dic
         {"week": week.isoformat(), "note": payload.note, **payload.hours},
     )
     organisation = _care_org(request, payload.organisation)
-    services.save_work_week(
+    worklog_services.save_work_week(
         actor=_user(request),
         organisation=organisation,
         week=data["week"],
-        hours=services.parse_hours(payload.hours),
+        hours=worklog_services.parse_hours(payload.hours),
         note=data["note"],
     )
     return _week_out(_user(request), organisation, data["week"])
@@ -763,9 +776,9 @@ def save_work_week(request: HttpRequest, week: date, payload: WorkWeekIn) -> dic
 
 @router.get("/workload", response=WorkloadOut, summary="Workload and non-specialist duties report")
 def workload(request: HttpRequest, filters: Query[WorkloadQuery]) -> object:
-    today = services.local_today()
-    end = services.week_start(filters.end or today - timedelta(days=7))
-    start = services.week_start(filters.start or end - timedelta(weeks=3))
+    today = local_today()
+    end = week_start(filters.end or today - timedelta(days=7))
+    start = week_start(filters.start or end - timedelta(weeks=3))
     if start > end:
         raise InvalidInput.on("start", _("The period starts after it ends."))
     return selectors.workload_report(
@@ -779,7 +792,7 @@ def set_enrolment(request: HttpRequest, code: str, payload: EnrolmentIn) -> dict
     if school is None:
         raise Http404("school")
     data = validated(EnrolmentForm, payload.dict())
-    enrolment = services.set_enrolment(
+    enrolment = worklog_services.set_enrolment(
         actor=_user(request), school=school, pupils=data["pupils"], as_of=data["as_of"]
     )
     return {"school": school.code, "pupils": enrolment.pupils, "as_of": enrolment.as_of}
@@ -798,7 +811,7 @@ def submit_appeal(request: HttpRequest, payload: AppealIn) -> Status:
     """Session only: token authentication records when a token was last used, which
     could date the appeal. The response carries no identifier of the appeal."""
     data = validated(AppealForm, payload.dict())
-    submitted = services.submit_appeal(
+    submitted = appeal_services.submit_appeal(
         actor=_user(request),
         category=data["category"],
         text=data["text"],
@@ -815,7 +828,7 @@ def submit_appeal(request: HttpRequest, payload: AppealIn) -> Status:
 )
 def appeal_follow_up(request: HttpRequest, payload: CodeIn) -> Appeal:
     data = validated(AppealFollowUpForm, payload.dict())
-    appeal = services.find_appeal(data["code"])
+    appeal = appeal_services.find_appeal(data["code"])
     if appeal is None:
         raise Http404("appeal")
     return appeal
@@ -836,6 +849,6 @@ def get_appeal(request: HttpRequest, appeal_id: UUID) -> Appeal:
 def answer_appeal(request: HttpRequest, appeal_id: UUID, payload: AnswerIn) -> Appeal:
     appeal = selectors.get_appeal_for_user(_user(request), appeal_id)
     data = validated(AppealAnswerForm, payload.dict())
-    return services.answer_appeal(
+    return appeal_services.answer_appeal(
         actor=_user(request), appeal=appeal, status=data["status"], response=data["response"]
     )

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
-from qamqor.care import selectors, services
+from qamqor.care import selectors
 from qamqor.care.files import check_upload
 from qamqor.care.forms import (
     AppealAnswerForm,
@@ -43,6 +43,15 @@ from qamqor.care.forms import (
     resolve_organisation,
 )
 from qamqor.care.models import NON_SPECIALIST, WorkCategory, WorkWeek
+from qamqor.care.services import appeals as appeal_services
+from qamqor.care.services import children as child_services
+from qamqor.care.services import consent as consent_services
+from qamqor.care.services import consultations as consultation_services
+from qamqor.care.services import crisis as crisis_services
+from qamqor.care.services import sharing as sharing_services
+from qamqor.care.services import supervision as supervision_services
+from qamqor.care.services import worklog as worklog_services
+from qamqor.care.services.common import local_today, week_start
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind, Region
 from qamqor.errors import DomainError, InvalidInput
@@ -115,7 +124,7 @@ def child_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                child = services.register_child(
+                child = child_services.register_child(
                     actor=user,
                     organisation=acting_organisation(
                         user, data["organisation"], [o.pk for o in organisations]
@@ -241,7 +250,7 @@ def child_consent(request: HttpRequest, code: str) -> HttpResponse:
                 raise InvalidInput.on(
                     "representative", gettext("Choose one of this child's legal representatives.")
                 )
-        services.record_consent(
+        consent_services.record_consent(
             actor=user,
             child=child,
             organisation=acting_organisation(user, data["organisation"], scope.referral_org_ids),
@@ -277,7 +286,7 @@ def child_consent(request: HttpRequest, code: str) -> HttpResponse:
 def child_crisis(request: HttpRequest, code: str) -> HttpResponse:
     def action(user: User, child: Child, data: dict[str, Any]) -> None:
         scope = policy.care_scope_for(user)
-        services.record_crisis_basis(
+        crisis_services.record_crisis_basis(
             actor=user,
             child=child,
             organisation=acting_organisation(user, data["organisation"], scope.psc_org_ids),
@@ -301,7 +310,7 @@ def child_crisis(request: HttpRequest, code: str) -> HttpResponse:
 def child_consultation(request: HttpRequest, code: str) -> HttpResponse:
     def action(user: User, child: Child, data: dict[str, Any]) -> None:
         scope = policy.care_scope_for(user)
-        services.record_consultation(
+        consultation_services.record_consultation(
             actor=user,
             organisation=acting_organisation(
                 user, data["organisation"], scope.psychologist_org_ids
@@ -334,7 +343,7 @@ def child_consultation(request: HttpRequest, code: str) -> HttpResponse:
 def child_share(request: HttpRequest, code: str) -> HttpResponse:
     def action(user: User, child: Child, data: dict[str, Any]) -> None:
         scope = policy.care_scope_for(user)
-        services.share_child(
+        sharing_services.share_child(
             actor=user,
             child=child,
             from_organisation=acting_organisation(
@@ -361,7 +370,7 @@ def consent_withdraw(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
     form = WithdrawConsentForm(request.POST, prefix="withdraw")
     form.is_valid()
     try:
-        services.withdraw_consent(
+        consent_services.withdraw_consent(
             actor=user, consent=consent, note=form.cleaned_data.get("note", "")
         )
     except DomainError as error:
@@ -390,7 +399,7 @@ def crisis_close(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = user_of(request)
     basis = selectors.get_crisis_basis_for_user(user, public_id)
     try:
-        services.close_crisis_basis(actor=user, basis=basis)
+        crisis_services.close_crisis_basis(actor=user, basis=basis)
     except DomainError as error:
         messages.error(request, str(error.detail))
     else:
@@ -425,7 +434,7 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                consultation = services.record_consultation(
+                consultation = consultation_services.record_consultation(
                     actor=user,
                     organisation=acting_organisation(
                         user, data["organisation"], [o.pk for o in organisations]
@@ -544,7 +553,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
                     ).first()
                     if facilitator is None:
                         raise InvalidInput.on("facilitator", gettext("No user has this name."))
-                services.record_supervision(
+                supervision_services.record_supervision(
                     actor=user,
                     organisation=resolve_organisation(data["organisation"], field="organisation"),
                     kind=data["kind"],
@@ -576,12 +585,12 @@ def supervision(request: HttpRequest) -> HttpResponse:
 
 
 def _week_param(value: str | None) -> date:
-    today = services.local_today()
+    today = local_today()
     try:
         chosen = date.fromisoformat(value) if value else today
     except ValueError:
         chosen = today
-    return services.week_start(min(chosen, today))
+    return week_start(min(chosen, today))
 
 
 @login_required
@@ -601,11 +610,11 @@ def worklog(request: HttpRequest) -> HttpResponse:
         status = 422
         if form.is_valid():
             try:
-                services.save_work_week(
+                worklog_services.save_work_week(
                     actor=user,
                     organisation=organisation,
                     week=form.cleaned_data["week"],
-                    hours=services.parse_hours(
+                    hours=worklog_services.parse_hours(
                         {k: v for k, v in form.hours().items() if v is not None}
                     ),
                     note=form.cleaned_data["note"],
@@ -663,7 +672,7 @@ def worklog(request: HttpRequest) -> HttpResponse:
                 "week": week,
                 "previous_week": week - timedelta(days=7),
                 "next_week": week + timedelta(days=7)
-                if week + timedelta(days=7) <= services.local_today()
+                if week + timedelta(days=7) <= local_today()
                 else None,
                 "saved": saved,
                 "suggested": bool(suggested),
@@ -686,9 +695,9 @@ def workload(request: HttpRequest) -> HttpResponse:
     filters = WorkloadFilterForm(request.GET)
     filters.is_valid()
     chosen = getattr(filters, "cleaned_data", {})
-    today = services.local_today()
-    end = services.week_start(chosen.get("end") or today - timedelta(days=7))
-    start = services.week_start(chosen.get("start") or end - timedelta(weeks=3))
+    today = local_today()
+    end = week_start(chosen.get("end") or today - timedelta(days=7))
+    start = week_start(chosen.get("start") or end - timedelta(weeks=3))
     if start > end:
         start, end = end, start
     region = None
@@ -743,7 +752,7 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
                 region = (
                     Region.objects.filter(code=data["region"]).first() if data["region"] else None
                 )
-                submitted = services.submit_appeal(
+                submitted = appeal_services.submit_appeal(
                     actor=user,
                     category=data["category"],
                     text=data["text"],
@@ -777,7 +786,7 @@ def appeal_followup(request: HttpRequest) -> HttpResponse:
     appeal = None
     status = 200
     if request.method == "POST" and form.is_valid():
-        appeal = services.find_appeal(form.cleaned_data["code"])
+        appeal = appeal_services.find_appeal(form.cleaned_data["code"])
         if appeal is None:
             form.add_error("code", gettext("No appeal has this code. Check the code."))
             status = 404
@@ -821,7 +830,7 @@ def appeal_detail(request: HttpRequest, appeal_id: uuid.UUID) -> HttpResponse:
         status = 422
         if form.is_valid():
             try:
-                services.answer_appeal(
+                appeal_services.answer_appeal(
                     actor=user,
                     appeal=appeal,
                     status=form.cleaned_data["status"],

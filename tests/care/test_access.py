@@ -20,6 +20,7 @@ from qamqor.audit.models import AuditEvent
 from qamqor.care import services
 from qamqor.care.models import Appeal, Consultation
 from qamqor.notify.models import Notification
+from qamqor.protocols.workdays import ALMATY
 from tests.factories import CarePlaces, World, record_parent_consent, refer_to_psc
 
 NOTES = "Talks about the stepfather; fears going home. CONFIDENTIAL-MARKER"
@@ -333,7 +334,7 @@ def test_the_coordinating_body_reads_it_without_any_trace_of_the_author(
 
 def test_appeals_are_released_once_a_day(world: World, care: CarePlaces) -> None:
     submit(world)
-    morning = timezone.now().astimezone(services.ALMATY).replace(hour=7) + timezone.timedelta(
+    morning = timezone.now().astimezone(ALMATY).replace(hour=7) + timezone.timedelta(
         days=1
     )
     assert services.release_appeals(morning) == 0  # before the release hour

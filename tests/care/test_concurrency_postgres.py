@@ -19,6 +19,7 @@ from qamqor.care import services
 from qamqor.care.models import Appeal, AppealRelease, Consultation
 from qamqor.errors import Conflict
 from qamqor.notify.models import Notification
+from qamqor.protocols.workdays import ALMATY
 from tests.factories import CarePlaces, World
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("transactional_db")]
@@ -90,7 +91,7 @@ def test_two_workers_release_the_days_appeals_once(world: World, care: CarePlace
         services.submit_appeal(
             actor=getattr(world, persona), category="pressure", text="Pressure " * 5
         )
-    noon = timezone.now().astimezone(services.ALMATY).replace(hour=12)
+    noon = timezone.now().astimezone(ALMATY).replace(hour=12)
     results, errors = race([lambda: services.release_appeals(noon) for _n in range(4)])
     assert errors == []
     assert sorted(results) == [0, 0, 0, 2]
