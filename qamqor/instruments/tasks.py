@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from qamqor.instruments import services
+from qamqor.instruments.services.enrolment import enrol_area
 
 
 @task()
 def enrol_campaign(campaign_id: int) -> int:
     """Enrol the campaign's pupils and issue their codes; returns how many codes."""
-    return services.enrol_area(campaign_id)
+    return enrol_area(campaign_id)

@@ -14,6 +14,7 @@ from qamqor.audit.services import verify_chain
 from qamqor.errors import Conflict
 from qamqor.instruments import fhir, services
 from qamqor.instruments.models import Administration, Alert
+from qamqor.instruments.services import fhir_import
 from tests.factories import World, make_pupil
 from tests.instruments.conftest import PHQ_A_ITEM_9
 
@@ -95,7 +96,7 @@ def test_the_same_response_imported_at_once_is_one_administration(
         ],
     }
     parsed = fhir.parse_response(resource)
-    real_check = services._already_imported
+    real_check = fhir_import._already_imported
     seen = threading.local()
 
     def check_after_the_other_has_checked(**kwargs: object) -> object:
@@ -104,7 +105,7 @@ def test_the_same_response_imported_at_once_is_one_administration(
             return None
         return real_check(**kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(services, "_already_imported", check_after_the_other_has_checked)
+    monkeypatch.setattr(fhir_import, "_already_imported", check_after_the_other_has_checked)
     results, errors = run_at_once(
         [lambda: services.import_response(actor=world.psychologist_a, child=child, parsed=parsed)]
         * 2

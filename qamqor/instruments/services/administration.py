@@ -1,0 +1,143 @@
+"""Starting a screening: an interview the psychologist asks, or an invitation with a
+one-time code for the child to answer alone (brief 1.2.7)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from qamqor.accounts import policy
+from qamqor.accounts.models import User
+from qamqor.audit import services as audit
+from qamqor.cases.models import Child
+from qamqor.directory.models import Organisation
+from qamqor.errors import NotAllowed
+from qamqor.instruments.models import (
+    Administration,
+    Campaign,
+    InstrumentVersion,
+)
+from qamqor.instruments.services.catalogue import check_eligible, published_version
+from qamqor.instruments.services.codes import access_code_for, code_hash
+from qamqor.instruments.services.submission import submit_interview
+
+INVITATION_DAYS = 7
+
+
+def screening_organisation(actor: User, child: Child) -> Organisation:
+    """The school or PSC the psychologist screens this child for."""
+    screening = policy.screening_scope_for(actor)
+    if child.school_id and child.school_id in screening.school_ids:
+        return child.school  # type: ignore[return-value]
+    if screening.psc_ids:
+        return Organisation.objects.filter(pk__in=screening.psc_ids).order_by("pk").first()  # type: ignore[return-value]
+    raise NotAllowed(_("Only a psychologist of the child's school or of a PSC can screen a child."))
+
+
+def may_screen(actor: User, child: Child) -> bool:
+    return Child.objects.filter(policy.screening_child_filter(actor), pk=child.pk).exists()
+
+
+def new_administration(
+    *,
+    instrument: InstrumentVersion,
+    child: Child,
+    organisation: Organisation,
+    mode: str,
+    status: str,
+    language: str,
+    actor: User | None,
+    campaign: Campaign | None = None,
+    expires_at: datetime | None = None,
+) -> Administration:
+    """An unsaved administration with the child's region, district, school and sex copied."""
+    administration = Administration(
+        instrument=instrument,
+        child=child,
+        campaign=campaign,
+        organisation=organisation,
+        mode=mode,
+        status=status,
+        language=language if language in ("kk", "ru", "en") else "ru",
+        created_by=actor,
+        expires_at=expires_at,
+        region_id=child.region_id,
+        district_id=child.school.district_id if child.school else None,
+        school_id=child.school_id,
+        sex=child.sex,
+    )
+    if mode == Administration.Mode.SELF:
+        administration.access_code_hash = code_hash(access_code_for(administration))
+    return administration
+
+
+@transaction.atomic
+def start_interview(
+    *,
+    actor: User,
+    child: Child,
+    instrument_code: str,
+    language: str,
+    answers: Mapping[str, object] | None = None,
+) -> Administration:
+    """A psychologist starts asking an instrument in an interview; with ``answers`` the
+    interview is recorded and scored at once, in the same transaction, so answers that
+    are refused leave no interview behind."""
+    if not may_screen(actor, child):
+        raise NotAllowed(_("You cannot screen this child."))
+    instrument = published_version(instrument_code)
+    check_eligible(instrument.spec, child, Administration.Mode.INTERVIEW)
+    administration = new_administration(
+        instrument=instrument,
+        child=child,
+        organisation=screening_organisation(actor, child),
+        mode=Administration.Mode.INTERVIEW,
+        status=Administration.Status.IN_PROGRESS,
+        language=language,
+        actor=actor,
+    )
+    administration.save()
+    audit.record(
+        actor=actor,
+        action="screening.start",
+        object_type="administration",
+        object_id=administration.public_id,
+        changes={"child": child.code, "instrument": str(instrument), "mode": "interview"},
+    )
+    if answers is not None:
+        return submit_interview(administration=administration, actor=actor, answers=answers)
+    return administration
+
+
+@transaction.atomic
+def invite(
+    *, actor: User, child: Child, instrument_code: str, language: str
+) -> tuple[Administration, str]:
+    """A one-time code for the child to answer alone (on a phone or a shared tablet)."""
+    if not may_screen(actor, child):
+        raise NotAllowed(_("You cannot screen this child."))
+    instrument = published_version(instrument_code)
+    check_eligible(instrument.spec, child, Administration.Mode.SELF)
+    administration = new_administration(
+        instrument=instrument,
+        child=child,
+        organisation=screening_organisation(actor, child),
+        mode=Administration.Mode.SELF,
+        status=Administration.Status.INVITED,
+        language=language,
+        actor=actor,
+        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+    )
+    administration.save()
+    audit.record(
+        actor=actor,
+        action="screening.invite",
+        object_type="administration",
+        object_id=administration.public_id,
+        changes={"child": child.code, "instrument": str(instrument), "mode": "self"},
+    )
+    return administration, access_code_for(administration)
