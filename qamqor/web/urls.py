@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from qamqor.web import case_views, language, notice_views, protocol_views, views
+from qamqor.web import case_views, language, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -48,31 +48,7 @@ urlpatterns = [
         case_views.case_representative_update,
         name="case-representative-update",
     ),
-    path("cases/<str:number>/notices/", notice_views.case_notices, name="case-notices"),
-    path(
-        "cases/<str:number>/notices/<int:pk>/confirm/",
-        notice_views.case_notice_confirm,
-        name="case-notice-confirm",
-    ),
-    path(
-        "cases/<str:number>/notices/<int:pk>/cancel/",
-        notice_views.case_notice_cancel,
-        name="case-notice-cancel",
-    ),
     path("cases/<str:number>/messages/", case_views.case_messages, name="case-messages"),
-    # coordination: who holds the ball, protocol versions
-    path("steps/open/", protocol_views.open_steps, name="open-steps"),
-    path("protocols/", protocol_views.protocol_list, name="protocol-list"),
-    path(
-        "protocols/<slug:code>/<int:version>/",
-        protocol_views.protocol_version,
-        name="protocol-version",
-    ),
-    path(
-        "protocols/<slug:code>/<int:version>/publish/",
-        protocol_views.protocol_publish,
-        name="protocol-publish",
-    ),
     # statistics and notifications
     path("dashboard/", views.dashboard, name="dashboard"),
     path("notifications/", views.notifications, name="notifications"),

@@ -1,5 +1,6 @@
-"""Coordination pages: "who holds the ball" (every open step by organisation and region,
-overdue first) and the protocol versions the national coordinator publishes."""
+"""Protocol pages: "who holds the ball" (every open step by organisation and region,
+overdue first), the protocol versions the national coordinator publishes, and a case's
+notices to its legal representatives (brief 1.3.5)."""
 
 from __future__ import annotations
 
@@ -12,41 +13,20 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
+from qamqor.cases import selectors as case_selectors
 from qamqor.cases.classification import PerpetratorRelationship, RiskLevel, Setting, ViolenceForm
+from qamqor.cases.models import Case
 from qamqor.directory.models import OrganisationKind, Region
 from qamqor.errors import DomainError
 from qamqor.pages import paginate, user_of
-from qamqor.protocols import selectors
+from qamqor.protocols import notices, selectors
 from qamqor.protocols import services as protocol_services
 from qamqor.protocols.definitions import Condition, StepSpec
+from qamqor.protocols.forms import NoticeCancelForm, NoticeReviewForm, OpenStepFilterForm
+from qamqor.protocols.models import RepresentativeNotice
 from qamqor.translation import pick
-
-# Kinds that hold protocol steps (coordinating and monitoring bodies never do).
-STEP_HOLDER_KINDS = [
-    kind for kind in OrganisationKind if kind not in {"coordinating_body", "monitoring_body"}
-]
-
-
-class OpenStepFilterForm(forms.Form):
-    region = forms.ChoiceField(label=_("Region"), required=False)
-    organisation_kind = forms.ChoiceField(
-        label=_("Kind of organisation"),
-        required=False,
-        choices=[("", _("Any kind")), *((kind.value, kind.label) for kind in STEP_HOLDER_KINDS)],
-    )
-    overdue_only = forms.BooleanField(label=_("Only overdue steps"), required=False)
-
-    def __init__(self, *args: Any, regions: list[Region], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        region_field = self.fields["region"]
-        assert isinstance(region_field, forms.ChoiceField)  # noqa: S101  declared above
-        region_field.choices = [
-            ("", _("Every region")),
-            *((region.code, region.name) for region in regions),
-        ]
 
 
 @login_required
@@ -71,7 +51,7 @@ def open_steps(request: HttpRequest) -> HttpResponse:
     page = paginate(request, steps)
     return render(
         request,
-        "web/open_steps.html",
+        "protocols/open_steps.html",
         {
             "page": page,
             "load": selectors.load_by_organisation(steps, now=now),
@@ -166,7 +146,7 @@ def protocol_list(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
     return render(
         request,
-        "web/protocol_list.html",
+        "protocols/protocol_list.html",
         {"entries": selectors.catalogue(), "may_publish": selectors.may_publish(user_of(request))},
     )
 
@@ -184,7 +164,7 @@ def _render_version(
     )
     return render(
         request,
-        "web/protocol_version.html",
+        "protocols/protocol_version.html",
         {
             "detail": detail,
             "spec": spec,
@@ -226,3 +206,102 @@ def protocol_publish(request: HttpRequest, code: str, version: int) -> HttpRespo
         % {"protocol": published.title, "version": published.version},
     )
     return redirect("protocol-version", code=code, version=version)
+
+
+# --- notices to a case's legal representatives ------------------------------------------
+# Review, correct, confirm or cancel a draft; see each message it became and its SMS
+# delivery receipts (the pages of qamqor.protocols.notice_api).
+
+
+def _apply(form: forms.Form, error: DomainError) -> None:
+    for problem in error.errors:
+        name = problem.field.removeprefix("texts.").replace(".", "_")
+        form.add_error(name if name in form.fields else None, str(problem.message))
+    if not error.errors:
+        form.add_error(None, str(error.detail))
+
+
+def _notices_page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    bound: dict[tuple[str, int], forms.Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = user_of(request)
+    bound = bound or {}
+    rows = []
+    for notice in RepresentativeNotice.objects.filter(case=case).select_related(
+        "step__organisation", "step__run__protocol", "confirmed_by"
+    ):
+        reviewable = (
+            notice.status == RepresentativeNotice.Status.DRAFT
+            and not case.is_closed
+            and notices.can_review(user, notice)
+        )
+        rows.append(
+            {
+                "notice": notice,
+                "step_title": notice.step.title,
+                "deliveries": notices.deliveries(notice),
+                "form": (bound.get(("review", notice.pk)) or NoticeReviewForm(notice=notice))
+                if reviewable
+                else None,
+                "cancel_form": (
+                    bound.get(("cancel", notice.pk))
+                    or NoticeCancelForm(prefix=f"cancel-{notice.pk}")
+                )
+                if reviewable
+                else None,
+            }
+        )
+    return render(
+        request, "protocols/case_notices.html", {"case": case, "rows": rows}, status=status
+    )
+
+
+@login_required
+@require_safe
+def case_notices(request: HttpRequest, number: str) -> HttpResponse:
+    case = case_selectors.get_case_for_user(user_of(request), number, audit_read=True)
+    return _notices_page(request, case)
+
+
+@login_required
+@require_POST
+def case_notice_confirm(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    case = case_selectors.get_case_for_user(user_of(request), number, audit_read=False)
+    notice = notices.notice_on_case(case, pk)
+    form = NoticeReviewForm(request.POST, notice=notice)
+    if form.is_valid():
+        try:
+            notices.confirm(notice=notice, actor=user_of(request), texts=form.texts())
+        except DomainError as error:
+            _apply(form, error)
+            return _notices_page(
+                request, case, bound={("review", notice.pk): form}, status=error.status_code
+            )
+        messages.success(request, gettext("The notice is confirmed and sent."))
+        return redirect("case-notices", number=case.number)
+    return _notices_page(request, case, bound={("review", notice.pk): form}, status=422)
+
+
+@login_required
+@require_POST
+def case_notice_cancel(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    case = case_selectors.get_case_for_user(user_of(request), number, audit_read=False)
+    notice = notices.notice_on_case(case, pk)
+    form = NoticeCancelForm(request.POST, prefix=f"cancel-{notice.pk}")
+    if form.is_valid():
+        try:
+            notices.cancel(
+                notice=notice, actor=user_of(request), reason=form.cleaned_data["reason"]
+            )
+        except DomainError as error:
+            _apply(form, error)
+            return _notices_page(
+                request, case, bound={("cancel", notice.pk): form}, status=error.status_code
+            )
+        messages.success(request, gettext("The notice will not be sent."))
+        return redirect("case-notices", number=case.number)
+    return _notices_page(request, case, bound={("cancel", notice.pk): form}, status=422)
