@@ -1,4 +1,5 @@
-"""Forms for triage and registration, step completion and closure (pages and API)."""
+"""Forms for triage and registration, step completion and closure (pages and API), and
+the case list's filter."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from qamqor.cases.classification import (
     Setting,
     ViolenceForm,
 )
+from qamqor.cases.models import Case
 
 
 class RegisterCaseForm(dj.Form):
@@ -91,5 +93,18 @@ class CloseCaseForm(dj.Form):
         label=_("Closing note"),
         widget=dj.Textarea(attrs={"rows": 3}),
         max_length=5000,
+        required=False,
+    )
+
+
+class CaseFilterForm(dj.Form):
+    """The case list's filter; an unknown value is ignored, the valid ones still apply."""
+
+    status = dj.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *Case.Status.choices], required=False
+    )
+    form = dj.ChoiceField(
+        label=_("Form of violence"),
+        choices=[("", _("Any form")), *ViolenceForm.choices],
         required=False,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from qamqor.web import case_views, language, views
+from qamqor.web import language, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,29 +26,6 @@ urlpatterns = [
         name="report-register-preview",
     ),
     path("reports/<uuid:public_id>/dismiss/", views.report_dismiss, name="report-dismiss"),
-    # cases
-    path("cases/", case_views.case_list, name="case-list"),
-    path("cases/<str:number>/", case_views.case_detail, name="case-detail"),
-    path("cases/<str:number>/summary/", case_views.case_summary, name="case-summary"),
-    path(
-        "cases/<str:number>/steps/<slug:key>/complete/",
-        case_views.case_step_complete,
-        name="case-step-complete",
-    ),
-    path("cases/<str:number>/close/", case_views.case_close, name="case-close"),
-    path("cases/<str:number>/reclassify/", case_views.case_reclassify, name="case-reclassify"),
-    path("cases/<str:number>/child/", case_views.case_child, name="case-child"),
-    path(
-        "cases/<str:number>/representatives/",
-        case_views.case_representative_add,
-        name="case-representative-add",
-    ),
-    path(
-        "cases/<str:number>/representatives/<int:pk>/",
-        case_views.case_representative_update,
-        name="case-representative-update",
-    ),
-    path("cases/<str:number>/messages/", case_views.case_messages, name="case-messages"),
     # statistics and notifications
     path("dashboard/", views.dashboard, name="dashboard"),
     path("notifications/", views.notifications, name="notifications"),

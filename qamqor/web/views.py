@@ -40,6 +40,7 @@ from qamqor.cases.forms import DismissReportForm, RegisterCaseForm
 from qamqor.cases.models import Case
 from qamqor.directory.models import Organisation
 from qamqor.errors import Conflict, DomainError
+from qamqor.htmx import partial_response
 from qamqor.intake import limits
 from qamqor.intake import selectors as intake_selectors
 from qamqor.intake import selectors as report_selectors
@@ -54,7 +55,6 @@ from qamqor.protocols import definitions
 from qamqor.protocols.models import Step
 from qamqor.translation import active_language, pick
 from qamqor.web.context import may_triage_any
-from qamqor.web.htmx import partial_response
 
 HOME_LIST_LIMIT = 20
 HOME_NOTIFICATIONS = 5

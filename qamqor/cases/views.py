@@ -20,7 +20,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qamqor.accounts import policy
@@ -31,19 +30,18 @@ from qamqor.cases import parties as party_services
 from qamqor.cases import selectors as case_selectors
 from qamqor.cases import services as case_services
 from qamqor.cases import thread as thread_services
-from qamqor.cases.classification import ViolenceForm
-from qamqor.cases.forms import CloseCaseForm
+from qamqor.cases.forms import CaseFilterForm, CloseCaseForm
 from qamqor.cases.models import Case
 from qamqor.cases.reclassification import ReclassifyForm, classification_of
+from qamqor.cases.timeline import case_safety_alerts, timeline
 from qamqor.errors import DomainError
+from qamqor.htmx import is_htmx, partial_response
 from qamqor.intake import alerts as intake_alerts
 from qamqor.pages import apply_domain_error, paginate, user_of
 from qamqor.protocols import services as protocol_services
 from qamqor.protocols.models import FINISHED, ProtocolRun, Step
 from qamqor.protocols.outputs import describe_output, recorder_must_hold, step_form_class
 from qamqor.protocols.selectors import step_on_case
-from qamqor.web.htmx import is_htmx, partial_response
-from qamqor.web.timeline import case_safety_alerts, timeline
 
 CHILD_PREFIX = "child"
 REPRESENTATIVE_PREFIX = "representative"
@@ -52,17 +50,6 @@ MESSAGE_PREFIX = "message"
 
 
 # --- list -------------------------------------------------------------------------------
-
-
-class CaseFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("Any status")), *Case.Status.choices], required=False
-    )
-    form = forms.ChoiceField(
-        label=_("Form of violence"),
-        choices=[("", _("Any form")), *ViolenceForm.choices],
-        required=False,
-    )
 
 
 @login_required
@@ -78,7 +65,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         cases = cases.filter(forms__code=chosen["form"])
     return render(
         request,
-        "web/case_list.html",
+        "cases/case_list.html",
         {
             "page": paginate(request, cases, audit_as="case", audit_id="number"),
             "filters": filters,
@@ -304,14 +291,14 @@ def _show_again(
     the case, audited as such)."""
     case = _case(request, number, audit_read=True)
     context = _case_context(request, case, bound=bound)
-    return render(request, "web/case_detail.html", context, status=status)
+    return render(request, "cases/case_detail.html", context, status=status)
 
 
 @login_required
 @require_safe
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     case = _case(request, number, audit_read=True)
-    return render(request, "web/case_detail.html", _case_context(request, case))
+    return render(request, "cases/case_detail.html", _case_context(request, case))
 
 
 # --- steps ------------------------------------------------------------------------------
@@ -354,7 +341,7 @@ def case_step_complete(request: HttpRequest, number: str, key: str) -> HttpRespo
                 case = _case(request, number)
                 context = _case_context(request, case, steps_notice=notice, with_thread=False)
                 return partial_response(
-                    render(request, "web/partials/steps.html", {**context, "oob": True})
+                    render(request, "cases/partials/steps.html", {**context, "oob": True})
                 )
             messages.success(request, notice)
             return redirect(reverse("case-detail", args=[case.number]) + f"#step-{step.key}")
@@ -363,10 +350,10 @@ def case_step_complete(request: HttpRequest, number: str, key: str) -> HttpRespo
             request, case, bound={prefix: form}, steps_alert=steps_alert, with_thread=False
         )
         return partial_response(
-            render(request, "web/partials/steps.html", {**context, "oob": True}, status=status)
+            render(request, "cases/partials/steps.html", {**context, "oob": True}, status=status)
         )
     context = _case_context(request, case, bound={prefix: form}, steps_alert=steps_alert)
-    return render(request, "web/case_detail.html", context, status=status)
+    return render(request, "cases/case_detail.html", context, status=status)
 
 
 @login_required
@@ -511,7 +498,7 @@ def _thread_response(
         if can_post
         else None,
     }
-    return partial_response(render(request, "web/partials/thread.html", context, status=status))
+    return partial_response(render(request, "cases/partials/thread.html", context, status=status))
 
 
 @login_required
@@ -562,7 +549,7 @@ def case_summary(request: HttpRequest, number: str) -> HttpResponse:
     rows = [StepRow(step=step, output=output_rows(step)) for step in steps]
     return render(
         request,
-        "web/case_summary.html",
+        "cases/case_summary.html",
         {
             "case": case,
             "runs": runs,
