@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import smtplib
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -172,15 +173,35 @@ def _store(
     return len(rows)
 
 
+class _Handover(threading.local):
+    """The outbox rows queued by this thread that wait for their transaction to commit."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+
+_handover = _Handover()
+
+
 def _enqueue_after_commit(dedupe_keys: list[str]) -> None:
-    """Hand the pending rows (email, chat) to the worker once the transaction commits."""
+    """Hand the pending rows (email, SMS, chat) to the worker once the transaction commits:
+    one task for everything a transaction queued, however many calls queued it.
+
+    Every call registers a commit hook, and the first hook that runs hands over all keys
+    gathered so far (the others find nothing left). A hook dropped with a rolled-back
+    savepoint therefore never loses the keys of a call that survived; a key whose row was
+    rolled back is harmless, because the task delivers only rows that exist and are
+    pending. Outside a transaction the hook runs at once.
+    """
     if dedupe_keys:
-        ids = list(
-            Notification.objects.filter(
-                dedupe_key__in=dedupe_keys, status=Notification.Status.PENDING
-            ).values_list("pk", flat=True)
-        )
-        transaction.on_commit(lambda: _enqueue_delivery(ids))
+        _handover.keys.extend(dedupe_keys)
+        transaction.on_commit(_hand_over_queued)
+
+
+def _hand_over_queued() -> None:
+    keys, _handover.keys = _handover.keys, []
+    if keys:
+        _enqueue_delivery(list(dict.fromkeys(keys)))
 
 
 def queue_message(
@@ -216,13 +237,14 @@ def queue_message(
     return True
 
 
-def _enqueue_delivery(notification_ids: list[int]) -> None:
+def _enqueue_delivery(notifications: list[str] | list[int]) -> None:
+    """One delivery task for these notifications, named by dedupe key or by id."""
     from qamqor.notify.tasks import deliver_notifications
 
     try:
-        deliver_notifications.enqueue(notification_ids)
+        deliver_notifications.enqueue(notifications)
     except Exception:  # the sweep picks them up; a queue hiccup must not fail the request
-        logger.exception("could not enqueue notifications %s", notification_ids)
+        logger.exception("could not enqueue notifications %s", notifications)
 
 
 def _user_recipients(users: Iterable[User], *, email: bool = True) -> list[Recipient]:

@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings as django_settings
+from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -29,8 +30,8 @@ def message_id(notification: Notification) -> str:
     return notification.message_id
 
 
-def notification_ids(task: DBTaskResult) -> list[int]:
-    """The notifications a delivery task was enqueued for (one id or a list of them)."""
+def task_arguments(task: DBTaskResult) -> list[str | int]:
+    """The notifications a delivery task was enqueued for (dedupe keys or ids)."""
     argument = task.args_kwargs["args"][0]
     return list(argument) if isinstance(argument, list) else [argument]
 
@@ -58,11 +59,10 @@ def test_emails_wait_for_the_peer_and_are_delivered_once(
     assert emails, "registering a case queues step_assigned emails"
     assert {n.template for n in emails} == {"step_assigned"}
     assert {n.status for n in emails} == {Notification.Status.PENDING}
-    # Delivery tasks covering every email were enqueued once the registration committed.
-    queued_ids = sorted(
-        pk for task in DBTaskResult.objects.ready() for pk in notification_ids(task)
-    )
-    assert queued_ids == sorted(n.pk for n in emails)
+    # One delivery task covering every email was enqueued once the registration committed,
+    # however many steps queued them.
+    [task] = DBTaskResult.objects.ready()
+    assert sorted(task_arguments(task)) == sorted(n.dedupe_key for n in emails)
 
     run_pending_tasks()
 
@@ -97,6 +97,38 @@ def test_emails_wait_for_the_peer_and_are_delivered_once(
         run_pending_tasks()
         run_sweeps()
     assert len(smtp_server.received) == len(emails)
+
+
+def test_a_transaction_hands_its_notifications_over_in_one_task_even_after_a_rollback(
+    smtp_server: SmtpPeer,
+) -> None:
+    """A savepoint rolled back after the first queueing drops that call's commit hook and
+    its row; the rows queued later still reach the worker, the rolled-back one does not."""
+
+    def queue(key: str) -> None:
+        services.queue_message(
+            channel=Notification.Channel.EMAIL,
+            address="parent@example.test",
+            language="ru",
+            subject=key,
+            body="synthetic",
+            key=key,
+            template="test",
+        )
+
+    with transaction.atomic():
+        with transaction.atomic():
+            queue("rolled-back")
+            transaction.set_rollback(True)
+        queue("kept-1")
+        queue("kept-2")
+
+    [task] = DBTaskResult.objects.ready()
+    assert set(task_arguments(task)) >= {"kept-1", "kept-2"}
+    run_pending_tasks()
+    statuses = dict(Notification.objects.values_list("dedupe_key", "status"))
+    assert statuses == {"kept-1": Notification.Status.SENT, "kept-2": Notification.Status.SENT}
+    assert len(smtp_server.received) == 2
 
 
 def test_each_notification_has_its_own_message_id_kept_across_tries(
