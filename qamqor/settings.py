@@ -345,7 +345,8 @@ X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp; docs/security.md): scripts and styles only from our
 # own static files, never inline, never eval; a script that must be inline carries the
 # request's nonce ({{ request.csp_nonce }}). No page may be framed except the embed form,
-# whose frame-ancestors come from EMBED_FRAME_ANCESTORS (qamqor.web.views._embeddable).
+# whose frame-ancestors come from EMBED_FRAME_ANCESTORS
+# (qamqor.intake.views.reporting._embeddable).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

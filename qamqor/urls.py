@@ -15,7 +15,6 @@ urlpatterns = [
     path("", include("qamqor.instruments.urls")),
     path("", include("qamqor.chatbot.urls")),  # issue 4: Telegram webhook
     path("", include("qamqor.helpline.urls")),  # issue 4: 111 console
-    path("", include("qamqor.intake.poster_urls")),
     path("", include("qamqor.notify.urls")),  # issue 10: undelivered notifications
     path("", include("qamqor.cases.urls")),
     path("", include("qamqor.protocols.urls")),

@@ -1,4 +1,6 @@
-"""The report form: one validation for the public page and the API."""
+"""The report form (one validation for the public page and the API), and the other intake
+pages' forms: follow-up, the handler's answers and decisions, staff entry, the school's
+code on the landing page, posters."""
 
 from __future__ import annotations
 
@@ -212,3 +214,17 @@ class StaffEntryForm(ReportForm):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["school"].choices = schools  # type: ignore[attr-defined]
         del self.fields[HONEYPOT_FIELD]
+
+
+class SchoolCodeForm(dj.Form):
+    """The landing page's "type your school's code": on to that school's report form."""
+
+    school = dj.CharField(
+        label=_("Your school's code"),
+        max_length=60,
+        help_text=_("It is printed on the poster with the QR code in your school."),
+    )
+
+
+class PosterSchoolForm(dj.Form):
+    school = dj.SlugField(label=_("School code"), max_length=40)

@@ -7,7 +7,6 @@ coordinator, get one PDF per district with a page per school. Everyone else gets
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,11 +18,8 @@ from django.views.decorators.http import require_safe
 from qamqor.accounts import policy
 from qamqor.directory.models import OrganisationKind
 from qamqor.intake import posters
+from qamqor.intake.forms import PosterSchoolForm
 from qamqor.pages import user_of
-
-
-class PosterSchoolForm(forms.Form):
-    school = forms.SlugField(label=_("School code"), max_length=40)
 
 
 def _pdf(data: bytes, filename: str) -> HttpResponse:

@@ -1,0 +1,312 @@
+"""Reports in staff hands: the triage list, a report's page and the decisions on it
+(register as a case with a live preview of the protocol, dismiss, link to a case, close as
+untrue), the answer to the reporter, attachments, and the life-safety alert a report
+raised. Every read goes through a selector (404 outside the scope); every change through a
+service, whose refusal is shown with its own status code (DESIGN §5.2, §5.7)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST, require_safe
+
+from qamqor.accounts import policy
+from qamqor.cases import services as case_services
+from qamqor.cases.classification import RiskLevel
+from qamqor.cases.forms import DismissReportForm, RegisterCaseForm
+from qamqor.cases.models import Case
+from qamqor.errors import DomainError, InvalidInput
+from qamqor.htmx import partial_response
+from qamqor.intake import alerts, selectors, services
+from qamqor.intake.forms import StaffReplyForm, UntrueForm
+from qamqor.intake.models import Report
+from qamqor.pages import apply_domain_error, paginate, private, user_of
+from qamqor.protocols import definitions
+from qamqor.translation import pick
+
+# --- triage -----------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def report_list(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    reports = (
+        Report.objects.visible_to(user)
+        .awaiting_triage()
+        .select_related("school", "region", "received_by")
+        .order_by("-in_danger_now", "-self_harm_risk", "received_at", "pk")
+    )
+    page = paginate(request, reports, audit_as="report", audit_id="public_id")
+    return render(request, "intake/report_list.html", {"page": page})
+
+
+def _get_report(request: HttpRequest, public_id: uuid.UUID, *, audit_read: bool) -> Report:
+    return selectors.get_report_for_user(user_of(request), public_id, audit_read=audit_read)
+
+
+def _render_report(
+    request: HttpRequest,
+    report: Report,
+    *,
+    register_form: RegisterCaseForm | None = None,
+    dismiss_form: DismissReportForm | None = None,
+    alert: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = user_of(request)
+    can_triage = report.status == Report.Status.NEW and policy.can_triage(
+        user,
+        school_id=report.school_id,
+        region_id=report.region_id,
+        received_by_id=report.received_by_id,
+    )
+    preview: dict[str, Any] = {}
+    classification_fields = []
+    if can_triage:
+        register_form = register_form or RegisterCaseForm(
+            initial={
+                "summary": report.narrative,
+                "forms": report.forms,
+                "setting": report.setting,
+                "perpetrator_relationship": "unknown",
+                "in_danger_now": report.in_danger_now,
+                "self_harm_risk": report.self_harm_risk,
+                "risk_level": RiskLevel.IMMEDIATE if report.urgent else RiskLevel.MEDIUM,
+                "repeated": "unknown",
+            }
+        )
+        dismiss_form = dismiss_form or DismissReportForm()
+        # Every field a shipped protocol's conditions read, so triage can reach them all.
+        classification_fields = [register_form[name] for name in definitions.fields_read()]
+        preview = protocol_preview(_preview_data(register_form))
+    return render(
+        request,
+        "intake/report_detail.html",
+        {
+            "report": report,
+            "can_triage": can_triage,
+            "register_form": register_form,
+            "classification_fields": classification_fields,
+            "dismiss_form": dismiss_form,
+            **preview,
+            "alert": alert,
+            **selectors.triage_extras(report, user),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_safe
+def report_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _render_report(request, _get_report(request, public_id, audit_read=True))
+
+
+def _preview_data(form: RegisterCaseForm) -> dict[str, Any]:
+    """The classification as far as it is filled in: the valid fields of a bound form
+    (a missing summary does not matter for the protocol), or the form's initial values."""
+    if not form.is_bound:
+        data = {name: form.initial.get(name, field.initial) for name, field in form.fields.items()}
+        data["repeated"] = {"true": True, "false": False}.get(str(data.get("repeated")))
+        return data
+    form.is_valid()
+    return dict(getattr(form, "cleaned_data", {}))
+
+
+def protocol_preview(classification: dict[str, Any]) -> dict[str, Any]:
+    """The protocol registration would start for this classification and the steps of it
+    that would apply, chosen by the very function ``register_case`` calls
+    (``cases.services.choose_protocol``), so the preview cannot disagree with it."""
+    try:
+        code = case_services.choose_protocol(classification)
+    except DomainError as error:
+        problems = [str(problem.message) for problem in error.errors]
+        return {"preview_code": None, "preview_problem": " ".join(problems) or str(error.detail)}
+    spec = definitions.latest(code).spec
+    facts = definitions.facts_of(classification, list(classification.get("forms") or []))
+    return {
+        "preview_code": code,
+        "preview_title": pick(spec.title.model_dump()),
+        "preview_steps": [
+            pick(step.title.model_dump())
+            for step in spec.steps
+            if definitions.any_holds(step.when, facts)
+        ],
+    }
+
+
+@login_required
+@require_POST
+def report_register_preview(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The live preview on the registration form (htmx, on every change): which protocol
+    the classification chosen so far would start. Changes nothing."""
+    report = _get_report(request, public_id, audit_read=False)
+    form = RegisterCaseForm(request.POST)
+    context = {"report": report, **protocol_preview(_preview_data(form))}
+    return partial_response(render(request, "intake/partials/protocol_preview.html", context))
+
+
+@login_required
+@require_POST
+def report_register(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Triage: register the report as a case, then go to the case."""
+    report = _get_report(request, public_id, audit_read=False)
+    form = RegisterCaseForm(request.POST)
+    if not form.is_valid():
+        return _render_report(request, report, register_form=form, status=422)
+    try:
+        case = case_services.register_case(
+            report=report, actor=user_of(request), classification=form.cleaned_data
+        )
+    except DomainError as error:
+        report = _get_report(request, public_id, audit_read=False)
+        apply_domain_error(form, error)
+        return _render_report(
+            request, report, register_form=form, alert=str(error.detail), status=error.status_code
+        )
+    messages.success(request, gettext("Case %(number)s is registered.") % {"number": case.number})
+    return redirect("case-detail", number=case.number)
+
+
+@login_required
+@require_POST
+def report_dismiss(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Triage: close the report without a case, with a reason."""
+    report = _get_report(request, public_id, audit_read=False)
+    form = DismissReportForm(request.POST)
+    if not form.is_valid():
+        return _render_report(request, report, dismiss_form=form)
+    try:
+        services.dismiss_report(
+            report=report, actor=user_of(request), reason=form.cleaned_data["reason"]
+        )
+    except DomainError as error:
+        report = _get_report(request, public_id, audit_read=False)
+        apply_domain_error(form, error)
+        return _render_report(
+            request, report, dismiss_form=form, alert=str(error.detail), status=error.status_code
+        )
+    messages.success(request, gettext("The report is dismissed."))
+    return redirect("report-list")
+
+
+# --- the handler's side ---------------------------------------------------------------------
+
+
+def _report(request: HttpRequest, public_id: uuid.UUID) -> Report:
+    return selectors.get_report_for_user(user_of(request), public_id, audit_read=False)
+
+
+def _back(report: Report) -> HttpResponse:
+    return redirect("report-detail", public_id=report.public_id)
+
+
+def _flash_error(request: HttpRequest, error: DomainError) -> None:
+    problems = [str(p.message) for p in error.errors] or [str(error.detail)]
+    messages.error(request, " ".join(dict.fromkeys(problems)))
+
+
+@login_required
+@require_POST
+def report_reply(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    report = _report(request, public_id)
+    form = StaffReplyForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise InvalidInput.on("body", gettext("Write a message first."))
+        services.post_staff_reply(
+            report=report, actor=user_of(request), body=form.cleaned_data["body"]
+        )
+    except DomainError as error:
+        _flash_error(request, error)
+    else:
+        messages.success(request, gettext("Your answer is sent to the reporter."))
+    return _back(report)
+
+
+@login_required
+@require_POST
+def report_link(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    user = user_of(request)
+    report = _report(request, public_id)
+    case = Case.objects.visible_to(user).filter(number=request.POST.get("case", "")).first()
+    try:
+        if case is None:
+            raise InvalidInput.on("case", gettext("No case with this number is open to you."))
+        services.link_report(report=report, case=case, actor=user)
+    except DomainError as error:
+        _flash_error(request, error)
+        return _back(report)
+    messages.success(
+        request, gettext("The report is linked to case %(number)s.") % {"number": case.number}
+    )
+    return redirect("case-detail", number=case.number)
+
+
+@login_required
+@require_POST
+def report_untrue(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    report = _report(request, public_id)
+    form = UntrueForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise InvalidInput.on(
+                "reason",
+                gettext("Give the reason and confirm the report was not made in good faith."),
+            )
+        services.close_as_untrue(
+            report=report, actor=user_of(request), reason=form.cleaned_data["reason"]
+        )
+    except DomainError as error:
+        _flash_error(request, error)
+        return _back(report)
+    messages.success(request, gettext("The report is closed as untrue."))
+    return redirect("report-list")
+
+
+@login_required
+@require_safe
+def report_attachment(request: HttpRequest, public_id: uuid.UUID, pk: int) -> HttpResponse:
+    attachment = selectors.get_attachment_for_user(user_of(request), public_id, pk)
+    response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{attachment.file_name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return private(response)
+
+
+@login_required
+@require_safe
+def alert_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """What a responder needs to act on a life-safety alert, and the Acknowledge button."""
+    user = user_of(request)
+    alert = selectors.get_alert_for_user(user, public_id)
+    return render(
+        request,
+        "intake/alert.html",
+        {
+            "safety_alert": alert,
+            "report": alert.report,
+            "may_acknowledge": not alert.acknowledged_at and alerts.may_acknowledge(user, alert),
+        },
+    )
+
+
+@login_required
+@require_POST
+def alert_acknowledge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    user = user_of(request)
+    alert = selectors.get_alert_for_user(user, public_id)
+    try:
+        alerts.acknowledge(alert=alert, actor=user)
+    except DomainError as error:
+        _flash_error(request, error)
+    else:
+        messages.success(request, gettext("Acknowledged: the alert will not repeat."))
+    return redirect("life-safety-alert", public_id=public_id)
