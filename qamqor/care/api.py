@@ -35,9 +35,6 @@ from qamqor.care.forms import (
     SupervisionForm,
     WithdrawConsentForm,
     WorkWeekForm,
-    acting_organisation,
-    resolve_case,
-    resolve_organisation,
 )
 from qamqor.care.models import (
     Appeal,
@@ -83,9 +80,11 @@ from qamqor.care.services import sharing as sharing_services
 from qamqor.care.services import supervision as supervision_services
 from qamqor.care.services import worklog as worklog_services
 from qamqor.care.services.common import local_today, week_start
+from qamqor.cases.forms import resolve_case
 from qamqor.cases.models import Child, LegalRepresentative
 from qamqor.directory.models import Organisation, OrganisationKind, Region
 from qamqor.errors import InvalidInput
+from qamqor.forms import acting_organisation, resolve_organisation
 
 router = Router(tags=["psychological support"])
 

@@ -1,20 +1,18 @@
 """Forms of psychological support, used by the pages and (through ``api.validated``) the API.
 
-Organisations, children and people are given by code or user name and resolved against
-the access policy by ``resolve_*`` helpers, so a page and an API call refuse the same
-things with the same field names.
+Organisations, cases and people are given by code, number or user name and resolved by
+the shared helpers (``qamqor.forms``, ``cases.forms.resolve_case``), so a page and an API
+call refuse the same things with the same field names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from qamqor.accounts.models import User
 from qamqor.care.models import (
     MAX_HOURS_PER_CATEGORY,
     AppealCategory,
@@ -29,60 +27,7 @@ from qamqor.care.models import (
     WorkCategory,
 )
 from qamqor.cases.classification import ChildSex
-from qamqor.cases.models import Case
-from qamqor.directory.models import Organisation
-from qamqor.errors import InvalidInput
-
-DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class CodesField(forms.Field):
-    """A list of codes: a JSON list, repeated form values, or one comma-separated text."""
-
-    widget = forms.SelectMultiple
-
-    def to_python(self, value: Any) -> list[str]:
-        if value in (None, ""):
-            return []
-        if isinstance(value, str):
-            value = value.split(",")
-        return [str(item).strip() for item in value if str(item).strip()]
-
-
-def acting_organisation(
-    user: User, code: str | None, allowed_ids: Iterable[int], *, field: str = "organisation"
-) -> Organisation:
-    """The organisation the user acts for: the one named, or their only one."""
-    allowed = Organisation.objects.filter(pk__in=list(allowed_ids))
-    if code:
-        found = allowed.filter(code=code).first()
-        if found is None:
-            raise InvalidInput.on(field, _("You do not work at this organisation."))
-        return found
-    candidates = list(allowed[:2])
-    if len(candidates) == 1:
-        return candidates[0]
-    if not candidates:
-        raise InvalidInput.on(field, _("You have no role here that allows this."))
-    raise InvalidInput.on(field, _("Choose the organisation you act for."))
-
-
-def resolve_organisation(code: str, *, field: str) -> Organisation:
-    found = Organisation.objects.filter(code=(code or "").strip()).first()
-    if found is None:
-        raise InvalidInput.on(field, _("No organisation has this code."))
-    return found
-
-
-def resolve_case(user: User, number: str | None) -> Case | None:
-    """A case the user may see, by number; an unknown or hidden one is a 422 on ``case``."""
-    if not number:
-        return None
-    case = Case.objects.visible_to(user).filter(number=number.strip()).first()
-    if case is None:
-        raise InvalidInput.on("case", _("No case with this number is open to you."))
-    return case
+from qamqor.forms import DATE_WIDGET, DATETIME_WIDGET, CodesField
 
 
 class ChildForm(forms.Form):

@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from qamqor.accounts import policy
-from qamqor.care.files import StoredFile
 from qamqor.cases.models import Case, Child, LegalRepresentative
 from qamqor.directory.models import Organisation, Region
+from qamqor.files import StoredFile
 from qamqor.ops.fields import EncryptedTextField
 
 # --- consent ------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from qamqor.accounts import policy
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.care import selectors
-from qamqor.care.files import check_upload
 from qamqor.care.forms import (
     AppealAnswerForm,
     AppealFollowUpForm,
@@ -38,9 +37,6 @@ from qamqor.care.forms import (
     WithdrawConsentForm,
     WorkloadFilterForm,
     WorkWeekForm,
-    acting_organisation,
-    resolve_case,
-    resolve_organisation,
 )
 from qamqor.care.models import NON_SPECIALIST, WorkCategory, WorkWeek
 from qamqor.care.services import appeals as appeal_services
@@ -52,9 +48,12 @@ from qamqor.care.services import sharing as sharing_services
 from qamqor.care.services import supervision as supervision_services
 from qamqor.care.services import worklog as worklog_services
 from qamqor.care.services.common import local_today, week_start
+from qamqor.cases.forms import resolve_case
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind, Region
 from qamqor.errors import DomainError, InvalidInput
+from qamqor.files import check_upload
+from qamqor.forms import acting_organisation, resolve_organisation
 from qamqor.pages import apply_domain_error, bound_form, paginate, private, run_form, user_of
 
 PSC_KINDS = [OrganisationKind.PSC, OrganisationKind.PSC_BRANCH]

@@ -15,6 +15,7 @@ from qamqor.cases.classification import (
     ViolenceForm,
 )
 from qamqor.cases.models import Case
+from qamqor.errors import InvalidInput
 
 
 class RegisterCaseForm(dj.Form):
@@ -108,3 +109,13 @@ class CaseFilterForm(dj.Form):
         choices=[("", _("Any form")), *ViolenceForm.choices],
         required=False,
     )
+
+
+def resolve_case(user: object, number: str | None) -> Case | None:
+    """A case the user may see, by number; an unknown or hidden one is a 422 on ``case``."""
+    if not number:
+        return None
+    case = Case.objects.visible_to(user).filter(number=number.strip()).first()
+    if case is None:
+        raise InvalidInput.on("case", _("No case with this number is open to you."))
+    return case

@@ -1,5 +1,5 @@
-"""Attachments of reports: PDF, JPEG or PNG up to 20 MB, checked by content (the care
-files' check, ``care.files.check_content``), with image metadata such as the location
+"""Attachments of reports: PDF, JPEG or PNG up to 20 MB, checked by content (the shared
+files' check, ``qamqor.files.check_content``), with image metadata such as the location
 where a photo was taken removed before anything is stored."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from PIL import Image, ImageOps
 
-from qamqor.care.files import CheckedFile, check_content
 from qamqor.errors import InvalidInput
+from qamqor.files import CheckedFile, check_content
 
 
 def strip_metadata(checked: CheckedFile, *, field: str) -> CheckedFile:

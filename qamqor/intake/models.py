@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts import policy
-from qamqor.care.files import StoredFile
 from qamqor.cases.classification import Setting
 from qamqor.cases.models import Case
 from qamqor.directory.models import Organisation, Region
+from qamqor.files import StoredFile
 from qamqor.ops.fields import EncryptedTextField
 
 

@@ -23,9 +23,9 @@ from django.utils.translation import gettext_lazy as _
 from qamqor.accounts import policy
 from qamqor.accounts.models import Role, User
 from qamqor.audit import services as audit
-from qamqor.care.files import CheckedFile
 from qamqor.directory.models import Organisation, OrganisationKind, Region
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
+from qamqor.files import CheckedFile
 from qamqor.intake import limits
 from qamqor.intake.models import Channel, Report, ReportAttachment, ReporterMessage
 from qamqor.notify import services as notify

@@ -14,10 +14,10 @@ from qamqor.accounts import policy
 from qamqor.accounts.models import User
 from qamqor.apikit import AuditedPagination, OrganisationRef, validated
 from qamqor.apikit import request_user as _user
-from qamqor.care.files import check_upload
-from qamqor.care.forms import acting_organisation
 from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import InvalidInput
+from qamqor.files import check_upload
+from qamqor.forms import acting_organisation
 from qamqor.intake import limits
 from qamqor.referrals import selectors, services
 from qamqor.referrals.forms import (

@@ -10,12 +10,13 @@ from django.utils.translation import pgettext_lazy
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
-from qamqor.care.forms import DATE_WIDGET, acting_organisation, resolve_case, resolve_organisation
 from qamqor.care.models import LegalGround, ShareBasis
 from qamqor.cases.classification import ChildSex
+from qamqor.cases.forms import resolve_case
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation
 from qamqor.errors import InvalidInput
+from qamqor.forms import DATE_WIDGET, acting_organisation, resolve_organisation
 from qamqor.referrals.models import Concern, Requester, SelfReferralChannel, Urgency
 
 SHARE_CHOICES = [
@@ -253,7 +254,7 @@ def self_referral_arguments(
             psc = resolve_organisation(code, field="to_organisation")
         else:
             psc = acting_organisation(
-                user,  # type: ignore[arg-type]
+                user,
                 None,
                 scope.psc_org_ids,
                 field="to_organisation",

@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts import policy
-from qamqor.care.files import StoredFile
 from qamqor.care.models import ChildShare
 from qamqor.cases.models import Case, Child
 from qamqor.directory.models import Organisation
+from qamqor.files import StoredFile
 
 
 class ReferralKind(models.TextChoices):

@@ -24,12 +24,12 @@ from qamqor.accounts import policy
 from qamqor.accounts.models import Membership, Role, User
 from qamqor.audit import services as audit
 from qamqor.care import services as care
-from qamqor.care.files import CheckedFile
 from qamqor.care.models import CareClient, ChildShare, ShareBasis
 from qamqor.cases import services as case_services
 from qamqor.cases.models import Case, Child
 from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import Conflict, FieldProblem, InvalidInput, NotAllowed
+from qamqor.files import CheckedFile
 from qamqor.notify import services as notify
 from qamqor.protocols.workdays import add_working_days
 from qamqor.referrals.models import (

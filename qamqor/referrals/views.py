@@ -19,11 +19,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
-from qamqor.care.files import check_upload
-from qamqor.care.forms import acting_organisation
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import DomainError
+from qamqor.files import check_upload
+from qamqor.forms import acting_organisation
 from qamqor.intake import limits
 from qamqor.pages import apply_domain_error, bound_form, paginate, private, run_form, user_of
 from qamqor.referrals import selectors, services

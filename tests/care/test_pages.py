@@ -27,7 +27,7 @@ from qamqor.cases.models import LegalRepresentative
 from tests import pdfs
 from tests.factories import CarePlaces, World, record_parent_consent, refer_to_psc
 
-PDF = pdfs.clean_pdf()  # a real PDF: uploads are parsed (qamqor.care.pdf_check)
+PDF = pdfs.clean_pdf()  # a real PDF: uploads are parsed (qamqor.pdf_check)
 LAST_MONDAY = services.week_start(services.local_today()) - timedelta(days=7)
 
 

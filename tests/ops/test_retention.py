@@ -81,7 +81,7 @@ def closed_case_with_everything(world: World) -> tuple[Case, str]:
 
 
 def _pdf():  # type: ignore[no-untyped-def]
-    from qamqor.care.files import check_content
+    from qamqor.files import check_content
 
     return check_content("evidence.pdf", pdfs.clean_pdf(), field="attachments", limit=10**7)
 

@@ -17,7 +17,7 @@ from tests import pdfs
 from tests.factories import CarePlaces, World, refer_to_psc
 from tests.support import audit_locks
 
-PDF = pdfs.clean_pdf()  # a real PDF: uploads are parsed (qamqor.care.pdf_check)
+PDF = pdfs.clean_pdf()  # a real PDF: uploads are parsed (qamqor.pdf_check)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 INSIDERS = [
@@ -53,7 +53,7 @@ def client_for(world: World, persona: str) -> Client:
 @pytest.fixture
 def attached(world: World, care: CarePlaces) -> ReferralAttachment:
     referral = refer_to_psc(world)
-    from qamqor.care.files import check_upload
+    from qamqor.files import check_upload
 
     checked = check_upload(SimpleUploadedFile("letter.pdf", PDF, "application/pdf"), field="file")
     return services.add_attachment(actor=world.psychologist_a, referral=referral, checked=checked)

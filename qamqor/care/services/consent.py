@@ -15,7 +15,6 @@ from django.utils.translation import ngettext
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
-from qamqor.care.files import CheckedFile
 from qamqor.care.models import (
     CareClient,
     ChildShare,
@@ -29,6 +28,7 @@ from qamqor.care.services.common import CLOCK_SKEW, ensure_client, lock_child, p
 from qamqor.cases.models import Child, LegalRepresentative
 from qamqor.directory.models import Organisation
 from qamqor.errors import Conflict, FieldProblem, InvalidInput, NotAllowed
+from qamqor.files import CheckedFile
 from qamqor.protocols.workdays import ALMATY
 
 

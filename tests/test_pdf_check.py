@@ -11,10 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
 
-from qamqor.care.files import check_content
-from qamqor.care.pdf_check import check_pdf
 from qamqor.errors import InvalidInput
+from qamqor.files import check_content
 from qamqor.intake.models import Report, ReportAttachment
+from qamqor.pdf_check import check_pdf
 from tests import pdfs
 from tests.factories import World
 

@@ -1,4 +1,5 @@
-"""Scans and letters attached to consent records and referrals, kept in the database.
+"""Scans, letters and report attachments (consent records, referrals, reports), kept in the
+database; shared by the apps that take files.
 
 They hold personal data, so they never sit in a public media folder: they are stored in
 the same database as the records they belong to (localised with it, Law No. 94-V
@@ -17,8 +18,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.care.pdf_check import check_pdf
 from qamqor.errors import InvalidInput
+from qamqor.pdf_check import check_pdf
 
 SIGNATURES = {
     b"%PDF-": "application/pdf",
