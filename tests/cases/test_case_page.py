@@ -26,7 +26,7 @@ from qamqor.protocols import services as protocol_services
 from qamqor.protocols.models import RepresentativeNotice, Step
 from qamqor.protocols.outputs import sample_output
 from tests.factories import World, register_case
-from tests.web.forms import step_post
+from tests.cases.forms import step_post
 
 
 def signed_in(user: User) -> Client:

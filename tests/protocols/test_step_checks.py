@@ -26,7 +26,7 @@ from qamqor.protocols.models import ProtocolVersion, Step
 from qamqor.protocols.outputs import sample_output
 from qamqor.protocols.services import complete_step, sync_versions
 from tests.factories import World, register_case
-from tests.web.forms import step_post
+from tests.cases.forms import step_post
 
 PROSECUTOR = definitions.latest("teacher_violence").spec.step("ethics_council")
 UNMET = next(f for f in PROSECUTOR.output.fields if f.key == "prosecutor_member").unmet
