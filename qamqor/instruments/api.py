@@ -9,22 +9,27 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from qamqor.accounts import policy
-from qamqor.accounts.models import User
 from qamqor.accounts.second_factor import check_fresh_for_api
 from qamqor.apikit import Pagination, errors, validated
 from qamqor.apikit import request_user as _user
-from qamqor.audit import services as audit
 from qamqor.directory.models import Region
 from qamqor.errors import InvalidInput
-from qamqor.instruments import definitions, fhir, selectors, services
+from qamqor.instruments import definitions, fhir, selectors
 from qamqor.instruments.forms import CampaignForm
 from qamqor.instruments.models import Administration, Alert, Campaign, InstrumentVersion
+from qamqor.instruments.services import fhir_import
+from qamqor.instruments.services.administration import start_screening
+from qamqor.instruments.services.alerts import acknowledge_alert
+from qamqor.instruments.services.campaigns import create_campaign_from_form
+from qamqor.instruments.services.codes import CodeNotValid
+from qamqor.instruments.services.submission import submit_by_code, submit_interview
 from qamqor.intake import limits
 
 router = Router(tags=["screenings"])
@@ -84,13 +89,6 @@ def _instrument_out(spec: definitions.InstrumentSpec) -> dict[str, Any]:
     }
 
 
-def _spec(code: str) -> definitions.InstrumentSpec:
-    try:
-        return definitions.latest(code).spec
-    except KeyError:
-        raise Http404("instrument") from None
-
-
 @router.get("/instruments", response=list[InstrumentOut], summary="The instrument library")
 def list_instruments(request: HttpRequest) -> list[dict[str, Any]]:
     return [_instrument_out(loaded.spec) for loaded in definitions.latest_all()]
@@ -98,7 +96,7 @@ def list_instruments(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get("/instruments/{code}", response=dict, summary="One instrument's full definition")
 def get_instrument(request: HttpRequest, code: str) -> dict[str, Any]:
-    _spec(code)
+    selectors.instrument_spec(code)  # 404 for an unknown code
     return definitions.latest(code).raw
 
 
@@ -108,7 +106,7 @@ def get_instrument(request: HttpRequest, code: str) -> dict[str, Any]:
     summary="The instrument as a FHIR R4B Questionnaire",
 )
 def get_questionnaire(request: HttpRequest, code: str) -> dict[str, Any]:
-    return fhir.questionnaire(_spec(code))
+    return fhir.questionnaire(selectors.instrument_spec(code))
 
 
 class AlertOut(Schema):
@@ -214,25 +212,18 @@ def _reloaded(request: HttpRequest, administration: Administration) -> Administr
 def start(request: HttpRequest, payload: StartIn) -> Status:
     user = _user(request)
     child = selectors.child_for_screening(user, payload.child)
-    if payload.mode not in ("interview", "self"):
-        raise InvalidInput.on("mode", _("Choose interview or self."))
-    if payload.language not in ("kk", "ru", "en"):
-        raise InvalidInput.on("language", _("Choose kk, ru or en."))
-    if payload.mode == "self":
-        administration, code = services.invite(
-            actor=user, child=child, instrument_code=payload.instrument, language=payload.language
-        )
-        out = _reloaded(request, administration)
-        out.code = code  # type: ignore[attr-defined]
-        return Status(201, out)
-    administration = services.start_interview(
+    started = start_screening(
         actor=user,
         child=child,
         instrument_code=payload.instrument,
+        mode=payload.mode,
         language=payload.language,
         answers=payload.answers,
     )
-    return Status(201, _reloaded(request, administration))
+    out = _reloaded(request, started.administration)
+    if started.code is not None:
+        out.code = started.code  # type: ignore[attr-defined]
+    return Status(201, out)
 
 
 @router.get(
@@ -252,7 +243,7 @@ def get_administration(request: HttpRequest, public_id: uuid.UUID) -> Administra
 def answer(request: HttpRequest, public_id: uuid.UUID, payload: AnswersIn) -> Administration:
     user = _user(request)
     administration = selectors.administration_for_user(user, public_id, audit_read=False)
-    services.submit_interview(administration=administration, actor=user, answers=payload.answers)
+    submit_interview(administration=administration, actor=user, answers=payload.answers)
     return _reloaded(request, administration)
 
 
@@ -262,17 +253,8 @@ def answer(request: HttpRequest, public_id: uuid.UUID, payload: AnswersIn) -> Ad
     summary="The screening as a FHIR R4B QuestionnaireResponse (the export is audited)",
 )
 def export_response(request: HttpRequest, public_id: uuid.UUID) -> dict[str, Any]:
-    user = _user(request)
     check_fresh_for_api(request)  # a session needs a recent code; a token does not
-    administration = selectors.administration_for_user(user, public_id, audit_read=False)
-    audit.record(
-        actor=user,
-        action="screening.export",
-        object_type="administration",
-        object_id=administration.public_id,
-        changes={"format": "fhir-r4b"},
-    )
-    return fhir.questionnaire_response(administration)
+    return selectors.read_fhir_export(_user(request), public_id)
 
 
 @router.post(
@@ -296,7 +278,7 @@ def import_response(request: HttpRequest) -> Status:
         raise InvalidInput.on("body", _("The request body is not valid JSON.")) from None
     parsed = fhir.parse_response(payload)
     child = selectors.child_for_screening(user, parsed.child_code)
-    imported = services.import_response(actor=user, child=child, parsed=parsed)
+    imported = fhir_import.import_response(actor=user, child=child, parsed=parsed)
     return Status(201 if imported.created else 200, _reloaded(request, imported.administration))
 
 
@@ -306,25 +288,21 @@ def import_response(request: HttpRequest) -> Status:
     summary="A child's completed screenings (the read is audited)",
 )
 def child_history(request: HttpRequest, code: str) -> list[Administration]:
-    user = _user(request)
-    child = selectors.child_for_screening(user, code)
-    audit.record(actor=user, action="screening.list", object_type="child", object_id=child.code)
-    return list(selectors.history(user, child).prefetch_related("alerts"))
+    listed = selectors.read_child_screenings(_user(request), code).history
+    prefetch_related_objects(listed, "alerts")
+    return listed
 
 
 @router.get("/alerts", response=list[AlertOut], summary="Open alerts you may see")
 def list_alerts(request: HttpRequest) -> list[Alert]:
-    user = _user(request)
-    alerts = list(selectors.open_alerts(user).select_related("case")[:500])
-    audit.record_list(actor=user, object_type="alert", object_ids=[a.pk for a in alerts])
-    return alerts
+    return selectors.read_open_alerts(_user(request), limit=500)
 
 
 @router.post("/alerts/{pk}/acknowledge", response=AlertOut, summary="Acknowledge an alert")
 def acknowledge(request: HttpRequest, pk: int) -> Alert:
     user = _user(request)
     alert = selectors.alert_for_user(user, pk)
-    return services.acknowledge_alert(alert=alert, actor=user)
+    return acknowledge_alert(alert=alert, actor=user)
 
 
 class ProgressOut(Schema):
@@ -396,7 +374,7 @@ class CampaignIn(Schema):
 @router.post("/campaigns", response={201: CampaignOut}, summary="Start a screening campaign")
 def create_campaign(request: HttpRequest, payload: CampaignIn) -> Status:
     data = validated(CampaignForm, payload.dict())
-    campaign = services.create_campaign_from_form(actor=_user(request), data=data)
+    campaign = create_campaign_from_form(actor=_user(request), data=data)
     return Status(201, selectors.campaign_for_user(_user(request), campaign.public_id))
 
 
@@ -406,17 +384,11 @@ def list_campaigns(request: HttpRequest) -> object:
     return selectors.campaigns(_user(request))
 
 
-def _own_schools(user: User) -> list[int] | None:
-    screening = policy.screening_scope_for(user)
-    own = sorted(screening.school_ids)
-    return own if own and not screening.national else None
-
-
 @router.get("/campaigns/{public_id}", response=CampaignOut, summary="A campaign and its progress")
 def get_campaign(request: HttpRequest, public_id: uuid.UUID) -> Campaign:
     user = _user(request)
     campaign = selectors.campaign_for_user(user, public_id)
-    progress = selectors.campaign_progress(campaign, school_ids=_own_schools(user))
+    progress = selectors.progress_for_user(user, campaign)
     campaign.progress = progress.__dict__  # type: ignore[attr-defined]
     return campaign
 
@@ -427,20 +399,8 @@ def get_campaign(request: HttpRequest, public_id: uuid.UUID) -> Campaign:
     summary="Pupils for follow-up (psychologists of the pupils' schools only)",
 )
 def follow_up(request: HttpRequest, public_id: uuid.UUID) -> list[Administration]:
-    user = _user(request)
-    campaign = selectors.campaign_for_user(user, public_id)
-    if not policy.screening_scope_for(user).administers:
-        raise Http404
-    audit.record(
-        actor=user,
-        action="campaign.follow_up",
-        object_type="campaign",
-        object_id=campaign.public_id,
-    )
-    listed = list(selectors.follow_up_list(user, campaign).prefetch_related("alerts")[:1000])
-    audit.record_list(
-        actor=user, object_type="administration", object_ids=[a.public_id for a in listed]
-    )
+    _campaign, listed = selectors.read_follow_up(_user(request), public_id, limit=1000)
+    prefetch_related_objects(listed, "alerts")
     return listed
 
 
@@ -464,8 +424,8 @@ class SelfAnswersIn(AnswersIn):
 def submit_self(request: HttpRequest, payload: SelfAnswersIn) -> Status:
     limits.check_public(request, "screening-code", field="code")
     try:
-        services.submit_by_code(code=payload.code, answers=payload.answers)
-    except services.CodeNotValid:
+        submit_by_code(code=payload.code, answers=payload.answers)
+    except CodeNotValid:
         limits.code_failed("screening-code")
         raise
     return Status(201, {"received": True})
@@ -514,27 +474,20 @@ def aggregates(request: HttpRequest, filters: Query[AggregateFilter]) -> dict[st
         versions = versions.filter(version=filters.version)
     instrument = versions.order_by("-version").first()
     if instrument is None:
-        _spec(filters.instrument)  # 404 for an unknown instrument
+        selectors.instrument_spec(filters.instrument)  # 404 for an unknown instrument
         raise Http404("no administrations of this instrument yet")
-    region_id = None
+    region = None
     if filters.region:
-        region_id = Region.objects.filter(code=filters.region).values_list("pk", flat=True).first()
-        if region_id is None:
+        region = Region.objects.filter(code=filters.region).first()
+        if region is None:
             raise InvalidInput.on("region", _("No region has this code."))
-    data = selectors.aggregates(
+    data = selectors.read_aggregates(
         user,
         instrument=instrument,
         group_by=filters.group_by,
-        region_id=region_id,
+        region=region,
         sex=filters.sex,
         age=filters.age,
-    )
-    audit.record(
-        actor=user,
-        action="screening.aggregates",
-        object_type="instrument",
-        object_id=str(instrument),
-        changes={"group_by": filters.group_by},
     )
     return {
         "instrument": instrument.code,

@@ -1,4 +1,8 @@
-"""Reads of screenings, always through the access policy; reads of results are audited.
+"""Reads of screenings, always through the access policy; reads of personal data are audited.
+
+A ``read_*`` selector (and ``administration_for_user``) fetches through the access policy
+and writes the read's audit event itself, so the page and the API, which call the same
+one, write the same event for the same read, and neither writes a read audit of its own.
 
 Aggregates are counted in the database (one GROUP BY per breakdown) and pass through
 small-cell suppression before anyone sees them, coordinators included.
@@ -9,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -20,6 +24,7 @@ from qamqor.audit import services as audit
 from qamqor.cases.classification import ChildSex
 from qamqor.cases.models import Child
 from qamqor.directory.models import District, Region
+from qamqor.instruments import definitions, fhir
 from qamqor.instruments.models import (
     Administration,
     Alert,
@@ -27,6 +32,8 @@ from qamqor.instruments.models import (
     CampaignPupil,
     InstrumentVersion,
 )
+from qamqor.instruments.services.codes import access_code_for
+from qamqor.instruments.suppression import suppress
 from qamqor.translation import pick
 
 # --- children and administrations ---------------------------------------------------------
@@ -81,6 +88,35 @@ def administration_for_user(
     return administration
 
 
+def invitation_for_user(user: Any, public_id: uuid.UUID | str) -> tuple[Administration, str]:
+    """The one-time code of an administration the child answers alone, to print or show on
+    a tablet (audited: ``screening.code_read``); 404 for any other administration."""
+    administration = administration_for_user(user, public_id, audit_read=False)
+    if administration.mode != Administration.Mode.SELF:
+        raise Http404("invitation")
+    audit.record(
+        actor=user,
+        action="screening.code_read",
+        object_type="administration",
+        object_id=administration.public_id,
+    )
+    return administration, access_code_for(administration)
+
+
+def read_fhir_export(user: Any, public_id: uuid.UUID | str) -> dict[str, Any]:
+    """The administration as a FHIR R4B QuestionnaireResponse; the export is audited
+    (``screening.export``), the read that precedes it is part of it."""
+    administration = administration_for_user(user, public_id, audit_read=False)
+    audit.record(
+        actor=user,
+        action="screening.export",
+        object_type="administration",
+        object_id=administration.public_id,
+        changes={"format": "fhir-r4b"},
+    )
+    return fhir.questionnaire_response(administration)
+
+
 def history(user: object, child: Child) -> QuerySet[Administration]:
     """The child's completed screenings the user may see, newest first."""
     return (
@@ -89,6 +125,34 @@ def history(user: object, child: Child) -> QuerySet[Administration]:
         .filter(child=child)
         .select_related("instrument", "child")
         .order_by("-submitted_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class ChildScreenings:
+    """A child's screenings as the user may see them: completed (newest first) and those
+    still waiting for answers."""
+
+    child: Child
+    history: list[Administration]
+    pending: QuerySet[Administration]
+
+
+def read_child_screenings(user: Any, code: str) -> ChildScreenings:
+    """The child's screenings (audited: ``screening.list`` of the child); 404 for a child
+    the user may not screen."""
+    child = child_for_screening(user, code)
+    audit.record(actor=user, action="screening.list", object_type="child", object_id=child.code)
+    return ChildScreenings(
+        child=child,
+        history=list(history(user, child)),
+        pending=Administration.objects.visible_to(user)
+        .filter(
+            child=child,
+            status__in=[Administration.Status.INVITED, Administration.Status.IN_PROGRESS],
+        )
+        .select_related("instrument")
+        .order_by("-created_at"),
     )
 
 
@@ -102,6 +166,14 @@ def open_alerts(user: object) -> QuerySet[Alert]:
         .select_related("administration__instrument", "child", "escalated_to")
         .order_by("created_at", "pk")
     )
+
+
+def read_open_alerts(user: Any, *, limit: int) -> list[Alert]:
+    """The first ``limit`` open alerts the user may see (audited: one ``alert.list`` event
+    naming each)."""
+    alerts = list(open_alerts(user).select_related("case")[:limit])
+    audit.record_list(actor=user, object_type="alert", object_ids=[a.pk for a in alerts])
+    return alerts
 
 
 def alert_for_user(user: object, pk: int) -> Alert:
@@ -133,6 +205,49 @@ def campaign_for_user(user: object, public_id: uuid.UUID | str) -> Campaign:
     if campaign is None:
         raise Http404("campaign")
     return campaign
+
+
+def read_campaign(user: Any, public_id: uuid.UUID | str) -> Campaign:
+    """A campaign as its page shows it, the class lists of the user's schools included
+    (audited: ``campaign.read``). The API's campaign carries counts only and is not a read
+    of personal data."""
+    campaign = campaign_for_user(user, public_id)
+    audit.record(
+        actor=user, action="campaign.read", object_type="campaign", object_id=campaign.public_id
+    )
+    return campaign
+
+
+@dataclass(frozen=True)
+class Slip:
+    """One pupil's printed slip: the class list row and the code that opens the screening."""
+
+    pupil: CampaignPupil
+    code: str
+
+
+def read_slips(user: Any, public_id: uuid.UUID | str) -> tuple[Campaign, list[Slip]]:
+    """The slips of the user's schools: one per pupil whose code works now (invited, consent
+    recorded where the campaign needs it); school psychologists only, 404 for anyone else
+    (audited: ``campaign.codes`` with how many were printed)."""
+    campaign = campaign_for_user(user, public_id)
+    if not policy.screening_scope_for(user).school_ids:
+        raise Http404("slips")
+    slips = [
+        Slip(pupil=pupil, code=access_code_for(pupil.administration))
+        for pupil in roster(user, campaign)
+        if pupil.administration is not None
+        and pupil.administration.status == Administration.Status.INVITED
+        and pupil.may_answer(campaign.consent_required)
+    ]
+    audit.record(
+        actor=user,
+        action="campaign.codes",
+        object_type="campaign",
+        object_id=campaign.public_id,
+        changes={"slips": len(slips)},
+    )
+    return campaign, slips
 
 
 @dataclass(frozen=True)
@@ -180,6 +295,14 @@ def campaign_progress(campaign: Campaign, *, school_ids: Sequence[int] | None = 
     )
 
 
+def progress_for_user(user: Any, campaign: Campaign) -> Progress:
+    """The campaign's progress as the user sees it: a school psychologist the own schools'
+    part, a coordinator (or a national role) the whole campaign."""
+    screening = policy.screening_scope_for(user)
+    own = sorted(screening.school_ids)
+    return campaign_progress(campaign, school_ids=own if own and not screening.national else None)
+
+
 def roster(user: object, campaign: Campaign) -> QuerySet[CampaignPupil]:
     """The class lists of the user's own schools in the campaign (psychologists only)."""
     schools = policy.screening_scope_for(user).school_ids
@@ -200,62 +323,41 @@ def follow_up_list(user: object, campaign: Campaign) -> QuerySet[Administration]
     )
 
 
+def read_follow_up(
+    user: Any, public_id: uuid.UUID | str, *, limit: int
+) -> tuple[Campaign, list[Administration]]:
+    """The campaign's first ``limit`` pupils for follow-up; psychologists only, 404 for
+    anyone else. Audited twice: ``campaign.follow_up`` with how many are
+    listed, and one ``administration.list`` naming each."""
+    campaign = campaign_for_user(user, public_id)
+    if not policy.screening_scope_for(user).administers:
+        raise Http404("follow-up")
+    listed = list(follow_up_list(user, campaign)[:limit])
+    audit.record(
+        actor=user,
+        action="campaign.follow_up",
+        object_type="campaign",
+        object_id=campaign.public_id,
+        changes={"listed": len(listed)},
+    )
+    audit.record_list(
+        actor=user, object_type="administration", object_ids=[a.public_id for a in listed]
+    )
+    return campaign, listed
+
+
+# --- the library --------------------------------------------------------------------------
+
+
+def instrument_spec(code: str) -> definitions.InstrumentSpec:
+    """The newest definition of an instrument in the library; 404 for an unknown code."""
+    try:
+        return definitions.latest(code).spec
+    except KeyError:
+        raise Http404("instrument") from None
+
+
 # --- aggregates with small-cell suppression -----------------------------------------------
-
-SUPPRESSED = None  # a cell the reader must not see
-
-
-def suppress(rows: list[list[int]], minimum: int) -> list[list[int | None]]:
-    """Hide small cells so that none can be read off or derived by subtraction.
-
-    ``rows`` are counts per group (one column per band). A row whose total is below
-    ``minimum`` is hidden whole; a cell from 1 to ``minimum - 1`` is hidden; then, until
-    nothing changes, a row or a column (the totals row counts as a row) with exactly one
-    hidden cell hides one more, so that no hidden cell is the difference of visible ones.
-    The result has one more row (the totals) and one more column (each row's total).
-    """
-    if not rows:
-        return []
-    width = len(rows[0])
-    table: list[list[int]] = [[*row, sum(row)] for row in rows]
-    table.append([sum(row[c] for row in table) for c in range(width + 1)])
-    hidden = [[False] * (width + 1) for _row in table]
-    for r, row in enumerate(table):
-        if row[width] < minimum:
-            hidden[r] = [True] * (width + 1)
-            continue
-        for c in range(width):
-            if 0 < row[c] < minimum:
-                hidden[r][c] = True
-
-    def hide_one_more(cells: list[tuple[int, int]]) -> bool:
-        """Hide the smallest visible cell among ``cells``; False if there is none."""
-        visible = [(table[r][c], r, c) for r, c in cells if not hidden[r][c]]
-        if not visible:
-            return False
-        _value, r, c = min(visible)
-        hidden[r][c] = True
-        return True
-
-    changed = True
-    while changed:
-        changed = False
-        # Within a row: cells + ... = the row total (when the total is shown).
-        for r in range(len(table)):
-            if hidden[r][width]:
-                continue
-            count = sum(hidden[r][c] for c in range(width))
-            if count == 1:
-                changed |= hide_one_more([(r, c) for c in range(width)])
-        # Within a column: the groups' cells add up to the totals row's cell.
-        for c in range(width + 1):
-            count = sum(hidden[r][c] for r in range(len(table)))
-            if count == 1:
-                changed |= hide_one_more([(r, c) for r in range(len(table))])
-    return [
-        [SUPPRESSED if hidden[r][c] else table[r][c] for c in range(width + 1)]
-        for r in range(len(table))
-    ]
 
 
 GROUPINGS = ("region", "district", "age", "sex")
@@ -366,3 +468,66 @@ def aggregates(
             hidden = suppress([[histogram[s] for s in scores]], minimum)[0]
             result.distribution = list(zip(scores, hidden[:-1], strict=True))
     return result
+
+
+@overload
+def read_aggregates(
+    user: Any,
+    *,
+    instrument: InstrumentVersion,
+    group_by: str = ...,
+    region: Region | None = ...,
+    sex: str | None = ...,
+    age: int | None = ...,
+) -> Aggregates: ...
+
+
+@overload
+def read_aggregates(
+    user: Any,
+    *,
+    instrument: InstrumentVersion | None,
+    group_by: str = ...,
+    region: Region | None = ...,
+    sex: str | None = ...,
+    age: int | None = ...,
+) -> Aggregates | None: ...
+
+
+def read_aggregates(
+    user: Any,
+    *,
+    instrument: InstrumentVersion | None,
+    group_by: str = "region",
+    region: Region | None = None,
+    sex: str | None = None,
+    age: int | None = None,
+) -> Aggregates | None:
+    """``aggregates`` for the user's statistics scope, audited (``screening.aggregates`` of
+    the instrument version, with the breakdown and filters). Without an instrument version
+    (nothing administered yet) there is nothing to count, and the look is still recorded.
+    404 for a user who sees no statistics."""
+    if not policy.scope_for(user).sees_statistics:
+        raise Http404("statistics")
+    data = (
+        aggregates(
+            user,
+            instrument=instrument,
+            group_by=group_by,
+            region_id=region.pk if region else None,
+            sex=sex,
+            age=age,
+        )
+        if instrument is not None
+        else None
+    )
+    filters = {"group_by": group_by, "region": region.code if region else None, "sex": sex}
+    filters["age"] = str(age) if age is not None else None
+    audit.record(
+        actor=user,
+        action="screening.aggregates",
+        object_type="instrument",
+        object_id=str(instrument) if instrument else "-",
+        changes={key: value for key, value in filters.items() if value},
+    )
+    return data

@@ -24,11 +24,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from qamqor.accounts import policy
 from qamqor.accounts.second_factor import fresh_second_factor
-from qamqor.audit import services as audit
-from qamqor.cases import services as case_services
 from qamqor.directory.models import Organisation, Region
 from qamqor.errors import Conflict, DomainError, InvalidInput
-from qamqor.instruments import definitions, fhir, selectors, services
+from qamqor.instruments import definitions, fhir, selectors
 from qamqor.instruments.definitions import InstrumentSpec
 from qamqor.instruments.forms import (
     AddClassForm,
@@ -40,6 +38,13 @@ from qamqor.instruments.forms import (
     StartScreeningForm,
 )
 from qamqor.instruments.models import Administration, Campaign, InstrumentVersion
+from qamqor.instruments.services.administration import record_pupil, start_screening
+from qamqor.instruments.services.alerts import acknowledge_alert
+from qamqor.instruments.services.campaigns import close_campaign, create_campaign_from_form
+from qamqor.instruments.services.catalogue import today
+from qamqor.instruments.services.codes import CodeNotValid, find_by_code, normalise_code
+from qamqor.instruments.services.enrolment import add_class, record_consent
+from qamqor.instruments.services.submission import submit_by_code, submit_interview
 from qamqor.intake import limits
 from qamqor.pages import apply_domain_error
 from qamqor.pages import user_of as _user
@@ -150,7 +155,7 @@ def code_entry(request: HttpRequest) -> HttpResponse:
             form.add_error("code", str(error.detail))
             status = error.status_code
         else:
-            request.session[CODE_SESSION_KEY] = services.normalise_code(form.cleaned_data["code"])
+            request.session[CODE_SESSION_KEY] = normalise_code(form.cleaned_data["code"])
             return redirect("screening-answer")
     return render(
         request,
@@ -164,8 +169,8 @@ def _find_throttled(request: HttpRequest, code: str) -> Administration:
     """``find_by_code`` behind the code limits: per address, and wrong codes in total."""
     limits.check_public(request, "screening-code", field="code")
     try:
-        return services.find_by_code(code)
-    except services.CodeNotValid:
+        return find_by_code(code)
+    except CodeNotValid:
         limits.code_failed("screening-code")
         raise
 
@@ -189,7 +194,7 @@ def code_link(request: HttpRequest, code: str) -> HttpResponse:
             {"public_page": True, "form": form},
             status=error.status_code,
         )
-    request.session[CODE_SESSION_KEY] = services.normalise_code(code)
+    request.session[CODE_SESSION_KEY] = normalise_code(code)
     return redirect("screening-answer")
 
 
@@ -201,7 +206,7 @@ def answer(request: HttpRequest) -> HttpResponse:
     if not code:
         return redirect("screening-code")
     try:
-        administration = services.find_by_code(code)
+        administration = find_by_code(code)
     except Conflict:
         request.session.pop(CODE_SESSION_KEY, None)
         return redirect("screening-done")
@@ -223,7 +228,7 @@ def answer(request: HttpRequest) -> HttpResponse:
         if request.method == "POST":
             posted = _posted_answers(request)
             try:
-                services.submit_by_code(code=code, answers=posted)
+                submit_by_code(code=code, answers=posted)
             except Conflict:
                 pass  # sent twice (a double tap): the first one counts
             except DomainError as error:
@@ -327,15 +332,12 @@ def children(request: HttpRequest) -> HttpResponse:
             form.add_error(None, gettext("Only a school psychologist records new pupils."))
             status = 403
         elif form.is_valid():
-            child = case_services.create_child(
-                region=school.region,  # type: ignore[arg-type]
+            child = record_pupil(
+                actor=user,
                 school=school,
                 birth_date=form.cleaned_data.get("birth_date"),
                 sex=form.cleaned_data["sex"],
                 class_label=form.cleaned_data.get("class_label") or "",
-            )
-            audit.record(
-                actor=user, action="child.create", object_type="child", object_id=child.code
             )
             return redirect("screening-child", code=child.code)
         else:
@@ -358,27 +360,15 @@ def children(request: HttpRequest) -> HttpResponse:
 def _render_child(
     request: HttpRequest, code: str, form: StartScreeningForm | None = None, status: int = 200
 ) -> HttpResponse:
-    user = _user(request)
-    child = selectors.child_for_screening(user, code)
-    audit.record(actor=user, action="screening.list", object_type="child", object_id=child.code)
-    history = list(selectors.history(user, child))
-    pending = list(
-        Administration.objects.visible_to(user)
-        .filter(
-            child=child,
-            status__in=[Administration.Status.INVITED, Administration.Status.IN_PROGRESS],
-        )
-        .select_related("instrument")
-        .order_by("-created_at")
-    )
+    screenings = selectors.read_child_screenings(_user(request), code)
     return render(
         request,
         "instruments/child_detail.html",
         {
-            "child": child,
-            "age": child.age_on(services.today()),
-            "history": history,
-            "pending": pending,
+            "child": screenings.child,
+            "age": screenings.child.age_on(today()),
+            "history": screenings.history,
+            "pending": screenings.pending,
             "form": form
             or StartScreeningForm(initial={"language": translation.get_language() or "ru"}),
         },
@@ -400,21 +390,19 @@ def child_detail(request: HttpRequest, code: str) -> HttpResponse:
         return _render_child(request, code, form, status=422)
     data = form.cleaned_data
     try:
-        if data["mode"] == "interview":
-            administration = services.start_interview(
-                actor=user,
-                child=child,
-                instrument_code=data["instrument"],
-                language=data["language"],
-            )
-            return redirect("screening-interview", public_id=administration.public_id)
-        administration, _code = services.invite(
-            actor=user, child=child, instrument_code=data["instrument"], language=data["language"]
+        started = start_screening(
+            actor=user,
+            child=child,
+            instrument_code=data["instrument"],
+            mode=data["mode"],
+            language=data["language"],
         )
     except DomainError as error:
         apply_domain_error(form, error)
         return _render_child(request, code, form, status=error.status_code)
-    return redirect("screening-invitation", public_id=administration.public_id)
+    if started.code is None:
+        return redirect("screening-interview", public_id=started.administration.public_id)
+    return redirect("screening-invitation", public_id=started.administration.public_id)
 
 
 @login_required
@@ -433,7 +421,7 @@ def interview(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if request.method == "POST":
         posted = _posted_answers(request)
         try:
-            services.submit_interview(administration=administration, actor=user, answers=posted)
+            submit_interview(administration=administration, actor=user, answers=posted)
         except DomainError as error:
             errors = _answer_errors(error)
             status = error.status_code
@@ -462,17 +450,7 @@ def interview(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_safe
 def invitation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The one-time code and link for the child, to print or show on a tablet."""
-    user = _user(request)
-    administration = selectors.administration_for_user(user, public_id, audit_read=False)
-    if administration.mode != Administration.Mode.SELF:
-        raise Http404("invitation")
-    audit.record(
-        actor=user,
-        action="screening.code_read",
-        object_type="administration",
-        object_id=administration.public_id,
-    )
-    code = services.access_code_for(administration)
+    administration, code = selectors.invitation_for_user(_user(request), public_id)
     return render(
         request,
         "instruments/invitation.html",
@@ -539,16 +517,7 @@ def result(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @fresh_second_factor
 def result_fhir(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The administration as a FHIR R4B QuestionnaireResponse (the export is audited)."""
-    user = _user(request)
-    administration = selectors.administration_for_user(user, public_id, audit_read=False)
-    audit.record(
-        actor=user,
-        action="screening.export",
-        object_type="administration",
-        object_id=administration.public_id,
-        changes={"format": "fhir-r4b"},
-    )
-    response = JsonResponse(fhir.questionnaire_response(administration))
+    response = JsonResponse(selectors.read_fhir_export(_user(request), public_id))
     response["Content-Type"] = "application/fhir+json"
     return response
 
@@ -557,8 +526,7 @@ def result_fhir(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_safe
 def alerts(request: HttpRequest) -> HttpResponse:
     _require_psychologist(request)
-    items = list(selectors.open_alerts(_user(request))[:200])
-    audit.record_list(actor=request.user, object_type="alert", object_ids=[a.pk for a in items])
+    items = selectors.read_open_alerts(_user(request), limit=200)
     return render(request, "instruments/alerts.html", {"alerts": items})
 
 
@@ -568,7 +536,7 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     alert = selectors.alert_for_user(user, pk)
     try:
-        services.acknowledge_alert(alert=alert, actor=user)
+        acknowledge_alert(alert=alert, actor=user)
     except Conflict as error:
         messages.info(request, str(error.detail))
     else:
@@ -586,17 +554,10 @@ def library(request: HttpRequest) -> HttpResponse:
     return render(request, "instruments/library.html", {"instruments": [d.spec for d in loaded]})
 
 
-def _spec_or_404(code: str) -> InstrumentSpec:
-    try:
-        return definitions.latest(code).spec
-    except KeyError:
-        raise Http404("instrument") from None
-
-
 @login_required
 @require_safe
 def instrument_detail(request: HttpRequest, code: str) -> HttpResponse:
-    spec = _spec_or_404(code)
+    spec = selectors.instrument_spec(code)
     items = [
         {
             "key": item.key,
@@ -613,7 +574,7 @@ def instrument_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_safe
 def instrument_fhir(request: HttpRequest, code: str) -> HttpResponse:
     """The instrument as a FHIR R4B Questionnaire (public: it holds no personal data)."""
-    response = JsonResponse(fhir.questionnaire(_spec_or_404(code)))
+    response = JsonResponse(fhir.questionnaire(selectors.instrument_spec(code)))
     response["Content-Type"] = "application/fhir+json"
     return response
 
@@ -636,7 +597,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     initial = {
         "level": "school" if first_school else "region",
         "school": first_school.code if first_school else "",
-        "opens_on": services.today(),
+        "opens_on": today(),
         "language": translation.get_language() or "ru",
         "consent_required": True,
     }
@@ -645,7 +606,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                campaign = services.create_campaign_from_form(actor=user, data=form.cleaned_data)
+                campaign = create_campaign_from_form(actor=user, data=form.cleaned_data)
             except DomainError as error:
                 apply_domain_error(form, error)
                 status = error.status_code
@@ -674,7 +635,7 @@ def _campaign_context(request: HttpRequest, campaign: Campaign, **extra: Any) ->
     is_psychologist = bool(own_schools)
     pupils = list(selectors.roster(user, campaign)) if is_psychologist else []
     spec = campaign.instrument.spec
-    day = services.today()
+    day = today()
     rows = []
     for pupil in pupils:
         administration = pupil.administration
@@ -691,9 +652,7 @@ def _campaign_context(request: HttpRequest, campaign: Campaign, **extra: Any) ->
     return {
         "campaign": campaign,
         "spec": spec,
-        "progress": selectors.campaign_progress(
-            campaign, school_ids=own_schools if is_psychologist and not screening.national else None
-        ),
+        "progress": selectors.progress_for_user(user, campaign),
         "is_psychologist": is_psychologist,
         "rows": rows,
         "class_form": extra.pop("class_form", None) or AddClassForm(),
@@ -708,11 +667,7 @@ def _campaign_context(request: HttpRequest, campaign: Campaign, **extra: Any) ->
 @login_required
 @require_safe
 def campaign_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
-    campaign = selectors.campaign_for_user(user, public_id)
-    audit.record(
-        actor=user, action="campaign.read", object_type="campaign", object_id=campaign.public_id
-    )
+    campaign = selectors.read_campaign(_user(request), public_id)
     return render(request, "instruments/campaign_detail.html", _campaign_context(request, campaign))
 
 
@@ -722,11 +677,7 @@ def campaign_progress(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     """The live progress counts (htmx polls this partial)."""
     user = _user(request)
     campaign = selectors.campaign_for_user(user, public_id)
-    screening = _screening(request)
-    own = sorted(screening.school_ids)
-    progress = selectors.campaign_progress(
-        campaign, school_ids=own if own and not screening.national else None
-    )
+    progress = selectors.progress_for_user(user, campaign)
     return render(
         request,
         "instruments/partials/progress.html",
@@ -749,7 +700,7 @@ def campaign_add_class(request: HttpRequest, public_id: uuid.UUID) -> HttpRespon
                 raise InvalidInput.on(
                     "class_label", gettext("Only a school psychologist adds classes.")
                 )
-            added = services.add_class(
+            added = add_class(
                 actor=user,
                 campaign=campaign,
                 school=chosen,
@@ -787,7 +738,7 @@ def campaign_consent(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
     form = ConsentForm(request.POST, pupil_ids=ids)
     if form.is_valid():
         try:
-            changed = services.record_consent(
+            changed = record_consent(
                 actor=user,
                 campaign=campaign,
                 pupil_ids=form.cleaned_data["pupils"],
@@ -814,27 +765,7 @@ def campaign_consent(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
 @require_safe
 def campaign_slips(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Printable slips: one code per pupil whose code works (consent recorded)."""
-    user = _user(request)
-    campaign = selectors.campaign_for_user(user, public_id)
-    if not _screening(request).school_ids:
-        raise Http404("slips")
-    slips = [
-        {
-            "pupil": pupil,
-            "code": services.access_code_for(pupil.administration),
-        }
-        for pupil in selectors.roster(user, campaign)
-        if pupil.administration is not None
-        and pupil.administration.status == Administration.Status.INVITED
-        and pupil.may_answer(campaign.consent_required)
-    ]
-    audit.record(
-        actor=user,
-        action="campaign.codes",
-        object_type="campaign",
-        object_id=campaign.public_id,
-        changes={"slips": len(slips)},
-    )
+    campaign, slips = selectors.read_slips(_user(request), public_id)
     return render(
         request,
         "instruments/slips.html",
@@ -849,21 +780,7 @@ def campaign_slips(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @login_required
 @require_safe
 def campaign_follow_up(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
-    campaign = selectors.campaign_for_user(user, public_id)
-    if not _screening(request).administers:
-        raise Http404("follow-up")
-    items = list(selectors.follow_up_list(user, campaign)[:500])
-    audit.record(
-        actor=user,
-        action="campaign.follow_up",
-        object_type="campaign",
-        object_id=campaign.public_id,
-        changes={"listed": len(items)},
-    )
-    audit.record_list(
-        actor=user, object_type="administration", object_ids=[a.public_id for a in items]
-    )
+    campaign, items = selectors.read_follow_up(_user(request), public_id, limit=500)
     return render(request, "instruments/follow_up.html", {"campaign": campaign, "items": items})
 
 
@@ -873,7 +790,7 @@ def campaign_close(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = _user(request)
     campaign = selectors.campaign_for_user(user, public_id)
     try:
-        services.close_campaign(actor=user, campaign=campaign)
+        close_campaign(actor=user, campaign=campaign)
     except DomainError as error:
         messages.error(request, str(error.detail))
     else:
@@ -902,20 +819,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     filters = AggregateFilterForm(request.GET or None)
     chosen: dict[str, Any] = filters.cleaned_data if filters.is_valid() else {}
     instrument = _instrument_from_filter(chosen.get("instrument") or "")
-    data = None
+    region = Region.objects.filter(code=chosen["region"]).first() if chosen.get("region") else None
+    data = selectors.read_aggregates(
+        user,
+        instrument=instrument,
+        group_by=chosen.get("group_by") or "region",
+        region=region,
+        sex=chosen.get("sex") or None,
+        age=chosen.get("age"),
+    )
     chart: dict[str, Any] = {}
-    if instrument is not None:
-        region = (
-            Region.objects.filter(code=chosen["region"]).first() if chosen.get("region") else None
-        )
-        data = selectors.aggregates(
-            user,
-            instrument=instrument,
-            group_by=chosen.get("group_by") or "region",
-            region_id=region.pk if region else None,
-            sex=chosen.get("sex") or None,
-            age=chosen.get("age"),
-        )
+    if data is not None:
         chart = {
             "bands": [label for _code, label in data.bands],
             "groups": [
@@ -929,13 +843,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "label": gettext("Administrations"),
             },
         }
-    audit.record(
-        actor=user,
-        action="screening.aggregates",
-        object_type="instrument",
-        object_id=str(instrument) if instrument else "-",
-        changes={k: str(v) for k, v in chosen.items() if v not in (None, "")},
-    )
     return render(
         request,
         "instruments/dashboard.html",

@@ -244,3 +244,37 @@ def test_the_dashboard_suppresses_small_cells(
         )
     bad = monitor.get("/api/v1/screenings/aggregates?instrument=phq_a&group_by=shoe")
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "group_by"
+
+
+def test_a_school_psychologist_records_a_new_pupil_and_the_change_is_audited(
+    screening_world: World,
+) -> None:
+    from qamqor.audit.models import AuditEvent
+    from qamqor.cases.models import Child
+
+    world = screening_world
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world.psychologist_a)
+    client.get("/screenings/children/")
+    token = str(client.cookies["csrftoken"].value)
+    data = {"class_label": "6C", "birth_date": "2014-03-02", "sex": "girl"}
+    response = client.post("/screenings/children/", {**data, "csrfmiddlewaretoken": token})
+    child = Child.objects.get(class_label="6C")
+    assert (
+        response.status_code == 302
+        and response["Location"] == f"/screenings/children/{child.code}/"
+    )
+    assert (child.school, child.region, child.sex) == (world.a.school, world.a.region, "girl")
+    [event] = AuditEvent.objects.filter(action="child.create")
+    assert (event.actor_id, event.object_type, event.object_id) == (
+        world.psychologist_a.pk,
+        "child",
+        child.code,
+    )
+    # A PSC psychologist screens children but has no school to record them in.
+    psc = _client(world, "psc_a")
+    refused = psc.post("/screenings/children/", data)
+    assert refused.status_code == 403
+    assert "Only a school psychologist records new pupils." in refused.content.decode()
+    assert Child.objects.filter(class_label="6C").count() == 1
+    assert AuditEvent.objects.filter(action="child.create").count() == 1

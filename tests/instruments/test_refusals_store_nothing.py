@@ -101,6 +101,21 @@ def test_api_start_with_answers_that_are_refused(screening_world: World, pupils:
     assert Administration.objects.get().status == "completed"
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("mode", "alone", "Choose interview or self."), ("language", "de", "Choose kk, ru or en.")],
+)
+def test_api_start_with_a_mode_or_language_that_is_refused(
+    screening_world: World, pupils: Pupils, field: str, value: str, message: str
+) -> None:
+    client = _csrf_client(screening_world)
+    before = _state()
+    body = {"child": pupils.a1.code, "instrument": "phq_a", field: value}
+    response = _api(client, "/api/v1/screenings/administrations", body)
+    _refused(response, before, message)
+    assert response.json()["errors"] == [{"field": field, "message": message}]
+
+
 def test_api_code_for_a_child_outside_the_age_range(screening_world: World) -> None:
     young = make_pupil(screening_world.a.school, age=9)
     client = _csrf_client(screening_world)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qamqor.instruments.selectors import suppress
+from qamqor.instruments.suppression import suppress
 
 MINIMUM = 10
 

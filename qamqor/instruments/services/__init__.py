@@ -14,7 +14,14 @@ The names are re-exported here, so ``from qamqor.instruments import services`` a
 modules import the sub-module they need.
 """
 
-from qamqor.instruments.services.administration import INVITATION_DAYS, invite, start_interview
+from qamqor.instruments.services.administration import (
+    INVITATION_DAYS,
+    Started,
+    invite,
+    record_pupil,
+    start_interview,
+    start_screening,
+)
 from qamqor.instruments.services.alerts import (
     PSYCHOLOGIST_ROLES,
     acknowledge_alert,
@@ -58,6 +65,7 @@ __all__ = [
     "CampaignArea",
     "CodeNotValid",
     "Imported",
+    "Started",
     "access_code_for",
     "acknowledge_alert",
     "add_class",
@@ -78,7 +86,9 @@ __all__ = [
     "published_version",
     "raise_alerts",
     "record_consent",
+    "record_pupil",
     "start_interview",
+    "start_screening",
     "submit_by_code",
     "submit_interview",
     "today",

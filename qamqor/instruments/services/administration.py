@@ -1,10 +1,12 @@
 """Starting a screening: an interview the psychologist asks, or an invitation with a
-one-time code for the child to answer alone (brief 1.2.7)."""
+one-time code for the child to answer alone (brief 1.2.7); and the new pupil a school
+psychologist records to screen."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,9 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
+from qamqor.cases import services as case_services
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation
-from qamqor.errors import NotAllowed
+from qamqor.errors import InvalidInput, NotAllowed
 from qamqor.instruments.models import (
     Administration,
     Campaign,
@@ -141,3 +144,65 @@ def invite(
         changes={"child": child.code, "instrument": str(instrument), "mode": "self"},
     )
     return administration, access_code_for(administration)
+
+
+@dataclass(frozen=True)
+class Started:
+    """A screening just started, and the child's one-time code when the child answers
+    alone."""
+
+    administration: Administration
+    code: str | None = None
+
+
+def start_screening(
+    *,
+    actor: User,
+    child: Child,
+    instrument_code: str,
+    mode: str,
+    language: str,
+    answers: Mapping[str, object] | None = None,
+) -> Started:
+    """Start a screening the way the psychologist chose: an interview (its answers may come
+    at once) or a one-time code for the child. The page and the API both start here."""
+    if mode not in (Administration.Mode.INTERVIEW, Administration.Mode.SELF):
+        raise InvalidInput.on("mode", _("Choose interview or self."))
+    if language not in ("kk", "ru", "en"):
+        raise InvalidInput.on("language", _("Choose kk, ru or en."))
+    if mode == Administration.Mode.SELF:
+        administration, code = invite(
+            actor=actor, child=child, instrument_code=instrument_code, language=language
+        )
+        return Started(administration, code)
+    return Started(
+        start_interview(
+            actor=actor,
+            child=child,
+            instrument_code=instrument_code,
+            language=language,
+            answers=answers,
+        )
+    )
+
+
+@transaction.atomic
+def record_pupil(
+    *,
+    actor: User,
+    school: Organisation,
+    birth_date: date | None,
+    sex: str,
+    class_label: str,
+) -> Child:
+    """A new pupil of the psychologist's school under a pseudonymous code (no name is
+    needed to screen), with its audit event."""
+    child = case_services.create_child(
+        region=school.region,  # type: ignore[arg-type]
+        school=school,
+        birth_date=birth_date,
+        sex=sex,
+        class_label=class_label,
+    )
+    audit.record(actor=actor, action="child.create", object_type="child", object_id=child.code)
+    return child
