@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -60,39 +60,42 @@ def resolve_organisation(case: Case, role: str) -> Organisation:
     The school is the case's school; the 111 center is national; every other body is
     the region's organisation of that kind, preferring the one in the school's district.
     """
-    if role == "school":
-        if case.school is None:
-            raise RoutingError.on("school", _("This protocol needs the child's school."))
-        return case.school
-    kind = ORGANISATION_KINDS[role]
-    candidates = Organisation.objects.filter(kind=kind).order_by("pk")
-    if kind != OrganisationKind.HELPLINE:
-        candidates = candidates.filter(region_id=case.region_id)
+    return resolve_organisations(case, [role])[role]
+
+
+def resolve_organisations(case: Case, roles: Iterable[str]) -> dict[str, Organisation]:
+    """``resolve_organisation`` for several roles with one query, and the chosen
+    organisations' contact people with one more (``Organisation.main_contact``)."""
+    roles = set(roles)
+    kinds = {ORGANISATION_KINDS[role] for role in roles if role != "school"}
+    by_kind: dict[str, list[Organisation]] = {kind: [] for kind in kinds}
+    if kinds:
+        regional = Q(kind__in=kinds - {OrganisationKind.HELPLINE}, region_id=case.region_id)
+        national = Q(kind=OrganisationKind.HELPLINE) if OrganisationKind.HELPLINE in kinds else Q()
+        for candidate in Organisation.objects.filter(regional | national).order_by("pk"):
+            by_kind[candidate.kind].append(candidate)
     district_id = case.school.district_id if case.school else None
-    chosen = candidates.filter(district_id=district_id).first() if district_id else None
-    chosen = chosen or candidates.first()
-    if chosen is None:
-        raise RoutingError(
-            _("No %(kind)s is registered in region %(region)s; add one in the directory.")
-            % {
-                "kind": OrganisationKind(kind).label,
-                "region": f"{case.region} ({case.region.code})",
-            }
-        )
+    chosen: dict[str, Organisation] = {}
+    for role in roles:
+        if role == "school":
+            if case.school is None:
+                raise RoutingError.on("school", _("This protocol needs the child's school."))
+            chosen[role] = case.school
+            continue
+        kind = ORGANISATION_KINDS[role]
+        candidates = by_kind[kind]
+        in_district = [c for c in candidates if district_id and c.district_id == district_id]
+        if not (in_district or candidates):
+            raise RoutingError(
+                _("No %(kind)s is registered in region %(region)s; add one in the directory.")
+                % {
+                    "kind": OrganisationKind(kind).label,
+                    "region": f"{case.region} ({case.region.code})",
+                }
+            )
+        chosen[role] = (in_district or candidates)[0]
+    prefetch_related_objects(list(set(chosen.values())), "contacts")
     return chosen
-
-
-class _Resolver:
-    """Resolves each role once per case, with its designated contact person."""
-
-    def __init__(self, case: Case) -> None:
-        self.case = case
-        self._organisations: dict[str, Organisation] = {}
-
-    def __call__(self, role: str) -> Organisation:
-        if role not in self._organisations:
-            self._organisations[role] = resolve_organisation(self.case, role)
-        return self._organisations[role]
 
 
 # --- versions -------------------------------------------------------------------------------
@@ -210,10 +213,10 @@ def start_protocol(
     version = published_version(code)
     spec = version.spec
     facts = facts_of(case, case.form_codes)
-    resolve = _Resolver(case)
     carried = carried or {}
     needed = [s for s in spec.steps if any_holds(s.when, facts)]
-    organisations = {s.key: resolve(s.accountable) for s in needed}  # may raise RoutingError
+    accountable = resolve_organisations(case, {s.accountable for s in needed})  # may raise
+    organisations = {s.key: accountable[s.accountable] for s in needed}
     run = ProtocolRun.objects.create(case=case, protocol=version, started_at=at)
     CaseEvent.objects.create(
         case=case,
