@@ -1,3 +1,6 @@
+"""The root URLconf: each app's pages from its own ``urls.py``, the API assembly, health
+and language. URL names and addresses are a contract; tests/test_url_names.py holds them."""
+
 from django.urls import include, path
 
 from qamqor.api import api
@@ -13,9 +16,9 @@ urlpatterns = [
     path("", include("qamqor.referrals.urls")),
     path("", include("qamqor.care.urls")),
     path("", include("qamqor.instruments.urls")),
-    path("", include("qamqor.chatbot.urls")),  # issue 4: Telegram webhook
-    path("", include("qamqor.helpline.urls")),  # issue 4: 111 console
-    path("", include("qamqor.notify.urls")),  # issue 10: undelivered notifications
+    path("", include("qamqor.chatbot.urls")),  # the Telegram webhook
+    path("", include("qamqor.helpline.urls")),  # the 111 console
+    path("", include("qamqor.notify.urls")),  # undelivered notifications
     path("", include("qamqor.cases.urls")),
     path("", include("qamqor.protocols.urls")),
     path("", include("qamqor.web.urls")),

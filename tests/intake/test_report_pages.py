@@ -134,7 +134,7 @@ def test_invalid_report_shows_the_field_error_and_stores_nothing(
     url = reverse("report-form", args=[place.school.code])
     response = client.post(url, {**VALID_REPORT, "narrative": "short"})
     html = response.content.decode()
-    assert response.status_code == 422  # issue 4: bad input is a 4xx naming the field
+    assert response.status_code == 422  # bad input is a 4xx naming the field
     assert "Please write at least a few words" in html
     assert 'aria-invalid="true"' in html
     assert Report.objects.count() == 0

@@ -1,4 +1,4 @@
-"""Issue 9 §2: the registration (triage) page offers every fact a shipped protocol's
+"""The registration (triage) page offers every fact a shipped protocol's
 conditions read, shows the protocol that will be chosen before the coordinator confirms,
 and reaches every shipped protocol through the page itself (not the API)."""
 
