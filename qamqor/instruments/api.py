@@ -209,7 +209,7 @@ def _reloaded(request: HttpRequest, administration: Administration) -> Administr
     response={201: AdministrationOut, **errors(404)},
     summary="Start a screening: an interview (answers may come at once) or a one-time code",
 )
-def start(request: HttpRequest, payload: StartIn) -> Status:
+def start(request: HttpRequest, payload: StartIn) -> Status[Administration]:
     user = _user(request)
     child = selectors.child_for_screening(user, payload.child)
     started = start_screening(
@@ -270,7 +270,7 @@ def export_response(request: HttpRequest, public_id: uuid.UUID) -> dict[str, Any
         }
     },
 )
-def import_response(request: HttpRequest) -> Status:
+def import_response(request: HttpRequest) -> Status[Administration]:
     user = _user(request)
     try:
         payload = json.loads(request.body or b"null")
@@ -372,7 +372,7 @@ class CampaignIn(Schema):
 
 
 @router.post("/campaigns", response={201: CampaignOut}, summary="Start a screening campaign")
-def create_campaign(request: HttpRequest, payload: CampaignIn) -> Status:
+def create_campaign(request: HttpRequest, payload: CampaignIn) -> Status[Campaign]:
     data = validated(CampaignForm, payload.dict())
     campaign = create_campaign_from_form(actor=_user(request), data=data)
     return Status(201, selectors.campaign_for_user(_user(request), campaign.public_id))
@@ -421,7 +421,7 @@ class SelfAnswersIn(AnswersIn):
     response={201: ReceiptOut, **errors(404, 409)},
     summary="The child's answers with a one-time code (no login); answers nothing but a receipt",
 )
-def submit_self(request: HttpRequest, payload: SelfAnswersIn) -> Status:
+def submit_self(request: HttpRequest, payload: SelfAnswersIn) -> Status[dict[str, bool]]:
     limits.check_public(request, "screening-code", field="code")
     try:
         submit_by_code(code=payload.code, answers=payload.answers)
