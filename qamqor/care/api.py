@@ -35,6 +35,7 @@ from qamqor.care.forms import (
     SupervisionForm,
     WithdrawConsentForm,
     WorkWeekForm,
+    supervision_arguments,
 )
 from qamqor.care.models import (
     Appeal,
@@ -326,35 +327,8 @@ def list_supervision(request: HttpRequest) -> object:
 def record_supervision(request: HttpRequest, payload: SupervisionIn) -> Status:
     user = _user(request)
     data = validated(SupervisionForm, payload.dict())
-    scope = policy.care_scope_for(user)
-    if data["organisation"]:
-        organisation = resolve_organisation(data["organisation"], field="organisation")
-    else:
-        organisation = acting_organisation(user, None, scope.referral_org_ids)
-    people = list(User.objects.filter(username__in=data["participants"], is_active=True))
-    missing = sorted(set(data["participants"]) - {p.username for p in people})
-    if missing:
-        raise InvalidInput.on(
-            "participants", _("Unknown user names: %(names)s.") % {"names": ", ".join(missing)}
-        )
-    facilitator = None
-    if data["facilitator"]:
-        facilitator = User.objects.filter(username=data["facilitator"], is_active=True).first()
-        if facilitator is None:
-            raise InvalidInput.on("facilitator", _("No user has this name."))
     session = supervision_services.record_supervision(
-        actor=user,
-        organisation=organisation,
-        kind=data["kind"],
-        level=data["level"],
-        online=data["online"],
-        held_at=data["held_at"],
-        duration_minutes=data["duration_minutes"],
-        topic=data["topic"],
-        participants=people,
-        facilitator=facilitator,
-        facilitator_name=data["facilitator_name"],
-        guests=data["guests"],
+        actor=user, **supervision_arguments(user, data)
     )
     return Status(201, session)
 

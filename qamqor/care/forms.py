@@ -13,6 +13,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from qamqor.accounts.models import User
+from qamqor.care import selectors
 from qamqor.care.models import (
     MAX_HOURS_PER_CATEGORY,
     AppealCategory,
@@ -27,7 +29,14 @@ from qamqor.care.models import (
     WorkCategory,
 )
 from qamqor.cases.classification import ChildSex
-from qamqor.forms import DATE_WIDGET, DATETIME_WIDGET, CodesField
+from qamqor.errors import InvalidInput
+from qamqor.forms import (
+    DATE_WIDGET,
+    DATETIME_WIDGET,
+    CodesField,
+    acting_organisation,
+    resolve_organisation,
+)
 
 
 class ChildForm(forms.Form):
@@ -192,6 +201,38 @@ class SupervisionForm(forms.Form):
     guests = forms.IntegerField(
         label=_("Participants without an account"), min_value=0, max_value=500, initial=0
     )
+
+
+def supervision_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
+    """``care.services.supervision.record_supervision``'s arguments from the cleaned
+    ``SupervisionForm``, for the page and the API alike: the host organisation (the one
+    named, else the user's only host, ``selectors.supervision_hosts``), the participants
+    and the facilitator by user name. An unknown name is a 422 on its field."""
+    if data["organisation"]:
+        organisation = resolve_organisation(data["organisation"], field="organisation")
+    else:
+        hosts = selectors.supervision_hosts(user)
+        organisation = acting_organisation(user, None, [host.pk for host in hosts])
+    people = list(User.objects.filter(username__in=data["participants"], is_active=True))
+    missing = sorted(set(data["participants"]) - {person.username for person in people})
+    if missing:
+        raise InvalidInput.on(
+            "participants", _("Unknown user names: %(names)s.") % {"names": ", ".join(missing)}
+        )
+    facilitator = None
+    if data["facilitator"]:
+        facilitator = User.objects.filter(username=data["facilitator"], is_active=True).first()
+        if facilitator is None:
+            raise InvalidInput.on("facilitator", _("No user has this name."))
+    fields = ("kind", "level", "online", "held_at", "duration_minutes", "topic")
+    return {
+        **{name: data[name] for name in fields},
+        "organisation": organisation,
+        "participants": people,
+        "facilitator": facilitator,
+        "facilitator_name": data["facilitator_name"],
+        "guests": data["guests"],
+    }
 
 
 class HoursField(forms.DecimalField):

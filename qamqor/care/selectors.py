@@ -354,6 +354,27 @@ def supervision_sessions(user: User) -> QuerySet[SupervisionSession]:
     )
 
 
+def supervision_hosts(user: User) -> list[Organisation]:
+    """The organisations the user records supervision for (2.3.3): where they work in
+    care, else the education department or the coordinating body they coordinate from.
+
+    The page offers these and the API falls back to the only one, so both record a
+    session for the same organisation (``forms.supervision_arguments``).
+    """
+    care = policy.care_scope_for(user)
+    if care.referral_org_ids:
+        return list(Organisation.objects.filter(pk__in=care.referral_org_ids).order_by("name_en"))
+    for kind in (OrganisationKind.EDUCATION_DEPARTMENT, OrganisationKind.COORDINATING_BODY):
+        hosts = list(
+            Organisation.objects.filter(kind=kind, memberships__user=user, memberships__active=True)
+            .distinct()
+            .order_by("name_en")
+        )
+        if hosts:
+            return hosts
+    return []
+
+
 # --- work log -----------------------------------------------------------------------------
 
 

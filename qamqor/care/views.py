@@ -37,6 +37,7 @@ from qamqor.care.forms import (
     WithdrawConsentForm,
     WorkloadFilterForm,
     WorkWeekForm,
+    supervision_arguments,
 )
 from qamqor.care.models import NON_SPECIALIST, WorkCategory, WorkWeek
 from qamqor.care.services import appeals as appeal_services
@@ -502,21 +503,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
     care = policy.care_scope_for(user)
     if not (care.psychologist_org_ids or care.region_ids or care.national):
         raise Http404("supervision")
-    hosts = (
-        list(Organisation.objects.filter(pk__in=care.referral_org_ids).order_by("name_en"))
-        or list(
-            Organisation.objects.filter(
-                kind=OrganisationKind.EDUCATION_DEPARTMENT,
-                memberships__user=user,
-                memberships__active=True,
-            ).distinct()
-        )
-        or list(
-            Organisation.objects.filter(
-                kind=OrganisationKind.COORDINATING_BODY, memberships__user=user
-            ).distinct()
-        )
-    )
+    hosts = selectors.supervision_hosts(user)
     now_local = timezone.localtime().replace(second=0, microsecond=0, tzinfo=None)
     form = (
         SupervisionForm(request.POST)
@@ -536,35 +523,8 @@ def supervision(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                people = list(
-                    User.objects.filter(username__in=data["participants"], is_active=True)
-                )
-                missing = sorted(set(data["participants"]) - {p.username for p in people})
-                if missing:
-                    raise InvalidInput.on(
-                        "participants",
-                        gettext("Unknown user names: %(names)s.") % {"names": ", ".join(missing)},
-                    )
-                facilitator = None
-                if data["facilitator"]:
-                    facilitator = User.objects.filter(
-                        username=data["facilitator"], is_active=True
-                    ).first()
-                    if facilitator is None:
-                        raise InvalidInput.on("facilitator", gettext("No user has this name."))
                 supervision_services.record_supervision(
-                    actor=user,
-                    organisation=resolve_organisation(data["organisation"], field="organisation"),
-                    kind=data["kind"],
-                    level=data["level"],
-                    online=data["online"],
-                    held_at=data["held_at"],
-                    duration_minutes=data["duration_minutes"],
-                    topic=data["topic"],
-                    participants=people,
-                    facilitator=facilitator,
-                    facilitator_name=data["facilitator_name"],
-                    guests=data["guests"],
+                    actor=user, **supervision_arguments(user, data)
                 )
             except DomainError as error:
                 apply_domain_error(form, error)
