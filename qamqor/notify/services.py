@@ -191,11 +191,16 @@ def _enqueue_after_commit(dedupe_keys: list[str]) -> None:
     gathered so far (the others find nothing left). A hook dropped with a rolled-back
     savepoint therefore never loses the keys of a call that survived; a key whose row was
     rolled back is harmless, because the task delivers only rows that exist and are
-    pending. Outside a transaction the hook runs at once.
+    pending; keys left when a whole transaction rolled back (no hook of ours pending) are
+    dropped. Outside a transaction the hook runs at once.
     """
-    if dedupe_keys:
-        _handover.keys.extend(dedupe_keys)
-        transaction.on_commit(_hand_over_queued)
+    if not dedupe_keys:
+        return
+    pending_hooks = transaction.get_connection().run_on_commit
+    if not any(hook is _hand_over_queued for _, hook, _ in pending_hooks):
+        _handover.keys = []  # left by transactions that were rolled back: nothing to hand over
+    _handover.keys.extend(dedupe_keys)
+    transaction.on_commit(_hand_over_queued)
 
 
 def _hand_over_queued() -> None:

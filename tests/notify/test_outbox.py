@@ -117,6 +117,9 @@ def test_a_transaction_hands_its_notifications_over_in_one_task_even_after_a_rol
         )
 
     with transaction.atomic():
+        queue("rolled-back-whole")  # a whole transaction rolled back leaves nothing behind
+        transaction.set_rollback(True)
+    with transaction.atomic():
         with transaction.atomic():
             queue("rolled-back")
             transaction.set_rollback(True)
@@ -125,6 +128,7 @@ def test_a_transaction_hands_its_notifications_over_in_one_task_even_after_a_rol
 
     [task] = DBTaskResult.objects.ready()
     assert set(task_arguments(task)) >= {"kept-1", "kept-2"}
+    assert "rolled-back-whole" not in task_arguments(task)
     run_pending_tasks()
     statuses = dict(Notification.objects.values_list("dedupe_key", "status"))
     assert statuses == {"kept-1": Notification.Status.SENT, "kept-2": Notification.Status.SENT}
