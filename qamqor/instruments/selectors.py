@@ -23,7 +23,7 @@ from qamqor.accounts import policy
 from qamqor.audit import services as audit
 from qamqor.cases.classification import ChildSex
 from qamqor.cases.models import Child
-from qamqor.directory.models import District, Region
+from qamqor.directory.models import District, Organisation, Region
 from qamqor.instruments import definitions, fhir
 from qamqor.instruments.models import (
     Administration,
@@ -115,6 +115,25 @@ def read_fhir_export(user: Any, public_id: uuid.UUID | str) -> dict[str, Any]:
         changes={"format": "fhir-r4b"},
     )
     return fhir.questionnaire_response(administration)
+
+
+def own_school(user: object) -> Organisation | None:
+    """The school a school psychologist records pupils and classes in (the first, for one
+    who works at several); None for anyone else."""
+    school_ids = policy.screening_scope_for(user).school_ids
+    if not school_ids:
+        return None
+    return Organisation.objects.filter(pk__in=school_ids).order_by("pk").first()
+
+
+def recent_results(user: object) -> QuerySet[Administration]:
+    """Completed screenings the user may see, newest first (the overview page's list)."""
+    return (
+        Administration.objects.visible_to(user)
+        .completed()
+        .select_related("instrument", "child")
+        .order_by("-submitted_at", "-pk")
+    )
 
 
 def history(user: object, child: Child) -> QuerySet[Administration]:

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from qamqor.accounts import policy
 from qamqor.accounts.second_factor import fresh_second_factor
-from qamqor.directory.models import Organisation, Region
+from qamqor.directory.models import Region
 from qamqor.errors import Conflict, DomainError, InvalidInput
 from qamqor.instruments import definitions, fhir, selectors
 from qamqor.instruments.definitions import InstrumentSpec
@@ -282,16 +282,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if not (screening.administers or screening.region_ids or scope.sees_statistics):
         raise Http404("screenings")
     alerts = list(selectors.open_alerts(user)[:HOME_LIMIT]) if screening.administers else []
-    recent = (
-        list(
-            Administration.objects.visible_to(user)
-            .completed()
-            .select_related("instrument", "child")
-            .order_by("-submitted_at", "-pk")[:HOME_LIMIT]
-        )
-        if screening.administers
-        else []
-    )
+    recent = list(selectors.recent_results(user)[:HOME_LIMIT]) if screening.administers else []
     campaigns = list(selectors.campaigns(user)[:HOME_LIMIT])
     return render(
         request,
@@ -313,7 +304,6 @@ def children(request: HttpRequest) -> HttpResponse:
     """The pupils the psychologist may screen; find one by code or record a new one."""
     _require_psychologist(request)
     user = _user(request)
-    screening = _screening(request)
     found = request.GET.get("code", "").strip()
     if found:
         child = selectors.screenable_children(user).filter(code=found.upper()).first()
@@ -323,11 +313,7 @@ def children(request: HttpRequest) -> HttpResponse:
     form = NewChildForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        school = (
-            Organisation.objects.filter(pk__in=screening.school_ids).order_by("pk").first()
-            if screening.school_ids
-            else None
-        )
+        school = selectors.own_school(user)
         if school is None:
             form.add_error(None, gettext("Only a school psychologist records new pupils."))
             status = 403
@@ -589,11 +575,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     screening = _screening(request)
     if not (screening.administers or screening.region_ids or screening.national):
         raise Http404("campaigns")
-    first_school = (
-        Organisation.objects.filter(pk__in=screening.school_ids).order_by("pk").first()
-        if screening.school_ids
-        else None
-    )
+    first_school = selectors.own_school(user)
     initial = {
         "level": "school" if first_school else "region",
         "school": first_school.code if first_school else "",
@@ -693,8 +675,7 @@ def campaign_add_class(request: HttpRequest, public_id: uuid.UUID) -> HttpRespon
     form = AddClassForm(request.POST)
     status = 422
     if form.is_valid():
-        school = Organisation.objects.filter(pk__in=_screening(request).school_ids).order_by("pk")
-        chosen = campaign.school if campaign.school_id else school.first()
+        chosen = campaign.school if campaign.school_id else selectors.own_school(user)
         try:
             if chosen is None:
                 raise InvalidInput.on(
