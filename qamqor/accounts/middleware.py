@@ -36,12 +36,13 @@ class SecondFactorMiddleware:
         return self.get_response(request)
 
     def _owes_code(self, request: HttpRequest) -> bool:
-        user = request.user
-        if not user.is_authenticated or second_factor.is_verified(request):
+        # paths first: probes and static files never load the session or the user
+        if request.path.startswith(_OPEN_PREFIXES):
             return False
         if request.path.startswith("/api/") and request.headers.get("Authorization"):
             return False
-        if request.path.startswith(_OPEN_PREFIXES):
+        user = request.user
+        if not user.is_authenticated or second_factor.is_verified(request):
             return False
         if request.path in {reverse(name) for name in _OPEN_NAMES}:
             return False
