@@ -131,7 +131,7 @@ def raise_alerts(
 
 def open_protocol_for_alert(alert: Alert, *, actor: User) -> Case | None:
     """Open a case on the alert's protocol (an ASQ acute positive: the suicide-risk
-    protocol, issue 3's ``cases.services.open_alert_case``).
+    protocol, through ``cases.services.open_alert_case``).
 
     Runs in a savepoint: if no case can be opened (no PSC in the region, …) the child's
     answers and the alert are still saved, and the psychologists are told why.
@@ -144,13 +144,9 @@ def open_protocol_for_alert(alert: Alert, *, actor: User) -> Case | None:
         "child": administration.child.code,
         "band": administration.band_label(),
     }
-    open_alert_case = getattr(case_services, "open_alert_case", None)
-    if open_alert_case is None:  # the cases app predates issue 3: the alert still escalates
-        logger.error("alert %s: cases.services.open_alert_case is not available", alert.pk)
-        return None
     try:
         with transaction.atomic():
-            case: Case = open_alert_case(
+            case: Case = case_services.open_alert_case(
                 child=administration.child,
                 actor=actor,
                 summary=summary,
