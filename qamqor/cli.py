@@ -120,7 +120,7 @@ def _print_logins(url: str) -> None:
     from django.conf import settings
     from django.utils import translation
 
-    from qamqor.seed import DEMO_LOGINS, DEMO_PASSWORD
+    from qamqor.demo import DEMO_LOGINS, DEMO_PASSWORD
 
     print(f"\nQamqor demo: {url}\n")
     print("All data is synthetic. Sign in as any of these (one per role):")
@@ -145,7 +145,7 @@ def _demo(port: int) -> int:
     from django.core.management import call_command
     from django.db import connections
 
-    from qamqor.seed import is_empty, seed_demo
+    from qamqor.demo import is_empty, seed_demo
 
     if not _port_is_free(port):
         # Checked first: runserver leaves with os._exit on a busy port, which would
@@ -248,7 +248,7 @@ def _serve(bind: str, workers: int) -> int:
 def _seed(*, schools: int, cases: int, force: bool) -> int:
     from django.core.management import call_command
 
-    from qamqor.seed import SeedRefused, seed_demo
+    from qamqor.demo import SeedRefused, seed_demo
 
     call_command("migrate", interactive=False, verbosity=0)
     try:

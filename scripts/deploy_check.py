@@ -329,11 +329,11 @@ def check_pages(browser: Browser, pages: list[Page]) -> int:
 
 
 def demo_password() -> str:
-    """The published password of the synthetic demo logins (qamqor.seed.DEMO_PASSWORD)."""
-    source = (ROOT / "qamqor" / "seed.py").read_text(encoding="utf-8")
+    """The published password of the synthetic demo logins (qamqor.demo.DEMO_PASSWORD)."""
+    source = (ROOT / "qamqor" / "demo" / "people.py").read_text(encoding="utf-8")
     match = re.search(r'^DEMO_PASSWORD = "([^"]+)"', source, re.M)
     if match is None:
-        raise CheckFailed("qamqor/seed.py has no DEMO_PASSWORD")
+        raise CheckFailed("qamqor/demo/people.py has no DEMO_PASSWORD")
     return match.group(1)
 
 

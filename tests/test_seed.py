@@ -10,6 +10,7 @@ import phonenumbers
 import pytest
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.db import transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -27,6 +28,15 @@ from qamqor.care.models import (
     WorkWeek,
 )
 from qamqor.cases.models import Case, CaseEvent
+from qamqor.demo import (
+    DEMO_EMAIL_DOMAIN,
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    SeedRefused,
+    SeedSummary,
+    is_empty,
+    seed_demo,
+)
 from qamqor.directory.models import (
     ContactPerson,
     District,
@@ -41,15 +51,6 @@ from qamqor.intake.models import LifeSafetyAlert, Report, ReporterMessage
 from qamqor.notify.models import Notification
 from qamqor.protocols.models import Step
 from qamqor.referrals.models import Referral, ReferralKind
-from qamqor.seed import (
-    DEMO_EMAIL_DOMAIN,
-    DEMO_LOGINS,
-    DEMO_PASSWORD,
-    SeedRefused,
-    SeedSummary,
-    is_empty,
-    seed_demo,
-)
 
 REGIONAL_KINDS = {
     OrganisationKind.EDUCATION_DEPARTMENT,
@@ -323,3 +324,106 @@ def test_past_life_safety_alerts_are_acknowledged(demo: SeedSummary) -> None:
 
     assert LifeSafetyAlert.objects.exists()
     assert not LifeSafetyAlert.objects.filter(acknowledged_at__isnull=True).exists()
+
+
+def test_the_summary_counts_what_each_part_of_the_demo_wrote(demo: SeedSummary) -> None:
+    """Each domain module of ``qamqor.demo`` counts the rows it writes through the services."""
+    assert demo.districts == District.objects.count()
+    assert demo.villages == Settlement.objects.filter(kind=Settlement.Kind.VILLAGE).count()
+    assert demo.organisations == Organisation.objects.count() == ContactPerson.objects.count()
+    assert demo.users == User.objects.count() == Membership.objects.count()
+    from_helpline = Report.objects.filter(call_card__isnull=False).count()
+    assert from_helpline == 1
+    assert sum(demo.reports.values()) == Report.objects.count() - from_helpline
+    assert demo.consents == ConsentRecord.objects.count()
+    assert demo.crisis_bases == CrisisBasis.objects.count()
+    assert demo.consultations == Consultation.objects.count()
+    assert demo.work_weeks == WorkWeek.objects.count() == 24
+    campaign = sum(n for band, n in demo.screenings.items() if band.startswith("campaign "))
+    done = Administration.objects.filter(
+        campaign__isnull=False, status=Administration.Status.COMPLETED
+    )
+    assert campaign == done.count() == 15
+    interviews = sum(n for kind, n in demo.screenings.items() if kind.startswith("interview "))
+    assert interviews == Administration.objects.filter(mode=Administration.Mode.INTERVIEW).count()
+    assert demo.call_cards == CallCard.objects.count()
+    staff_and_reporters = ReporterMessage.objects.exclude(sender=ReporterMessage.Sender.SYSTEM)
+    assert demo.reporter_messages == staff_and_reporters.count() == 5
+
+
+class _Rollback(Exception):
+    """Leaves a savepoint, so that one test can seed the same database twice."""
+
+
+def _demo_content() -> dict[str, list[tuple[object, ...]]]:
+    """What a seed decides in every part of the demo, without what is random by design
+    (codes, password salts, public ids, primary keys) or moved by the clock (timestamps)."""
+    return {
+        "organisations": list(
+            Organisation.objects.order_by("code").values_list(
+                "code",
+                "name_en",
+                "name_kk",
+                "phone",
+                "address",
+                "is_private",
+                "settlement__name_en",
+            )
+        ),
+        "contacts": list(
+            ContactPerson.objects.order_by("organisation__code").values_list("full_name", "phone")
+        ),
+        "users": list(
+            User.objects.order_by("username").values_list(
+                "username", "first_name", "last_name", "preferred_language", "interview_qualified"
+            )
+        ),
+        "reports": list(
+            Report.objects.order_by("pk").values_list(
+                "school__code", "channel", "language", "narrative", "reporter_contact", "status"
+            )
+        ),
+        "cases": list(
+            Case.objects.order_by("number").values_list(
+                "number", "status", "risk_level", "repeated", "child_age", "child_sex", "outcome"
+            )
+        ),
+        "steps": list(
+            Step.objects.order_by("case__number", "position").values_list(
+                "case__number", "key", "status", "completed_by__username"
+            )
+        ),
+        "referrals": list(
+            Referral.objects.order_by("pk").values_list(
+                "to_organisation__code", "status", "concern", "urgency", "child__full_name"
+            )
+        ),
+        "consultations": list(
+            Consultation.objects.order_by("pk").values_list("topic", "duration_minutes", "basis")
+        ),
+        "work log": list(
+            WorkEntry.objects.order_by(
+                "week__user__username", "week__week_start", "category"
+            ).values_list("week__user__username", "category", "hours")
+        ),
+        "screenings": list(
+            Administration.objects.order_by("pk").values_list("status", "raw_total", "band")
+        ),
+        "call cards": list(CallCard.objects.order_by("pk").values_list("narrative", "risk_level")),
+    }
+
+
+def test_the_same_seed_gives_the_same_demo(db: None) -> None:
+    """Every part draws from one seeded random source in a fixed order: the same seed
+    gives the same directory, people, reports, cases and services, another seed not."""
+    seeded: list[dict[str, list[tuple[object, ...]]]] = []
+    for rng_seed in (11, 11, 12):
+        with pytest.raises(_Rollback), transaction.atomic():
+            seed_demo(schools=3, cases=8, progress=False, rng_seed=rng_seed)
+            seeded.append(_demo_content())
+            raise _Rollback
+    first, again, other = seeded
+    assert all(first.values())
+    assert first == again
+    assert first["organisations"] != other["organisations"]
+    assert first["reports"] != other["reports"]
