@@ -35,6 +35,10 @@ from qamqor.care.forms import (
     SupervisionForm,
     WithdrawConsentForm,
     WorkWeekForm,
+    consent_arguments,
+    consultation_arguments,
+    crisis_basis_arguments,
+    share_arguments,
     supervision_arguments,
 )
 from qamqor.care.models import (
@@ -81,11 +85,10 @@ from qamqor.care.services import sharing as sharing_services
 from qamqor.care.services import supervision as supervision_services
 from qamqor.care.services import worklog as worklog_services
 from qamqor.care.services.common import local_today, week_start
-from qamqor.cases.forms import resolve_case
-from qamqor.cases.models import Child, LegalRepresentative
+from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind, Region
 from qamqor.errors import InvalidInput
-from qamqor.forms import acting_organisation, resolve_organisation
+from qamqor.forms import acting_organisation
 
 router = Router(tags=["psychological support"])
 
@@ -97,10 +100,9 @@ def _child(request: HttpRequest, code: str, *, audit_read: bool = False) -> Chil
     return selectors.get_child_for_user(_user(request), code, audit_read=audit_read)
 
 
-def _care_org(request: HttpRequest, code: str | None, *, crisis: bool = False) -> Organisation:
+def _care_org(request: HttpRequest, code: str | None) -> Organisation:
     scope = policy.care_scope_for(_user(request))
-    allowed = scope.psc_org_ids if crisis else scope.psychologist_org_ids
-    return acting_organisation(_user(request), code, allowed)
+    return acting_organisation(_user(request), code, scope.psychologist_org_ids)
 
 
 def _region(code: str | None) -> Region | None:
@@ -178,34 +180,8 @@ def child_care(request: HttpRequest, code: str) -> dict[str, Any]:
 def record_consent(request: HttpRequest, code: str, payload: ConsentIn) -> Status:
     child = _child(request, code)
     data = validated(ConsentForm, payload.dict())
-    scope = policy.care_scope_for(_user(request))
-    organisation = acting_organisation(_user(request), data["organisation"], scope.referral_org_ids)
-    representative = None
-    if data["representative"]:
-        representative = LegalRepresentative.objects.filter(
-            pk=data["representative"], child=child
-        ).first()
-        if representative is None:
-            raise InvalidInput.on(
-                "representative", _("Choose one of this child's legal representatives.")
-            )
-    share_with = [resolve_organisation(c, field="share_with") for c in data["share_with"]]
-    consent = consent_services.record_consent(
-        actor=_user(request),
-        child=child,
-        organisation=organisation,
-        giver=data["giver"],
-        method=data["method"],
-        given_at=data["given_at"],
-        covers_support=data["covers_support"],
-        covers_diagnostics=data["covers_diagnostics"],
-        covers_sharing=data["covers_sharing"],
-        share_with=share_with,
-        representative=representative,
-        giver_name=data["giver_name"],
-        child_age=data["child_age"],
-        valid_until=data["valid_until"],
-    )
+    user = _user(request)
+    consent = consent_services.record_consent(actor=user, **consent_arguments(user, child, data))
     return Status(201, consent)
 
 
@@ -226,13 +202,9 @@ def withdraw_consent(request: HttpRequest, public_id: UUID, payload: WithdrawIn)
 def record_crisis_basis(request: HttpRequest, code: str, payload: CrisisBasisIn) -> Status:
     child = _child(request, code)
     data = validated(CrisisBasisForm, payload.dict())
+    user = _user(request)
     basis = crisis_services.record_crisis_basis(
-        actor=_user(request),
-        child=child,
-        organisation=_care_org(request, data["organisation"], crisis=True),
-        ground=data["ground"],
-        justification=data["justification"],
-        case=resolve_case(_user(request), data["case"]),
+        actor=user, child=child, **crisis_basis_arguments(user, data)
     )
     return Status(201, basis)
 
@@ -257,23 +229,8 @@ def close_crisis_basis(request: HttpRequest, public_id: UUID) -> CrisisBasis:
 def share_child(request: HttpRequest, code: str, payload: ShareIn) -> Status:
     child = _child(request, code)
     data = validated(ShareForm, payload.dict())
-    scope = policy.care_scope_for(_user(request))
-    share = sharing_services.share_child(
-        actor=_user(request),
-        child=child,
-        from_organisation=acting_organisation(
-            _user(request),
-            data["from_organisation"],
-            scope.referral_org_ids,
-            field="from_organisation",
-        ),
-        to_organisation=resolve_organisation(data["to_organisation"], field="to_organisation"),
-        basis=data["basis"],
-        legal_ground=data["legal_ground"],
-        reference=data["reference"],
-        override_reason=data["override_reason"],
-        case=resolve_case(_user(request), data["case"]),
-    )
+    user = _user(request)
+    share = sharing_services.share_child(actor=user, child=child, **share_arguments(user, data))
     return Status(201, share)
 
 
@@ -290,21 +247,9 @@ def list_consultations(request: HttpRequest) -> object:
 def record_consultation(request: HttpRequest, payload: ConsultationIn) -> Status:
     data = validated(ConsultationForm, payload.dict())
     child = _child(request, data["child"]) if data["child"] else None
+    user = _user(request)
     consultation = consultation_services.record_consultation(
-        actor=_user(request),
-        organisation=_care_org(request, data["organisation"]),
-        child=child,
-        case=resolve_case(_user(request), data["case"]),
-        format=data["format"],
-        topic=data["topic"],
-        held_at=data["held_at"],
-        duration_minutes=data["duration_minutes"],
-        participants_count=data["participants_count"],
-        participants_note=data["participants_note"],
-        notes=data["notes"],
-        next_steps=data["next_steps"],
-        next_appointment_at=data["next_appointment_at"],
-        hotline=data["hotline"],
+        actor=user, child=child, **consultation_arguments(user, data)
     )
     return Status(201, consultation)
 

@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from qamqor.accounts import policy
 from qamqor.accounts.models import User
 from qamqor.care import selectors
 from qamqor.care.models import (
@@ -29,7 +30,10 @@ from qamqor.care.models import (
     WorkCategory,
 )
 from qamqor.cases.classification import ChildSex
+from qamqor.cases.forms import resolve_case
+from qamqor.cases.models import Child
 from qamqor.errors import InvalidInput
+from qamqor.files import check_upload
 from qamqor.forms import (
     DATE_WIDGET,
     DATETIME_WIDGET,
@@ -203,38 +207,6 @@ class SupervisionForm(forms.Form):
     )
 
 
-def supervision_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
-    """``care.services.supervision.record_supervision``'s arguments from the cleaned
-    ``SupervisionForm``, for the page and the API alike: the host organisation (the one
-    named, else the user's only host, ``selectors.supervision_hosts``), the participants
-    and the facilitator by user name. An unknown name is a 422 on its field."""
-    if data["organisation"]:
-        organisation = resolve_organisation(data["organisation"], field="organisation")
-    else:
-        hosts = selectors.supervision_hosts(user)
-        organisation = acting_organisation(user, None, [host.pk for host in hosts])
-    people = list(User.objects.filter(username__in=data["participants"], is_active=True))
-    missing = sorted(set(data["participants"]) - {person.username for person in people})
-    if missing:
-        raise InvalidInput.on(
-            "participants", _("Unknown user names: %(names)s.") % {"names": ", ".join(missing)}
-        )
-    facilitator = None
-    if data["facilitator"]:
-        facilitator = User.objects.filter(username=data["facilitator"], is_active=True).first()
-        if facilitator is None:
-            raise InvalidInput.on("facilitator", _("No user has this name."))
-    fields = ("kind", "level", "online", "held_at", "duration_minutes", "topic")
-    return {
-        **{name: data[name] for name in fields},
-        "organisation": organisation,
-        "participants": people,
-        "facilitator": facilitator,
-        "facilitator_name": data["facilitator_name"],
-        "guests": data["guests"],
-    }
-
-
 class HoursField(forms.DecimalField):
     """Hours as typed in Kazakhstan: ``7,5`` and ``7.5`` are the same."""
 
@@ -329,3 +301,106 @@ class AppealAnswerForm(forms.Form):
 
 class AppealFollowUpForm(forms.Form):
     code = forms.CharField(label=_("Your appeal's code"), max_length=40)
+
+
+# --- the services' arguments from the cleaned forms, for the pages and the API alike -----
+
+
+def _copy(data: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {name: data[name] for name in names}
+
+
+def consent_arguments(user: User, child: Child, data: dict[str, Any]) -> dict[str, Any]:
+    """``record_consent``'s arguments from the cleaned ``ConsentForm``: the organisation the
+    user acts for, the child's representative, the organisations named for sharing and the
+    checked scan (the API sends none)."""
+    scope = policy.care_scope_for(user)
+    organisation = acting_organisation(user, data["organisation"], scope.referral_org_ids)
+    representative = None
+    if data["representative"]:
+        representative = child.representatives.filter(pk=data["representative"]).first()
+        if representative is None:
+            raise InvalidInput.on(
+                "representative", _("Choose one of this child's legal representatives.")
+            )
+    share_with = [resolve_organisation(code, field="share_with") for code in data["share_with"]]
+    document = data.get("document")
+    return {
+        **_copy(data, "giver", "method", "given_at", "giver_name", "child_age", "valid_until"),
+        **_copy(data, "covers_support", "covers_diagnostics", "covers_sharing"),
+        "child": child,
+        "organisation": organisation,
+        "representative": representative,
+        "share_with": share_with,
+        "document": check_upload(document, field="document") if document else None,
+    }
+
+
+def crisis_basis_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
+    """``record_crisis_basis``'s arguments from the cleaned ``CrisisBasisForm``: the PSC the
+    user acts for and the case, if one is named."""
+    scope = policy.care_scope_for(user)
+    return {
+        **_copy(data, "ground", "justification"),
+        "organisation": acting_organisation(user, data["organisation"], scope.psc_org_ids),
+        "case": resolve_case(user, data["case"]),
+    }
+
+
+def share_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
+    """``share_child``'s arguments from the cleaned ``ShareForm``."""
+    scope = policy.care_scope_for(user)
+    return {
+        **_copy(data, "basis", "legal_ground", "reference", "override_reason"),
+        "from_organisation": acting_organisation(
+            user, data["from_organisation"], scope.referral_org_ids, field="from_organisation"
+        ),
+        "to_organisation": resolve_organisation(data["to_organisation"], field="to_organisation"),
+        "case": resolve_case(user, data["case"]),
+    }
+
+
+def consultation_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
+    """``record_consultation``'s arguments from the cleaned ``ConsultationForm``, but the
+    child: the child's page names it in its address, the API by code, the page for
+    anonymous and group work not at all."""
+    scope = policy.care_scope_for(user)
+    fields = ("format", "topic", "held_at", "duration_minutes", "participants_count")
+    return {
+        **_copy(data, *fields, "participants_note", "notes", "next_steps", "hotline"),
+        "next_appointment_at": data["next_appointment_at"],
+        "organisation": acting_organisation(user, data["organisation"], scope.psychologist_org_ids),
+        "case": resolve_case(user, data["case"]),
+    }
+
+
+def supervision_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
+    """``care.services.supervision.record_supervision``'s arguments from the cleaned
+    ``SupervisionForm``, for the page and the API alike: the host organisation (the one
+    named, else the user's only host, ``selectors.supervision_hosts``), the participants
+    and the facilitator by user name. An unknown name is a 422 on its field."""
+    if data["organisation"]:
+        organisation = resolve_organisation(data["organisation"], field="organisation")
+    else:
+        hosts = selectors.supervision_hosts(user)
+        organisation = acting_organisation(user, None, [host.pk for host in hosts])
+    people = list(User.objects.filter(username__in=data["participants"], is_active=True))
+    missing = sorted(set(data["participants"]) - {person.username for person in people})
+    if missing:
+        raise InvalidInput.on(
+            "participants", _("Unknown user names: %(names)s.") % {"names": ", ".join(missing)}
+        )
+    facilitator = None
+    if data["facilitator"]:
+        facilitator = User.objects.filter(username=data["facilitator"], is_active=True).first()
+        if facilitator is None:
+            raise InvalidInput.on("facilitator", _("No user has this name."))
+    fields = ("kind", "level", "online", "held_at", "duration_minutes", "topic")
+    return {
+        **{name: data[name] for name in fields},
+        "organisation": organisation,
+        "participants": people,
+        "facilitator": facilitator,
+        "facilitator_name": data["facilitator_name"],
+        "guests": data["guests"],
+    }

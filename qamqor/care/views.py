@@ -37,6 +37,10 @@ from qamqor.care.forms import (
     WithdrawConsentForm,
     WorkloadFilterForm,
     WorkWeekForm,
+    consent_arguments,
+    consultation_arguments,
+    crisis_basis_arguments,
+    share_arguments,
     supervision_arguments,
 )
 from qamqor.care.models import NON_SPECIALIST, WorkCategory, WorkWeek
@@ -49,12 +53,10 @@ from qamqor.care.services import sharing as sharing_services
 from qamqor.care.services import supervision as supervision_services
 from qamqor.care.services import worklog as worklog_services
 from qamqor.care.services.common import local_today, week_start
-from qamqor.cases.forms import resolve_case
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind, Region
-from qamqor.errors import DomainError, InvalidInput
-from qamqor.files import check_upload
-from qamqor.forms import acting_organisation, resolve_organisation
+from qamqor.errors import DomainError
+from qamqor.forms import acting_organisation
 from qamqor.pages import apply_domain_error, bound_form, paginate, private, run_form, user_of
 
 PSC_KINDS = [OrganisationKind.PSC, OrganisationKind.PSC_BRANCH]
@@ -242,33 +244,7 @@ def _child_action(
 @require_POST
 def child_consent(request: HttpRequest, code: str) -> HttpResponse:
     def action(user: User, child: Child, data: dict[str, Any]) -> None:
-        scope = policy.care_scope_for(user)
-        representative = None
-        if data["representative"]:
-            representative = child.representatives.filter(pk=data["representative"]).first()
-            if representative is None:
-                raise InvalidInput.on(
-                    "representative", gettext("Choose one of this child's legal representatives.")
-                )
-        consent_services.record_consent(
-            actor=user,
-            child=child,
-            organisation=acting_organisation(user, data["organisation"], scope.referral_org_ids),
-            giver=data["giver"],
-            method=data["method"],
-            given_at=data["given_at"],
-            covers_support=data["covers_support"],
-            covers_diagnostics=data["covers_diagnostics"],
-            covers_sharing=data["covers_sharing"],
-            share_with=[resolve_organisation(c, field="share_with") for c in data["share_with"]],
-            representative=representative,
-            giver_name=data["giver_name"],
-            child_age=data["child_age"],
-            valid_until=data["valid_until"],
-            document=check_upload(data["document"], field="document")
-            if data.get("document")
-            else None,
-        )
+        consent_services.record_consent(actor=user, **consent_arguments(user, child, data))
 
     return _child_action(
         request,
@@ -285,14 +261,8 @@ def child_consent(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def child_crisis(request: HttpRequest, code: str) -> HttpResponse:
     def action(user: User, child: Child, data: dict[str, Any]) -> None:
-        scope = policy.care_scope_for(user)
         crisis_services.record_crisis_basis(
-            actor=user,
-            child=child,
-            organisation=acting_organisation(user, data["organisation"], scope.psc_org_ids),
-            ground=data["ground"],
-            justification=data["justification"],
-            case=resolve_case(user, data["case"]),
+            actor=user, child=child, **crisis_basis_arguments(user, data)
         )
 
     return _child_action(
@@ -309,23 +279,8 @@ def child_crisis(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def child_consultation(request: HttpRequest, code: str) -> HttpResponse:
     def action(user: User, child: Child, data: dict[str, Any]) -> None:
-        scope = policy.care_scope_for(user)
         consultation_services.record_consultation(
-            actor=user,
-            organisation=acting_organisation(
-                user, data["organisation"], scope.psychologist_org_ids
-            ),
-            child=child,
-            case=resolve_case(user, data["case"]),
-            format=data["format"],
-            topic=data["topic"],
-            held_at=data["held_at"],
-            duration_minutes=data["duration_minutes"],
-            participants_count=data["participants_count"],
-            participants_note=data["participants_note"],
-            notes=data["notes"],
-            next_steps=data["next_steps"],
-            next_appointment_at=data["next_appointment_at"],
+            actor=user, child=child, **consultation_arguments(user, data)
         )
 
     return _child_action(
@@ -342,20 +297,7 @@ def child_consultation(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def child_share(request: HttpRequest, code: str) -> HttpResponse:
     def action(user: User, child: Child, data: dict[str, Any]) -> None:
-        scope = policy.care_scope_for(user)
-        sharing_services.share_child(
-            actor=user,
-            child=child,
-            from_organisation=acting_organisation(
-                user, data["from_organisation"], scope.referral_org_ids, field="from_organisation"
-            ),
-            to_organisation=resolve_organisation(data["to_organisation"], field="to_organisation"),
-            basis=data["basis"],
-            legal_ground=data["legal_ground"],
-            reference=data["reference"],
-            override_reason=data["override_reason"],
-            case=resolve_case(user, data["case"]),
-        )
+        sharing_services.share_child(actor=user, child=child, **share_arguments(user, data))
 
     return _child_action(
         request, code, "share", ShareForm, action, gettext("The child's data is shared.")
@@ -435,19 +377,7 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 consultation = consultation_services.record_consultation(
-                    actor=user,
-                    organisation=acting_organisation(
-                        user, data["organisation"], [o.pk for o in organisations]
-                    ),
-                    format=data["format"],
-                    topic=data["topic"],
-                    held_at=data["held_at"],
-                    duration_minutes=data["duration_minutes"],
-                    participants_count=data["participants_count"],
-                    participants_note=data["participants_note"],
-                    notes=data["notes"],
-                    next_steps=data["next_steps"],
-                    hotline=data["hotline"],
+                    actor=user, **consultation_arguments(user, data)
                 )
             except DomainError as error:
                 apply_domain_error(form, error)
