@@ -175,7 +175,7 @@ def test_an_unacknowledged_alert_escalates_to_the_psc_on_duty(
     assert alert.escalated_to == screening_world.a.psc
     escalated = Notification.objects.filter(template="screening_alert_escalated")
     assert {n.recipient for n in escalated if n.recipient} == {screening_world.psc_a}
-    assert escalated.filter(recipient_address=screening_world.a.psc.email).exists()
+    assert escalated.to_address(screening_world.a.psc.email).exists()
     # the PSC now sees the result; region B's PSC does not
     from qamqor.instruments import selectors
 
@@ -301,3 +301,42 @@ def test_a_region_campaigns_alert_goes_to_the_school_not_to_the_coordinator(
     assert a2_alert.escalated_to == world.a.psc and a2_alert.escalated_at is not None
     assert Alert.objects.get(child=at_a1).escalated_at is None
     assert not Notification.objects.filter(recipient=world.regional_a).exists()
+
+
+def test_starting_and_inviting_write_their_events(screening_world: World, pupils: Pupils) -> None:
+    started = services.start_screening(
+        actor=screening_world.psychologist_a,
+        child=pupils.a1,
+        instrument_code="gad7",
+        mode="interview",
+        language="kk",
+    )
+    invited = services.start_screening(
+        actor=screening_world.psychologist_a,
+        child=pupils.a1,
+        instrument_code="phq_a",
+        mode="self",
+        language="ru",
+    )
+    assert started.code is None and started.administration.status == "in_progress"
+    assert invited.code == services.access_code_for(invited.administration)
+    assert invited.administration.status == "invited" and invited.administration.expires_at
+    events = [
+        (e.actor_id, e.action, e.object_id, e.changes)
+        for e in AuditEvent.objects.filter(action__in=["screening.start", "screening.invite"])
+    ]
+    actor = screening_world.psychologist_a.pk
+    assert events == [
+        (
+            actor,
+            "screening.start",
+            str(started.administration.public_id),
+            {"child": pupils.a1.code, "instrument": "GAD-7 v1", "mode": "interview"},
+        ),
+        (
+            actor,
+            "screening.invite",
+            str(invited.administration.public_id),
+            {"child": pupils.a1.code, "instrument": "PHQ-A v1", "mode": "self"},
+        ),
+    ]

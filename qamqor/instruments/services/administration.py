@@ -78,6 +78,44 @@ def new_administration(
     return administration
 
 
+def _begin(
+    *,
+    actor: User,
+    child: Child,
+    instrument_code: str,
+    mode: str,
+    status: str,
+    language: str,
+    action: str,
+    expires_at: datetime | None = None,
+) -> Administration:
+    """Store a new administration of the published instrument for a child the actor may
+    screen and is eligible for, with its audit event."""
+    if not may_screen(actor, child):
+        raise NotAllowed(_("You cannot screen this child."))
+    instrument = published_version(instrument_code)
+    check_eligible(instrument.spec, child, mode)
+    administration = new_administration(
+        instrument=instrument,
+        child=child,
+        organisation=screening_organisation(actor, child),
+        mode=mode,
+        status=status,
+        language=language,
+        actor=actor,
+        expires_at=expires_at,
+    )
+    administration.save()
+    audit.record(
+        actor=actor,
+        action=action,
+        object_type="administration",
+        object_id=administration.public_id,
+        changes={"child": child.code, "instrument": str(instrument), "mode": str(mode)},
+    )
+    return administration
+
+
 @transaction.atomic
 def start_interview(
     *,
@@ -90,26 +128,14 @@ def start_interview(
     """A psychologist starts asking an instrument in an interview; with ``answers`` the
     interview is recorded and scored at once, in the same transaction, so answers that
     are refused leave no interview behind."""
-    if not may_screen(actor, child):
-        raise NotAllowed(_("You cannot screen this child."))
-    instrument = published_version(instrument_code)
-    check_eligible(instrument.spec, child, Administration.Mode.INTERVIEW)
-    administration = new_administration(
-        instrument=instrument,
+    administration = _begin(
+        actor=actor,
         child=child,
-        organisation=screening_organisation(actor, child),
+        instrument_code=instrument_code,
         mode=Administration.Mode.INTERVIEW,
         status=Administration.Status.IN_PROGRESS,
         language=language,
-        actor=actor,
-    )
-    administration.save()
-    audit.record(
-        actor=actor,
         action="screening.start",
-        object_type="administration",
-        object_id=administration.public_id,
-        changes={"child": child.code, "instrument": str(instrument), "mode": "interview"},
     )
     if answers is not None:
         return submit_interview(administration=administration, actor=actor, answers=answers)
@@ -121,27 +147,15 @@ def invite(
     *, actor: User, child: Child, instrument_code: str, language: str
 ) -> tuple[Administration, str]:
     """A one-time code for the child to answer alone (on a phone or a shared tablet)."""
-    if not may_screen(actor, child):
-        raise NotAllowed(_("You cannot screen this child."))
-    instrument = published_version(instrument_code)
-    check_eligible(instrument.spec, child, Administration.Mode.SELF)
-    administration = new_administration(
-        instrument=instrument,
+    administration = _begin(
+        actor=actor,
         child=child,
-        organisation=screening_organisation(actor, child),
+        instrument_code=instrument_code,
         mode=Administration.Mode.SELF,
         status=Administration.Status.INVITED,
         language=language,
-        actor=actor,
-        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
-    )
-    administration.save()
-    audit.record(
-        actor=actor,
         action="screening.invite",
-        object_type="administration",
-        object_id=administration.public_id,
-        changes={"child": child.code, "instrument": str(instrument), "mode": "self"},
+        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
     )
     return administration, access_code_for(administration)
 
