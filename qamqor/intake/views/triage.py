@@ -200,10 +200,6 @@ def report_dismiss(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 # --- the handler's side ---------------------------------------------------------------------
 
 
-def _report(request: HttpRequest, public_id: uuid.UUID) -> Report:
-    return selectors.get_report_for_user(user_of(request), public_id, audit_read=False)
-
-
 def _back(report: Report) -> HttpResponse:
     return redirect("report-detail", public_id=report.public_id)
 
@@ -216,7 +212,7 @@ def _flash_error(request: HttpRequest, error: DomainError) -> None:
 @login_required
 @require_POST
 def report_reply(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    report = _report(request, public_id)
+    report = _get_report(request, public_id, audit_read=False)
     form = StaffReplyForm(request.POST)
     try:
         if not form.is_valid():
@@ -235,7 +231,7 @@ def report_reply(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def report_link(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = user_of(request)
-    report = _report(request, public_id)
+    report = _get_report(request, public_id, audit_read=False)
     case = Case.objects.visible_to(user).filter(number=request.POST.get("case", "")).first()
     try:
         if case is None:
@@ -253,7 +249,7 @@ def report_link(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @login_required
 @require_POST
 def report_untrue(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    report = _report(request, public_id)
+    report = _get_report(request, public_id, audit_read=False)
     form = UntrueForm(request.POST)
     try:
         if not form.is_valid():
