@@ -427,3 +427,16 @@ def test_the_same_seed_gives_the_same_demo(db: None) -> None:
     assert first == again
     assert first["organisations"] != other["organisations"]
     assert first["reports"] != other["reports"]
+    # Pinned: the draws of the directory, in their order. If this changes, what every
+    # seed gives has changed (parts or draws reordered); make that a deliberate change.
+    schools = [row for row in first["organisations"] if str(row[0]).startswith("demo-school")]
+    assert [(row[0], row[3]) for row in schools] == [
+        ("demo-school-kz19-001", "+77717227080"),
+        ("demo-school-kz43-001", "+77011158011"),
+        ("demo-school-kz75-001", "+77621206024"),
+    ]
+    assert [name for name, _ in first["contacts"][-3:]] == [
+        "Gulnara Nurpeisova (synthetic)",
+        "Dinara Bekova (synthetic)",
+        "Saule Seitkali (synthetic)",
+    ]
