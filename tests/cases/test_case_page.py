@@ -25,8 +25,8 @@ from qamqor.protocols import notices
 from qamqor.protocols import services as protocol_services
 from qamqor.protocols.models import RepresentativeNotice, Step
 from qamqor.protocols.outputs import sample_output
-from tests.factories import World, register_case
 from tests.cases.forms import step_post
+from tests.factories import World, register_case
 
 
 def signed_in(user: User) -> Client:

@@ -25,8 +25,8 @@ from qamqor.protocols import definitions
 from qamqor.protocols.models import ProtocolVersion, Step
 from qamqor.protocols.outputs import sample_output
 from qamqor.protocols.services import complete_step, sync_versions
-from tests.factories import World, register_case
 from tests.cases.forms import step_post
+from tests.factories import World, register_case
 
 PROSECUTOR = definitions.latest("teacher_violence").spec.step("ethics_council")
 UNMET = next(f for f in PROSECUTOR.output.fields if f.key == "prosecutor_member").unmet
