@@ -149,6 +149,29 @@ class ConsultationForm(forms.Form):
     case = forms.CharField(label=_("Case number"), required=False, max_length=24)
 
 
+def share_basis_fields(
+    *, override_help: Any = ""
+) -> tuple[forms.ChoiceField, forms.CharField, forms.CharField]:
+    """The fields that justify sharing a child's data without consent: the legal ground and
+    its reference, or the reason for an override. The sharing form and the referral form
+    (a referral rests on a share) declare them with this, in this order."""
+    return (
+        forms.ChoiceField(
+            label=_("Legal ground"), choices=[("", "—"), *LegalGround.choices], required=False
+        ),
+        forms.CharField(
+            label=_("Reference (article, order, letter)"), required=False, max_length=300
+        ),
+        forms.CharField(
+            label=_("Reason for the override"),
+            required=False,
+            max_length=2000,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text=override_help,
+        ),
+    )
+
+
 class ShareForm(forms.Form):
     from_organisation = forms.CharField(label=_("From"), required=False, max_length=40)
     to_organisation = forms.CharField(label=_("Share with"), max_length=40)
@@ -161,18 +184,8 @@ class ShareForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    legal_ground = forms.ChoiceField(
-        label=_("Legal ground"), choices=[("", "—"), *LegalGround.choices], required=False
-    )
-    reference = forms.CharField(
-        label=_("Reference (article, order, letter)"), required=False, max_length=300
-    )
-    override_reason = forms.CharField(
-        label=_("Reason for the override"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("An override is reported to the regional coordinator."),
+    legal_ground, reference, override_reason = share_basis_fields(
+        override_help=_("An override is reported to the regional coordinator.")
     )
     case = forms.CharField(label=_("Case number"), required=False, max_length=24)
 

@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
+from qamqor.care.forms import share_basis_fields
 from qamqor.care.models import LegalGround, ShareBasis
 from qamqor.cases.classification import ChildSex
 from qamqor.cases.forms import resolve_case
@@ -69,18 +70,7 @@ class ReferralForm(forms.Form):
         widget=forms.RadioSelect,
         initial=ShareBasis.CONSENT,
     )
-    legal_ground = forms.ChoiceField(
-        label=_("Legal ground"), choices=[("", "—"), *LegalGround.choices], required=False
-    )
-    reference = forms.CharField(
-        label=_("Reference (article, order, letter)"), required=False, max_length=300
-    )
-    override_reason = forms.CharField(
-        label=_("Reason for the override"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    legal_ground, reference, override_reason = share_basis_fields()
     case = forms.CharField(label=_("Case number"), required=False, max_length=24)
     attachment = forms.FileField(label=_("Attachment (PDF, JPEG or PNG)"), required=False)
 
