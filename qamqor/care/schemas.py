@@ -173,7 +173,8 @@ class ConsultationOut(Schema):
             user, psychologist_id=obj.psychologist_id, organisation_id=obj.organisation_id
         ):
             return None
-        return obj.notes
+        notes: str = obj.notes
+        return notes
 
 
 class ReferralRef(Schema):
@@ -185,8 +186,9 @@ class ReferralRef(Schema):
     to_organisation: OrganisationRef
 
     @staticmethod
-    def resolve_id(obj: Any) -> UUID:
-        return obj.public_id
+    def resolve_id(obj: Any) -> UUID:  # a referrals.Referral: care does not import referrals
+        public_id: UUID = obj.public_id
+        return public_id
 
 
 class ChildCareOut(Schema):
