@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from qamqor.errors import InvalidInput, NotAllowed
 from qamqor.instruments import selectors, services
@@ -109,7 +110,7 @@ def test_pupils_outside_the_age_range_get_no_code(screening_world: World, pupils
 
 def test_a_bad_pupil_line_names_the_line(screening_world: World) -> None:
     campaign = school_campaign(screening_world)
-    with pytest.raises(InvalidInput) as error:
+    with translation.override("en"), pytest.raises(InvalidInput) as error:
         services.add_class(
             actor=screening_world.psychologist_a,
             campaign=campaign,
