@@ -186,7 +186,7 @@ class ReferralRef(Schema):
     to_organisation: OrganisationRef
 
     @staticmethod
-    def resolve_id(obj: Any) -> UUID:  # a referrals.Referral: care does not import referrals
+    def resolve_id(obj: Any) -> UUID:  # a referrals.Referral (referrals build on care)
         public_id: UUID = obj.public_id
         return public_id
 
