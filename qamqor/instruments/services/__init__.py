@@ -18,7 +18,10 @@ from qamqor.instruments.services.administration import (
     INVITATION_DAYS,
     Started,
     invite,
+    may_screen,
+    new_administration,
     record_pupil,
+    screening_organisation,
     start_interview,
     start_screening,
 )
@@ -37,7 +40,12 @@ from qamqor.instruments.services.campaigns import (
     create_campaign,
     create_campaign_from_form,
 )
-from qamqor.instruments.services.catalogue import check_age, published_version, today
+from qamqor.instruments.services.catalogue import (
+    check_age,
+    check_eligible,
+    published_version,
+    today,
+)
 from qamqor.instruments.services.codes import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -54,7 +62,11 @@ from qamqor.instruments.services.enrolment import (
     record_consent,
 )
 from qamqor.instruments.services.fhir_import import Imported, import_response
-from qamqor.instruments.services.submission import submit_by_code, submit_interview
+from qamqor.instruments.services.submission import (
+    complete_administration,
+    submit_by_code,
+    submit_interview,
+)
 
 __all__ = [
     "CODE_ALPHABET",
@@ -71,8 +83,10 @@ __all__ = [
     "add_class",
     "campaign_area",
     "check_age",
+    "check_eligible",
     "close_campaign",
     "code_hash",
+    "complete_administration",
     "create_campaign",
     "create_campaign_from_form",
     "duty_psc",
@@ -81,12 +95,15 @@ __all__ = [
     "find_by_code",
     "import_response",
     "invite",
+    "may_screen",
+    "new_administration",
     "normalise_code",
     "open_protocol_for_alert",
     "published_version",
     "raise_alerts",
     "record_consent",
     "record_pupil",
+    "screening_organisation",
     "start_interview",
     "start_screening",
     "submit_by_code",

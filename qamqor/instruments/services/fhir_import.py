@@ -25,7 +25,7 @@ from qamqor.instruments.services.administration import (
     screening_organisation,
 )
 from qamqor.instruments.services.catalogue import check_age
-from qamqor.instruments.services.submission import complete
+from qamqor.instruments.services.submission import complete_administration
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def import_response(*, actor: User, child: Child, parsed: fhir.ParsedResponse) -
             "source": f"{source_system} {parsed.source_id}" if parsed.source_id else "",
         },
     )
-    completed = complete(
+    completed = complete_administration(
         administration,
         scored,
         actor=actor,

@@ -31,7 +31,7 @@ def _threshold(administration: Administration) -> int | None:
     return campaign.follow_up_threshold if campaign else None
 
 
-def complete(
+def complete_administration(
     administration: Administration,
     scored: scoring.Scored,
     *,
@@ -95,7 +95,7 @@ def submit_interview(
     if administration.status != Administration.Status.IN_PROGRESS:
         raise Conflict(_("This screening is not waiting for answers."))
     scored = scoring.score_answers(administration.spec, answers)
-    return complete(
+    return complete_administration(
         administration,
         scored,
         actor=actor,
@@ -114,7 +114,7 @@ def submit_by_code(*, code: str, answers: Mapping[str, object]) -> Administratio
     now = timezone.now()
     administration = find_by_code(code, now=now)
     scored = scoring.score_answers(administration.spec, answers)
-    return complete(
+    return complete_administration(
         administration,
         scored,
         actor=None,
