@@ -35,6 +35,7 @@ from qamqor.care.forms import (
     SupervisionForm,
     WithdrawConsentForm,
     WorkWeekForm,
+    child_arguments,
     consent_arguments,
     consultation_arguments,
     crisis_basis_arguments,
@@ -146,16 +147,8 @@ def caseload(request: HttpRequest) -> dict[str, Any]:
 @router.post("/children", response={201: ChildOut}, summary="Record a child you start working with")
 def register_child(request: HttpRequest, payload: ChildIn) -> Status:
     data = validated(ChildForm, payload.dict())
-    scope = policy.care_scope_for(_user(request))
-    organisation = acting_organisation(_user(request), data["organisation"], scope.referral_org_ids)
-    child = child_services.register_child(
-        actor=_user(request),
-        organisation=organisation,
-        full_name=data["full_name"],
-        birth_date=data["birth_date"],
-        sex=data["sex"],
-        class_label=data["class_label"],
-    )
+    user = _user(request)
+    child = child_services.register_child(actor=user, **child_arguments(user, data))
     return Status(201, child)
 
 

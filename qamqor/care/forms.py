@@ -323,6 +323,16 @@ def _copy(data: dict[str, Any], *names: str) -> dict[str, Any]:
     return {name: data[name] for name in names}
 
 
+def child_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
+    """``register_child``'s arguments from the cleaned ``ChildForm``: the school or PSC
+    where the user works as a psychologist (the child becomes its pupil or client)."""
+    scope = policy.care_scope_for(user)
+    return {
+        **_copy(data, "full_name", "birth_date", "sex", "class_label"),
+        "organisation": acting_organisation(user, data["organisation"], scope.psychologist_org_ids),
+    }
+
+
 def consent_arguments(user: User, child: Child, data: dict[str, Any]) -> dict[str, Any]:
     """``record_consent``'s arguments from the cleaned ``ConsentForm``: the organisation the
     user acts for, the child's representative, the organisations named for sharing and the

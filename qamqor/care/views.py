@@ -37,6 +37,7 @@ from qamqor.care.forms import (
     WithdrawConsentForm,
     WorkloadFilterForm,
     WorkWeekForm,
+    child_arguments,
     consent_arguments,
     consultation_arguments,
     crisis_basis_arguments,
@@ -56,7 +57,6 @@ from qamqor.care.services.common import local_today, week_start
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind, Region
 from qamqor.errors import DomainError
-from qamqor.forms import acting_organisation
 from qamqor.pages import apply_domain_error, bound_form, paginate, private, run_form, user_of
 
 PSC_KINDS = [OrganisationKind.PSC, OrganisationKind.PSC_BRANCH]
@@ -126,16 +126,7 @@ def child_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                child = child_services.register_child(
-                    actor=user,
-                    organisation=acting_organisation(
-                        user, data["organisation"], [o.pk for o in organisations]
-                    ),
-                    full_name=data["full_name"],
-                    birth_date=data["birth_date"],
-                    sex=data["sex"],
-                    class_label=data["class_label"],
-                )
+                child = child_services.register_child(actor=user, **child_arguments(user, data))
             except DomainError as error:
                 apply_domain_error(form, error)
                 status = error.status_code
