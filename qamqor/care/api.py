@@ -35,10 +35,12 @@ from qamqor.care.forms import (
     SupervisionForm,
     WithdrawConsentForm,
     WorkWeekForm,
+    appeal_arguments,
     child_arguments,
     consent_arguments,
     consultation_arguments,
     crisis_basis_arguments,
+    resolve_region,
     share_arguments,
     supervision_arguments,
 )
@@ -87,7 +89,7 @@ from qamqor.care.services import supervision as supervision_services
 from qamqor.care.services import worklog as worklog_services
 from qamqor.care.services.common import local_today, week_start
 from qamqor.cases.models import Child
-from qamqor.directory.models import Organisation, OrganisationKind, Region
+from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import InvalidInput
 from qamqor.forms import acting_organisation
 
@@ -104,15 +106,6 @@ def _child(request: HttpRequest, code: str, *, audit_read: bool = False) -> Chil
 def _care_org(request: HttpRequest, code: str | None) -> Organisation:
     scope = policy.care_scope_for(_user(request))
     return acting_organisation(_user(request), code, scope.psychologist_org_ids)
-
-
-def _region(code: str | None) -> Region | None:
-    if not code:
-        return None
-    region = Region.objects.filter(code=code.strip().upper()).first()
-    if region is None:
-        raise InvalidInput.on("region", _("No region has this code."))
-    return region
 
 
 # --- caseload and children ----------------------------------------------------------------
@@ -324,7 +317,11 @@ def workload(request: HttpRequest, filters: Query[WorkloadQuery]) -> object:
     if start > end:
         raise InvalidInput.on("start", _("The period starts after it ends."))
     return selectors.workload_report(
-        _user(request), start=start, end=end, level=filters.level, region=_region(filters.region)
+        _user(request),
+        start=start,
+        end=end,
+        level=filters.level,
+        region=resolve_region(filters.region),
     )
 
 
@@ -353,13 +350,7 @@ def submit_appeal(request: HttpRequest, payload: AppealIn) -> Status:
     """Session only: token authentication records when a token was last used, which
     could date the appeal. The response carries no identifier of the appeal."""
     data = validated(AppealForm, payload.dict())
-    submitted = appeal_services.submit_appeal(
-        actor=_user(request),
-        category=data["category"],
-        text=data["text"],
-        region=_region(data["region"]),
-        organisation_kind=data["organisation_kind"],
-    )
+    submitted = appeal_services.submit_appeal(actor=_user(request), **appeal_arguments(data))
     return Status(201, {"followup_code": submitted.followup_code, "week": submitted.appeal.week})
 
 

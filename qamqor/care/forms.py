@@ -32,6 +32,7 @@ from qamqor.care.models import (
 from qamqor.cases.classification import ChildSex
 from qamqor.cases.forms import resolve_case
 from qamqor.cases.models import Child
+from qamqor.directory.models import Region
 from qamqor.errors import InvalidInput
 from qamqor.files import check_upload
 from qamqor.forms import (
@@ -394,6 +395,26 @@ def consultation_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
         "next_appointment_at": data["next_appointment_at"],
         "organisation": acting_organisation(user, data["organisation"], scope.psychologist_org_ids),
         "case": resolve_case(user, data["case"]),
+    }
+
+
+def resolve_region(code: str | None) -> Region | None:
+    """A region by its code (any case), none when no code is given; an unknown code is a
+    422 on ``region``."""
+    if not code:
+        return None
+    region = Region.objects.filter(code=code.strip().upper()).first()
+    if region is None:
+        raise InvalidInput.on("region", _("No region has this code."))
+    return region
+
+
+def appeal_arguments(data: dict[str, Any]) -> dict[str, Any]:
+    """``submit_appeal``'s arguments from the cleaned ``AppealForm`` (no author: the caller
+    adds the actor, whom the service forgets)."""
+    return {
+        **_copy(data, "category", "text", "organisation_kind"),
+        "region": resolve_region(data["region"]),
     }
 
 

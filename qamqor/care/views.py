@@ -37,6 +37,7 @@ from qamqor.care.forms import (
     WithdrawConsentForm,
     WorkloadFilterForm,
     WorkWeekForm,
+    appeal_arguments,
     child_arguments,
     consent_arguments,
     consultation_arguments,
@@ -629,16 +630,8 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                region = (
-                    Region.objects.filter(code=data["region"]).first() if data["region"] else None
-                )
                 submitted = appeal_services.submit_appeal(
-                    actor=user,
-                    category=data["category"],
-                    text=data["text"],
-                    region=region,
-                    organisation_kind=data["organisation_kind"],
-                    idempotency_token=token,
+                    actor=user, idempotency_token=token, **appeal_arguments(data)
                 )
             except DomainError as error:
                 apply_domain_error(form, error)
