@@ -16,12 +16,24 @@ from django.utils import timezone
 
 from qamqor.audit.context import current_request
 from qamqor.audit.models import AuditAnchor, AuditEvent
+from qamqor.ops.fields import blind_index
 
 logger = logging.getLogger(__name__)
 ANCHOR_FILE_NAME = "audit-anchors.jsonl"
 
 GENESIS = "0" * 64
 _CHAIN_LOCK_KEY = 7_201_126  # PostgreSQL advisory lock that serialises the chain's tail
+
+
+def sealed(text: str) -> dict[str, Any] | str:
+    """What the log keeps of a free text someone typed (a note, a reason, a step's
+    answer): its length and a keyed digest, never the words, which may name a child or a
+    family (docs/security.md "Encryption at rest"). Whoever holds the text can show it is
+    the one recorded (``sealed(text) == changes[...]``); the log cannot be read for it, and
+    being append-only it could never be re-encrypted or pseudonymised later."""
+    if not text:
+        return ""
+    return {"sealed": blind_index(text, purpose="audit")[:32], "length": len(text)}
 
 
 def _lock_chain() -> None:

@@ -276,7 +276,7 @@ def close_case(*, case: Case, actor: User, outcome: str, note: str = "") -> Case
         action="case.close",
         object_type="case",
         object_id=locked.number,
-        changes={"outcome": outcome, "note": locked.outcome_note},
+        changes={"outcome": outcome, "note": audit.sealed(locked.outcome_note)},
     )
     if locked.school_id:
         notify.notify_organisation(

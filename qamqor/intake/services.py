@@ -240,7 +240,7 @@ def dismiss_report(*, report: Report, actor: User, reason: str) -> Report:
         action="report.dismiss",
         object_type="report",
         object_id=locked.public_id,
-        changes={"reason": reason},
+        changes={"reason": audit.sealed(reason)},
     )
     return locked
 
@@ -293,7 +293,7 @@ def close_as_untrue(*, report: Report, actor: User, reason: str) -> Report:
         action="report.close_untrue",
         object_type="report",
         object_id=locked.public_id,
-        changes={"reason": reason},
+        changes={"reason": audit.sealed(reason)},
     )
     return locked
 

@@ -23,6 +23,19 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.ops.fields import BlindIndexField, EncryptedTextField, blind_index
+
+#: The blind index purpose of notification addresses (``Notification.recipient_ref``).
+ADDRESS_PURPOSE = "notification-address"
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def to_address(self, *addresses: str) -> NotificationQuerySet:
+        """Notifications sent to any of ``addresses`` (email, phone, chat id), matched through
+        the blind index: the addresses themselves are encrypted (docs/security.md)."""
+        refs = [blind_index(address, purpose=ADDRESS_PURPOSE) for address in addresses]
+        return self.filter(recipient_ref__in=[ref for ref in refs if ref])
+
 
 def new_message_id() -> str:
     """A Message-ID unique across installations: a random UUID at the sender's domain."""
@@ -53,14 +66,17 @@ class Notification(models.Model):
         blank=True,
         related_name="notifications",
     )
-    recipient_address = models.CharField(max_length=254, blank=True)
+    # a representative's email or phone, a reporter's chat or mailbox: encrypted at rest,
+    # found through ``recipient_ref`` (``Notification.objects.to_address``)
+    recipient_address = EncryptedTextField(max_length=254, blank=True)
+    recipient_ref = BlindIndexField(source="recipient_address", purpose=ADDRESS_PURPOSE)
     organisation = models.ForeignKey(
         "directory.Organisation", on_delete=models.PROTECT, null=True, blank=True
     )
     template = models.CharField(max_length=60)
     language = models.CharField(max_length=2, default="ru")
-    subject = models.CharField(max_length=255)
-    body = models.TextField()
+    subject = EncryptedTextField(max_length=255)  # the rendered texts may name a child
+    body = EncryptedTextField()
     link = models.CharField(max_length=255, blank=True)
     extra = models.JSONField(
         default=dict, blank=True, help_text="delivery options of the channel (a chat keyboard)"
@@ -96,6 +112,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -18,7 +18,6 @@ is neither lost nor sent twice; docs/notifications.md):
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import smtplib
 import threading
@@ -39,7 +38,8 @@ from django.utils import timezone, translation
 
 from qamqor.accounts.models import Membership, User
 from qamqor.directory.models import Organisation
-from qamqor.notify.models import Notification
+from qamqor.notify.models import ADDRESS_PURPOSE, Notification
+from qamqor.ops.fields import blind_index
 from qamqor.translation import pick
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class Recipient:
         elif self.organisation:
             who = f"o{self.organisation.pk}"
         else:
-            who = f"a{hashlib.sha256(self.address.lower().encode()).hexdigest()[:16]}"
+            who = f"a{blind_index(self.address, purpose=ADDRESS_PURPOSE)[:16]}"  # no plain hash
         return f"{self.channel}:{who}"
 
 

@@ -24,12 +24,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from qamqor.ops.keys import ENV_KEYS, ENV_KEYS_FILE, NoDataKeys, data_keys
@@ -100,6 +102,35 @@ class EncryptedTextField(models.TextField):
         return encrypt(str(value))
 
 
+class EncryptedJSONField(models.Field[Any, Any]):
+    """A JSON value (a step's answers, a notice's texts) stored as one Fernet token of its
+    JSON text in a ``text`` column. It cannot be queried by key in SQL (nothing does);
+    Python sees the value."""
+
+    description = "JSON encrypted with the data keys"
+
+    def get_internal_type(self) -> str:
+        return "TextField"
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        if value is None:
+            return None
+        return json.loads(decrypt(value))  # a row from before encryption is plain JSON
+
+    def to_python(self, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None:
+            return None
+        return field_fernet().encrypt(
+            json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
+        ).decode()
+
+    def value_to_string(self, obj: models.Model) -> str:
+        return json.dumps(self.value_from_object(obj), cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
 def blind_index(value: str, *, purpose: str) -> str:
     """A keyed hash of ``value`` (normalised: trimmed, case-folded, inner spaces removed)
     for exact-match lookups. Its key (``QAMQOR_BLIND_INDEX_KEY``, else derived from the
@@ -109,6 +140,30 @@ def blind_index(value: str, *, purpose: str) -> str:
     secret = settings.BLIND_INDEX_KEY.encode()
     normalised = "".join(value.split()).casefold()
     return hmac.new(secret, f"{purpose}:{normalised}".encode(), hashlib.sha256).hexdigest()
+
+
+class BlindIndexField(models.CharField):
+    """The keyed blind index of another field of the row (``source``), computed whenever
+    the row is written, by ``save()`` and ``bulk_create()`` alike: an encrypted address
+    can still be found by exact match (``blind_index``)."""
+
+    def __init__(self, *args: Any, source: str = "", purpose: str = "", **kwargs: Any) -> None:
+        self.source, self.purpose = source, purpose
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.update(source=self.source, purpose=self.purpose)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = blind_index(getattr(model_instance, self.source) or "", purpose=self.purpose)
+        setattr(model_instance, self.attname, value)
+        return value
 
 
 #: Every encrypted field, for ``qamqor keys rotate-fields`` (app label.model: fields).
@@ -121,6 +176,9 @@ ENCRYPTED_FIELDS = {
     "cases.CaseRepresentative": ["do_not_contact_reason"],
     "care.Consultation": ["notes"],
     "helpline.CallCard": ["narrative"],
+    "notify.Notification": ["recipient_address", "subject", "body"],
+    "protocols.Step": ["output"],
+    "protocols.RepresentativeNotice": ["texts"],
 }
 
 
@@ -134,6 +192,28 @@ def reencrypt(model: type[models.Model], names: list[str], batch_size: int = 500
         manager.filter(pk=row.pk).update(**{name: getattr(row, name) for name in names})
         count += 1
     return count
+
+
+def decrypt_json_migration(label: str) -> Any:
+    """The reverse of ``reencrypt_migration`` for ``EncryptedJSONField`` columns: write
+    their JSON back in clear, so the column can become a JSON column again."""
+
+    def backwards(apps: Any, schema_editor: Any) -> None:
+        app_label, model_name = label.split(".")
+        model = apps.get_model(app_label, model_name)
+        table = schema_editor.quote_name(model._meta.db_table)
+        names = ENCRYPTED_FIELDS[label]
+        with schema_editor.connection.cursor() as cursor:
+            for row in model._default_manager.only("pk", *names).iterator(chunk_size=500):
+                for name in names:
+                    column = schema_editor.quote_name(model._meta.get_field(name).column)
+                    text = json.dumps(getattr(row, name), cls=DjangoJSONEncoder)
+                    cursor.execute(
+                        f"UPDATE {table} SET {column} = %s WHERE id = %s",  # noqa: S608
+                        [text, row.pk],
+                    )
+
+    return backwards
 
 
 def reencrypt_migration(label: str) -> Any:

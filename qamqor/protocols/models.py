@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from qamqor.accounts import policy
 from qamqor.cases.models import Case
 from qamqor.directory.models import ContactPerson, Organisation
+from qamqor.ops.fields import EncryptedJSONField
 from qamqor.protocols.definitions import ProtocolSpec, StepSpec, parse
 from qamqor.translation import pick
 
@@ -97,7 +98,7 @@ class Step(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices)
     opened_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
-    output = models.JSONField(default=dict, blank=True)
+    output = EncryptedJSONField(default=dict, blank=True)  # answers may name people
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -175,7 +176,7 @@ class RepresentativeNotice(models.Model):
     trigger = models.CharField(max_length=20)
     review = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    texts = models.JSONField(
+    texts = EncryptedJSONField(  # staff may edit them: encrypted as the outbox's copies
         default=dict, help_text='per language: {"subject": …, "body": …, "sms": …}'
     )
     edited = models.BooleanField(default=False)

@@ -256,14 +256,11 @@ def withhold_pending_for(case: Case, person: LegalRepresentative, *, reason: str
     addresses = [a for a in (person.email, person.phone) if a]
     if not addresses:
         return 0
-    cancelled = 0
-    for address in addresses:
-        cancelled += Notification.objects.filter(
-            case=case,
-            recipient_address__iexact=address,
-            recipient__isnull=True,
-            status=Notification.Status.PENDING,
-        ).update(status=Notification.Status.CANCELLED)
+    cancelled = (
+        Notification.objects.to_address(*addresses)
+        .filter(case=case, recipient__isnull=True, status=Notification.Status.PENDING)
+        .update(status=Notification.Status.CANCELLED)
+    )
     if cancelled:
         CaseEvent.objects.create(
             case=case,
@@ -389,7 +386,7 @@ def cancel(*, notice: RepresentativeNotice, actor: User, reason: str) -> Represe
         action="case.representative_notice.cancel",
         object_type="case",
         object_id=locked.case.number,
-        changes={"notice": locked.pk, "reason": reason},
+        changes={"notice": locked.pk, "reason": audit.sealed(reason)},
     )
     return locked
 

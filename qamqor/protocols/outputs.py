@@ -17,6 +17,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.models import User
+from qamqor.audit.services import sealed
 from qamqor.errors import FieldProblem, InvalidInput
 from qamqor.protocols.definitions import OutputField, StepSpec
 from qamqor.translation import pick
@@ -171,6 +172,18 @@ def _normalise(data: dict[str, Any]) -> dict[str, Any]:
     return {
         key: ("true" if value else "false") if isinstance(value, bool) else value
         for key, value in data.items()
+    }
+
+
+def for_audit(spec: StepSpec, output: dict[str, Any]) -> dict[str, Any]:
+    """A step's answer as the audit log keeps it: dates, choices, yes/no and people as they
+    are; what was typed in a text field sealed (``audit.sealed``), since it may name the
+    child or the family."""
+    typed = {"text", "textarea", "members"}  # members: the people present, as typed
+    free_text = {field.key for field in spec.output.fields if field.kind in typed}
+    return {
+        key: sealed(value) if key in free_text and isinstance(value, str) else value
+        for key, value in output.items()
     }
 
 

@@ -31,7 +31,7 @@ from qamqor.notify import services as notify
 from qamqor.protocols import definitions, notices
 from qamqor.protocols.definitions import StepSpec, any_holds, facts_of
 from qamqor.protocols.models import FINISHED, ProtocolRun, ProtocolVersion, Step
-from qamqor.protocols.outputs import clean_output, recorder_must_hold
+from qamqor.protocols.outputs import clean_output, for_audit, recorder_must_hold
 from qamqor.protocols.signals import step_completed
 from qamqor.protocols.workdays import deadline
 
@@ -428,7 +428,7 @@ def complete_step(*, step: Step, actor: User, output: dict[str, Any] | str) -> S
         action="step.complete",
         object_type="case",
         object_id=step.case.number,
-        changes={"step": step.key, "output": cleaned},
+        changes={"step": step.key, "output": for_audit(spec, cleaned)},
     )
     Case.objects.filter(pk=step.case_id, status=Case.Status.REGISTERED).update(
         status=Case.Status.IN_PROGRESS
@@ -537,7 +537,7 @@ def reclassify(*, case: Case, actor: User, classification: dict[str, Any], reaso
         changes={
             "before": before,
             "after": {**classification, "forms": forms},
-            "reason": reason,
+            "reason": audit.sealed(reason),
             "protocol": new_code,
         },
     )

@@ -417,7 +417,7 @@ def decline_referral(*, actor: User, referral: Referral, reason: str) -> Referra
         action="referral.decline",
         object_type="referral",
         object_id=str(referral.public_id),
-        changes={"reason": text},
+        changes={"reason": audit.sealed(text)},
     )
     _tell(
         referral.from_organisation,
@@ -491,7 +491,7 @@ def cancel_referral(*, actor: User, referral: Referral, reason: str) -> Referral
         action="referral.cancel",
         object_type="referral",
         object_id=str(referral.public_id),
-        changes={"reason": text},
+        changes={"reason": audit.sealed(text)},
     )
     _tell(
         referral.to_organisation,

@@ -171,7 +171,7 @@ def test_review_and_confirm_through_the_api_with_the_sms_receipt(world: World) -
     again = json_post(client, f"{base}/{draft.pk}/confirm", {})
     assert again.status_code == 409
 
-    text = Notification.objects.get(recipient_address=mother.phone)
+    text = Notification.objects.to_address(mother.phone).get()
     assert text.body == sms_text
     with (
         FakeSMSC() as smsc,
@@ -255,7 +255,7 @@ def test_notice_review_page_confirms_with_the_corrected_text(world: World) -> No
     draft.refresh_from_db()
     assert draft.status == "sent" and draft.edited
     assert (
-        Notification.objects.get(recipient_address=mother.phone).body
+        Notification.objects.to_address(mother.phone).get().body
         == "Беседа 07.12, 15:00, каб. 12."
     )
 

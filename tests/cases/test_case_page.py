@@ -193,11 +193,11 @@ def test_withheld_notifications_are_spelled_out_on_the_timeline(world: World) ->
 
     mother, father = with_child_and_parents(world, case)
     # recorded later, the mother gets the notice already due; the father never does
-    assert Notification.objects.filter(
-        case=case, recipient_address=mother.email, status="pending"
-    ).exists()
-    assert not Notification.objects.filter(recipient_address=father.email).exists()
-    assert not Notification.objects.filter(recipient_address=father.phone).exists()
+    assert (
+        Notification.objects.to_address(mother.email).filter(case=case, status="pending").exists()
+    )
+    assert not Notification.objects.to_address(father.email).exists()
+    assert not Notification.objects.to_address(father.phone).exists()
     html = page(client, case)
     assert "Legal representatives not notified</strong>: the alleged perpetrator" in html
 

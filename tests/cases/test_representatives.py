@@ -63,7 +63,7 @@ def arrange_conversation(world: World, case: Case) -> RepresentativeNotice:
 
 
 def to(address: str) -> list[Notification]:
-    return list(Notification.objects.filter(recipient_address=address).order_by("pk"))
+    return list(Notification.objects.to_address(address).order_by("pk"))
 
 
 # --- the notice: review, channels, texts --------------------------------------------------
@@ -187,9 +187,7 @@ def test_do_not_contact_needs_a_reason_withholds_and_cancels_what_waits(world: W
     case = register_case(world)
     mother, father = family(world, case)
     notices.confirm(notice=arrange_conversation(world, case), actor=world.coordinator_a)
-    waiting = Notification.objects.filter(
-        recipient_address__in=[father.email, father.phone], status="pending"
-    )
+    waiting = Notification.objects.to_address(father.email, father.phone).filter(status="pending")
     assert waiting.count() == 2
     with pytest.raises(InvalidInput) as refused:
         parties.update_legal_representative(

@@ -113,7 +113,7 @@ def converse(messages: list[str], start: int = 1, chat: int = CHAT) -> None:
 
 def replies(chat: int = CHAT) -> list[Notification]:
     return list(
-        Notification.objects.filter(channel="telegram", recipient_address=str(chat)).order_by("pk")
+        Notification.objects.to_address(str(chat)).filter(channel="telegram").order_by("pk")
     )
 
 

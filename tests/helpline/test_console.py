@@ -81,7 +81,7 @@ def test_in_danger_now_alerts_district_police_duty_at_once(world: World) -> None
     assert card.risk_level == "immediate"
     sent = Notification.objects.filter(template="danger_now")
     assert sent.filter(recipient=world.duty_a, channel="in_app").exists()
-    assert sent.filter(recipient_address=world.a.police_duty.email).exists()
+    assert sent.to_address(world.a.police_duty.email).exists()
     assert not sent.filter(recipient=world.duty_b).exists()
     assert AuditEvent.objects.filter(action="call_card.danger_alert").exists()
     # a second click sends nothing new

@@ -69,7 +69,7 @@ def routed(case: Case) -> dict[str, str]:
 
 
 def emails_to(address: str) -> int:
-    return Notification.objects.filter(recipient_address=address).count()
+    return Notification.objects.to_address(address).count()
 
 
 def test_bullying_tells_the_parents_but_never_the_alleged_perpetrator(world: World) -> None:
@@ -82,7 +82,7 @@ def test_bullying_tells_the_parents_but_never_the_alleged_perpetrator(world: Wor
     assert notify_legal_representatives_of(case) == 0  # each person once
     assert emails_to(MOTHER) == 1
     assert emails_to(FATHER) == 0
-    invitation = Notification.objects.get(recipient_address=MOTHER)
+    invitation = Notification.objects.to_address(MOTHER).get()
     assert invitation.template == "bullying_conversation_invitation"
     assert "07.12.2026" in invitation.body and "School No. 7, room 12" in invitation.body
     withheld = case.events.filter(kind=CaseEvent.Kind.NOTIFICATION_WITHHELD)

@@ -77,7 +77,7 @@ def fits_two_sms(notice: RepresentativeNotice) -> bool:
 
 def to(person: LegalRepresentative) -> list[Notification]:
     addresses = [a for a in (person.email, person.phone) if a]
-    return list(Notification.objects.filter(recipient_address__in=addresses).order_by("pk"))
+    return list(Notification.objects.to_address(*addresses).order_by("pk"))
 
 
 def page_client(user: User) -> Client:

@@ -113,7 +113,7 @@ def record_crisis_basis(
             "crisis_basis": str(basis.public_id),
             "organisation": organisation.code,
             "ground": ground,
-            "justification": text,
+            "justification": audit.sealed(text),
             "limit": limit,
             "case": case.number if case else None,
         },
