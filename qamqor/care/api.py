@@ -1,7 +1,7 @@
 """Psychological support: caseload, consent, the crisis exception, sharing, consultations,
 supervision, the work log, the workload report and anonymous appeals."""
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -87,7 +87,6 @@ from qamqor.care.services import crisis as crisis_services
 from qamqor.care.services import sharing as sharing_services
 from qamqor.care.services import supervision as supervision_services
 from qamqor.care.services import worklog as worklog_services
-from qamqor.care.services.common import local_today, week_start
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import InvalidInput
@@ -311,9 +310,7 @@ def save_work_week(request: HttpRequest, week: date, payload: WorkWeekIn) -> dic
 
 @router.get("/workload", response=WorkloadOut, summary="Workload and non-specialist duties report")
 def workload(request: HttpRequest, filters: Query[WorkloadQuery]) -> object:
-    today = local_today()
-    end = week_start(filters.end or today - timedelta(days=7))
-    start = week_start(filters.start or end - timedelta(weeks=3))
+    start, end = selectors.workload_period(filters.start, filters.end)
     if start > end:
         raise InvalidInput.on("start", _("The period starts after it ends."))
     return selectors.workload_report(

@@ -37,6 +37,7 @@ from qamqor.care.models import (
     WorkEntry,
     WorkWeek,
 )
+from qamqor.care.services.common import local_today, week_start
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind, Region
 from qamqor.protocols.workdays import ALMATY
@@ -520,6 +521,14 @@ def _viewer(user: User) -> _Viewer:
     if care.psychologist_org_ids:
         return _Viewer(("psychologist",), care.psychologist_org_ids, None, only_user=user.pk)
     raise Http404("workload")
+
+
+def workload_period(start: date | None, end: date | None) -> tuple[date, date]:
+    """The weeks the workload report covers, as their Mondays: by default the four weeks
+    before this one. The page swaps a period given backwards; the API refuses it."""
+    last = week_start(end or local_today() - timedelta(days=7))
+    first = week_start(start or last - timedelta(weeks=3))
+    return first, last
 
 
 def workload_levels(user: User) -> tuple[str, ...]:

@@ -576,9 +576,7 @@ def workload(request: HttpRequest) -> HttpResponse:
     filters = WorkloadFilterForm(request.GET)
     filters.is_valid()
     chosen = getattr(filters, "cleaned_data", {})
-    today = local_today()
-    end = week_start(chosen.get("end") or today - timedelta(days=7))
-    start = week_start(chosen.get("start") or end - timedelta(weeks=3))
+    start, end = selectors.workload_period(chosen.get("start"), chosen.get("end"))
     if start > end:
         start, end = end, start
     region = None

@@ -24,7 +24,7 @@ psychologist_a sees p1, p2 → 2.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -445,3 +445,18 @@ def test_report_queries_do_not_grow_with_the_rows(fixture: World) -> None:
     assert larger_rows["psychologist"] == small_rows["psychologist"] + 6
     assert larger_rows["school"] > small_rows["school"]
     assert queries() == small
+
+
+def test_the_period_is_four_weeks_before_this_one_unless_given() -> None:
+    this_monday = services.week_start(services.local_today())
+    start, end = selectors.workload_period(None, None)
+    assert end == this_monday - timedelta(weeks=1)
+    assert start == this_monday - timedelta(weeks=4)
+    assert selectors.workload_period(date(2025, 3, 5), date(2025, 3, 13)) == (
+        date(2025, 3, 3),
+        date(2025, 3, 10),
+    )
+    assert selectors.workload_period(None, date(2025, 3, 13)) == (
+        date(2025, 2, 17),
+        date(2025, 3, 10),
+    )
