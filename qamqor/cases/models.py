@@ -278,7 +278,10 @@ class CaseEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    payload = models.JSONField(default=dict, blank=True)
+    payload = models.JSONField(default=dict, blank=True)  # facts and codes, queried in SQL
+    # what someone typed about the event (a reclassification's reason, why a notice was
+    # not sent): it may name the family, so it is encrypted, never in ``payload``
+    note = EncryptedTextField(blank=True)
 
     class Meta:
         ordering = ["at", "id"]

@@ -39,7 +39,9 @@ class Entry:
         return self.event.kind
 
 
-def _withheld_reason(payload: dict[str, Any], people: dict[str, LegalRepresentative]) -> str:
+def _withheld_reason(
+    payload: dict[str, Any], people: dict[str, LegalRepresentative], note: str
+) -> str:
     reason = payload.get("reason", "")
     person = people.get(str(payload.get("representative", "")))
     if reason == "protocol_forbids":
@@ -61,9 +63,7 @@ def _withheld_reason(payload: dict[str, Any], people: dict[str, LegalRepresentat
             else gettext("no email address or phone recorded")
         )
     elif reason == "cancelled_by_staff":
-        text = gettext("staff decided not to send the notice: %(note)s") % {
-            "note": payload.get("note", "")
-        }
+        text = gettext("staff decided not to send the notice: %(note)s") % {"note": note}
     elif reason == "no_email":
         text = (
             gettext("no email address for %(name)s") % {"name": person.full_name}
@@ -142,7 +142,7 @@ def timeline(
         elif kind == CaseEvent.Kind.NOTIFICATION_WITHHELD:
             entry.alert = True
             entry.label = _withheld_label(payload)
-            entry.detail = _withheld_reason(payload, people)
+            entry.detail = _withheld_reason(payload, people, event.note)
             if payload.get("to") not in (None, "legal_representatives"):
                 entry.detail = str(payload.get("reason", ""))
         elif kind == CaseEvent.Kind.RECLASSIFIED:
@@ -150,11 +150,11 @@ def timeline(
                 entry.detail = gettext("protocol %(old)s → %(new)s; reason: %(reason)s") % {
                     "old": _protocol_name(runs, payload.get("from")),
                     "new": _protocol_name(runs, payload.get("to")),
-                    "reason": payload.get("reason", ""),
+                    "reason": event.note,
                 }
             else:
                 entry.label = gettext("reclassified, same protocol")
-                entry.detail = gettext("reason: %(reason)s") % {"reason": payload.get("reason", "")}
+                entry.detail = gettext("reason: %(reason)s") % {"reason": event.note}
         elif kind == CaseEvent.Kind.CLOSED and payload.get("outcome"):
             entry.detail = str(outcomes.get(payload["outcome"], payload["outcome"]))
         entries.append(entry)

@@ -174,6 +174,7 @@ ENCRYPTED_FIELDS = {
     "cases.Child": ["full_name"],
     "cases.LegalRepresentative": ["full_name", "phone", "email"],
     "cases.CaseRepresentative": ["do_not_contact_reason"],
+    "cases.CaseEvent": ["note"],
     "care.Consultation": ["notes"],
     "helpline.CallCard": ["narrative"],
     "notify.Notification": ["recipient_address", "subject", "body"],

@@ -377,9 +377,9 @@ def cancel(*, notice: RepresentativeNotice, actor: User, reason: str) -> Represe
             "step": locked.step.key,
             "to": LEGAL_REPRESENTATIVES,
             "reason": "cancelled_by_staff",
-            "note": reason,
             "notice": locked.pk,
         },
+        note=reason,
     )
     audit.record(
         actor=actor,

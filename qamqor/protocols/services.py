@@ -523,11 +523,11 @@ def reclassify(*, case: Case, actor: User, classification: dict[str, Any], reaso
         actor=actor,
         at=now,
         payload={
-            "reason": reason,
             "from": current.protocol.code if current else None,
             "to": new_code,
             "switched": switched,
         },
+        note=reason,
     )
     audit.record(
         actor=actor,

@@ -15,7 +15,7 @@ from qamqor.audit import services as audit
 from qamqor.audit.models import AuditEvent
 from qamqor.cases import parties
 from qamqor.cases import services as case_services
-from qamqor.cases.models import Case
+from qamqor.cases.models import Case, CaseEvent
 from qamqor.intake import services as intake_services
 from qamqor.notify.models import Notification
 from qamqor.protocols import notices
@@ -75,6 +75,12 @@ def world_with_notices_sent(world: World) -> None:
     }
     protocol_services.complete_step(step=step, actor=world.coordinator_a, output=output)
     notices.confirm(notice=RepresentativeNotice.objects.get(step=step), actor=world.coordinator_a)
+    protocol_services.reclassify(
+        case=case,
+        actor=world.coordinator_a,
+        classification={**CLASSIFICATION, "risk_level": "high"},
+        reason=f"{CHILD} was hurt again",
+    )
     # staff write about the child in step answers, reasons and the closing note
     for _round in range(20):
         open_steps = Step.objects.filter(case=case, status=Step.Status.OPEN).order_by("position")
@@ -102,6 +108,8 @@ def test_the_world_has_what_the_scan_looks_for(world: World) -> None:
     assert Case.objects.get(status=Case.Status.CLOSED).child.full_name == CHILD
     answers = [step.output for step in Step.objects.filter(status=Step.Status.DONE)]
     assert any(CHILD in str(answer) for answer in answers)  # Python reads them in clear
+    reclassified = CaseEvent.objects.get(kind=CaseEvent.Kind.RECLASSIFIED)
+    assert reclassified.note == f"{CHILD} was hurt again"  # the timeline reads it in clear
     closed = AuditEvent.objects.get(action="case.close")
     assert closed.changes["note"] == audit.sealed(f"{CHILD} is safe")
 
