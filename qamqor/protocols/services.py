@@ -289,9 +289,9 @@ def due_at(spec: StepSpec, *, opened_at: datetime, case: Case, received: datetim
 
 def open_ready_steps(run: ProtocolRun, *, at: datetime, actor: User | None) -> list[Step]:
     """Open every waiting step whose predecessors are all finished (done or skipped)."""
-    steps = list(
-        Step.objects.filter(run=run).select_related("run__protocol", "organisation", "case__school")
-    )
+    steps = list(Step.objects.filter(run=run).select_related("organisation", "case__school"))
+    for step in steps:
+        step.run = run  # the run and its protocol are at hand: no join, no definition to decode
     finished = {step.key for step in steps if step.status in FINISHED}
     ready = [
         step
@@ -433,7 +433,7 @@ def complete_step(*, step: Step, actor: User, output: dict[str, Any] | str) -> S
     Case.objects.filter(pk=step.case_id, status=Case.Status.REGISTERED).update(
         status=Case.Status.IN_PROGRESS
     )
-    open_ready_steps(step.run, at=now, actor=actor)
+    open_ready_steps(locked.run, at=now, actor=actor)  # loaded with its protocol above
     notices.fire(step, "step_completed")  # e.g. the invitation with the date and place, 1.3.5
     step_completed.send(sender=Step, step=step, actor=actor)
     return step
