@@ -40,7 +40,7 @@ class TokenAuth(HttpBearer):
     as its user (even when a session cookie of someone else comes along), an invalid or
     revoked one is a 401 and never falls back to the session. CSRF protects cookies a
     browser adds by itself; a header it cannot add cross-site needs no CSRF token, so the
-    telephony, FHIR and scripted integrations can write (issue 9, section 1).
+    telephony, FHIR and scripted integrations can write (docs/decisions/0008).
     """
 
     def __call__(self, request: HttpRequest) -> Any:
@@ -255,7 +255,7 @@ class Pagination(LimitOffsetPagination):
 class AuditedPagination(Pagination):
     """``Pagination`` for lists of personal data: one audit event per page served, naming
     every object on it (``@paginate(AuditedPagination, audit_as="report", audit_id=
-    "public_id")``; DESIGN §5.2, issue 10 §7)."""
+    "public_id")``; DESIGN §5.2, docs/security.md)."""
 
     def __init__(self, *, audit_as: str, audit_id: str = "pk", **kwargs: Any) -> None:
         super().__init__(**kwargs)

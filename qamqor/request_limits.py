@@ -1,6 +1,6 @@
 """Requests refused before they reach a view, and the answers for failures outside one.
 
-No input makes a 5xx (DESIGN §5.7; issue 10, section 4): a body above its limit is a 413,
+No input makes a 5xx (DESIGN §5.7; docs/api.md, "Limits"): a body above its limit is a 413,
 a multipart body Django cannot split is a 400, and while the database is unreachable the
 answer is a 503 that says to retry, never a 500. The API answers in its one error shape;
 pages answer with a short page in the user's language. The limits are in docs/api.md,

@@ -84,9 +84,9 @@ INSTALLED_APPS = [
     "qamqor.instruments",
     "qamqor.care",
     "qamqor.referrals",
-    "qamqor.chatbot",  # issue 4: Telegram channel (docs/channels.md)
-    "qamqor.helpline",  # issue 4: 111 console and telephony API
-    "qamqor.mailbox",  # issue 4: mail listener's received messages
+    "qamqor.chatbot",  # Telegram channel (docs/channels.md)
+    "qamqor.helpline",  # 111 console and telephony API
+    "qamqor.mailbox",  # mail listener's received messages
     "qamqor.ops",  # backups, restores, data keys, retention (docs/security.md)
     "qamqor.web",
 ]
@@ -274,7 +274,7 @@ CASELOAD_ACTIVE_DAYS = env_int("QAMQOR_CASELOAD_ACTIVE_DAYS", 60)  # seen this r
 APPEAL_RELEASE_HOUR = env_int("QAMQOR_APPEAL_RELEASE_HOUR", 9)  # appeals appear once a day
 CARE_FILE_MAX_BYTES = env_int("QAMQOR_CARE_FILE_MAX_BYTES", 5 * 1024 * 1024)  # scans, letters
 
-# Intake (issue 4, docs/intake.md): attachments, follow-up codes, rate limits, life safety.
+# Intake (docs/intake.md): attachments, follow-up codes, rate limits, life safety.
 # Rate limits are counted in the database (intake.RateLimitCounter), so every process and
 # machine shares them without a cache server.
 REPORT_ATTACHMENT_MAX_BYTES = env_int("QAMQOR_REPORT_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
@@ -313,7 +313,7 @@ for _origin in EMBED_FRAME_ANCESTORS:
             "https://school.edu.kz or https://*.edu.kz"
         )
 
-# Channels (issue 4, docs/channels.md): the Telegram bot, the mail listener, the 111 center.
+# Channels (docs/channels.md): the Telegram bot, the mail listener, the 111 center.
 TELEGRAM_TOKEN = env("QAMQOR_TELEGRAM_TOKEN")  # or QAMQOR_TELEGRAM_TOKEN_FILE
 TELEGRAM_WEBHOOK_SECRET = env("QAMQOR_TELEGRAM_WEBHOOK_SECRET")  # empty: webhook refuses all
 TELEGRAM_API_BASE = env("QAMQOR_TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/")

@@ -39,12 +39,12 @@ def run_sweeps() -> dict[str, int]:
     return {
         "reminded": send_reminders(),
         "escalated": escalate_overdue(),
-        "referrals_escalated": escalate_overdue_referrals(),  # issue 5
-        "appeals_released": release_appeals(),  # issue 5: once a day, never one by one
-        "screening_alerts_escalated": escalate_unacknowledged_alerts(),  # issue 6
-        "life_safety_repeated": repeat_unacknowledged(),  # issue 4
+        "referrals_escalated": escalate_overdue_referrals(),
+        "appeals_released": release_appeals(),  # once a day, never one by one
+        "screening_alerts_escalated": escalate_unacknowledged_alerts(),
+        "life_safety_repeated": repeat_unacknowledged(),  # life-safety alerts nobody acknowledged
         "delivered": sweep_outbox(),
-        "audit_anchored": int(anchor_chain() is not None),  # issue 10: once a day
+        "audit_anchored": int(anchor_chain() is not None),  # once a day
     }
 
 

@@ -170,7 +170,7 @@ def child_filter(user: object) -> Q:
     if scope.sees_cases:
         case = apps.get_model("cases", "Case")
         q |= Q(Exists(case.objects.filter(case_filter(user), child_id=OuterRef("pk"))))
-    q |= care_child_filter(user)  # referred, shared or in the organisation's care (issue 5)
+    q |= care_child_filter(user)  # referred, shared or in the organisation's care
     return q
 
 
@@ -248,7 +248,7 @@ def statistics_region_ids(user: object) -> frozenset[int] | None:
     return scope.statistics_region_ids
 
 
-# --- psychological support (issue 5): referrals, care records, supervision, appeals -----
+# --- psychological support: referrals, care records, supervision, appeals -----
 #
 # Added for qamqor.referrals and qamqor.care (docs/psychological-support.md). The one
 # change above this section is the last clause of ``child_filter``, which calls
@@ -446,7 +446,7 @@ def consent_filter(user: object) -> Q:
     )
 
 
-# --- screenings (issue 6): standardized instruments ------------------------------------
+# --- screenings: standardized instruments ---------------------------------------------
 #
 # Added for qamqor.instruments (docs/instruments.md). Answers and results of a screening
 # are seen by psychologists only: a school psychologist for the pupils of the school, PSC

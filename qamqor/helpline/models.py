@@ -1,5 +1,5 @@
 """The 111 contact center: call records from the telephony system and the operators' call
-cards (brief 1.2.2, issue 4 channel 6)."""
+cards (brief 1.2.2, docs/channels.md)."""
 
 from __future__ import annotations
 

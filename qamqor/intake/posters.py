@@ -1,4 +1,4 @@
-"""QR posters: one printable A4 page per school, in Kazakh and Russian (issue 4, channel 1).
+"""QR posters: one printable A4 page per school, in Kazakh and Russian (docs/intake.md).
 
 The QR code on a school's wall is by far the most used way in (DESIGN §9): it opens the
 report form with the school already chosen. A poster carries the school's names, the QR

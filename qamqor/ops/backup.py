@@ -1,4 +1,4 @@
-"""Encrypted backups and restores of the whole database (issue 10 §10, docs/deploy.md).
+"""Encrypted backups and restores of the whole database (docs/deploy.md, docs/decisions/0011).
 
 PostgreSQL: ``pg_dump --format=custom`` (PostgreSQL's own client binaries, the version of
 the server or newer), restored with ``pg_restore`` in one transaction. SQLite: the online

@@ -1,4 +1,4 @@
-"""Encrypted model fields and keyed blind indexes (issue 10 §8, docs/security.md).
+"""Encrypted model fields and keyed blind indexes (docs/security.md, "Encryption at rest").
 
 Narratives, consultation notes and the names and contacts of children, representatives
 and reporters are stored as Fernet tokens made with the data keys (``qamqor.ops.keys``):

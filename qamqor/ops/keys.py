@@ -1,7 +1,7 @@
 """The data keys: one list of Fernet keys for everything Qamqor encrypts at rest.
 
 Backups (``qamqor.ops.backup``) are encrypted with them now; field encryption of
-narratives, notes, names and contacts (issue 10 §8) is meant to use the same list, so an
+narratives, notes, names and contacts (``qamqor.ops.fields``) is meant to use the same list, so an
 operator keeps and rotates one set of keys.
 
 Keys come from ``QAMQOR_DATA_KEYS`` (comma-separated) or from the file named by

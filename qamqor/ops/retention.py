@@ -1,4 +1,4 @@
-"""Retention: what is kept how long after a matter ends (issue 10 §9, docs/security.md).
+"""Retention: what is kept how long after a matter ends (docs/security.md, "Retention").
 
 Personal data is kept only as long as the work needs it (Law No. 94-V on personal data,
 Art. 12; brief 1.4.1 on confidentiality); the counts the statistics and the public report
