@@ -35,7 +35,8 @@ def paginate(
     audit_id: str = "pk",
 ) -> Page[Any]:
     """One page of ``items``. A list of personal data names ``audit_as`` (and the attribute
-    that identifies an item): one audit event then names every object shown (docs/security.md, "Audit: list reads")."""
+    that identifies an item): one audit event then names every object shown (docs/security.md,
+    "Audit: list reads and anchors")."""
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     if audit_as is not None:
         page.object_list = list(page.object_list)

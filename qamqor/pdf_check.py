@@ -5,8 +5,8 @@ their own machines. A PDF can carry JavaScript (``/JS``, ``/JavaScript``), actio
 run when it opens or a page is shown (``/OpenAction``, ``/AA``), programs to start
 (``/Launch``) and whole files inside it (``/EmbeddedFiles``, ``/EmbeddedFile``): none of
 that belongs in a scan or a letter, so such a PDF is refused with a 422 naming the field
-(docs/security.md, "PDF uploads"). Refusing is simpler and safer than flattening, and a reporter who meets
-it can print the document to a new PDF or attach a photo.
+(docs/security.md, "PDF uploads"). Refusing is simpler and safer than flattening, and a
+reporter who meets it can print the document to a new PDF or attach a photo.
 
 The check parses the file with a real PDF parser (pypdf) and looks at every object in the
 cross-reference table, including objects packed in compressed object streams and objects
