@@ -224,7 +224,7 @@ def complete_open_steps(world: World, case: Case, *, rounds: int = 20) -> list[s
     raise AssertionError("steps kept opening")
 
 
-# --- screenings (issue 6) -----------------------------------------------------------------
+# --- screenings ---------------------------------------------------------------------------
 
 
 def add_school_psychologists(world: World) -> None:
@@ -257,7 +257,7 @@ def make_pupil(
     )
 
 
-# --- psychological support (issue 5) -------------------------------------------------------
+# --- psychological support ---------------------------------------------------------------
 
 
 @dataclass

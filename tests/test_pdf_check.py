@@ -1,4 +1,4 @@
-"""PDF uploads with scripts, automatic actions or embedded files are refused (issue 10 §11):
+"""PDF uploads with scripts, automatic actions or embedded files are refused:
 the check itself on crafted files, and through the web form, the API and the care pages."""
 
 from __future__ import annotations

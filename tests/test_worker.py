@@ -2,7 +2,7 @@
 
 The PostgreSQL test runs the real worker in a child process against the throwaway
 cluster, stops the server under it, starts it again, and checks that the worker is
-still the same process and delivers work queued afterwards (issue 10 §2).
+still the same process and delivers work queued afterwards.
 """
 
 from __future__ import annotations

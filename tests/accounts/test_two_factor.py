@@ -1,4 +1,4 @@
-"""The second factor (issue 10 §6): who must enter a code, enrolment, recovery codes,
+"""The second factor (docs/security.md): who must enter a code, enrolment, recovery codes,
 re-entry before exports, and the API token path that is not asked."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""No 5xx from input (issue 10, section 4; issue 9, section 7): pagination bounds, broken
+"""No 5xx from input (DESIGN §5.7; docs/api.md, "Limits"): pagination bounds, broken
 multipart bodies, bodies over the limits, and the database going away.
 
 The operations are read from the OpenAPI document, so a new endpoint is covered as soon

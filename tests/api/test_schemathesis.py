@@ -1,4 +1,4 @@
-"""Schemathesis against the OpenAPI document (issue 10, section 4).
+"""Schemathesis against the OpenAPI document (docs/api.md): no input makes a 5xx.
 
 Every operation is called with generated input, as an anonymous client and with a token
 of the national coordinator (the role that may do most), through the WSGI application:

@@ -1,4 +1,4 @@
-"""Token writes over the real CSRF path (issue 9, section 1).
+"""Token writes over the real CSRF path (docs/decisions/0008).
 
 Django's test client skips CSRF unless asked, which is how every token write answering
 403 "CSRF check Failed" went unnoticed. Every client here enforces CSRF, and the list of

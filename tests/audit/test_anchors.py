@@ -1,4 +1,4 @@
-"""The chain's head is anchored, so cutting the newest events is detected (issue 10 §7).
+"""The chain's head is anchored, so cutting the newest events is detected.
 
 Runs on SQLite and on PostgreSQL: the tail is deleted past the append-only trigger as a
 database superuser would (dropping it on SQLite; ``session_replication_role = replica``

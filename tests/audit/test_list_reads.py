@@ -1,5 +1,5 @@
 """Reads of lists of personal data are audited: one event per list served, naming every
-object in it (issue 10 §7), on the API and on the pages; outsiders' lists hold nothing of
+object in it (docs/security.md), on the API and on the pages; outsiders' lists hold nothing of
 the other region and their events name nothing of it."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The Content-Security-Policy holds in a real browser: the main pages load their scripts,
-styles and charts with no violation (issue 10 §11, docs/security.md).
+styles and charts with no violation (docs/security.md).
 
 Chromium reports each blocked inline script, inline style, eval or foreign source as a
 ``securitypolicyviolation`` event and a console error; the test records both. A page that

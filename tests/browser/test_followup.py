@@ -1,4 +1,4 @@
-"""Issue 4's browser check: scan-equivalent visit to a school's form URL → anonymous
+"""The follow-up path in a browser: scan-equivalent visit to a school's form URL → anonymous
 report → follow-up code → status page → message exchange with the coordinator."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 9 §2 in Chromium: on the registration form the protocol that will be chosen is
+"""The triage preview in Chromium: on the registration form the protocol that will be chosen is
 shown live (htmx) and changes when the alleged perpetrator's relationship changes."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The second factor in a real browser (issue 10 §6): enrolment by QR code with the key the
+"""The second factor in a real browser (docs/security.md): enrolment by QR code with the key the
 page shows, recovery codes, and signing in again with a code computed here, as the
 authenticator app would."""
 

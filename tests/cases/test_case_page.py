@@ -1,4 +1,4 @@
-"""The case page of issue 3: structured step forms, skipped and cancelled steps, the
+"""The case page: structured step forms, skipped and cancelled steps, the
 interview qualification, withheld notifications on the timeline, the child and legal
 representatives, reclassification, the interagency thread and the printable summary."""
 

@@ -1,5 +1,5 @@
 """The chatbot offers "I might hurt myself" as its own answer; choosing it sends at once,
-raises the life-safety alert and tells the child what happens now (issue 9 §3)."""
+raises the life-safety alert and tells the child what happens now (docs/intake.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""scripts/audit_deps.py tells "clean" from "could not look" (issue 10 §12).
+"""scripts/audit_deps.py tells "clean" from "could not look" (docs/security.md).
 
 pip-audit runs for real against a local stand-in for the OSV advisory API, so the test
 needs no network: one answer per query, a vulnerability for one pin, an error page, and a

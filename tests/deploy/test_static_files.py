@@ -2,7 +2,7 @@
 
 The manifest storage rewrites each ``url()`` and ``sourceMappingURL`` to the hashed name
 of its target and refuses to finish when a target is missing; without the manifest every
-page fails in production (issue 10 §1). The whole deployment is checked by
+page fails in production. The whole deployment is checked by
 scripts/deploy_check.py (``make test-deploy``); this is the fast check on every run.
 """
 

@@ -1,5 +1,5 @@
 """The 111 card: "the child may hurt themselves" is a choice of its own, and the "in danger
-now" button followed by saving the card tells the duty unit once, not twice (issue 9 §3)."""
+now" button followed by saving the card tells the duty unit once, not twice."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Importing FHIR R4B QuestionnaireResponses from outside systems (issue 9 §7): the age
+"""Importing FHIR R4B QuestionnaireResponses from outside systems (docs/instruments.md): the age
 range, accepted canonical bases, LOINC-coded items, unknown items, one administration per
 response however often it is sent, and a WHO-5 total compared on the scale it was stated in.
 """

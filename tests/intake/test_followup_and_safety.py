@@ -1,4 +1,4 @@
-"""Issue 4: follow-up for anonymous reporters, registration notice, life-safety alerts,
+"""Intake: follow-up for anonymous reporters, registration notice, life-safety alerts,
 attachments, rate limits, the honeypot, embedding, untrue reports, staff entry, duplicates."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 9 §3: suicide risk and life safety. "The child may hurt themselves" is a choice of
+"""Suicide risk and life safety (docs/intake.md). "The child may hurt themselves" is a choice of
 its own on every channel; a report marked in danger or self-harm raises the life-safety
 alert at submission, before triage; every round names the case (or the report); alerts
 and acknowledgements show on the case page and timeline; the immediate-safety step

@@ -1,4 +1,4 @@
-"""QR posters (issue 4, channel 1): the PDF is rasterised and its QR code decoded back to
+"""QR posters (docs/intake.md): the PDF is rasterised and its QR code decoded back to
 the school's report address, as a phone would; the Kazakh and Russian texts are read back
 from the PDF; only the school's staff and the coordinators above it may download."""
 

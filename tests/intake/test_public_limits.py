@@ -1,4 +1,4 @@
-"""One place for public limits (issue 10 §5): the API shares the pages' counters, one-time
+"""One place for public limits (docs/security.md): the API shares the pages' counters, one-time
 codes are limited per address and in total, and refusals are 429 with Retry-After."""
 
 from __future__ import annotations

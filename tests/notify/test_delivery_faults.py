@@ -1,8 +1,8 @@
 """Fault tests of the outbox with real SMTP: each notification delivered, at most once.
 
 The SMTP peer is aiosmtpd (tests/support.py); it records every message's Message-ID, so
-"at most once" is counted where it matters, at the receiving end. The faults of issue 10
-§3: the relay down for longer than the old one-hour horizon, a worker killed with SIGKILL
+"at most once" is counted where it matters, at the receiving end. The faults tested: the
+relay down for longer than the old one-hour horizon, a worker killed with SIGKILL
 in the middle of a delivery (a real ``qamqor worker`` process), a relay slower than the
 client's command timeout. Each test prints its figures (queued, sent, received, the most
 copies of one Message-ID): ``pytest -s`` shows them.

@@ -1,4 +1,4 @@
-"""Encrypted backups and restores (issue 10 §10): the file format's guarantees on SQLite,
+"""Encrypted backups and restores (docs/deploy.md): the file format's guarantees on SQLite,
 and a full round trip on PostgreSQL (pg_dump custom format → a second database)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Encryption at rest (issue 10 §8): narratives, notes, names and contacts are Fernet tokens
+"""Encryption at rest (docs/security.md): narratives, notes, names and contacts are Fernet tokens
 in the database, plain strings in Python; keys rotate; a dump shows no plaintext."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Retention periods (issue 10 §9): with the clock moved on, closed cases are pseudonymised
+"""Retention periods (docs/security.md): with the clock moved on, closed cases are pseudonymised
 with their statistics kept, threads and transcripts expire, attachments go with their
 case, a dry run changes nothing, and the real run audits each record it changed."""
 

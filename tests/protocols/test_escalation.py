@@ -1,4 +1,4 @@
-"""Escalation cannot starve (issue 9, section 6; brief 1.3.3).
+"""Escalation cannot starve (brief 1.3.3).
 
 Steps already escalated to the region that wait for the national level used to fill the
 sweep's batch, so newer overdue steps were never escalated while the batch was full.

@@ -1,4 +1,4 @@
-"""Order No. 506 deadlines counted from the moment the order names (issue 9, section 5).
+"""Order No. 506 deadlines counted from the moment the order names (docs/domain-kz.md).
 
 The school's conversation is due 1 working day after the school RECEIVES the
 information (p. 9), whenever the log step before it is done; the head is told within 1

@@ -1,4 +1,4 @@
-"""What a step's output must hold, through the page and the API alike (issue 9, section 6).
+"""What a step's output must hold, through the page and the API alike.
 
 - 1.2.4: the interview qualification is checked against the interviewer recorded on the
   step (a staff member holding it), not against whoever types the record in.

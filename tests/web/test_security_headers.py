@@ -1,5 +1,5 @@
 """Content-Security-Policy on every page, framing only for the embed form and only by the
-configured school and ministry sites (issue 10 §11, docs/security.md)."""
+configured school and ministry sites (docs/security.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The API of issue 3: structured step completion, the child and legal representatives,
+"""The case API: structured step completion, the child and legal representatives,
 reclassification, the interagency thread, "who holds the ball" and protocol versions."""
 
 from __future__ import annotations
