@@ -5,6 +5,11 @@ of the national coordinator (the role that may do most), through the WSGI applic
 no answer may be a 5xx, and every answer must be declared by its operation (status,
 content type, schema). Bounded and deterministic: a fixed number of examples per
 operation and ``derandomize``, so a failure is the same failure on the next run.
+
+It runs on PostgreSQL only (``make test-postgres``, part of ``make test``): input checks
+do not depend on the database, and what does (text PostgreSQL refuses, such as a NUL
+character, or a number beyond a column's range) fails there and not on SQLite. Running it
+once keeps the whole suite well inside CI's time.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from schemathesis.checks import (  # type: ignore[attr-defined]  # registered by
 
 from qamqor.accounts.models import ApiToken
 from tests.factories import World, register_case, submit_report
+
+pytestmark = pytest.mark.postgres
 
 EXAMPLES = 12  # per operation and client: about 80 operations x 2 clients
 
