@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from qamqor.accounts import policy
 from qamqor.accounts.models import User
 from qamqor.apikit import (
     AuditedPagination,
@@ -36,6 +35,7 @@ from qamqor.care.forms import (
     WithdrawConsentForm,
     WorkWeekForm,
     appeal_arguments,
+    care_organisation,
     child_arguments,
     consent_arguments,
     consultation_arguments,
@@ -90,7 +90,6 @@ from qamqor.care.services import worklog as worklog_services
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import InvalidInput
-from qamqor.forms import acting_organisation
 
 router = Router(tags=["psychological support"])
 
@@ -100,11 +99,6 @@ router = Router(tags=["psychological support"])
 
 def _child(request: HttpRequest, code: str, *, audit_read: bool = False) -> Child:
     return selectors.get_child_for_user(_user(request), code, audit_read=audit_read)
-
-
-def _care_org(request: HttpRequest, code: str | None) -> Organisation:
-    scope = policy.care_scope_for(_user(request))
-    return acting_organisation(_user(request), code, scope.psychologist_org_ids)
 
 
 # --- caseload and children ----------------------------------------------------------------
@@ -281,7 +275,7 @@ def _week_out(user: User, organisation: Organisation, week: date) -> dict[str, A
 
 @router.get("/work-log/{week}", response=WorkWeekOut, summary="My work log for one week")
 def get_work_week(request: HttpRequest, week: date, organisation: str = "") -> dict[str, Any]:
-    return _week_out(_user(request), _care_org(request, organisation), week)
+    return _week_out(_user(request), care_organisation(_user(request), organisation), week)
 
 
 @router.put(
@@ -297,7 +291,7 @@ def save_work_week(request: HttpRequest, week: date, payload: WorkWeekIn) -> dic
         WorkWeekForm,
         {"week": week.isoformat(), "note": payload.note, **payload.hours},
     )
-    organisation = _care_org(request, payload.organisation)
+    organisation = care_organisation(_user(request), payload.organisation)
     worklog_services.save_work_week(
         actor=_user(request),
         organisation=organisation,

@@ -32,7 +32,7 @@ from qamqor.care.models import (
 from qamqor.cases.classification import ChildSex
 from qamqor.cases.forms import resolve_case
 from qamqor.cases.models import Child
-from qamqor.directory.models import Region
+from qamqor.directory.models import Organisation, Region
 from qamqor.errors import InvalidInput
 from qamqor.files import check_upload
 from qamqor.forms import (
@@ -324,13 +324,18 @@ def _copy(data: dict[str, Any], *names: str) -> dict[str, Any]:
     return {name: data[name] for name in names}
 
 
+def care_organisation(user: User, code: str | None) -> Organisation:
+    """The school or PSC where the user works as a psychologist: the one named, else their
+    only one (children, consultations, the work log)."""
+    return acting_organisation(user, code, policy.care_scope_for(user).psychologist_org_ids)
+
+
 def child_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
     """``register_child``'s arguments from the cleaned ``ChildForm``: the school or PSC
     where the user works as a psychologist (the child becomes its pupil or client)."""
-    scope = policy.care_scope_for(user)
     return {
         **_copy(data, "full_name", "birth_date", "sex", "class_label"),
-        "organisation": acting_organisation(user, data["organisation"], scope.psychologist_org_ids),
+        "organisation": care_organisation(user, data["organisation"]),
     }
 
 
@@ -388,12 +393,11 @@ def consultation_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
     """``record_consultation``'s arguments from the cleaned ``ConsultationForm``, but the
     child: the child's page names it in its address, the API by code, the page for
     anonymous and group work not at all."""
-    scope = policy.care_scope_for(user)
     fields = ("format", "topic", "held_at", "duration_minutes", "participants_count")
     return {
         **_copy(data, *fields, "participants_note", "notes", "next_steps", "hotline"),
         "next_appointment_at": data["next_appointment_at"],
-        "organisation": acting_organisation(user, data["organisation"], scope.psychologist_org_ids),
+        "organisation": care_organisation(user, data["organisation"]),
         "case": resolve_case(user, data["case"]),
     }
 

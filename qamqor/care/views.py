@@ -38,6 +38,7 @@ from qamqor.care.forms import (
     WorkloadFilterForm,
     WorkWeekForm,
     appeal_arguments,
+    care_organisation,
     child_arguments,
     consent_arguments,
     consultation_arguments,
@@ -491,6 +492,7 @@ def worklog(request: HttpRequest) -> HttpResponse:
         status = 422
         if form.is_valid():
             try:
+                organisation = care_organisation(user, form.cleaned_data["organisation"])
                 worklog_services.save_work_week(
                     actor=user,
                     organisation=organisation,
