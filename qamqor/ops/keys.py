@@ -16,8 +16,8 @@ encrypts; every key in the list decrypts (``MultiFernet``). Rotation is:
 
 A key kept in the database it protects protects nothing: keys live in the environment
 or a file (a secret store mounts one), never in the database or a backup. A keyed blind
-index for exact-match lookups (§8) needs a key that never rotates with these: it should
-get its own setting rather than be derived from this list.
+index for exact-match lookups (``qamqor.ops.fields``) needs a key that never rotates with
+these: it should get its own setting rather than be derived from this list.
 """
 
 from __future__ import annotations
