@@ -3,7 +3,7 @@
 #   make run            demo server and worker on http://127.0.0.1:8000 (logins printed)
 #   make test           lint, Django checks, then pytest on SQLite, PostgreSQL and Chromium;
 #                       stops at the first stage that fails
-#   make lint           ruff check, ruff format --check, mypy, bandit
+#   make lint           ruff check, ruff format --check, mypy, import layers, bandit
 #   make audit-deps     pip-audit of the pins: CLEAN, VULNERABLE (fails) or SKIPPED (offline)
 #   make check          makemigrations --check, manage.py check, translations up to date
 #   make test-sqlite    the suite on SQLite (in memory)
@@ -74,6 +74,7 @@ lint: venv
 	@$(STAGE) "ruff check" $(BIN)/ruff check .
 	@$(STAGE) "ruff format --check" $(BIN)/ruff format --check .
 	@$(STAGE) "mypy" $(BIN)/mypy qamqor
+	@$(STAGE) "import layers" $(BIN)/lint-imports
 	@$(STAGE) "bandit" $(BIN)/bandit -c pyproject.toml -q -r qamqor scripts \
 		--severity-level medium
 
