@@ -166,3 +166,17 @@ def test_order_506_citations_are_read_whole() -> None:
     }
     assert cited_paragraphs("Order No. 506 pp.7-8 (logged") == {7, 8}
     assert cited_paragraphs("Order No. 506 of 21 Dec 2022 (pp. 2, 7-10, 12") == {2, 7, 8, 9, 10, 12}
+
+
+#: "docs/security.md", "docs/decisions/0008" (a decision record by its number).
+DOCS_REFERENCE = re.compile(r"\bdocs/([\w./-]*[\w/])")
+
+
+def test_every_docs_page_named_in_code_and_tests_exists() -> None:
+    missing: dict[str, set[str]] = {}
+    for path in CODE + source_files("tests", (".py", ".html")):
+        for name in DOCS_REFERENCE.findall(path.read_text(encoding="utf-8")):
+            target = DOCS / name
+            if not (target.exists() or list(target.parent.glob(f"{target.name}-*.md"))):
+                missing.setdefault(f"docs/{name}", set()).add(str(path.relative_to(ROOT)))
+    assert missing == {}, f"docs pages named but not in docs/: {missing}"
