@@ -1,8 +1,10 @@
-"""The access policy: the one place that decides who may see and change what.
+"""The user's ``Scope``: what their memberships open, computed from one query per request.
 
-Every view and API endpoint that touches personal data reads through these filters
-(``Case.objects.visible_to(user)`` and friends call them). An object outside a user's
-scope is reported as 404, never 403, so its existence is not confirmed (DESIGN §5.2).
+``accounts.access`` is the one door (``Model.objects.restrict(user, action)``, page gates)
+and the apps' ``rules.py`` turn a Scope into filters; this module only reads memberships
+and offers the Scope-level predicates the rules share (triage, closure, task list). It
+imports no other app. An object outside a user's scope is reported as 404, never 403, so
+its existence is not confirmed (DESIGN §5.2).
 
 - school staff see the cases of their school;
 - PSC staff see the cases where their PSC (a PSC head: also its branches) has a step;
@@ -48,6 +50,10 @@ class Scope:
     national: bool = False
     statistics_region_ids: frozenset[int] = frozenset()
     organisation_ids: frozenset[int] = field(default_factory=frozenset)
+    # Psychological support and screenings read the same memberships (no second query):
+    school_psychologist_ids: frozenset[int] = frozenset()  # schools where they are one
+    psc_ids: frozenset[int] = frozenset()  # PSCs they work at (a head: also its branches)
+    supervised_ids: frozenset[int] = frozenset()  # a PSC head's PSC and its branches
 
     @property
     def sees_cases(self) -> bool:
@@ -86,6 +92,8 @@ def scope_for(user: Any) -> Scope:
     regions: set[int] = set()
     national = False
     psc_heads: set[int] = set()
+    school_psychologists: set[int] = set()
+    pscs: set[int] = set()
     for membership in memberships:
         org = membership.organisation
         roles.add(membership.role)
@@ -93,8 +101,11 @@ def scope_for(user: Any) -> Scope:
             schools.add(org.pk)
             if membership.role == Role.SCHOOL_COORDINATOR:
                 coordinated.add(org.pk)
+            else:
+                school_psychologists.add(org.pk)
         elif membership.role in PSC_ROLES:
             step_orgs.add(org.pk)
+            pscs.add(org.pk)
             if membership.role == Role.PSC_HEAD:
                 psc_heads.add(org.pk)
         elif membership.role in AGENCY_ROLES:
@@ -106,12 +117,15 @@ def scope_for(user: Any) -> Scope:
             step_orgs.add(org.pk)  # the education department's own protocol steps
         elif membership.role == Role.NATIONAL_COORDINATOR:
             national = True
+    supervised = set(psc_heads)
     if psc_heads:
-        step_orgs.update(
+        supervised.update(
             Organisation.objects.filter(
                 parent_id__in=psc_heads, kind=OrganisationKind.PSC_BRANCH
             ).values_list("pk", flat=True)
         )
+        step_orgs.update(supervised)
+        pscs.update(supervised)
     scope = Scope(
         roles=frozenset(roles),
         school_ids=frozenset(schools),
@@ -122,6 +136,9 @@ def scope_for(user: Any) -> Scope:
         national=national,
         statistics_region_ids=frozenset(regions),
         organisation_ids=frozenset(m.organisation_id for m in memberships),
+        school_psychologist_ids=frozenset(school_psychologists),
+        psc_ids=frozenset(pscs),
+        supervised_ids=frozenset(supervised),
     )
     user._qamqor_scope = scope
     return scope
@@ -130,97 +147,58 @@ def scope_for(user: Any) -> Scope:
 NOTHING = Q(pk__in=[])
 
 
-def case_filter(user: object) -> Q:
-    """A filter on ``cases.Case`` for the cases the user may see."""
-    scope = scope_for(user)
+def triage_q(scope: Scope) -> Q:
+    """Records (a report, a case) the user may triage: the school coordinator of its
+    school, the 111 center that received it, the region's coordinator, the national one.
+    The record's fields are ``school_id``, ``region_id`` and ``received_by_id``."""
     if scope.national:
         return Q()
-    if not scope.sees_cases:
-        return NOTHING
     q = NOTHING
-    if scope.school_ids:
-        q |= Q(school_id__in=scope.school_ids)
+    if scope.region_ids:
+        q |= Q(region_id__in=scope.region_ids)
+    if scope.coordinated_school_ids:
+        q |= Q(school_id__in=scope.coordinated_school_ids)
     if scope.received_by_ids:
         q |= Q(received_by_id__in=scope.received_by_ids)
-    if scope.region_ids:
-        q |= Q(region_id__in=scope.region_ids)
-    if scope.step_organisation_ids:
-        step = apps.get_model("protocols", "Step")
-        q |= Q(
-            Exists(
-                step.objects.filter(
-                    case_id=OuterRef("pk"), organisation_id__in=scope.step_organisation_ids
-                )
-            )
-        )
     return q
 
 
-def child_filter(user: object) -> Q:
-    """A filter on ``cases.Child``: pupils of the user's schools, children of the region
-    (coordinators), and children of any case the user may see."""
-    scope = scope_for(user)
-    if scope.national:
-        return Q()
-    q = NOTHING
-    if scope.school_ids:
-        q |= Q(school_id__in=scope.school_ids)
-    if scope.region_ids:
-        q |= Q(region_id__in=scope.region_ids)
-    if scope.sees_cases:
-        case = apps.get_model("cases", "Case")
-        q |= Q(Exists(case.objects.filter(case_filter(user), child_id=OuterRef("pk"))))
-    q |= care_child_filter(user)  # referred, shared or in the organisation's care
-    return q
-
-
-def report_filter(user: object) -> Q:
-    """A filter on ``intake.Report``: reports waiting for triage that the user may see."""
-    scope = scope_for(user)
-    if scope.national:
-        return Q()
-    q = NOTHING
-    if scope.school_ids:
-        q |= Q(school_id__in=scope.school_ids)
-    if scope.received_by_ids:
-        q |= Q(received_by_id__in=scope.received_by_ids)
-    if scope.region_ids:
-        q |= Q(region_id__in=scope.region_ids)
-    return q
-
-
-def step_filter(user: object) -> Q:
-    """A filter on ``protocols.Step``: the steps on the user's organisations' task lists."""
-    scope = scope_for(user)
-    orgs = scope.step_organisation_ids | scope.school_ids
-    return Q(organisation_id__in=orgs) if orgs else NOTHING
-
-
-def can_triage(
-    user: object, *, school_id: int | None, region_id: int | None, received_by_id: int | None
-) -> bool:
-    """Triage and registration: the school coordinator, the 111 center or a coordinator."""
-    scope = scope_for(user)
+def may_triage(scope: Scope, record: Any) -> bool:
+    """``triage_q`` for one record in memory."""
     return (
         scope.national
-        or region_id in scope.region_ids
-        or school_id in scope.coordinated_school_ids
-        or received_by_id in scope.received_by_ids
+        or record.region_id in scope.region_ids
+        or record.school_id in scope.coordinated_school_ids
+        or getattr(record, "received_by_id", None) in scope.received_by_ids
     )
 
 
-def can_complete_step(user: object, *, organisation_id: int) -> bool:
-    """A step is completed by a member of its accountable organisation (or the PSC head)."""
-    scope = scope_for(user)
-    return organisation_id in scope.step_organisation_ids or organisation_id in scope.school_ids
+def close_q(scope: Scope) -> Q:
+    """Records the user may close (a case; a report as untrue) or reclassify: the school
+    coordinator of its school, or a coordinator above it."""
+    if scope.national:
+        return Q()
+    q = NOTHING
+    if scope.region_ids:
+        q |= Q(region_id__in=scope.region_ids)
+    if scope.coordinated_school_ids:
+        q |= Q(school_id__in=scope.coordinated_school_ids)
+    return q
 
 
-def can_close_case(user: object, *, school_id: int | None, region_id: int) -> bool:
-    """Closure: the school coordinator of the case's school, or a coordinator above it."""
-    scope = scope_for(user)
+def may_close(scope: Scope, record: Any) -> bool:
+    """``close_q`` for one record in memory."""
     return (
-        scope.national or region_id in scope.region_ids or school_id in scope.coordinated_school_ids
+        scope.national
+        or record.region_id in scope.region_ids
+        or record.school_id in scope.coordinated_school_ids
     )
+
+
+def task_organisation_ids(scope: Scope) -> frozenset[int]:
+    """Organisations whose protocol steps are on the user's task list (a PSC head: also
+    the branches'), and so whose steps the user completes."""
+    return scope.step_organisation_ids | scope.school_ids
 
 
 def regional_coordinators(region_id: int) -> QuerySet[User]:
@@ -250,10 +228,9 @@ def statistics_region_ids(user: object) -> frozenset[int] | None:
 
 # --- psychological support: referrals, care records, supervision, appeals -----
 #
-# Added for qamqor.referrals and qamqor.care (docs/psychological-support.md). The one
-# change above this section is the last clause of ``child_filter``, which calls
-# ``care_child_filter``: a child referred or shared to an organisation, or in that
-# organisation's own care records, is visible to its staff.
+# Added for qamqor.referrals and qamqor.care (docs/psychological-support.md). A child
+# referred or shared to an organisation, or in that organisation's own care records, is
+# visible to its staff: ``care.rules`` adds that to the children a user sees.
 
 PSYCHOLOGIST_ROLES = {Role.SCHOOL_PSYCHOLOGIST, Role.PSC_PSYCHOLOGIST, Role.PSC_HEAD}
 
@@ -272,55 +249,19 @@ class CareScope:
 
 
 def care_scope_for(user: Any) -> CareScope:
-    """The user's scope in psychological support; anonymous users get the empty one."""
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
-        return CareScope()
-    cached: CareScope | None = getattr(user, "_qamqor_care_scope", None)
-    if cached is not None:
-        return cached
+    """The user's scope in psychological support, read from the request's one ``Scope``
+    (no query of its own); anonymous users get the empty one."""
     scope = scope_for(user)
-    by_role: dict[str, set[int]] = {}
-    for role, organisation_id in Membership.objects.filter(
-        user_id=user.pk, active=True
-    ).values_list("role", "organisation_id"):
-        by_role.setdefault(role, set()).add(organisation_id)
-    heads = by_role.get(Role.PSC_HEAD, set())
-    supervised = set(heads)
-    if heads:
-        supervised.update(
-            Organisation.objects.filter(
-                parent_id__in=heads, kind=OrganisationKind.PSC_BRANCH
-            ).values_list("pk", flat=True)
-        )
-    psc = by_role.get(Role.PSC_PSYCHOLOGIST, set()) | supervised
-    care = CareScope(
-        psychologist_org_ids=frozenset(by_role.get(Role.SCHOOL_PSYCHOLOGIST, set()) | psc),
-        psc_org_ids=frozenset(psc),
-        supervised_org_ids=frozenset(supervised),
-        referral_org_ids=frozenset(scope.step_organisation_ids | scope.school_ids),
+    psc = scope.psc_ids
+    return CareScope(
+        psychologist_org_ids=scope.school_psychologist_ids | psc,
+        psc_org_ids=psc,
+        supervised_org_ids=scope.supervised_ids,
+        referral_org_ids=scope.step_organisation_ids | scope.school_ids,
         region_ids=scope.region_ids,
         national=scope.national,
         monitor=Role.MONITOR in scope.roles,
     )
-    user._qamqor_care_scope = care
-    return care
-
-
-def care_child_filter(user: object) -> Q:
-    """Children an organisation of the user received (an active share or a self-referral)
-    or holds its own care records for (consent, crisis basis, consultation)."""
-    orgs = care_scope_for(user).referral_org_ids
-    if not orgs:
-        return NOTHING
-    share = apps.get_model("care", "ChildShare")
-    client = apps.get_model("care", "CareClient")
-    return Q(
-        Exists(
-            share.objects.filter(
-                child_id=OuterRef("pk"), to_organisation_id__in=orgs, revoked_at__isnull=True
-            )
-        )
-    ) | Q(Exists(client.objects.filter(child_id=OuterRef("pk"), organisation_id__in=orgs)))
 
 
 def referral_filter(user: object) -> Q:
@@ -474,39 +415,21 @@ class ScreeningScope:
 
 
 def screening_scope_for(user: Any) -> ScreeningScope:
-    """The user's screening scope; anonymous and inactive users get the empty one."""
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
-        return ScreeningScope()
-    cached: ScreeningScope | None = getattr(user, "_qamqor_screening_scope", None)
-    if cached is not None:
-        return cached
+    """The user's screening scope, read from the request's one ``Scope`` (no query of its
+    own); anonymous and inactive users get the empty one."""
     scope = scope_for(user)
-    schools: set[int] = set()
-    pscs: set[int] = set()
-    heads: set[int] = set()
-    for role, organisation_id in Membership.objects.filter(
-        user_id=user.pk, active=True, role__in=[Role.SCHOOL_PSYCHOLOGIST, *PSC_ROLES]
-    ).values_list("role", "organisation_id"):
-        if role == Role.SCHOOL_PSYCHOLOGIST:
-            schools.add(organisation_id)
-        else:
-            pscs.add(organisation_id)
-            if role == Role.PSC_HEAD:
-                heads.add(organisation_id)
-    if heads:
-        pscs.update(
-            Organisation.objects.filter(
-                parent_id__in=heads, kind=OrganisationKind.PSC_BRANCH
-            ).values_list("pk", flat=True)
-        )
-    screening = ScreeningScope(
-        school_ids=frozenset(schools),
-        psc_ids=frozenset(pscs),
+    return ScreeningScope(
+        school_ids=scope.school_psychologist_ids,
+        psc_ids=scope.psc_ids,
         region_ids=scope.region_ids,
         national=scope.national,
     )
-    user._qamqor_screening_scope = screening
-    return screening
+
+
+def _children_seen(user: object) -> Q:
+    from qamqor.accounts import access
+
+    return access.filter_for(user, "cases.Child", "view")
 
 
 def screening_child_filter(user: object) -> Q:
@@ -517,7 +440,7 @@ def screening_child_filter(user: object) -> Q:
         q |= Q(school_id__in=screening.school_ids)
     if screening.psc_ids:
         alert = apps.get_model("instruments", "Alert")
-        q |= child_filter(user)
+        q |= _children_seen(user)
         q |= Q(
             Exists(
                 alert.objects.filter(child_id=OuterRef("pk"), escalated_to_id__in=screening.psc_ids)
@@ -537,7 +460,7 @@ def screening_filter(user: object) -> Q:
     if screening.psc_ids:
         child = apps.get_model("cases", "Child")
         alert = apps.get_model("instruments", "Alert")
-        q |= Q(child_id__in=child.objects.filter(child_filter(user)).values("pk"))
+        q |= Q(child_id__in=child.objects.filter(_children_seen(user)).values("pk"))
         q |= Q(
             Exists(
                 alert.objects.filter(

@@ -52,7 +52,7 @@ LIST_LIMIT = 200
 def get_child_for_user(user: User, code: str, *, audit_read: bool = True) -> Child:
     """The child, if the policy lets the user see them; otherwise 404. The read is audited."""
     child = (
-        Child.objects.visible_to(user)
+        Child.objects.restrict(user, "view")
         .select_related("region", "school")
         .filter(code=code.strip().upper())
         .first()

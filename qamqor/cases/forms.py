@@ -115,7 +115,7 @@ def resolve_case(user: object, number: str | None) -> Case | None:
     """A case the user may see, by number; an unknown or hidden one is a 422 on ``case``."""
     if not number:
         return None
-    case = Case.objects.visible_to(user).filter(number=number.strip()).first()
+    case = Case.objects.restrict(user, "view").filter(number=number.strip()).first()
     if case is None:
         raise InvalidInput.on("case", _("No case with this number is open to you."))
     return case

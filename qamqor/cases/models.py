@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts import policy
+from qamqor.accounts.access import RestrictedQuerySet
 from qamqor.cases.classification import (
     ChildSex,
     Outcome,
@@ -26,10 +26,8 @@ from qamqor.directory.models import Organisation, Region
 from qamqor.ops.fields import EncryptedTextField
 
 
-class ChildQuerySet(models.QuerySet["Child"]):
-    def visible_to(self, user: object) -> ChildQuerySet:
-        """The children the access policy lets ``user`` see (accounts.policy)."""
-        return self.filter(policy.child_filter(user))
+class ChildQuerySet(RestrictedQuerySet["Child"]):
+    """Children; ``restrict(user, "view")`` by ``cases.rules`` and ``care.rules``."""
 
 
 class Child(models.Model):
@@ -105,10 +103,8 @@ class CaseNumberCounter(models.Model):
         return f"{self.region_id}/{self.year}: {self.last}"
 
 
-class CaseQuerySet(models.QuerySet["Case"]):
-    def visible_to(self, user: object) -> CaseQuerySet:
-        """The cases the access policy lets ``user`` see (accounts.policy)."""
-        return self.filter(policy.case_filter(user))
+class CaseQuerySet(RestrictedQuerySet["Case"]):
+    """Cases; ``restrict(user, action)`` by ``cases.rules`` and ``protocols.rules``."""
 
 
 class Case(models.Model):

@@ -25,7 +25,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts import policy
+from qamqor.accounts import access, policy
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.cases import services as case_services
@@ -245,14 +245,11 @@ def can_edit_parties(user: object, case: Case) -> bool:
     """Those who act on the case record its parties: the school coordinator and the
     coordinators above it, the 111 center that received it, and any organisation with a
     step on it (police, guardianship, PSC, … meet the family first)."""
-    if policy.can_close_case(user, school_id=case.school_id, region_id=case.region_id):
+    if access.permits(user, "close", case):
         return True
-    if policy.can_triage(
-        user, school_id=case.school_id, region_id=case.region_id, received_by_id=case.received_by_id
-    ):
+    if access.permits(user, "triage", case):
         return True
-    scope = policy.scope_for(user)
-    acting = scope.step_organisation_ids | scope.school_ids
+    acting = policy.task_organisation_ids(policy.scope_for(user))
     return any(step.organisation_id in acting for step in case.steps.all())
 
 
@@ -274,7 +271,7 @@ def attach_child(*, case: Case, actor: User, data: dict[str, Any]) -> Child:
     code = str(data.get("existing_code") or "").strip().upper()
     created = not code
     if code:
-        found = Child.objects.visible_to(actor).filter(code=code).first()
+        found = Child.objects.restrict(actor, "view").filter(code=code).first()
         if found is None:
             raise InvalidInput.on("existing_code", _("No child with this code is known to you."))
         child = found

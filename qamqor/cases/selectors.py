@@ -18,7 +18,7 @@ def case_list(user: User, **filters: object) -> QuerySet[Case]:
     naming the cases on it (``qamqor.pages.paginate``, ``qamqor.apikit.AuditedPagination``).
     """
     return (
-        Case.objects.visible_to(user)
+        Case.objects.restrict(user, "view")
         .select_related("region", "school")
         .prefetch_related("forms")
         .order_by("-registered_at", "-pk")
@@ -28,7 +28,7 @@ def case_list(user: User, **filters: object) -> QuerySet[Case]:
 def get_case_for_user(user: User, number: str, *, audit_read: bool = True) -> Case:
     """The case, if the user may see it; otherwise 404 (never 403). The read is audited."""
     case = (
-        Case.objects.visible_to(user)
+        Case.objects.restrict(user, "view")
         .select_related("region", "school", "received_by", "registered_by", "closed_by")
         .prefetch_related(
             "forms",

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts import policy
+from qamqor.accounts import access
 from qamqor.accounts.models import Role, User
 from qamqor.audit import services as audit
 from qamqor.cases.models import Case, CaseEvent, CaseNumberCounter, CaseViolenceForm, Child
@@ -248,7 +248,7 @@ def register_case(*, report: Report, actor: User, classification: dict[str, Any]
 @transaction.atomic
 def close_case(*, case: Case, actor: User, outcome: str, note: str = "") -> Case:
     """Close a case with its outcome once every protocol step is done."""
-    if not policy.can_close_case(actor, school_id=case.school_id, region_id=case.region_id):
+    if not access.permits(actor, "close", case):
         raise NotAllowed(_("Only the school coordinator or a coordinator can close the case."))
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if locked.is_closed:

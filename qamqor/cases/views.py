@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from qamqor.accounts import policy
+from qamqor.accounts import access
 from qamqor.accounts.models import User
 from qamqor.accounts.second_factor import fresh_second_factor
 from qamqor.audit import services as audit
@@ -90,7 +90,7 @@ def _can_complete(user: User, case: Case, step: Step) -> bool:
         not case.is_closed
         and step.status == Step.Status.OPEN
         and step.run.ended_at is None
-        and policy.can_complete_step(user, organisation_id=step.organisation_id)
+        and access.permits(user, "complete", step)
     )
 
 
@@ -182,9 +182,7 @@ def _case_context(
     step_rows, earlier_runs = _step_sections(user, case, steps, runs, bound)
     parties = party_services.case_parties(case)
     open_case = not case.is_closed
-    can_close = open_case and policy.can_close_case(
-        user, school_id=case.school_id, region_id=case.region_id
-    )
+    can_close = open_case and access.permits(user, "close", case)
     can_edit_parties = open_case and party_services.can_edit_parties(user, case)
     representatives = [
         {

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts import policy
+from qamqor.accounts import access, policy
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.directory.models import Organisation, OrganisationKind
@@ -187,12 +187,7 @@ def may_acknowledge(user: User, alert: LifeSafetyAlert) -> bool:
     scope = policy.scope_for(user)
     responder_ids = {o.pk for o in alert.responders.all()}
     report = alert.report
-    return bool(responder_ids & scope.organisation_ids) or policy.can_triage(
-        user,
-        school_id=report.school_id,
-        region_id=report.region_id,
-        received_by_id=report.received_by_id,
-    )
+    return bool(responder_ids & scope.organisation_ids) or access.permits(user, "triage", report)
 
 
 @transaction.atomic

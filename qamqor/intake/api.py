@@ -215,7 +215,9 @@ def _visible_report(request: HttpRequest, public_id: UUID, *, audit_read: bool =
 )
 @paginate(AuditedPagination, audit_as="report", audit_id="public_id")  # narratives, contacts
 def list_reports(request: HttpRequest, status: str = "new") -> object:
-    reports = Report.objects.visible_to(request.user).select_related("school", "region", "case")
+    reports = Report.objects.restrict(request.user, "view").select_related(
+        "school", "region", "case"
+    )
     if status not in {choice for choice, _label in Report.Status.choices}:
         raise Http404
     return reports.filter(status=status).order_by("-received_at", "-pk")

@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
@@ -5,8 +7,4 @@ class IntakeConfig(AppConfig):
     name = "qamqor.intake"
 
     def ready(self) -> None:
-        from qamqor.intake import alerts
-        from qamqor.protocols.signals import step_completed
-
-        # Completing a case's immediate-safety step acknowledges its life-safety alert.
-        step_completed.connect(alerts.on_step_completed, dispatch_uid="intake-alert-ack")
+        import_module(f"{self.name}.rules")  # registers the app's access rules

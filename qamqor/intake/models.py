@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts import policy
+from qamqor.accounts.access import RestrictedQuerySet
 from qamqor.cases.classification import Setting
 from qamqor.cases.models import Case
 from qamqor.directory.models import Organisation, Region
@@ -38,9 +38,8 @@ class ReporterRole(models.TextChoices):
     OTHER = "other", _("someone else")
 
 
-class ReportQuerySet(models.QuerySet["Report"]):
-    def visible_to(self, user: object) -> ReportQuerySet:
-        return self.filter(policy.report_filter(user))
+class ReportQuerySet(RestrictedQuerySet["Report"]):
+    """Reports; ``restrict(user, action)`` by ``intake.rules``."""
 
     def awaiting_triage(self) -> ReportQuerySet:
         return self.filter(status=Report.Status.NEW)

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Q
 from django.http import Http404
 
-from qamqor.accounts import policy
+from qamqor.accounts import access, policy
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.cases.models import Case
@@ -22,7 +22,7 @@ from qamqor.intake.models import LifeSafetyAlert, Report, ReportAttachment
 def get_report_for_user(user: User, public_id: uuid.UUID, *, audit_read: bool = True) -> Report:
     """The report if the user may see it, else 404 (never 403); the read is audited."""
     report = (
-        Report.objects.visible_to(user)
+        Report.objects.restrict(user, "view")
         .select_related("school", "region", "received_by", "triaged_by", "case")
         .filter(public_id=public_id)
         .first()
@@ -37,7 +37,7 @@ def get_report_for_user(user: User, public_id: uuid.UUID, *, audit_read: bool = 
 def get_attachment_for_user(user: User, public_id: uuid.UUID, pk: int) -> ReportAttachment:
     """An attachment of a report the user may see, else 404; the read is audited."""
     attachment = (
-        ReportAttachment.objects.filter(report__in=Report.objects.visible_to(user))
+        ReportAttachment.objects.filter(report__in=Report.objects.restrict(user, "view"))
         .filter(report__public_id=public_id, pk=pk)
         .first()
     )
@@ -60,7 +60,7 @@ def get_alert_for_user(user: User, public_id: uuid.UUID) -> LifeSafetyAlert:
         LifeSafetyAlert.objects.select_related("report__school", "report__region", "report__case")
         .filter(report__public_id=public_id)
         .filter(
-            Q(report__in=Report.objects.visible_to(user))
+            Q(report__in=Report.objects.restrict(user, "view"))
             | Q(responders__in=list(scope.organisation_ids))
         )
         .distinct()
@@ -89,7 +89,7 @@ def duplicate_candidates(report: Report, user: User) -> list[DuplicateCandidate]
     the cases' (school, status) and registered_at indexes and reads at most 50 rows; the
     text comparison is difflib's ratio on the first 1,000 characters."""
     since = report.received_at - timedelta(days=DUPLICATE_WINDOW_DAYS)
-    cases = Case.objects.visible_to(user).exclude(status=Case.Status.CLOSED)
+    cases = Case.objects.restrict(user, "view").exclude(status=Case.Status.CLOSED)
     cases = (
         cases.filter(school=report.school)
         if report.school_id
@@ -117,7 +117,7 @@ def repeat_contacts(report: Report, user: User) -> list[Report]:
     if not report.channel_ref:
         return []
     return list(
-        Report.objects.visible_to(user)
+        Report.objects.restrict(user, "view")
         .filter(channel_ref=report.channel_ref)
         .exclude(pk=report.pk)
         .select_related("case")
@@ -145,7 +145,7 @@ def triage_extras(report: Report, user: User) -> dict[str, Any]:
         "may_answer": may_triage,
         "may_close_untrue": is_new
         and may_triage
-        and policy.can_close_case(user, school_id=report.school_id, region_id=report.region_id),
+        and access.permits(user, "close", report),
         "duplicates": duplicate_candidates(report, user) if is_new and may_triage else [],
         "repeat_contacts": repeat_contacts(report, user),
         "region_schools": list(

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts import policy
+from qamqor.accounts import access
 from qamqor.accounts.models import Role, User
 from qamqor.audit import services as audit
 from qamqor.directory.models import Organisation, OrganisationKind, Region
@@ -246,12 +246,7 @@ def dismiss_report(*, report: Report, actor: User, reason: str) -> Report:
 
 
 def _check_triage(actor: User, report: Report) -> None:
-    if not policy.can_triage(
-        actor,
-        school_id=report.school_id,
-        region_id=report.region_id,
-        received_by_id=report.received_by_id,
-    ):
+    if not access.permits(actor, "triage", report):
         raise NotAllowed(_("Only the school coordinator or a coordinator can triage reports."))
 
 
@@ -275,7 +270,7 @@ def close_as_untrue(*, report: Report, actor: User, reason: str) -> Report:
     good faith that turned out wrong is dismissed, not closed as untrue.
     """
     _check_triage(actor, report)
-    if not policy.can_close_case(actor, school_id=report.school_id, region_id=report.region_id):
+    if not access.permits(actor, "close", report):
         raise NotAllowed(_("Only a coordinator can close a report as untrue."))
     reason = reason.strip()
     if len(reason) < 10:
@@ -304,7 +299,7 @@ def link_report(*, report: Report, case: Case, actor: User) -> Report:
     from qamqor.cases.models import Case as CaseModel
 
     locked = lock_for_triage(actor, report)
-    if not CaseModel.objects.visible_to(actor).filter(pk=case.pk).exists():
+    if not CaseModel.objects.restrict(actor, "view").filter(pk=case.pk).exists():
         raise InvalidInput.on("case", _("No case with this number is open to you."))
     if case.is_closed:
         raise Conflict(_("The case is closed; register the report as a new case."))
@@ -407,12 +402,7 @@ def post_reporter_message(*, report: Report, body: str) -> ReporterMessage:
 
 
 def can_answer_reporter(user: User, report: Report) -> bool:
-    return policy.can_triage(
-        user,
-        school_id=report.school_id,
-        region_id=report.region_id,
-        received_by_id=report.received_by_id,
-    )
+    return access.permits(user, "triage", report)
 
 
 @transaction.atomic

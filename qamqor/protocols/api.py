@@ -42,7 +42,7 @@ class CompleteIn(Schema):
 @paginate(Pagination)
 def task_list(request: HttpRequest) -> object:
     return (
-        Step.objects.on_task_list_of(request.user)
+        Step.objects.restrict(request.user, "view")
         .open()
         .select_related("case", "organisation", "run__protocol")
         .order_by("due_at", "pk")

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts import policy
+from qamqor.accounts.access import RestrictedQuerySet
 from qamqor.cases.models import Case
 from qamqor.directory.models import ContactPerson, Organisation
 from qamqor.ops.fields import EncryptedJSONField
@@ -65,10 +65,8 @@ class ProtocolRun(models.Model):
         return f"{self.case} · {self.protocol}"
 
 
-class StepQuerySet(models.QuerySet["Step"]):
-    def on_task_list_of(self, user: object) -> StepQuerySet:
-        """Steps assigned to the user's organisations, in cases the user may see."""
-        return self.filter(policy.step_filter(user)).filter(case__in=Case.objects.visible_to(user))
+class StepQuerySet(RestrictedQuerySet["Step"]):
+    """Steps; ``restrict(user, "view")`` is the user's task list (``protocols.rules``)."""
 
     def open(self) -> StepQuerySet:
         return self.filter(status=Step.Status.OPEN)

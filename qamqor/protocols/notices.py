@@ -280,9 +280,9 @@ def withhold_pending_for(case: Case, person: LegalRepresentative, *, reason: str
 
 def can_review(user: object, notice: RepresentativeNotice) -> bool:
     """The step's accountable organisation reviews its notice (brief 1.3.5)."""
-    from qamqor.accounts import policy
+    from qamqor.accounts import access
 
-    return policy.can_complete_step(user, organisation_id=notice.step.organisation_id)
+    return access.permits(user, "complete", notice.step)
 
 
 @transaction.atomic

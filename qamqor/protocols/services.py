@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts import policy
+from qamqor.accounts import access, policy
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.cases.models import Case, CaseEvent
@@ -390,7 +390,7 @@ def _output_data(spec: StepSpec, output: dict[str, Any] | str) -> dict[str, Any]
 @transaction.atomic
 def complete_step(*, step: Step, actor: User, output: dict[str, Any] | str) -> Step:
     """Record the step's required output; open the steps that were waiting for it."""
-    if not policy.can_complete_step(actor, organisation_id=step.organisation_id):
+    if not access.permits(actor, "complete", step):
         raise NotAllowed(_("Only the accountable organisation can complete this step."))
     spec = step.spec
     # 1.2.4: the interviewer named on the step must hold the qualification (checked with the
@@ -461,7 +461,7 @@ def reclassify(*, case: Case, actor: User, classification: dict[str, Any], reaso
     """
     from qamqor.cases.models import CaseViolenceForm
 
-    if not policy.can_close_case(actor, school_id=case.school_id, region_id=case.region_id):
+    if not access.permits(actor, "close", case):
         raise NotAllowed(_("Only the school coordinator or a coordinator can reclassify a case."))
     reason = reason.strip()
     if not reason:

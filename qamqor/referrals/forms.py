@@ -206,7 +206,9 @@ def referral_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
     child = None
     new_child = None
     if data.get("child"):
-        child = Child.objects.visible_to(user).filter(code=data["child"].strip().upper()).first()
+        child = (
+            Child.objects.restrict(user, "view").filter(code=data["child"].strip().upper()).first()
+        )
         if child is None:
             raise InvalidInput.on("child", _("No child with this code is open to you."))
     else:

@@ -146,7 +146,7 @@ def _render_new(
 def _recent_children(request: HttpRequest, origins: list[Organisation]) -> list[Child]:
     """Children the user's organisations worked with lately, to pick from by code."""
     return list(
-        Child.objects.visible_to(user_of(request))
+        Child.objects.restrict(user_of(request), "view")
         .filter(
             Q(care_clients__organisation__in=origins)
             | Q(referrals__from_organisation__in=origins)

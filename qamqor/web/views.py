@@ -48,7 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     scope = policy.scope_for(user)
     steps = list(
-        Step.objects.on_task_list_of(user)
+        Step.objects.restrict(user, "view")
         .filter(status__in=[Step.Status.OPEN, Step.Status.WAITING])
         .select_related("case", "organisation", "run__protocol")
         .order_by("status", F("due_at").asc(nulls_last=True), "pk")[:HOME_LIST_LIMIT]
@@ -56,7 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
     may_triage = may_triage_any(scope)
     reports = (
         list(
-            Report.objects.visible_to(user)
+            Report.objects.restrict(user, "view")
             .awaiting_triage()
             .select_related("school", "received_by")
             .order_by("-in_danger_now", "-self_harm_risk", "received_at", "pk")[:HOME_LIST_LIMIT]

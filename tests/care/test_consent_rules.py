@@ -197,8 +197,7 @@ def test_withdrawal_stops_sharing_at_once(
             shared = {referral.pk for referral, held in referrals if held}
             # The receiving PSC sees the child and the referrals exactly while sharing holds.
             psc = world.psc_a
-            psc._qamqor_care_scope = None  # the policy is computed per request
-            assert Child.objects.visible_to(psc).filter(pk=child.pk).exists() == bool(shared)
+            assert Child.objects.restrict(psc, "view").filter(pk=child.pk).exists() == bool(shared)
             assert set(Referral.objects.visible_to(psc).values_list("pk", flat=True)) == shared
             assert ChildShare.objects.active().filter(child=child).count() == len(shared)
             assert (services.sharing_consent(child, world.a.psc) is not None) == any(
@@ -274,7 +273,7 @@ def test_sharing_without_consent_or_basis_is_refused(
         if allowed:
             made = share()
             assert made.basis == basis and made.is_active
-            assert Child.objects.visible_to(world.psc_a).filter(pk=child.pk).exists()
+            assert Child.objects.restrict(world.psc_a, "view").filter(pk=child.pk).exists()
         else:
             with pytest.raises(InvalidInput) as refused:
                 share()
@@ -285,7 +284,7 @@ def test_sharing_without_consent_or_basis_is_refused(
                 "override_reason",
             }
             assert not ChildShare.objects.filter(child=child).exists()
-            assert not Child.objects.visible_to(world.psc_a).filter(pk=child.pk).exists()
+            assert not Child.objects.restrict(world.psc_a, "view").filter(pk=child.pk).exists()
 
 
 # --- examples ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST, require_safe
 
-from qamqor.accounts import policy
+from qamqor.accounts import access
 from qamqor.cases import services as case_services
 from qamqor.cases.classification import RiskLevel
 from qamqor.cases.forms import DismissReportForm, RegisterCaseForm
@@ -38,7 +38,7 @@ from qamqor.translation import pick
 def report_list(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     reports = (
-        Report.objects.visible_to(user)
+        Report.objects.restrict(user, "view")
         .awaiting_triage()
         .select_related("school", "region", "received_by")
         .order_by("-in_danger_now", "-self_harm_risk", "received_at", "pk")
@@ -61,12 +61,7 @@ def _render_report(
     status: int = 200,
 ) -> HttpResponse:
     user = user_of(request)
-    can_triage = report.status == Report.Status.NEW and policy.can_triage(
-        user,
-        school_id=report.school_id,
-        region_id=report.region_id,
-        received_by_id=report.received_by_id,
-    )
+    can_triage = report.status == Report.Status.NEW and access.permits(user, "triage", report)
     preview: dict[str, Any] = {}
     classification_fields = []
     if can_triage:
@@ -232,7 +227,7 @@ def report_reply(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def report_link(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = user_of(request)
     report = _get_report(request, public_id, audit_read=False)
-    case = Case.objects.visible_to(user).filter(number=request.POST.get("case", "")).first()
+    case = Case.objects.restrict(user, "view").filter(number=request.POST.get("case", "")).first()
     try:
         if case is None:
             raise InvalidInput.on("case", gettext("No case with this number is open to you."))

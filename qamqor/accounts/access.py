@@ -1,0 +1,221 @@
+"""One door for access, in the manner of NetBox's ``RestrictedQuerySet.restrict(user, action)``.
+
+Views, the API, selectors and menus ask one question, ``Model.objects.restrict(user,
+action)`` for rows and ``allows(user, gate)`` for pages, and get the answer from rules the
+apps register here. ``accounts`` knows no other app: each app states who may do what to
+its models in its own ``rules.py``, imported by its ``AppConfig.ready()``.
+
+- A **rule** is a function ``(scope, user) -> Q`` for one model and one action ("view",
+  "triage", "close", "complete", …). Several apps may contribute to the same model and
+  action (the cases a user sees include those where their organisation has a protocol
+  step, which ``protocols`` knows): the contributions are OR-ed. A contribution returning
+  ``Q()`` (everything) settles it.
+- A **check** is the same rule for one object already in memory, ``(scope, user, obj) ->
+  bool``, so a page that holds the object answers without another query. An action with a
+  rule but no check is decided by querying the rule for the object's primary key.
+- A **gate** is a named rule for a page, ``(scope) -> bool``: ``gate_required(name)`` on
+  the view answers 404 when it is closed, and the menu offers the page only when
+  ``allows(user, name)``, so a menu never links to a page that answers 404.
+
+Asking for a model and action nobody registered raises ``LookupError``: a new model or
+action without a rule fails loudly instead of showing everything or nothing silently.
+An object outside the user's scope is a 404, never a 403 (DESIGN §5.2, recommendation
+1.4.1 of the policy brief: data shared only with those who must act).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, Generic, TypeVar
+
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from qamqor.accounts.policy import NOTHING, Scope, scope_for
+from qamqor.directory.models import Organisation
+from qamqor.errors import InvalidInput
+
+Rule = Callable[[Scope, Any], Q]
+Check = Callable[[Scope, Any, Any], bool]
+Gate = Callable[[Scope], bool]
+
+_rules: dict[tuple[str, str], list[Rule]] = {}
+_checks: dict[tuple[str, str], list[Check]] = {}
+_gates: dict[str, Gate] = {}
+
+ModelT = TypeVar("ModelT", bound=models.Model)
+
+
+def _label(model: type[models.Model] | str) -> str:
+    return model if isinstance(model, str) else model._meta.label
+
+
+def rule(model: str, action: str) -> Callable[[Rule], Rule]:
+    """Register a filter: ``@access.rule("cases.Case", "view")`` on ``(scope, user) -> Q``."""
+
+    def register(function: Rule) -> Rule:
+        contributions = _rules.setdefault((model, action), [])
+        if function not in contributions:
+            contributions.append(function)
+        return function
+
+    return register
+
+
+def check(model: str, action: str) -> Callable[[Check], Check]:
+    """Register the in-memory form of a rule: ``(scope, user, obj) -> bool``."""
+
+    def register(function: Check) -> Check:
+        contributions = _checks.setdefault((model, action), [])
+        if function not in contributions:
+            contributions.append(function)
+        return function
+
+    return register
+
+
+def gate(name: str) -> Callable[[Gate], Gate]:
+    """Register a page gate: ``@access.gate("cases")`` on ``(scope) -> bool``."""
+
+    def register(function: Gate) -> Gate:
+        _gates[name] = function
+        return function
+
+    return register
+
+
+def registered_actions() -> set[tuple[str, str]]:
+    """Every (model label, action) that has a rule: the generated tests walk them."""
+    return set(_rules)
+
+
+def registered_gates() -> set[str]:
+    return set(_gates)
+
+
+def filter_for(user: Any, model: type[models.Model] | str, action: str) -> Q:
+    """The Q a ``restrict(user, action)`` applies to ``model``."""
+    label = _label(model)
+    contributions = _rules.get((label, action))
+    if not contributions:
+        raise LookupError(f"No access rule for {label} / {action!r}.")
+    scope = scope_for(user)
+    combined = NOTHING
+    for contribution in contributions:
+        q = contribution(scope, user)
+        if not q:  # Q() is "everything": nothing can widen it further
+            return Q()
+        combined |= q
+    return combined
+
+
+def permits(user: Any, action: str, obj: models.Model) -> bool:
+    """Whether ``user`` may do ``action`` to ``obj``: the registered check, else the rule
+    queried for this one row."""
+    label = obj._meta.label
+    scope = scope_for(user)
+    checks = _checks.get((label, action))
+    if checks:
+        return any(one(scope, user, obj) for one in checks)
+    manager = type(obj)._default_manager
+    return bool(manager.filter(filter_for(user, label, action), pk=obj.pk).exists())
+
+
+class RestrictedQuerySet(models.QuerySet[ModelT], Generic[ModelT]):
+    """A queryset that answers ``restrict(user, action)`` from the registered rules."""
+
+    def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet[ModelT]:
+        """The rows ``user`` may ``action`` (NetBox's ``RestrictedQuerySet.restrict``)."""
+        return self.filter(filter_for(user, self.model, action))
+
+
+# --- page gates ---------------------------------------------------------------------------
+
+
+def allows(user: Any, name: str) -> bool:
+    """Whether the page gate ``name`` is open to ``user`` (anonymous users: never)."""
+    try:
+        predicate = _gates[name]
+    except KeyError:
+        raise LookupError(f"No page gate named {name!r}.") from None
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(predicate(scope_for(user)))
+
+
+class Gates:
+    """The gates as a template reads them: ``{% if nav.may.cases %}``."""
+
+    def __init__(self, user: Any) -> None:
+        self._user = user
+
+    def __getattr__(self, name: str) -> bool:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return allows(self._user, name)
+
+    def __getitem__(self, name: str) -> bool:
+        return allows(self._user, name)
+
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
+
+
+def gate_required(name: str) -> Callable[[ViewFunc], ViewFunc]:
+    """A view decorator: 404 unless the gate ``name`` is open; the view carries
+    ``access_gate`` so the generated tests know which gate guards it."""
+
+    def decorate(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapped(request: Any, *args: Any, **kwargs: Any) -> Any:
+            if not allows(request.user, name):
+                raise Http404(name)
+            return view(request, *args, **kwargs)
+
+        wrapped.access_gate = name  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+# --- the organisation a user acts for ----------------------------------------------------
+
+
+def acting_organisation(
+    user: Any,
+    code: str | None,
+    allowed_ids: Iterable[int],
+    *,
+    field: str = "organisation",
+) -> Organisation:
+    """The organisation ``user`` acts for among ``allowed_ids`` (those of their
+    organisations where their role allows the action): the one named by ``code``, else
+    their only one. Refusals are a 422 on ``field``: not theirs, none, or a choice needed.
+
+    The one place that answers "for which organisation is this user acting"; pages and
+    the API of every app call it with the organisations their rule allows.
+    """
+    allowed = Organisation.objects.filter(pk__in=list(allowed_ids))
+    if code:
+        found = allowed.filter(code=code).first()
+        if found is None:
+            raise InvalidInput.on(field, _("You do not work at this organisation."))
+        return found
+    candidates = list(allowed.order_by("pk")[:2])
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise InvalidInput.on(field, _("You have no role here that allows this."))
+    raise InvalidInput.on(field, _("Choose the organisation you act for."))
+
+
+def first_organisation(user: Any, among: Iterable[int] | None = None) -> Organisation | None:
+    """The user's first organisation (by key), optionally among ``among``: for readers
+    who act without choosing (a case's thread, a screening). None if there is none."""
+    ids = scope_for(user).organisation_ids if among is None else frozenset(among)
+    if not ids:
+        return None
+    return Organisation.objects.filter(pk__in=ids).order_by("pk").first()

@@ -1,0 +1,83 @@
+"""Who may see and change cases and children (registered with ``accounts.access``).
+
+- a case: school staff see their school's, the 111 center the cases it received, a
+  regional coordinator the region's, the national coordinator all (``protocols.rules``
+  adds the cases where the user's organisation has a step); a monitor none;
+- closing and reclassifying: the school coordinator of the case's school or a coordinator
+  above it; triage rights (the parties of a case): also the 111 center that received it;
+- a child: pupils of the user's schools, children of the region (coordinators), children
+  of any case the user sees (``care.rules`` adds those referred, shared or in care).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+
+from qamqor.accounts import access, policy
+from qamqor.accounts.policy import NOTHING, Scope
+
+
+@access.rule("cases.Case", "view")
+def case_view(scope: Scope, user: Any) -> Q:
+    if scope.national:
+        return Q()
+    q = NOTHING
+    if scope.school_ids:
+        q |= Q(school_id__in=scope.school_ids)
+    if scope.received_by_ids:
+        q |= Q(received_by_id__in=scope.received_by_ids)
+    if scope.region_ids:
+        q |= Q(region_id__in=scope.region_ids)
+    return q
+
+
+@access.rule("cases.Case", "close")
+def case_close(scope: Scope, user: Any) -> Q:
+    return policy.close_q(scope)
+
+
+@access.check("cases.Case", "close")
+def case_close_check(scope: Scope, user: Any, case: Any) -> bool:
+    return policy.may_close(scope, case)
+
+
+@access.rule("cases.Case", "triage")
+def case_triage(scope: Scope, user: Any) -> Q:
+    return policy.triage_q(scope)
+
+
+@access.check("cases.Case", "triage")
+def case_triage_check(scope: Scope, user: Any, case: Any) -> bool:
+    return policy.may_triage(scope, case)
+
+
+@access.rule("cases.Child", "view")
+def child_view(scope: Scope, user: Any) -> Q:
+    from qamqor.cases.models import Case
+
+    if scope.national:
+        return Q()
+    q = NOTHING
+    if scope.school_ids:
+        q |= Q(school_id__in=scope.school_ids)
+    if scope.region_ids:
+        q |= Q(region_id__in=scope.region_ids)
+    if scope.sees_cases:
+        q |= Q(Exists(Case.objects.restrict(user, "view").filter(child_id=OuterRef("pk"))))
+    return q
+
+
+@access.gate("cases")
+def cases_gate(scope: Scope) -> bool:
+    """The case list and the open steps board: whoever may see some case."""
+    return scope.sees_cases
+
+
+@access.gate("triage")
+def triage_gate(scope: Scope) -> bool:
+    """The reports list and staff entry: whoever could triage some report."""
+    return bool(
+        scope.national or scope.region_ids or scope.coordinated_school_ids or scope.received_by_ids
+    )

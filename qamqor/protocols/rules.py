@@ -1,0 +1,70 @@
+"""Who may see and complete protocol steps (registered with ``accounts.access``).
+
+- a case is also seen by the organisations that have a step on it (police, guardianship,
+  clinics, PSC; a PSC head also its branches'), brief 1.2.1;
+- a step is on the task list of its accountable organisation, in cases the user sees;
+  it is completed by a member of that organisation (a PSC head: also a branch's).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+
+from qamqor.accounts import access, policy
+from qamqor.accounts.policy import NOTHING, Scope
+
+
+@access.rule("cases.Case", "view")
+def case_view_by_step(scope: Scope, user: Any) -> Q:
+    from qamqor.protocols.models import Step
+
+    if not scope.step_organisation_ids:
+        return NOTHING
+    return Q(
+        Exists(
+            Step.objects.filter(
+                case_id=OuterRef("pk"), organisation_id__in=scope.step_organisation_ids
+            )
+        )
+    )
+
+
+@access.rule("protocols.Step", "view")
+def step_view(scope: Scope, user: Any) -> Q:
+    from qamqor.cases.models import Case
+
+    orgs = policy.task_organisation_ids(scope)
+    if not orgs:
+        return NOTHING
+    return Q(organisation_id__in=orgs) & Q(case__in=Case.objects.restrict(user, "view"))
+
+
+@access.rule("protocols.Step", "complete")
+def step_complete(scope: Scope, user: Any) -> Q:
+    orgs = policy.task_organisation_ids(scope)
+    return Q(organisation_id__in=orgs) if orgs else NOTHING
+
+
+@access.check("protocols.Step", "complete")
+def step_complete_check(scope: Scope, user: Any, step: Any) -> bool:
+    return step.organisation_id in policy.task_organisation_ids(scope)
+
+
+@access.gate("protocols")
+def protocols_gate(scope: Scope) -> bool:
+    """Protocol versions (and locked accounts): regional and national coordinators."""
+    return scope.national or bool(scope.region_ids)
+
+
+@access.rule("protocols.Step", "board")
+def step_board(scope: Scope, user: Any) -> Q:
+    """The open steps board ("who holds the ball"): the task list, and every step of
+    the regions a coordinator watches; the national coordinator sees all (1.3.3)."""
+    if scope.national:
+        return Q()
+    q = step_view(scope, user)
+    if scope.region_ids:
+        q |= Q(case__region_id__in=scope.region_ids)
+    return q
