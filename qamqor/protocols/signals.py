@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 #: Sent inside ``services.complete_step``'s transaction once a step is done:
-#: ``step_completed.send(sender=Step, step=step, actor=user)``. Intake connects it so that
-#: the immediate-safety step acknowledges a life-safety alert.
+#: ``step_completed.send(sender=Step, step=step, actor=user)``. ``ProtocolsConfig.ready``
+#: connects intake's alerts to it, so that the immediate-safety step acknowledges a
+#: life-safety alert.
 step_completed = Signal()
