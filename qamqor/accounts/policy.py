@@ -19,8 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from qamqor.accounts.models import Membership, Role, User
 from qamqor.directory.models import Organisation, OrganisationKind
@@ -424,73 +423,6 @@ def screening_scope_for(user: Any) -> ScreeningScope:
         region_ids=scope.region_ids,
         national=scope.national,
     )
-
-
-def _children_seen(user: object) -> Q:
-    from qamqor.accounts import access
-
-    return access.filter_for(user, "cases.Child", "view")
-
-
-def screening_child_filter(user: object) -> Q:
-    """A filter on ``cases.Child``: the children the user may screen (and see results of)."""
-    screening = screening_scope_for(user)
-    q = NOTHING
-    if screening.school_ids:
-        q |= Q(school_id__in=screening.school_ids)
-    if screening.psc_ids:
-        alert = apps.get_model("instruments", "Alert")
-        q |= _children_seen(user)
-        q |= Q(
-            Exists(
-                alert.objects.filter(child_id=OuterRef("pk"), escalated_to_id__in=screening.psc_ids)
-            )
-        )
-    return q
-
-
-def screening_filter(user: object) -> Q:
-    """A filter on ``instruments.Administration``: the answers and results the user may see."""
-    screening = screening_scope_for(user)
-    if not screening.administers:
-        return NOTHING
-    q = Q(organisation_id__in=screening.organisation_ids)
-    if screening.school_ids:
-        q |= Q(child__school_id__in=screening.school_ids)
-    if screening.psc_ids:
-        child = apps.get_model("cases", "Child")
-        alert = apps.get_model("instruments", "Alert")
-        q |= Q(child_id__in=child.objects.filter(_children_seen(user)).values("pk"))
-        q |= Q(
-            Exists(
-                alert.objects.filter(
-                    administration_id=OuterRef("pk"), escalated_to_id__in=screening.psc_ids
-                )
-            )
-        )
-    return q
-
-
-def campaign_filter(user: object) -> Q:
-    """A filter on ``instruments.Campaign``: campaigns the user's organisation runs or takes
-    part in, and (progress only) those of the regions they coordinate."""
-    screening = screening_scope_for(user)
-    if screening.national:
-        return Q()
-    q = NOTHING
-    if screening.organisation_ids:
-        q |= Q(organisation_id__in=screening.organisation_ids)
-    if screening.school_ids:
-        pupil = apps.get_model("instruments", "CampaignPupil")
-        q |= Q(school_id__in=screening.school_ids)
-        q |= Q(
-            Exists(
-                pupil.objects.filter(campaign_id=OuterRef("pk"), school_id__in=screening.school_ids)
-            )
-        )
-    if screening.region_ids:
-        q |= Q(region_id__in=screening.region_ids)
-    return q
 
 
 def can_run_campaign(user: object, *, level: str, region_id: int, school_id: int | None) -> bool:

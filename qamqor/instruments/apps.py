@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.core.exceptions import ImproperlyConfigured
 
@@ -7,7 +9,9 @@ class InstrumentsConfig(AppConfig):
     verbose_name = "Standardized instruments"
 
     def ready(self) -> None:
-        """Validate every instrument definition now: a bad file stops the start-up."""
+        """Register the access rules; validate every instrument definition now: a bad
+        file stops the start-up."""
+        import_module(f"{self.name}.rules")
         from qamqor.instruments import definitions
 
         try:

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts import policy
+from qamqor.accounts.access import RestrictedQuerySet
 from qamqor.cases.classification import ChildSex
 from qamqor.cases.models import Case, Child
 from qamqor.directory.models import District, Organisation, Region
@@ -54,10 +54,9 @@ class InstrumentVersion(models.Model):
         return pick(self.spec.name.as_dict())
 
 
-class AdministrationQuerySet(models.QuerySet["Administration"]):
-    def visible_to(self, user: object) -> AdministrationQuerySet:
-        """Administrations whose answers and results the user may see (accounts.policy)."""
-        return self.filter(policy.screening_filter(user))
+class AdministrationQuerySet(RestrictedQuerySet["Administration"]):
+    """Administrations; ``restrict(user, "view")``: those whose answers and results the
+    user may see (``instruments.rules``)."""
 
     def completed(self) -> AdministrationQuerySet:
         return self.filter(status=Administration.Status.COMPLETED)
@@ -248,10 +247,9 @@ class Alert(models.Model):
         return pick(rule.label.as_dict()) if rule else self.rule
 
 
-class CampaignQuerySet(models.QuerySet["Campaign"]):
-    def visible_to(self, user: object) -> CampaignQuerySet:
-        """Campaigns the user runs, takes part in (a school's psychologist) or coordinates."""
-        return self.filter(policy.campaign_filter(user))
+class CampaignQuerySet(RestrictedQuerySet["Campaign"]):
+    """Campaigns; ``restrict(user, "view")``: those the user runs, takes part in (a
+    school's psychologist) or coordinates (``instruments.rules``)."""
 
 
 class Campaign(models.Model):

@@ -40,7 +40,7 @@ from qamqor.translation import pick
 
 
 def screenable_children(user: object) -> QuerySet[Child]:
-    return Child.objects.filter(policy.screening_child_filter(user))
+    return Child.objects.restrict(user, "screen")
 
 
 def child_for_screening(user: object, code: str) -> Child:
@@ -61,7 +61,7 @@ def administration_for_user(
 ) -> Administration:
     """One administration whose results the user may see; otherwise 404 (never 403)."""
     administration = (
-        Administration.objects.visible_to(user)
+        Administration.objects.restrict(user, "view")
         .select_related(
             "instrument", "child__school", "child__region", "organisation", "campaign", "created_by"
         )
@@ -129,7 +129,7 @@ def own_school(user: object) -> Organisation | None:
 def recent_results(user: object) -> QuerySet[Administration]:
     """Completed screenings the user may see, newest first (the overview page's list)."""
     return (
-        Administration.objects.visible_to(user)
+        Administration.objects.restrict(user, "view")
         .completed()
         .select_related("instrument", "child")
         .order_by("-submitted_at", "-pk")
@@ -139,7 +139,7 @@ def recent_results(user: object) -> QuerySet[Administration]:
 def history(user: object, child: Child) -> QuerySet[Administration]:
     """The child's completed screenings the user may see, newest first."""
     return (
-        Administration.objects.visible_to(user)
+        Administration.objects.restrict(user, "view")
         .completed()
         .filter(child=child)
         .select_related("instrument", "child")
@@ -165,7 +165,7 @@ def read_child_screenings(user: Any, code: str) -> ChildScreenings:
     return ChildScreenings(
         child=child,
         history=list(history(user, child)),
-        pending=Administration.objects.visible_to(user)
+        pending=Administration.objects.restrict(user, "view")
         .filter(
             child=child,
             status__in=[Administration.Status.INVITED, Administration.Status.IN_PROGRESS],
@@ -180,7 +180,7 @@ def open_alerts(user: object) -> QuerySet[Alert]:
     return (
         Alert.objects.filter(
             acknowledged_at__isnull=True,
-            administration__in=Administration.objects.visible_to(user).values("pk"),
+            administration__in=Administration.objects.restrict(user, "view").values("pk"),
         )
         .select_related("administration__instrument", "child", "escalated_to")
         .order_by("created_at", "pk")
@@ -198,7 +198,7 @@ def read_open_alerts(user: Any, *, limit: int) -> list[Alert]:
 def alert_for_user(user: object, pk: int) -> Alert:
     alert = (
         Alert.objects.filter(
-            pk=pk, administration__in=Administration.objects.visible_to(user).values("pk")
+            pk=pk, administration__in=Administration.objects.restrict(user, "view").values("pk")
         )
         .select_related("administration__instrument", "administration__child")
         .first()
@@ -213,7 +213,7 @@ def alert_for_user(user: object, pk: int) -> Alert:
 
 def campaigns(user: object) -> QuerySet[Campaign]:
     return (
-        Campaign.objects.visible_to(user)
+        Campaign.objects.restrict(user, "view")
         .select_related("instrument", "region", "district", "school")
         .order_by("-created_at", "-pk")
     )
@@ -335,7 +335,7 @@ def roster(user: object, campaign: Campaign) -> QuerySet[CampaignPupil]:
 def follow_up_list(user: object, campaign: Campaign) -> QuerySet[Administration]:
     """Pupils above the threshold or with an alert, most urgent first; psychologists only."""
     return (
-        Administration.objects.visible_to(user)
+        Administration.objects.restrict(user, "view")
         .filter(campaign=campaign, needs_follow_up=True, status=Administration.Status.COMPLETED)
         .select_related("child", "instrument", "pupil")
         .order_by("-critical", "-submitted_at", "-pk")

@@ -42,7 +42,7 @@ def screening_organisation(actor: User, child: Child) -> Organisation:
 
 
 def may_screen(actor: User, child: Child) -> bool:
-    return Child.objects.filter(policy.screening_child_filter(actor), pk=child.pk).exists()
+    return Child.objects.restrict(actor, "screen").filter(pk=child.pk).exists()
 
 
 def new_administration(

@@ -74,7 +74,7 @@ def _already_imported(
     )
     if existing is None:
         return None
-    visible = Administration.objects.visible_to(actor).filter(pk=existing.pk).exists()
+    visible = Administration.objects.restrict(actor, "view").filter(pk=existing.pk).exists()
     if existing.child_id != child.pk or not visible:
         raise Conflict(
             _("This response was already imported for another child or organisation."),

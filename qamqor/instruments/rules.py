@@ -1,0 +1,95 @@
+"""Who may see screenings (registered with ``accounts.access``).
+
+Answers and results of a screening are seen by psychologists only: a school psychologist
+for the pupils of the school, PSC staff for the children visible to them (cases,
+referrals) and for alerts escalated to their PSC (brief 1.2.7). Coordinators see campaign
+progress and, like monitors, suppressed aggregates only; nobody else sees a result.
+
+- ``cases.Child`` / "screen": the children the user may screen and see results of;
+- ``instruments.Administration`` / "view": the answers and results the user may see;
+- ``instruments.Campaign`` / "view": campaigns the user's organisation runs or takes
+  part in, and (progress only) those of the regions they coordinate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+
+from qamqor.accounts import access, policy
+from qamqor.accounts.policy import NOTHING, Scope
+
+
+@access.rule("cases.Child", "screen")
+def child_screen(scope: Scope, user: Any) -> Q:
+    from qamqor.instruments.models import Alert
+
+    screening = policy.screening_scope_for(user)
+    q = NOTHING
+    if screening.school_ids:
+        q |= Q(school_id__in=screening.school_ids)
+    if screening.psc_ids:
+        q |= access.filter_for(user, "cases.Child", "view")
+        q |= Q(
+            Exists(
+                Alert.objects.filter(child_id=OuterRef("pk"), escalated_to_id__in=screening.psc_ids)
+            )
+        )
+    return q
+
+
+@access.rule("instruments.Administration", "view")
+def administration_view(scope: Scope, user: Any) -> Q:
+    from qamqor.cases.models import Child
+    from qamqor.instruments.models import Alert
+
+    screening = policy.screening_scope_for(user)
+    if not screening.administers:
+        return NOTHING
+    q = Q(organisation_id__in=screening.organisation_ids)
+    if screening.school_ids:
+        q |= Q(child__school_id__in=screening.school_ids)
+    if screening.psc_ids:
+        q |= Q(child_id__in=Child.objects.restrict(user, "view").values("pk"))
+        q |= Q(
+            Exists(
+                Alert.objects.filter(
+                    administration_id=OuterRef("pk"), escalated_to_id__in=screening.psc_ids
+                )
+            )
+        )
+    return q
+
+
+@access.rule("instruments.Campaign", "view")
+def campaign_view(scope: Scope, user: Any) -> Q:
+    from qamqor.instruments.models import CampaignPupil
+
+    screening = policy.screening_scope_for(user)
+    if screening.national:
+        return Q()
+    q = NOTHING
+    if screening.organisation_ids:
+        q |= Q(organisation_id__in=screening.organisation_ids)
+    if screening.school_ids:
+        q |= Q(school_id__in=screening.school_ids)
+        q |= Q(
+            Exists(
+                CampaignPupil.objects.filter(
+                    campaign_id=OuterRef("pk"), school_id__in=screening.school_ids
+                )
+            )
+        )
+    if screening.region_ids:
+        q |= Q(region_id__in=screening.region_ids)
+    return q
+
+
+@access.gate("screenings")
+def screenings_gate(scope: Scope) -> bool:
+    """The screenings page: psychologists screen, coordinators watch campaigns,
+    coordinators and monitors see the statistics."""
+    return bool(scope.school_psychologist_ids or scope.psc_ids or scope.region_ids) or (
+        scope.sees_statistics
+    )
