@@ -254,7 +254,8 @@ class CaseViolenceForm(models.Model):
 
 
 class CaseEvent(models.Model):
-    """A named thing that happened to a case: the case timeline (STYLE 'two histories')."""
+    """A named thing that happened to a case: the case timeline (STYLE, "Two
+    kinds of history")."""
 
     class Kind(models.TextChoices):
         REGISTERED = "registered", _("registered")
