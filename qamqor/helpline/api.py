@@ -110,7 +110,7 @@ def list_calls(request: HttpRequest, limit: int = 50) -> list[CallOut]:
     _operator(request)
     if not 1 <= limit <= 500:
         raise InvalidInput.on("limit", _("Enter a number from 1 to 500."))
-    records = list(CallRecord.objects.visible_to(request.user).select_related("card")[:limit])
+    records = list(CallRecord.objects.restrict(request.user, "view").select_related("card")[:limit])
     audit.record_list(
         actor=request.user, object_type="call", object_ids=[r.external_id for r in records]
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.accounts.access import RestrictedQuerySet
 from qamqor.cases.classification import ChildSex, RiskLevel, Setting, ViolenceForm
 from qamqor.directory.models import District, Organisation, Region
 from qamqor.ops.fields import EncryptedTextField
@@ -69,11 +70,8 @@ AGE_CHOICES = [
 ]
 
 
-class CallRecordQuerySet(models.QuerySet["CallRecord"]):
-    def visible_to(self, user: object) -> CallRecordQuerySet:
-        from qamqor.helpline.selectors import call_filter
-
-        return self.filter(call_filter(user))
+class CallRecordQuerySet(RestrictedQuerySet["CallRecord"]):
+    """Call records; ``restrict(user, "view")`` by ``helpline.rules``."""
 
 
 class CallRecord(models.Model):
@@ -109,11 +107,8 @@ class CallRecord(models.Model):
         return self.ended_at is None
 
 
-class CallCardQuerySet(models.QuerySet["CallCard"]):
-    def visible_to(self, user: object) -> CallCardQuerySet:
-        from qamqor.helpline.selectors import card_filter
-
-        return self.filter(card_filter(user))
+class CallCardQuerySet(RestrictedQuerySet["CallCard"]):
+    """Call cards; ``restrict(user, "view")`` by ``helpline.rules``."""
 
 
 class CallCard(models.Model):

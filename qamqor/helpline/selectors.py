@@ -1,10 +1,7 @@
-"""Who sees which call cards and call records (the access policy's scope, applied here)."""
+"""Reads of the 111 center; who sees which card or call record is ``helpline.rules``."""
 
 from __future__ import annotations
 
-from django.db.models import Q
-
-from qamqor.accounts import policy
 from qamqor.accounts.models import Membership, Role
 from qamqor.directory.models import Organisation, OrganisationKind
 
@@ -23,32 +20,3 @@ def helplines_of(user: object) -> list[Organisation]:
             organisation__kind=OrganisationKind.HELPLINE,
         ).select_related("organisation")
     ]
-
-
-def card_filter(user: object) -> Q:
-    """Operators see their center's cards, regional coordinators the cards about their
-    region, the national coordinator every card; everyone else none."""
-    scope = policy.scope_for(user)
-    if scope.national:
-        return Q()
-    q = policy.NOTHING
-    if Role.OPERATOR_111 in scope.roles and scope.received_by_ids:
-        q |= Q(helpline_id__in=scope.received_by_ids)
-    if scope.region_ids:
-        q |= (
-            Q(school__region_id__in=scope.region_ids)
-            | Q(district__region_id__in=scope.region_ids)
-            | Q(region_id__in=scope.region_ids)
-        )
-    return q
-
-
-def call_filter(user: object) -> Q:
-    """Call records belong to the contact center: its operators (and the national
-    coordinator) see them."""
-    scope = policy.scope_for(user)
-    if scope.national:
-        return Q()
-    if Role.OPERATOR_111 in scope.roles and scope.received_by_ids:
-        return Q(helpline_id__in=scope.received_by_ids)
-    return policy.NOTHING

@@ -24,7 +24,7 @@ from qamqor.pages import apply_domain_error, paginate, private, user_of
 
 def _card_for(request: HttpRequest, public_id: UUID) -> CallCard:
     card = (
-        CallCard.objects.visible_to(request.user)
+        CallCard.objects.restrict(request.user, "view")
         .select_related(
             "helpline",
             "school__region",
@@ -49,14 +49,14 @@ def console(request: HttpRequest) -> HttpResponse:
     """The operator's console: open calls from the telephony system and recent cards."""
     user = user_of(request)
     centers = selectors.helplines_of(user)
-    cards = CallCard.objects.visible_to(user).select_related(
+    cards = CallCard.objects.restrict(user, "view").select_related(
         "school", "district", "region", "report", "danger_alerted_to", "operator"
     )
     if not centers and not cards.exists():
         raise Http404("helpline")
     open_calls = (
         list(
-            CallRecord.objects.visible_to(user)
+            CallRecord.objects.restrict(user, "view")
             .filter(ended_at__isnull=True, card__isnull=True)
             .order_by("-started_at")[:20]
         )
@@ -85,7 +85,7 @@ def card_new(request: HttpRequest) -> HttpResponse:
     call = None
     if request.POST.get("call"):
         call = (
-            CallRecord.objects.visible_to(user)
+            CallRecord.objects.restrict(user, "view")
             .filter(external_id=request.POST["call"])
             .order_by("pk")
             .first()
