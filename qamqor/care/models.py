@@ -80,7 +80,7 @@ class ConsentRecord(models.Model):
     representative = models.ForeignKey(
         LegalRepresentative, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    giver_name = models.CharField(max_length=200, blank=True)
+    giver_name = EncryptedTextField(max_length=200, blank=True)  # a parent's name
     child_age = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="the child's age when consenting (age rule)"
     )
@@ -99,7 +99,7 @@ class ConsentRecord(models.Model):
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    withdrawal_note = models.TextField(blank=True)
+    withdrawal_note = EncryptedTextField(blank=True)
 
     objects = ConsentQuerySet.as_manager()
 
@@ -202,7 +202,7 @@ class CrisisBasis(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="crisis_bases"
     )
     ground = models.CharField(max_length=32, choices=CrisisGround.choices)
-    justification = models.TextField()
+    justification = EncryptedTextField()
     session_limit = models.PositiveSmallIntegerField()
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -289,13 +289,13 @@ class ChildShare(models.Model):
     reference = models.CharField(
         max_length=300, blank=True, help_text="the article, order or letter relied on"
     )
-    override_reason = models.TextField(blank=True)
+    override_reason = EncryptedTextField(blank=True)
     shared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     shared_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    revoke_reason = models.CharField(max_length=200, blank=True)
+    revoke_reason = EncryptedTextField(max_length=200, blank=True)
 
     objects = ChildShareQuerySet.as_manager()
 
@@ -397,13 +397,13 @@ class Consultation(models.Model):
         CrisisBasis, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
     )
     hotline = models.BooleanField(default=False)
-    topic = models.CharField(max_length=200)
+    topic = EncryptedTextField(max_length=200)
     participants_count = models.PositiveSmallIntegerField(default=1)
-    participants_note = models.CharField(max_length=300, blank=True)
+    participants_note = EncryptedTextField(max_length=300, blank=True)
     held_at = models.DateTimeField()
     duration_minutes = models.PositiveSmallIntegerField()
     notes = EncryptedTextField(blank=True)  # encrypted at rest (qamqor.ops.fields)
-    next_steps = models.TextField(blank=True)
+    next_steps = EncryptedTextField(blank=True)
     next_appointment_at = models.DateTimeField(null=True, blank=True)
     follow_up_done = models.BooleanField(default=False)
     recorded_at = models.DateTimeField(default=timezone.now)
@@ -620,7 +620,7 @@ class Appeal(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     category = models.CharField(max_length=24, choices=AppealCategory.choices)
-    text = models.TextField()
+    text = EncryptedTextField()
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -628,7 +628,7 @@ class Appeal(models.Model):
     week = models.DateField(help_text="the Monday of the week it was sent; no exact time")
     released = models.BooleanField(default=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
-    response = models.TextField(blank=True)
+    response = EncryptedTextField(blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     followup_code_hash = models.CharField(max_length=64, unique=True)
     idempotency_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)

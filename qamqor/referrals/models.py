@@ -21,6 +21,7 @@ from qamqor.care.models import ChildShare
 from qamqor.cases.models import Case, Child
 from qamqor.directory.models import Organisation
 from qamqor.files import StoredFile
+from qamqor.ops.fields import EncryptedTextField
 
 
 class ReferralKind(models.TextChoices):
@@ -107,8 +108,8 @@ class Referral(models.Model):
         ChildShare, on_delete=models.PROTECT, null=True, blank=True, related_name="referral"
     )
     concern = models.CharField(max_length=20, choices=Concern.choices)
-    reason = models.TextField()
-    actions_taken = models.TextField(blank=True)
+    reason = EncryptedTextField()  # encrypted at rest (qamqor.ops.fields)
+    actions_taken = EncryptedTextField(blank=True)
     urgency = models.CharField(max_length=10, choices=Urgency.choices)
     sent_at = models.DateTimeField(default=timezone.now)
     respond_by = models.DateTimeField()
@@ -117,7 +118,7 @@ class Referral(models.Model):
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    decline_reason = models.TextField(blank=True)
+    decline_reason = EncryptedTextField(blank=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -126,13 +127,13 @@ class Referral(models.Model):
         related_name="assigned_referrals",
     )
     completed_at = models.DateTimeField(null=True, blank=True)
-    feedback = models.TextField(blank=True)
+    feedback = EncryptedTextField(blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancel_reason = models.CharField(max_length=300, blank=True)
+    cancel_reason = EncryptedTextField(max_length=300, blank=True)
     # self-referral only
     channel = models.CharField(max_length=16, choices=SelfReferralChannel.choices, blank=True)
     requester = models.CharField(max_length=8, choices=Requester.choices, blank=True)
-    contact = models.CharField(max_length=200, blank=True)
+    contact = EncryptedTextField(max_length=200, blank=True)  # a phone or email
     child_age = models.PositiveSmallIntegerField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
     school_named = models.ForeignKey(
