@@ -260,7 +260,7 @@ def _check(user: User, case: Case) -> None:
         raise Conflict(_("The case is closed."))
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def attach_child(*, case: Case, actor: User, data: dict[str, Any]) -> Child:
     """Record the case's child: an existing child by code (one the actor may see) or a new
     pseudonymous one. ``data`` is the cleaned data of ``ChildForm``."""
@@ -349,7 +349,7 @@ def _after_flags(case: Case, person: LegalRepresentative, link: CaseRepresentati
     protocol_services.notify_legal_representatives_of(case)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_legal_representative(
     *, case: Case, actor: User, data: dict[str, Any]
 ) -> LegalRepresentative:
@@ -379,7 +379,7 @@ def add_legal_representative(
     return person
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def update_legal_representative(
     *, case: Case, actor: User, representative: LegalRepresentative, data: dict[str, Any]
 ) -> LegalRepresentative:

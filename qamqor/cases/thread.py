@@ -152,7 +152,7 @@ def open_thread(*, case: Case, reader: User, audit_read: bool = True) -> Thread:
     return Thread(organisation=organisation, messages=messages, new_ids=new_ids)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def post_message(*, case: Case, author: User, body: str) -> CaseMessage:
     """Post a message as the author's organisation and tell the other organisations on
     the case, in the application and by email, without the text (it stays in Qamqor)."""

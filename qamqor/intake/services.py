@@ -293,7 +293,7 @@ def close_as_untrue(*, report: Report, actor: User, reason: str) -> Report:
     return locked
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def link_report(*, report: Report, case: Case, actor: User) -> Report:
     """Attach a report to an open case it repeats, and tell the reporter the case number."""
     from qamqor.cases.models import Case as CaseModel

@@ -144,7 +144,7 @@ def published_version(code: str) -> ProtocolVersion:
     return newest
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def publish(*, code: str, version: int, actor: User) -> ProtocolVersion:
     """The national coordinator publishes a version: new cases start on it (running cases
     keep theirs)."""
@@ -451,7 +451,7 @@ CLASSIFICATION_FIELDS = (
 )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def reclassify(*, case: Case, actor: User, classification: dict[str, Any], reason: str) -> Case:
     """Change a case's classification; switch its protocol if the new one differs.
 

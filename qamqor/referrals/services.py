@@ -243,7 +243,7 @@ def send_referral(
     return referral
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def submit_self_referral(
     *,
     to_organisation: Organisation,
@@ -467,7 +467,7 @@ def complete_referral(*, actor: User, referral: Referral, feedback: str) -> Refe
     return referral
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def cancel_referral(*, actor: User, referral: Referral, reason: str) -> Referral:
     """The referrer withdraws an open referral; the receiver is told and loses access."""
     if referral.from_organisation_id is None or not policy.can_act_for(
@@ -531,7 +531,7 @@ def on_shares_revoked(shares: list[ChildShare], *, actor: User, reason: str) -> 
     return [str(referral.public_id) for referral in referrals]
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def inform_school(
     *,
     actor: User,
@@ -586,7 +586,7 @@ def inform_school(
     return referral
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_attachment(*, actor: User, referral: Referral, checked: CheckedFile) -> ReferralAttachment:
     """Attach a document to an open referral (either side)."""
     sides = [referral.from_organisation_id, referral.to_organisation_id]
