@@ -19,6 +19,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.errors import InvalidInput
+from qamqor.ops.fields import EncryptedBinaryField
 from qamqor.pdf_check import check_pdf
 
 SIGNATURES = {
@@ -81,7 +82,7 @@ class StoredFile(models.Model):
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    content = models.BinaryField()
+    content = EncryptedBinaryField()  # encrypted at rest (docs/security.md)
 
     class Meta:
         abstract = True

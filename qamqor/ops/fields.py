@@ -131,6 +131,33 @@ class EncryptedJSONField(models.Field[Any, Any]):
         return json.dumps(self.value_from_object(obj), cls=DjangoJSONEncoder, ensure_ascii=False)
 
 
+class EncryptedBinaryField(models.BinaryField):
+    """Bytes (an uploaded letter or consent form) stored as a Fernet token. A value that is
+    no token (a PDF, JPEG or PNG stored before encryption) is read as it is."""
+
+    description = "Bytes encrypted with the data keys"
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> bytes | None:
+        if value is None:
+            return None
+        stored = bytes(value)
+        if not stored.startswith(TOKEN_PREFIX.encode()):
+            return stored
+        try:
+            return field_fernet().decrypt(stored)
+        except InvalidToken:
+            raise ImproperlyConfigured(
+                "an encrypted file does not decrypt with the configured data keys "
+                f"({ENV_KEYS}): a key was removed before `qamqor keys rotate-fields` ran"
+            ) from None
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if value is None:
+            return None
+        return field_fernet().encrypt(bytes(value))
+
+
 def blind_index(value: str, *, purpose: str) -> str:
     """A keyed hash of ``value`` (normalised: trimmed, case-folded, inner spaces removed)
     for exact-match lookups. Its key (``QAMQOR_BLIND_INDEX_KEY``, else derived from the
@@ -180,6 +207,9 @@ ENCRYPTED_FIELDS = {
     "care.CrisisBasis": ["justification"],
     "care.ChildShare": ["override_reason", "revoke_reason"],
     "care.Appeal": ["text", "response"],
+    "intake.ReportAttachment": ["content"],
+    "care.ConsentDocument": ["content"],
+    "referrals.ReferralAttachment": ["content"],
     "referrals.Referral": [
         "reason",
         "actions_taken",

@@ -144,3 +144,36 @@ def test_production_without_data_keys_fails_the_deploy_check(
         fields.encrypt("a name")  # never the development key in production
     monkeypatch.setenv("QAMQOR_DATA_KEYS", Fernet.generate_key().decode())
     assert data_keys_configured() == []
+
+
+def test_stored_files_are_encrypted_and_read_back_whole(world: World) -> None:
+    """Letters, consent forms and report photos are kept in the database as tokens."""
+    from qamqor.intake.models import ReportAttachment
+
+    report, *_ = make_records(world)
+    letter = b"%PDF-1.7\n" + f"Letter about {SECRET_NAME}".encode() + b"\n%%EOF"
+    attachment = ReportAttachment.objects.create(
+        report=report,
+        file_name="letter.pdf",
+        content_type="application/pdf",
+        size=len(letter),
+        sha256="0" * 64,
+        content=letter,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT content FROM intake_reportattachment WHERE id = %s", [attachment.pk])
+        stored = bytes(cursor.fetchone()[0])
+    assert stored.startswith(fields.TOKEN_PREFIX.encode())
+    assert SECRET_NAME.encode() not in stored
+    assert ReportAttachment.objects.get(pk=attachment.pk).content == letter
+    # a file stored before encryption is read as it is, and encrypted by rotate-fields
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE intake_reportattachment SET content = %s WHERE id = %s",
+            [letter, attachment.pk],
+        )
+    assert ReportAttachment.objects.get(pk=attachment.pk).content == letter
+    call_command("keys", "rotate-fields")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT content FROM intake_reportattachment WHERE id = %s", [attachment.pk])
+        assert bytes(cursor.fetchone()[0]).startswith(fields.TOKEN_PREFIX.encode())

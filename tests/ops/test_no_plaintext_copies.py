@@ -139,7 +139,7 @@ def test_no_encrypted_value_of_the_demo_world_is_stored_in_clear_anywhere(db: No
     from django.apps import apps
 
     from qamqor.demo import seed_demo
-    from qamqor.ops.fields import ENCRYPTED_FIELDS, REMOVED
+    from qamqor.ops.fields import ENCRYPTED_FIELDS, REMOVED, EncryptedTextField
 
     seed_demo(schools=10, cases=30, progress=False, rng_seed=7)
     # staff and the directory's contact people are public officials, not protected here;
@@ -149,6 +149,8 @@ def test_no_encrypted_value_of_the_demo_world_is_stored_in_clear_anywhere(db: No
     for label, names in ENCRYPTED_FIELDS.items():
         model = apps.get_model(label)
         for name in names:
+            if not isinstance(model._meta.get_field(name), EncryptedTextField):
+                continue  # step answers and files are checked by their own tests
             values = model._default_manager.exclude(**{name: ""}).values_list(name, flat=True)
             for words in values:
                 if not isinstance(words, str):
