@@ -77,8 +77,12 @@ def encrypt(value: str) -> str:
 def decrypt(value: str) -> str:
     if not value.startswith(TOKEN_PREFIX):
         return value  # written before encryption was switched on
+    return decrypt_bytes(value.encode()).decode()
+
+
+def decrypt_bytes(token: bytes) -> bytes:
     try:
-        return field_fernet().decrypt(value.encode()).decode()
+        return field_fernet().decrypt(token)
     except InvalidToken:
         raise ImproperlyConfigured(
             "an encrypted field does not decrypt with the configured data keys "
@@ -142,14 +146,8 @@ class EncryptedBinaryField(models.BinaryField):
             return None
         stored = bytes(value)
         if not stored.startswith(TOKEN_PREFIX.encode()):
-            return stored
-        try:
-            return field_fernet().decrypt(stored)
-        except InvalidToken:
-            raise ImproperlyConfigured(
-                "an encrypted file does not decrypt with the configured data keys "
-                f"({ENV_KEYS}): a key was removed before `qamqor keys rotate-fields` ran"
-            ) from None
+            return stored  # a file stored before encryption was switched on
+        return decrypt_bytes(stored)
 
     def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
