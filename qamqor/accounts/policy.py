@@ -250,7 +250,11 @@ class CareScope:
 def care_scope_for(user: Any) -> CareScope:
     """The user's scope in psychological support, read from the request's one ``Scope``
     (no query of its own); anonymous users get the empty one."""
-    scope = scope_for(user)
+    return care_scope_for_scope(scope_for(user))
+
+
+def care_scope_for_scope(scope: Scope) -> CareScope:
+    """``care_scope_for`` of a Scope already at hand."""
     psc = scope.psc_ids
     return CareScope(
         psychologist_org_ids=scope.school_psychologist_ids | psc,

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from qamqor.accounts import lockout, second_factor
+from qamqor.accounts import access, lockout, second_factor
 from qamqor.pages import private, user_of
 
 
@@ -128,6 +128,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_safe
+@access.gate_required("locked_accounts")
 def locked_accounts(request: HttpRequest) -> HttpResponse:
     """Regional and national coordinators: the accounts of their scope that are locked."""
     user = user_of(request)

@@ -29,3 +29,11 @@ def child_view_in_care(scope: Scope, user: Any) -> Q:
             )
         )
     ) | Q(Exists(CareClient.objects.filter(child_id=OuterRef("pk"), organisation_id__in=orgs)))
+
+
+@access.gate("care")
+def care_gate(scope: Scope) -> bool:
+    """Psychological support: psychologists (school, PSC, a PSC head), coordinators who
+    find their oversight pages there, monitors (aggregates)."""
+    care = policy.care_scope_for_scope(scope)
+    return bool(care.psychologist_org_ids or care.region_ids or care.national or care.monitor)

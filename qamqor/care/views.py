@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from qamqor.accounts import policy
+from qamqor.accounts import access, policy
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.care import selectors
@@ -75,12 +75,11 @@ def _org_select(organisations: list[Organisation]) -> dj.Widget:
 
 @login_required
 @require_safe
+@access.gate_required("care")
 def home(request: HttpRequest) -> HttpResponse:
     """The psychologist's workspace; coordinators find their oversight pages here."""
     user = user_of(request)
     care = policy.care_scope_for(user)
-    if not (care.psychologist_org_ids or care.region_ids or care.national or care.monitor):
-        raise Http404("care")
     load = selectors.caseload(user) if care.psychologist_org_ids else None
     return private(
         render(

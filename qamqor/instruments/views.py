@@ -22,7 +22,7 @@ from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from qamqor.accounts import policy
+from qamqor.accounts import access, policy
 from qamqor.accounts.second_factor import fresh_second_factor
 from qamqor.directory.models import Region
 from qamqor.errors import Conflict, DomainError, InvalidInput
@@ -275,12 +275,10 @@ def done(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
+@access.gate_required("screenings")
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     screening = _screening(request)
-    scope = policy.scope_for(user)
-    if not (screening.administers or screening.region_ids or scope.sees_statistics):
-        raise Http404("screenings")
     alerts = list(selectors.open_alerts(user)[:HOME_LIMIT]) if screening.administers else []
     recent = list(selectors.recent_results(user)[:HOME_LIMIT]) if screening.administers else []
     campaigns = list(selectors.campaigns(user)[:HOME_LIMIT])
@@ -289,7 +287,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "instruments/home.html",
         {
             "screening": screening,
-            "sees_statistics": scope.sees_statistics,
+            "sees_statistics": policy.scope_for(user).sees_statistics,
             "alerts": alerts,
             "recent": recent,
             "campaigns": campaigns,

@@ -50,6 +50,12 @@ def report_close_check(scope: Scope, user: Any, report: Any) -> bool:
     return policy.may_close(scope, report)
 
 
+@access.gate("staff_entry")
+def staff_entry_gate(scope: Scope) -> bool:
+    """Entering a report on someone's behalf: a member of a school's staff (1.3.2)."""
+    return bool(scope.school_ids)
+
+
 @access.gate("posters")
 def posters_gate(scope: Scope) -> bool:
     """QR posters: school staff and coordinators print their schools'."""

@@ -54,8 +54,14 @@ def step_complete_check(scope: Scope, user: Any, step: Any) -> bool:
 
 @access.gate("protocols")
 def protocols_gate(scope: Scope) -> bool:
-    """Protocol versions (and locked accounts): regional and national coordinators."""
-    return scope.national or bool(scope.region_ids)
+    """Protocol versions: staff who act on cases read them; monitors do not."""
+    return scope.sees_cases
+
+
+@access.gate("open_steps")
+def open_steps_gate(scope: Scope) -> bool:
+    """The open steps board: staff who see cases see the open steps in their scope."""
+    return scope.sees_cases
 
 
 @access.rule("protocols.Step", "board")

@@ -17,7 +17,7 @@ from django.db.models import Count, F, Min, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from qamqor.accounts import policy
+from qamqor.accounts import access, policy
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.cases.models import Case
@@ -43,7 +43,7 @@ def step_on_case(case: Case, key: str) -> Step:
 
 def may_see_open_steps(user: object) -> bool:
     """Staff who see cases see the open steps in their scope; monitors do not."""
-    return policy.scope_for(user).sees_cases
+    return access.allows(user, "open_steps")
 
 
 def _open_steps_in_scope(user: object) -> QuerySet[Step]:
@@ -136,7 +136,7 @@ def load_by_organisation(
 
 def may_see_protocols(user: object) -> bool:
     """Staff who act on cases read the protocols; monitors see aggregates only."""
-    return policy.scope_for(user).sees_cases
+    return access.allows(user, "protocols")
 
 
 def may_publish(user: object) -> bool:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
+from qamqor.accounts import access
 from qamqor.cases import selectors as case_selectors
 from qamqor.cases.classification import PerpetratorRelationship, RiskLevel, Setting, ViolenceForm
 from qamqor.cases.models import Case
@@ -31,12 +32,11 @@ from qamqor.translation import pick
 
 @login_required
 @require_safe
+@access.gate_required("open_steps")
 def open_steps(request: HttpRequest) -> HttpResponse:
     """Who holds the ball: every open step the user may see, overdue first, with how long
     it has waited and who holds the most overdue steps."""
     user = user_of(request)
-    if not selectors.may_see_open_steps(user):
-        raise Http404("open steps")
     filters = OpenStepFilterForm(request.GET, regions=list(Region.objects.order_by("code")))
     filters.is_valid()  # an unknown value is ignored, the valid filters still apply
     chosen = getattr(filters, "cleaned_data", {})
@@ -142,6 +142,7 @@ def step_description(step: StepSpec) -> dict[str, Any]:
 
 @login_required
 @require_safe
+@access.gate_required("protocols")
 def protocol_list(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
     return render(
@@ -183,6 +184,7 @@ def _render_version(
 
 @login_required
 @require_safe
+@access.gate_required("protocols")
 def protocol_version(request: HttpRequest, code: str, version: int) -> HttpResponse:
     _require_reader(request)
     return _render_version(request, code, version)
@@ -190,6 +192,7 @@ def protocol_version(request: HttpRequest, code: str, version: int) -> HttpRespo
 
 @login_required
 @require_POST
+@access.gate_required("protocols")
 def protocol_publish(request: HttpRequest, code: str, version: int) -> HttpResponse:
     """The national coordinator publishes a version: new cases start on it."""
     _require_reader(request)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from qamqor.accounts import policy
+from qamqor.accounts import access, policy
 from qamqor.accounts.models import User
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind
@@ -66,11 +66,10 @@ def _token(value: str | None) -> str | None:
 
 @login_required
 @require_safe
+@access.gate_required("referrals")
 def referral_list(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     scope = policy.care_scope_for(user)
-    if not (scope.referral_org_ids or scope.region_ids or scope.national):
-        raise Http404("referrals")
     filters = ReferralFilterForm(request.GET)
     filters.is_valid()
     chosen = getattr(filters, "cleaned_data", {})

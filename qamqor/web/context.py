@@ -10,50 +10,27 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import get_language_info
 
-from qamqor.accounts import policy
+from qamqor.accounts import access, policy
 from qamqor.accounts.models import Role
 from qamqor.notify.models import Notification
 
 
-def may_triage_any(scope: policy.Scope) -> bool:
-    """Whether some report could be triaged by this user (see ``policy.can_triage``)."""
-    return bool(
-        scope.national or scope.region_ids or scope.coordinated_school_ids or scope.received_by_ids
-    )
-
-
 @dataclass
 class Navigation:
-    """The signed-in user's menu; the unread count is queried only if a template asks."""
+    """The signed-in user's menu. Each entry asks the page gate its page asks
+    (``nav.may.<gate>``, ``accounts.access``), so the menu never offers a page that
+    answers 404; the unread count is queried only if a template asks."""
 
     user: Any
     scope: policy.Scope
 
+    @cached_property
+    def may(self) -> access.Gates:
+        return access.Gates(self.user)
+
     @property
     def roles(self) -> list[str]:
         return sorted(str(Role(role).label) for role in self.scope.roles)
-
-    @property
-    def sees_cases(self) -> bool:
-        return self.scope.sees_cases
-
-    @property
-    def may_triage(self) -> bool:
-        return may_triage_any(self.scope)
-
-    @property
-    def sees_statistics(self) -> bool:
-        return self.scope.sees_statistics
-
-    @property
-    def coordinates(self) -> bool:
-        """A regional or the national coordinator (the protocol versions link)."""
-        return self.scope.national or bool(self.scope.region_ids)
-
-    @property
-    def prints_posters(self) -> bool:
-        """School staff and coordinators print their schools' QR posters."""
-        return self.coordinates or bool(self.scope.school_ids)
 
     @cached_property
     def unread_notifications(self) -> int:

@@ -11,14 +11,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import F, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST, require_safe
 
-from qamqor.accounts import policy
+from qamqor.accounts import access, policy
 from qamqor.accounts.models import User
 from qamqor.analytics import selectors as analytics
 from qamqor.cases.classification import ViolenceForm
@@ -29,7 +29,6 @@ from qamqor.notify import services as notify_services
 from qamqor.notify.models import Notification
 from qamqor.pages import paginate, user_of
 from qamqor.protocols.models import Step
-from qamqor.web.context import may_triage_any
 
 HOME_LIST_LIMIT = 20
 HOME_NOTIFICATIONS = 5
@@ -53,7 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("case", "organisation", "run__protocol")
         .order_by("status", F("due_at").asc(nulls_last=True), "pk")[:HOME_LIST_LIMIT]
     )
-    may_triage = may_triage_any(scope)
+    may_triage = access.allows(user, "triage")
     reports = (
         list(
             Report.objects.restrict(user, "view")
@@ -85,12 +84,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
+@access.gate_required("dashboard")
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Aggregates for coordinators and monitors; monitors never see a case number."""
     user = user_of(request)
     scope = policy.scope_for(user)
-    if not scope.sees_statistics:
-        raise Http404("dashboard")
     data = analytics.dashboard(user)
     is_coordinator = scope.national or bool(scope.region_ids)
     overdue = list(analytics.overdue_steps(user)) if is_coordinator else []

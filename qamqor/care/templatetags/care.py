@@ -1,4 +1,4 @@
-"""Template helpers of psychological support: the menu entries a role uses, hours."""
+"""Template helpers of psychological support: hours, labels."""
 
 from __future__ import annotations
 
@@ -7,36 +7,7 @@ from typing import Any
 
 from django import template
 
-from qamqor.accounts import policy
-from qamqor.accounts.models import Role
-
 register = template.Library()
-
-CARE_ROLES = {
-    Role.SCHOOL_PSYCHOLOGIST,
-    Role.PSC_PSYCHOLOGIST,
-    Role.PSC_HEAD,
-    Role.REGIONAL_COORDINATOR,
-    Role.NATIONAL_COORDINATOR,
-    Role.MONITOR,
-}
-
-
-@register.simple_tag(takes_context=True)
-def care_menu(context: template.Context) -> dict[str, bool]:
-    """Which of the two menu entries (psychological support, referrals) the user gets."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"care": False, "referrals": False}
-    # The request's Scope is already computed for the menu: no extra query on every page.
-    scope = policy.scope_for(user)
-    return {
-        "care": bool(scope.roles & CARE_ROLES),
-        "referrals": bool(
-            scope.step_organisation_ids or scope.school_ids or scope.region_ids or scope.national
-        ),
-    }
 
 
 @register.filter

@@ -15,7 +15,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from qamqor.accounts import policy
+from qamqor.accounts import access, policy
 from qamqor.directory.models import OrganisationKind
 from qamqor.intake import posters
 from qamqor.intake.forms import PosterSchoolForm
@@ -37,6 +37,7 @@ def _pdf(data: bytes, filename: str) -> HttpResponse:
 
 @login_required
 @require_safe
+@access.gate_required("posters")
 def poster_index(request: HttpRequest) -> HttpResponse:
     """The schools and districts whose posters the user may print, and a school-code box
     for coordinators, who may print any school of their region."""

@@ -19,7 +19,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
-from qamqor.accounts import policy
+from qamqor.accounts import access, policy
 from qamqor.directory.models import Organisation
 from qamqor.errors import Conflict, DomainError
 from qamqor.intake import limits, services
@@ -248,6 +248,7 @@ def _entry_schools(request: HttpRequest) -> list[Organisation]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@access.gate_required("staff_entry")
 def staff_entry(request: HttpRequest) -> HttpResponse:
     """A member of a school's staff enters a report on someone's behalf (brief 1.3.2)."""
     schools = _entry_schools(request)

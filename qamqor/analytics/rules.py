@@ -1,0 +1,12 @@
+"""Page gates of the statistics (registered with ``accounts.access``)."""
+
+from __future__ import annotations
+
+from qamqor.accounts import access
+from qamqor.accounts.policy import Scope
+
+
+@access.gate("dashboard")
+def dashboard_gate(scope: Scope) -> bool:
+    """The dashboard: coordinators (their regions) and monitors (aggregates, brief 3.1)."""
+    return scope.sees_statistics
