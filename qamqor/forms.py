@@ -1,5 +1,6 @@
 """Form pieces every app uses: the date and time widgets, a list-of-codes field, and the
-resolution of an organisation given by code.
+resolution of an organisation given by code (the organisation a user acts for is
+``accounts.access.acting_organisation``, re-exported here for the forms).
 
 Pages and the API (through ``apikit.validated``) share the forms, so these refuse the
 same things with the same field names on both.
@@ -7,12 +8,12 @@ same things with the same field names on both.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.accounts.access import acting_organisation as acting_organisation
 from qamqor.directory.models import Organisation
 from qamqor.errors import InvalidInput
 
@@ -31,24 +32,6 @@ class CodesField(forms.Field):
         if isinstance(value, str):
             value = value.split(",")
         return [str(item).strip() for item in value if str(item).strip()]
-
-
-def acting_organisation(
-    user: object, code: str | None, allowed_ids: Iterable[int], *, field: str = "organisation"
-) -> Organisation:
-    """The organisation the user acts for: the one named, or their only one."""
-    allowed = Organisation.objects.filter(pk__in=list(allowed_ids))
-    if code:
-        found = allowed.filter(code=code).first()
-        if found is None:
-            raise InvalidInput.on(field, _("You do not work at this organisation."))
-        return found
-    candidates = list(allowed[:2])
-    if len(candidates) == 1:
-        return candidates[0]
-    if not candidates:
-        raise InvalidInput.on(field, _("You have no role here that allows this."))
-    raise InvalidInput.on(field, _("Choose the organisation you act for."))
 
 
 def resolve_organisation(code: str, *, field: str) -> Organisation:
