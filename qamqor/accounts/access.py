@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from django.db import models
 from django.db.models import Q
@@ -127,7 +127,7 @@ def permits(user: Any, action: str, obj: models.Model) -> bool:
 class RestrictedQuerySet(models.QuerySet[ModelT], Generic[ModelT]):
     """A queryset that answers ``restrict(user, action)`` from the registered rules."""
 
-    def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet[ModelT]:
+    def restrict(self, user: Any, action: str = "view") -> Self:
         """The rows ``user`` may ``action`` (NetBox's ``RestrictedQuerySet.restrict``)."""
         return self.filter(filter_for(user, self.model, action))
 
