@@ -22,6 +22,7 @@ from django.utils import timezone
 from qamqor.accounts import policy
 from qamqor.accounts.models import Membership, Role, User
 from qamqor.audit import services as audit
+from qamqor.care import hooks
 from qamqor.care.models import (
     NON_SPECIALIST,
     Appeal,
@@ -102,8 +103,6 @@ class ChildCare:
 
 def child_care(user: User, child: Child) -> ChildCare:
     """The child page's content, in a bounded number of queries."""
-    from qamqor.referrals.models import Referral  # referrals build on care
-
     care = policy.care_scope_for(user)
     consents = list(
         ConsentRecord.objects.visible_to(user)
@@ -121,7 +120,7 @@ def child_care(user: User, child: Child) -> ChildCare:
     used = _episode_usage(bases)
     consultations = mask_notes(user, list(consultations_for(user).filter(child=child)[:100]))
     referrals = list(
-        Referral.objects.visible_to(user)
+        hooks.referrals_visible_to(user)
         .filter(child=child)
         .select_related("from_organisation", "to_organisation")
     )
@@ -250,8 +249,6 @@ class Caseload:
 def caseload(user: User, now: datetime | None = None) -> Caseload:
     """A psychologist's caseload: active children, appointments, overdue follow-ups,
     crisis sessions used, and the referrals waiting for them (a fixed number of queries)."""
-    from qamqor.referrals.models import Referral
-
     now = now or timezone.now()
     care = policy.care_scope_for(user)
     since = now - timedelta(days=settings.CASELOAD_ACTIVE_DAYS)
@@ -270,9 +267,10 @@ def caseload(user: User, now: datetime | None = None) -> Caseload:
     ):
         if consultation.child_id is not None:
             last.setdefault(consultation.child_id, consultation)
+    referrals = hooks.referrals_visible_to(user)
+    status = referrals.model.Status  # the referral's states, from the app that holds them
     assigned = list(
-        Referral.objects.visible_to(user)
-        .filter(assigned_to=user, status=Referral.Status.ACCEPTED)
+        referrals.filter(assigned_to=user, status=status.ACCEPTED)
         .select_related("child", "from_organisation", "to_organisation")
         .order_by("respond_by")[:LIST_LIMIT]
     )
@@ -313,9 +311,7 @@ def caseload(user: User, now: datetime | None = None) -> Caseload:
     usage = _episode_usage(crisis)
     for basis in crisis:
         basis.used = usage[basis.pk]  # type: ignore[attr-defined]
-    referrals = Referral.objects.visible_to(user).select_related(
-        "child", "from_organisation", "to_organisation"
-    )
+    referrals = referrals.select_related("child", "from_organisation", "to_organisation")
     return Caseload(
         active=active[:LIST_LIMIT],
         next_appointments=list(
@@ -331,13 +327,13 @@ def caseload(user: User, now: datetime | None = None) -> Caseload:
         crisis=crisis,
         incoming=list(
             referrals.filter(
-                to_organisation_id__in=care.referral_org_ids, status=Referral.Status.SENT
+                to_organisation_id__in=care.referral_org_ids, status=status.SENT
             ).order_by("respond_by")[:LIST_LIMIT]
         ),
         assigned=assigned,
         outgoing=list(
             referrals.filter(from_organisation_id__in=care.referral_org_ids)
-            .exclude(status__in=[Referral.Status.CANCELLED])
+            .exclude(status__in=[status.CANCELLED])
             .order_by("-sent_at")[:20]
         ),
     )

@@ -505,7 +505,8 @@ def cancel_referral(*, actor: User, referral: Referral, reason: str) -> Referral
 def on_shares_revoked(shares: list[ChildShare], *, actor: User, reason: str) -> list[str]:
     """Cancel the open referrals that rested on revoked shares; both sides are told.
 
-    Called by ``care.services.withdraw_consent`` inside its transaction.
+    Registered with ``care.hooks`` in ``ready()``; runs inside
+    ``care.services.withdraw_consent``'s transaction.
     """
     referrals = list(
         Referral.objects.filter(

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
+from qamqor.care import hooks
 from qamqor.care.models import (
     CareClient,
     ChildShare,
@@ -235,9 +236,7 @@ def withdraw_consent(*, actor: User, consent: ConsentRecord, note: str = "") -> 
     ChildShare.objects.filter(pk__in=[share.pk for share in shares]).update(
         revoked_at=now, revoke_reason="consent withdrawn"
     )
-    from qamqor.referrals import services as referral_services  # referrals build on care
-
-    cancelled = referral_services.on_shares_revoked(
+    cancelled = hooks.shares_revoked(  # the referrals resting on them are cancelled
         shares, actor=actor, reason=str(_("The data-sharing consent was withdrawn."))
     )
     audit.record(
