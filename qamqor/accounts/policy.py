@@ -267,25 +267,6 @@ def care_scope_for_scope(scope: Scope) -> CareScope:
     )
 
 
-def referral_filter(user: object) -> Q:
-    """A filter on ``referrals.Referral``: the referrer's organisation sees what it sent;
-    the receiving organisation sees it while the data-sharing basis holds (a self-referral
-    always); coordinators see their region's, the national coordinator all."""
-    care = care_scope_for(user)
-    if care.national:
-        return Q()
-    q = NOTHING
-    if care.referral_org_ids:
-        orgs = care.referral_org_ids
-        q |= Q(from_organisation_id__in=orgs)
-        q |= Q(to_organisation_id__in=orgs) & (
-            Q(kind="self_referral") | Q(share__revoked_at__isnull=True)
-        )
-    if care.region_ids:
-        q |= Q(child__region_id__in=care.region_ids)
-    return q
-
-
 def consultation_filter(user: object) -> Q:
     """A filter on ``care.Consultation``: the psychologist's own, their colleagues' at the
     same organisation (without the notes), and a PSC head's staff's. Coordinators see

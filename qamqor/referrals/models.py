@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts import policy
+from qamqor.accounts.access import RestrictedQuerySet
 from qamqor.care.models import ChildShare
 from qamqor.cases.models import Case, Child
 from qamqor.directory.models import Organisation
@@ -64,10 +64,12 @@ class Requester(models.TextChoices):
     PARENT = "parent", _("parent or legal representative")
 
 
-class ReferralQuerySet(models.QuerySet["Referral"]):
+class ReferralQuerySet(RestrictedQuerySet["Referral"]):
+    """Referrals; ``restrict(user, "view")`` by ``referrals.rules``."""
+
     def visible_to(self, user: object) -> ReferralQuerySet:
-        """Referrals the access policy lets ``user`` see (``policy.referral_filter``)."""
-        return self.filter(policy.referral_filter(user))
+        """``restrict(user, "view")``, kept for the reader care's hooks are given."""
+        return self.restrict(user, "view")
 
     def awaiting_answer(self) -> ReferralQuerySet:
         return self.filter(status=Referral.Status.SENT)

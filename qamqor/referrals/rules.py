@@ -2,8 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Q
+
 from qamqor.accounts import access, policy
-from qamqor.accounts.policy import Scope
+from qamqor.accounts.policy import NOTHING, Scope
+
+
+@access.rule("referrals.Referral", "view")
+def referral_view(scope: Scope, user: Any) -> Q:
+    """The referrer's organisation sees what it sent; the receiving organisation sees it
+    while the data-sharing basis holds (a self-referral always, brief 1.3.4); coordinators
+    see their region's, the national coordinator all."""
+    care = policy.care_scope_for_scope(scope)
+    if care.national:
+        return Q()
+    q = NOTHING
+    if care.referral_org_ids:
+        orgs = care.referral_org_ids
+        q |= Q(from_organisation_id__in=orgs)
+        q |= Q(to_organisation_id__in=orgs) & (
+            Q(kind="self_referral") | Q(share__revoked_at__isnull=True)
+        )
+    if care.region_ids:
+        q |= Q(child__region_id__in=care.region_ids)
+    return q
 
 
 @access.gate("referrals")

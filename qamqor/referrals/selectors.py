@@ -19,7 +19,7 @@ def referral_list(
     user: User, *, direction: str | None = None, status: str | None = None
 ) -> QuerySet[Referral]:
     """Referrals the user may see, with what a list shows, in a fixed number of queries."""
-    referrals = Referral.objects.visible_to(user).select_related(
+    referrals = Referral.objects.restrict(user, "view").select_related(
         "child", "from_organisation", "to_organisation", "assigned_to"
     )
     orgs = policy.care_scope_for(user).referral_org_ids
@@ -35,7 +35,7 @@ def referral_list(
 def get_referral_for_user(user: User, public_id: uuid.UUID, *, audit_read: bool = True) -> Referral:
     """The referral, if the user may see it; otherwise 404 (never 403). Audited."""
     referral = (
-        Referral.objects.visible_to(user)
+        Referral.objects.restrict(user, "view")
         .select_related(
             "child__region",
             "case",

@@ -268,7 +268,7 @@ def _act(
     status = run_form(form, lambda data: action(user, referral, data))
     if status is None:
         messages.success(request, done)
-        if Referral.objects.visible_to(user).filter(public_id=public_id).exists():
+        if Referral.objects.restrict(user, "view").filter(public_id=public_id).exists():
             return redirect("referral-detail", public_id=public_id)
         return redirect("referral-list")
     referral = selectors.get_referral_for_user(user, public_id, audit_read=False)
