@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.access import RestrictedQuerySet
 from qamqor.cases.classification import Setting
-from qamqor.cases.models import Case
 from qamqor.directory.models import Organisation, Region
 from qamqor.files import StoredFile
 from qamqor.ops.fields import EncryptedTextField
@@ -97,8 +96,9 @@ class Report(models.Model):
     )
     triaged_at = models.DateTimeField(null=True, blank=True)
     dismissal_reason = EncryptedTextField(blank=True)
+    # named, not imported: cases sit above intake (docs/decisions/0012-layers.md)
     case = models.ForeignKey(
-        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
+        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
     )
 
     objects = ReportQuerySet.as_manager()
