@@ -267,18 +267,6 @@ def care_scope_for_scope(scope: Scope) -> CareScope:
     )
 
 
-def consultation_filter(user: object) -> Q:
-    """A filter on ``care.Consultation``: the psychologist's own, their colleagues' at the
-    same organisation (without the notes), and a PSC head's staff's. Coordinators see
-    aggregates only."""
-    care = care_scope_for(user)
-    orgs = care.psychologist_org_ids | care.supervised_org_ids
-    q = Q(psychologist_id=getattr(user, "pk", None)) if orgs else NOTHING
-    if orgs:
-        q |= Q(organisation_id__in=orgs)
-    return q
-
-
 def can_read_consultation_notes(
     user: object, *, psychologist_id: int, organisation_id: int
 ) -> bool:
@@ -301,74 +289,6 @@ def can_record_crisis_basis(user: object, *, organisation_id: int) -> bool:
 def can_act_for(user: object, *, organisation_id: int) -> bool:
     """Referring from, accepting for or sharing from an organisation: one of its staff."""
     return organisation_id in care_scope_for(user).referral_org_ids
-
-
-def crisis_basis_filter(user: object) -> Q:
-    """A filter on ``care.CrisisBasis``: the PSC's staff, its head, and the coordinators,
-    to whom every exception is reported (brief 1.5.2)."""
-    care = care_scope_for(user)
-    if care.national:
-        return Q()
-    q = NOTHING
-    if care.psc_org_ids:
-        q |= Q(organisation_id__in=care.psc_org_ids)
-    if care.region_ids:
-        q |= Q(organisation__region_id__in=care.region_ids)
-    return q
-
-
-def supervision_filter(user: object) -> Q:
-    """A filter on ``care.SupervisionSession``: participants, the facilitator, whoever
-    recorded it, the host PSC's head, and coordinators (who organise supervision, 2.3.3)."""
-    care = care_scope_for(user)
-    if care.national:
-        return Q()
-    pk = getattr(user, "pk", None)
-    if pk is None:
-        return NOTHING
-    q = Q(recorded_by_id=pk) | Q(facilitator_id=pk) | Q(participants__id=pk)
-    if care.supervised_org_ids:
-        q |= Q(organisation_id__in=care.supervised_org_ids)
-    if care.region_ids:
-        q |= Q(organisation__region_id__in=care.region_ids)
-    return q
-
-
-def work_log_filter(user: object) -> Q:
-    """A filter on ``care.WorkWeek``: one's own weeks, a PSC head's staff's, coordinators'
-    regions. School management does not see a psychologist's work log (brief 3.4.2)."""
-    care = care_scope_for(user)
-    if care.national:
-        return Q()
-    pk = getattr(user, "pk", None)
-    q = Q(user_id=pk) if pk is not None else NOTHING
-    if care.supervised_org_ids:
-        q |= Q(organisation_id__in=care.supervised_org_ids)
-    if care.region_ids:
-        q |= Q(organisation__region_id__in=care.region_ids)
-    return q
-
-
-def appeal_filter(user: object) -> Q:
-    """A filter on ``care.Appeal``: the coordinating body (national coordinators) only.
-
-    Nobody at the author's organisation, nor the regional education department above it,
-    sees an appeal (brief 1.5.4: protection from pressure).
-    """
-    return Q() if care_scope_for(user).national else NOTHING
-
-
-def consent_filter(user: object) -> Q:
-    """A filter on ``care.ConsentRecord``: the organisation it was given to (a PSC's
-    consent also to its branches' staff) and the organisations it names for sharing."""
-    orgs = care_scope_for(user).referral_org_ids
-    if not orgs:
-        return NOTHING
-    return (
-        Q(organisation_id__in=orgs)
-        | Q(organisation__branches__id__in=orgs)
-        | Q(share_with__id__in=orgs)
-    )
 
 
 # --- screenings: standardized instruments ---------------------------------------------

@@ -3,7 +3,7 @@ supervision, the work log and anonymous appeals (brief 1.3.4, 1.5.2, 1.5.4, 1.6.
 
 Single-object rules live here (is a consent active, does it name an organisation); every
 change is a function in ``care.services``, every scoped read goes through
-``accounts.policy`` (``visible_to``).
+``care.rules`` through ``accounts.access`` (``visible_to``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from qamqor.accounts import policy
+from qamqor.accounts import access
 from qamqor.cases.models import Case, Child, LegalRepresentative
 from qamqor.directory.models import Organisation, Region
 from qamqor.files import StoredFile
@@ -40,10 +40,12 @@ class ConsentMethod(models.TextChoices):
     ONLINE = "online", _("online (e-government or another verifiable way)")
 
 
-class ConsentQuerySet(models.QuerySet["ConsentRecord"]):
+class ConsentQuerySet(access.RestrictedQuerySet["ConsentRecord"]):
     def visible_to(self, user: object) -> ConsentQuerySet:
         return self.filter(
-            pk__in=ConsentRecord.objects.filter(policy.consent_filter(user)).values("pk")
+            pk__in=ConsentRecord.objects.filter(
+                access.filter_for(user, "care.ConsentRecord", "view")
+            ).values("pk")
         )
 
     def active(self, now: datetime | None = None) -> ConsentQuerySet:
@@ -174,9 +176,9 @@ class CrisisGround(models.TextChoices):
     )
 
 
-class CrisisBasisQuerySet(models.QuerySet["CrisisBasis"]):
+class CrisisBasisQuerySet(access.RestrictedQuerySet["CrisisBasis"]):
     def visible_to(self, user: object) -> CrisisBasisQuerySet:
-        return self.filter(policy.crisis_basis_filter(user))
+        return self.filter(access.filter_for(user, "care.CrisisBasis", "view"))
 
     def open(self) -> CrisisBasisQuerySet:
         return self.filter(closed_at__isnull=True)
@@ -362,9 +364,9 @@ class ConsultationBasis(models.TextChoices):
     GROUP = "group", _("group work, no individual record")
 
 
-class ConsultationQuerySet(models.QuerySet["Consultation"]):
+class ConsultationQuerySet(access.RestrictedQuerySet["Consultation"]):
     def visible_to(self, user: object) -> ConsultationQuerySet:
-        return self.filter(policy.consultation_filter(user))
+        return self.filter(access.filter_for(user, "care.Consultation", "view"))
 
 
 class Consultation(models.Model):
@@ -447,9 +449,9 @@ class SupervisionLevel(models.TextChoices):
     NATIONAL = "national", _("national")
 
 
-class SupervisionQuerySet(models.QuerySet["SupervisionSession"]):
+class SupervisionQuerySet(access.RestrictedQuerySet["SupervisionSession"]):
     def visible_to(self, user: object) -> SupervisionQuerySet:
-        return self.filter(policy.supervision_filter(user)).distinct()
+        return self.filter(access.filter_for(user, "care.SupervisionSession", "view")).distinct()
 
 
 class SupervisionSession(models.Model):
@@ -522,9 +524,9 @@ MAX_HOURS_PER_CATEGORY = Decimal(60)
 MAX_HOURS_PER_WEEK = Decimal(80)
 
 
-class WorkWeekQuerySet(models.QuerySet["WorkWeek"]):
+class WorkWeekQuerySet(access.RestrictedQuerySet["WorkWeek"]):
     def visible_to(self, user: object) -> WorkWeekQuerySet:
-        return self.filter(policy.work_log_filter(user))
+        return self.filter(access.filter_for(user, "care.WorkWeek", "view"))
 
 
 class WorkWeek(models.Model):
@@ -598,10 +600,10 @@ class AppealCategory(models.TextChoices):
     OTHER = "other", _("other")
 
 
-class AppealQuerySet(models.QuerySet["Appeal"]):
+class AppealQuerySet(access.RestrictedQuerySet["Appeal"]):
     def visible_to(self, user: object) -> AppealQuerySet:
-        """Released appeals, to the coordinating body only (``policy.appeal_filter``)."""
-        return self.filter(policy.appeal_filter(user)).filter(released=True)
+        """Released appeals, to the coordinating body only (``care.rules``)."""
+        return self.filter(access.filter_for(user, "care.Appeal", "view")).filter(released=True)
 
 
 class Appeal(models.Model):

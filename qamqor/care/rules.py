@@ -37,3 +37,89 @@ def care_gate(scope: Scope) -> bool:
     find their oversight pages there, monitors (aggregates)."""
     care = policy.care_scope_for_scope(scope)
     return bool(care.psychologist_org_ids or care.region_ids or care.national or care.monitor)
+
+
+@access.rule("care.Consultation", "view")
+def consultation_view(scope: Scope, user: Any) -> Q:
+    """A filter on ``care.Consultation``: the psychologist's own, their colleagues' at the
+    same organisation (without the notes), and a PSC head's staff's. Coordinators see
+    aggregates only."""
+    care = policy.care_scope_for_scope(scope)
+    orgs = care.psychologist_org_ids | care.supervised_org_ids
+    q = Q(psychologist_id=getattr(user, "pk", None)) if orgs else NOTHING
+    if orgs:
+        q |= Q(organisation_id__in=orgs)
+    return q
+
+
+@access.rule("care.CrisisBasis", "view")
+def crisis_basis_view(scope: Scope, user: Any) -> Q:
+    """A filter on ``care.CrisisBasis``: the PSC's staff, its head, and the coordinators,
+    to whom every exception is reported (brief 1.5.2)."""
+    care = policy.care_scope_for_scope(scope)
+    if care.national:
+        return Q()
+    q = NOTHING
+    if care.psc_org_ids:
+        q |= Q(organisation_id__in=care.psc_org_ids)
+    if care.region_ids:
+        q |= Q(organisation__region_id__in=care.region_ids)
+    return q
+
+
+@access.rule("care.SupervisionSession", "view")
+def supervision_view(scope: Scope, user: Any) -> Q:
+    """A filter on ``care.SupervisionSession``: participants, the facilitator, whoever
+    recorded it, the host PSC's head, and coordinators (who organise supervision, 2.3.3)."""
+    care = policy.care_scope_for_scope(scope)
+    if care.national:
+        return Q()
+    pk = getattr(user, "pk", None)
+    if pk is None:
+        return NOTHING
+    q = Q(recorded_by_id=pk) | Q(facilitator_id=pk) | Q(participants__id=pk)
+    if care.supervised_org_ids:
+        q |= Q(organisation_id__in=care.supervised_org_ids)
+    if care.region_ids:
+        q |= Q(organisation__region_id__in=care.region_ids)
+    return q
+
+
+@access.rule("care.WorkWeek", "view")
+def work_log_view(scope: Scope, user: Any) -> Q:
+    """A filter on ``care.WorkWeek``: one's own weeks, a PSC head's staff's, coordinators'
+    regions. School management does not see a psychologist's work log (brief 3.4.2)."""
+    care = policy.care_scope_for_scope(scope)
+    if care.national:
+        return Q()
+    pk = getattr(user, "pk", None)
+    q = Q(user_id=pk) if pk is not None else NOTHING
+    if care.supervised_org_ids:
+        q |= Q(organisation_id__in=care.supervised_org_ids)
+    if care.region_ids:
+        q |= Q(organisation__region_id__in=care.region_ids)
+    return q
+
+
+@access.rule("care.Appeal", "view")
+def appeal_view(scope: Scope, user: Any) -> Q:
+    """A filter on ``care.Appeal``: the coordinating body (national coordinators) only.
+
+    Nobody at the author's organisation, nor the regional education department above it,
+    sees an appeal (brief 1.5.4: protection from pressure).
+    """
+    return Q() if policy.care_scope_for_scope(scope).national else NOTHING
+
+
+@access.rule("care.ConsentRecord", "view")
+def consent_view(scope: Scope, user: Any) -> Q:
+    """A filter on ``care.ConsentRecord``: the organisation it was given to (a PSC's
+    consent also to its branches' staff) and the organisations it names for sharing."""
+    orgs = policy.care_scope_for_scope(scope).referral_org_ids
+    if not orgs:
+        return NOTHING
+    return (
+        Q(organisation_id__in=orgs)
+        | Q(organisation__branches__id__in=orgs)
+        | Q(share_with__id__in=orgs)
+    )
