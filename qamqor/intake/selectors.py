@@ -143,9 +143,7 @@ def triage_extras(report: Report, user: User) -> dict[str, Any]:
             alert and not alert.acknowledged_at and alerts.may_acknowledge(user, alert)
         ),
         "may_answer": may_triage,
-        "may_close_untrue": is_new
-        and may_triage
-        and access.permits(user, "close", report),
+        "may_close_untrue": is_new and may_triage and access.permits(user, "close", report),
         "duplicates": duplicate_candidates(report, user) if is_new and may_triage else [],
         "repeat_contacts": repeat_contacts(report, user),
         "region_schools": list(

@@ -127,9 +127,11 @@ class EncryptedJSONField(models.Field[Any, Any]):
     def get_prep_value(self, value: Any) -> Any:
         if value is None:
             return None
-        return field_fernet().encrypt(
-            json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
-        ).decode()
+        return (
+            field_fernet()
+            .encrypt(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False).encode())
+            .decode()
+        )
 
     def value_to_string(self, obj: models.Model) -> str:
         return json.dumps(self.value_from_object(obj), cls=DjangoJSONEncoder, ensure_ascii=False)
@@ -250,7 +252,7 @@ def decrypt_json_migration(label: str) -> Any:
                     column = schema_editor.quote_name(model._meta.get_field(name).column)
                     text = json.dumps(getattr(row, name), cls=DjangoJSONEncoder)
                     cursor.execute(
-                        f"UPDATE {table} SET {column} = %s WHERE id = %s",  # noqa: S608
+                        f"UPDATE {table} SET {column} = %s WHERE id = %s",  # nosec B608 # noqa: S608 - quoted names from the model
                         [text, row.pk],
                     )
 

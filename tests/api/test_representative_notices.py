@@ -255,8 +255,7 @@ def test_notice_review_page_confirms_with_the_corrected_text(world: World) -> No
     draft.refresh_from_db()
     assert draft.status == "sent" and draft.edited
     assert (
-        Notification.objects.to_address(mother.phone).get().body
-        == "Беседа 07.12, 15:00, каб. 12."
+        Notification.objects.to_address(mother.phone).get().body == "Беседа 07.12, 15:00, каб. 12."
     )
 
 
