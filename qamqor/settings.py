@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "qamqor.instruments",
     "qamqor.care",
     "qamqor.referrals",
+    "qamqor.appeals",  # anonymous appeals of specialists (docs/psychological-support.md)
     "qamqor.chatbot",  # Telegram channel (docs/channels.md)
     "qamqor.helpline",  # 111 console and telephony API
     "qamqor.mailbox",  # mail listener's received messages

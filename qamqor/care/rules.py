@@ -101,16 +101,6 @@ def work_log_view(scope: Scope, user: Any) -> Q:
     return q
 
 
-@access.rule("care.Appeal", "view")
-def appeal_view(scope: Scope, user: Any) -> Q:
-    """A filter on ``care.Appeal``: the coordinating body (national coordinators) only.
-
-    Nobody at the author's organisation, nor the regional education department above it,
-    sees an appeal (brief 1.5.4: protection from pressure).
-    """
-    return Q() if policy.care_scope_for_scope(scope).national else NOTHING
-
-
 @access.rule("care.ConsentRecord", "view")
 def consent_view(scope: Scope, user: Any) -> Q:
     """A filter on ``care.ConsentRecord``: the organisation it was given to (a PSC's
