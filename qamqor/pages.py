@@ -1,4 +1,5 @@
-"""What every app's pages share: the signed-in user, pagination, showing a service's refusal.
+"""What every app's pages share: the signed-in user, pagination, and the one cycle of a
+posted form (validate, hand to a service, show its refusal on the form or move on).
 
 A project-level module (like ``qamqor/apikit.py``), so apps share it without importing one
 another's views.
@@ -7,9 +8,10 @@ another's views.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, TypeVar, cast, overload
 
 from django import forms
+from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +22,8 @@ from qamqor.audit.services import listed_id
 from qamqor.errors import DomainError
 
 PAGE_SIZE = 50
+
+Result = TypeVar("Result")
 
 
 def user_of(request: HttpRequest) -> User:
@@ -87,17 +91,87 @@ def bound_form(
     return form_class(request.POST, prefix=prefix)
 
 
-def run_form(form: forms.Form, action: Callable[[dict[str, Any]], object]) -> int | None:
-    """Validate the form and hand its data to a service.
+@overload
+def run_form(
+    form: forms.Form,
+    action: Callable[[dict[str, Any]], object],
+    *,
+    field_prefix: str = "",
+) -> int | None: ...
 
-    Returns None when the service accepted it; otherwise the status to answer with: 422
-    for the form's own errors, or the service's refusal (422, 403, 409), shown on the form.
+
+@overload
+def run_form(
+    form: forms.Form,
+    action: Callable[[dict[str, Any]], Result],
+    *,
+    done: Callable[[Result], HttpResponse],
+    again: Callable[[int], HttpResponse],
+    field_prefix: str = "",
+) -> HttpResponse: ...
+
+
+def run_form(
+    form: forms.Form,
+    action: Callable[[dict[str, Any]], Any],
+    *,
+    done: Callable[[Any], HttpResponse] | None = None,
+    again: Callable[[int], HttpResponse] | None = None,
+    field_prefix: str = "",
+) -> HttpResponse | int | None:
+    """The cycle of a posted form: validate it, hand its data to a service, show the
+    service's refusal on the form (``apply_domain_error``, with ``field_prefix``).
+
+    With ``done`` and ``again`` it answers the request: ``done(result)`` once the service
+    accepted (a redirect, usually after ``success``), else ``again(status)`` to show the
+    form again: 200 for a form not posted yet (an unbound form), 422 for the form's own
+    errors, the service's status (422, 403, 409) for its refusal. Without them it returns
+    that status, or None when the service accepted, for a view that answers by itself.
     """
-    if not form.is_valid():
-        return 422
+    status: int | None
+    result: Any = None
+    if not form.is_bound:
+        status = 200
+    elif not form.is_valid():
+        status = 422
+    else:
+        try:
+            result = action(form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error, field_prefix=field_prefix)
+            status = error.status_code
+        else:
+            status = None
+    if done is None or again is None:
+        return status
+    return done(result) if status is None else again(status)
+
+
+def run_action(
+    request: HttpRequest,
+    action: Callable[[], Result],
+    *,
+    done: Callable[[Result], HttpResponse],
+    again: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """The cycle of a button without a form to show again (acknowledge, close, reply):
+    call the service; ``done(result)`` when it accepted, else its refusal is told as an
+    error message and ``again()`` answers (a redirect back, usually)."""
     try:
-        action(form.cleaned_data)
+        result = action()
     except DomainError as error:
-        apply_domain_error(form, error)
-        return error.status_code
-    return None
+        messages.error(request, refusal_text(error))
+        return again()
+    return done(result)
+
+
+def refusal_text(error: DomainError) -> str:
+    """A service's refusal as one message: its problems, or its detail when it names none."""
+    problems = [str(problem.message) for problem in error.errors] or [str(error.detail)]
+    return " ".join(dict.fromkeys(problems))
+
+
+def success(request: HttpRequest, message: str, response: HttpResponse) -> HttpResponse:
+    """``response``, with ``message`` shown on the next page (the ``done`` of a form)."""
+    messages.success(request, message)
+    return response
