@@ -1,0 +1,216 @@
+"""The psychologist's screening pages: the overview, the pupils they may screen, a
+child's screenings with the form to start one, the interview and the one-time code."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+from django.views.decorators.http import require_http_methods, require_safe
+
+from qamqor.accounts import access, policy
+from qamqor.errors import DomainError
+from qamqor.instruments import selectors
+from qamqor.instruments.forms import (
+    CodeForm,
+    NewChildForm,
+    StartScreeningForm,
+)
+from qamqor.instruments.models import Administration
+from qamqor.instruments.services.administration import record_pupil, start_screening
+from qamqor.instruments.services.catalogue import today
+from qamqor.instruments.services.submission import submit_interview
+from qamqor.instruments.views.common import (
+    PAGE_SIZE,
+    answer_errors,
+    posted_answers,
+    questions,
+    require_psychologist,
+    screening_scope,
+    translation_note,
+)
+from qamqor.pages import apply_domain_error
+from qamqor.pages import user_of as _user
+from qamqor.translation import pick
+
+HOME_LIMIT = 20
+
+
+@login_required
+@require_safe
+@access.gate_required("screenings")
+def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    screening = screening_scope(request)
+    alerts = list(selectors.open_alerts(user)[:HOME_LIMIT]) if screening.administers else []
+    recent = list(selectors.recent_results(user)[:HOME_LIMIT]) if screening.administers else []
+    campaigns = list(selectors.campaigns(user)[:HOME_LIMIT])
+    return render(
+        request,
+        "instruments/home.html",
+        {
+            "screening": screening,
+            "sees_statistics": policy.scope_for(user).sees_statistics,
+            "alerts": alerts,
+            "recent": recent,
+            "campaigns": campaigns,
+            "code_form": CodeForm(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def children(request: HttpRequest) -> HttpResponse:
+    """The pupils the psychologist may screen; find one by code or record a new one."""
+    require_psychologist(request)
+    user = _user(request)
+    found = request.GET.get("code", "").strip()
+    if found:
+        child = selectors.screenable_children(user).filter(code=found.upper()).first()
+        if child is not None:
+            return redirect("screening-child", code=child.code)
+        messages.error(request, gettext("No child with this code that you may screen."))
+    form = NewChildForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        school = selectors.own_school(user)
+        if school is None:
+            form.add_error(None, gettext("Only a school psychologist records new pupils."))
+            status = 403
+        elif form.is_valid():
+            child = record_pupil(
+                actor=user,
+                school=school,
+                birth_date=form.cleaned_data.get("birth_date"),
+                sex=form.cleaned_data["sex"],
+                class_label=form.cleaned_data.get("class_label") or "",
+            )
+            return redirect("screening-child", code=child.code)
+        else:
+            status = 422
+    class_label = request.GET.get("class", "").strip()
+    pupils = (
+        selectors.screenable_children(user).select_related("school").order_by("class_label", "code")
+    )
+    if class_label:
+        pupils = pupils.filter(class_label=class_label)
+    page = Paginator(pupils, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "instruments/children.html",
+        {"page": page, "form": form, "class_label": class_label},
+        status=status,
+    )
+
+
+def _render_child(
+    request: HttpRequest, code: str, form: StartScreeningForm | None = None, status: int = 200
+) -> HttpResponse:
+    screenings = selectors.read_child_screenings(_user(request), code)
+    return render(
+        request,
+        "instruments/child_detail.html",
+        {
+            "child": screenings.child,
+            "age": screenings.child.age_on(today()),
+            "history": screenings.history,
+            "pending": screenings.pending,
+            "form": form
+            or StartScreeningForm(initial={"language": translation.get_language() or "ru"}),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """A child's screening history, and the form to start a new screening."""
+    require_psychologist(request)
+    if request.method != "POST":
+        return _render_child(request, code)
+    user = _user(request)
+    child = selectors.child_for_screening(user, code)
+    form = StartScreeningForm(request.POST)
+    if not form.is_valid():
+        return _render_child(request, code, form, status=422)
+    data = form.cleaned_data
+    try:
+        started = start_screening(
+            actor=user,
+            child=child,
+            instrument_code=data["instrument"],
+            mode=data["mode"],
+            language=data["language"],
+        )
+    except DomainError as error:
+        apply_domain_error(form, error)
+        return _render_child(request, code, form, status=error.status_code)
+    if started.code is None:
+        return redirect("screening-interview", public_id=started.administration.public_id)
+    return redirect("screening-invitation", public_id=started.administration.public_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def interview(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The psychologist reads the questions and records the answers."""
+    user = _user(request)
+    administration = selectors.administration_for_user(
+        user, public_id, audit_read=request.method == "GET"
+    )
+    if administration.status != Administration.Status.IN_PROGRESS:
+        return redirect("screening-result", public_id=public_id)
+    errors: dict[str, str] = {}
+    posted: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        posted = posted_answers(request)
+        try:
+            submit_interview(administration=administration, actor=user, answers=posted)
+        except DomainError as error:
+            errors = answer_errors(error)
+            status = error.status_code
+        else:
+            return redirect("screening-result", public_id=public_id)
+    spec = administration.spec
+    with translation.override(administration.language):
+        shown = questions(spec, posted, errors)
+        instructions = pick(spec.instructions.as_dict())
+    return render(
+        request,
+        "instruments/interview.html",
+        {
+            "administration": administration,
+            "spec": spec,
+            "questions": shown,
+            "instructions": instructions,
+            "errors": errors,
+            "translation": translation_note(spec, administration.language),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_safe
+def invitation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The one-time code and link for the child, to print or show on a tablet."""
+    administration, code = selectors.invitation_for_user(_user(request), public_id)
+    return render(
+        request,
+        "instruments/invitation.html",
+        {
+            "administration": administration,
+            "code": code,
+            "link": request.build_absolute_uri(reverse("screening-link", args=[code])),
+        },
+    )
