@@ -8,11 +8,11 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from qamqor.apikit import Pagination
+from qamqor.apikit import OrganisationRef, Pagination
 from qamqor.cases import selectors as case_selectors
-from qamqor.cases.api import ContactOut, OrganisationRef, StepOut
 from qamqor.protocols import selectors, services
 from qamqor.protocols.models import Step
+from qamqor.protocols.schemas import ContactOut, StepOut
 
 router = Router(tags=["steps"])
 
