@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,7 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from qamqor.errors import DomainError, InvalidInput
+from qamqor.errors import InvalidInput
 from qamqor.instruments import selectors
 from qamqor.instruments.forms import (
     AddClassForm,
@@ -31,7 +30,7 @@ from qamqor.instruments.views.common import (
     PAGE_SIZE,
     screening_scope,
 )
-from qamqor.pages import apply_domain_error
+from qamqor.pages import run_action, run_form, success
 from qamqor.pages import user_of as _user
 
 
@@ -50,30 +49,27 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         "language": translation.get_language() or "ru",
         "consent_required": True,
     }
-    form = CampaignForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                campaign = create_campaign_from_form(actor=user, data=form.cleaned_data)
-            except DomainError as error:
-                apply_domain_error(form, error)
-                status = error.status_code
-            else:
-                messages.success(request, gettext("The campaign is created."))
-                return redirect("campaign-detail", public_id=campaign.public_id)
-        else:
-            status = 422
-    page = Paginator(selectors.campaigns(user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "instruments/campaign_list.html",
-        {
-            "page": page,
-            "form": form,
-            "may_create": bool(screening.school_ids or screening.region_ids or screening.national),
-        },
-        status=status,
+    form = CampaignForm(request.POST if request.method == "POST" else None, initial=initial)
+
+    def again(status: int) -> HttpResponse:
+        page = Paginator(selectors.campaigns(user), PAGE_SIZE).get_page(request.GET.get("page"))
+        may_create = bool(screening.school_ids or screening.region_ids or screening.national)
+        return render(
+            request,
+            "instruments/campaign_list.html",
+            {"page": page, "form": form, "may_create": may_create},
+            status=status,
+        )
+
+    return run_form(
+        form,
+        lambda data: create_campaign_from_form(actor=user, data=data),
+        done=lambda campaign: success(
+            request,
+            gettext("The campaign is created."),
+            redirect("campaign-detail", public_id=campaign.public_id),
+        ),
+        again=again,
     )
 
 
@@ -140,40 +136,37 @@ def campaign_add_class(request: HttpRequest, public_id: uuid.UUID) -> HttpRespon
     user = _user(request)
     campaign = selectors.campaign_for_user(user, public_id)
     form = AddClassForm(request.POST)
-    status = 422
-    if form.is_valid():
+
+    def add(data: dict[str, Any]) -> int:
         chosen = campaign.school if campaign.school_id else selectors.own_school(user)
-        try:
-            if chosen is None:
-                raise InvalidInput.on(
-                    "class_label", gettext("Only a school psychologist adds classes.")
-                )
-            added = add_class(
-                actor=user,
-                campaign=campaign,
-                school=chosen,
-                class_label=form.cleaned_data["class_label"],
-                new_pupils=form.cleaned_data.get("new_pupils") or 0,
-                pupil_lines=(form.cleaned_data.get("pupils") or "").splitlines(),
+        if chosen is None:
+            raise InvalidInput.on(
+                "class_label", gettext("Only a school psychologist adds classes.")
             )
-        except DomainError as error:
-            apply_domain_error(form, error)
-            status = error.status_code
-        else:
-            messages.success(
-                request,
-                ngettext(
-                    "%(count)s pupil is on the list.", "%(count)s pupils are on the list.", added
-                )
-                % {"count": added},
-            )
-            return redirect("campaign-detail", public_id=public_id)
-    campaign = selectors.campaign_for_user(user, public_id)
-    return render(
-        request,
-        "instruments/campaign_detail.html",
-        _campaign_context(request, campaign, class_form=form),
-        status=status,
+        return add_class(
+            actor=user,
+            campaign=campaign,
+            school=chosen,
+            class_label=data["class_label"],
+            new_pupils=data.get("new_pupils") or 0,
+            pupil_lines=(data.get("pupils") or "").splitlines(),
+        )
+
+    def again(status: int) -> HttpResponse:
+        reread = selectors.campaign_for_user(user, public_id)
+        context = _campaign_context(request, reread, class_form=form)
+        return render(request, "instruments/campaign_detail.html", context, status=status)
+
+    return run_form(
+        form,
+        add,
+        done=lambda added: success(
+            request,
+            ngettext("%(count)s pupil is on the list.", "%(count)s pupils are on the list.", added)
+            % {"count": added},
+            redirect("campaign-detail", public_id=public_id),
+        ),
+        again=again,
     )
 
 
@@ -184,29 +177,33 @@ def campaign_consent(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
     campaign = selectors.campaign_for_user(user, public_id)
     ids = list(selectors.roster(user, campaign).values_list("pk", flat=True))
     form = ConsentForm(request.POST, pupil_ids=ids)
-    if form.is_valid():
-        try:
-            changed = record_consent(
-                actor=user,
-                campaign=campaign,
-                pupil_ids=form.cleaned_data["pupils"],
-                consent=form.cleaned_data["consent"],
+    back = reverse("campaign-detail", args=[public_id]) + "#roster"
+
+    def record() -> int:
+        if not form.is_valid():
+            raise InvalidInput(gettext("Choose the pupils and the consent."))
+        return record_consent(
+            actor=user,
+            campaign=campaign,
+            pupil_ids=form.cleaned_data["pupils"],
+            consent=form.cleaned_data["consent"],
+        )
+
+    return run_action(
+        request,
+        record,
+        done=lambda changed: success(
+            request,
+            ngettext(
+                "Consent recorded for %(count)s pupil.",
+                "Consent recorded for %(count)s pupils.",
+                changed,
             )
-        except DomainError as error:
-            messages.error(request, str(error.detail))
-        else:
-            messages.success(
-                request,
-                ngettext(
-                    "Consent recorded for %(count)s pupil.",
-                    "Consent recorded for %(count)s pupils.",
-                    changed,
-                )
-                % {"count": changed},
-            )
-    else:
-        messages.error(request, gettext("Choose the pupils and the consent."))
-    return redirect(reverse("campaign-detail", args=[public_id]) + "#roster")
+            % {"count": changed},
+            redirect(back),
+        ),
+        again=lambda: redirect(back),
+    )
 
 
 @login_required
@@ -237,10 +234,13 @@ def campaign_follow_up(request: HttpRequest, public_id: uuid.UUID) -> HttpRespon
 def campaign_close(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = _user(request)
     campaign = selectors.campaign_for_user(user, public_id)
-    try:
-        close_campaign(actor=user, campaign=campaign)
-    except DomainError as error:
-        messages.error(request, str(error.detail))
-    else:
-        messages.success(request, gettext("The campaign is closed."))
-    return redirect("campaign-detail", public_id=public_id)
+    return run_action(
+        request,
+        lambda: close_campaign(actor=user, campaign=campaign),
+        done=lambda closed: success(
+            request,
+            gettext("The campaign is closed."),
+            redirect("campaign-detail", public_id=public_id),
+        ),
+        again=lambda: redirect("campaign-detail", public_id=public_id),
+    )

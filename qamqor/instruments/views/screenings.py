@@ -4,6 +4,7 @@ child's screenings with the form to start one, the interview and the one-time co
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +17,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from qamqor.accounts import access, policy
-from qamqor.errors import DomainError
+from qamqor.cases.models import Child
+from qamqor.errors import DomainError, NotAllowed
 from qamqor.instruments import selectors
 from qamqor.instruments.forms import (
     CodeForm,
@@ -36,7 +38,7 @@ from qamqor.instruments.views.common import (
     screening_scope,
     translation_note,
 )
-from qamqor.pages import apply_domain_error
+from qamqor.pages import run_form
 from qamqor.pages import user_of as _user
 from qamqor.translation import pick
 
@@ -78,36 +80,42 @@ def children(request: HttpRequest) -> HttpResponse:
         if child is not None:
             return redirect("screening-child", code=child.code)
         messages.error(request, gettext("No child with this code that you may screen."))
-    form = NewChildForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
+    form = NewChildForm(request.POST if request.method == "POST" else None)
+
+    def record(data: dict[str, Any]) -> Child:
         school = selectors.own_school(user)
         if school is None:
-            form.add_error(None, gettext("Only a school psychologist records new pupils."))
-            status = 403
-        elif form.is_valid():
-            child = record_pupil(
-                actor=user,
-                school=school,
-                birth_date=form.cleaned_data.get("birth_date"),
-                sex=form.cleaned_data["sex"],
-                class_label=form.cleaned_data.get("class_label") or "",
-            )
-            return redirect("screening-child", code=child.code)
-        else:
-            status = 422
-    class_label = request.GET.get("class", "").strip()
-    pupils = (
-        selectors.screenable_children(user).select_related("school").order_by("class_label", "code")
-    )
-    if class_label:
-        pupils = pupils.filter(class_label=class_label)
-    page = Paginator(pupils, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "instruments/children.html",
-        {"page": page, "form": form, "class_label": class_label},
-        status=status,
+            raise NotAllowed(gettext("Only a school psychologist records new pupils."))
+        return record_pupil(
+            actor=user,
+            school=school,
+            birth_date=data.get("birth_date"),
+            sex=data["sex"],
+            class_label=data.get("class_label") or "",
+        )
+
+    def again(status: int) -> HttpResponse:
+        class_label = request.GET.get("class", "").strip()
+        pupils = (
+            selectors.screenable_children(user)
+            .select_related("school")
+            .order_by("class_label", "code")
+        )
+        if class_label:
+            pupils = pupils.filter(class_label=class_label)
+        page = Paginator(pupils, PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "instruments/children.html",
+            {"page": page, "form": form, "class_label": class_label},
+            status=status,
+        )
+
+    return run_form(
+        form,
+        record,
+        done=lambda child: redirect("screening-child", code=child.code),
+        again=again,
     )
 
 
@@ -140,23 +148,21 @@ def child_detail(request: HttpRequest, code: str) -> HttpResponse:
     user = _user(request)
     child = selectors.child_for_screening(user, code)
     form = StartScreeningForm(request.POST)
-    if not form.is_valid():
-        return _render_child(request, code, form, status=422)
-    data = form.cleaned_data
-    try:
-        started = start_screening(
+    return run_form(
+        form,
+        lambda data: start_screening(
             actor=user,
             child=child,
             instrument_code=data["instrument"],
             mode=data["mode"],
             language=data["language"],
-        )
-    except DomainError as error:
-        apply_domain_error(form, error)
-        return _render_child(request, code, form, status=error.status_code)
-    if started.code is None:
-        return redirect("screening-interview", public_id=started.administration.public_id)
-    return redirect("screening-invitation", public_id=started.administration.public_id)
+        ),
+        done=lambda started: redirect(
+            "screening-interview" if started.code is None else "screening-invitation",
+            public_id=started.administration.public_id,
+        ),
+        again=lambda status: _render_child(request, code, form, status=status),
+    )
 
 
 @login_required
