@@ -1,5 +1,7 @@
 """Aggregated statistics: coordinators for their scope, monitors nationally (no case data)."""
 
+from typing import Any
+
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 
@@ -28,7 +30,7 @@ class StatsOut(Schema):
 
 
 @router.get("", response=StatsOut, summary="Counts by region, status and form; overdue steps")
-def stats(request: HttpRequest) -> dict:
+def stats(request: HttpRequest) -> dict[str, Any]:
     if not policy.scope_for(request.user).sees_statistics:
         raise Http404
     board = selectors.dashboard(request.user)

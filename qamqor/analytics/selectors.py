@@ -7,6 +7,7 @@ are grouped in the database (one query per breakdown), not in Python.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
@@ -24,7 +25,7 @@ class Dashboard:
     total: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     by_form: dict[str, int] = field(default_factory=dict)
-    by_region: list[dict] = field(default_factory=list)
+    by_region: list[dict[str, Any]] = field(default_factory=list)
     overdue_total: int = 0
 
 
