@@ -45,6 +45,7 @@ Gate = Callable[[Scope], bool]
 _rules: dict[tuple[str, str], list[Rule]] = {}
 _checks: dict[tuple[str, str], list[Check]] = {}
 _gates: dict[str, Gate] = {}
+_placed: set[str] = set()
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 
@@ -85,6 +86,30 @@ def gate(name: str) -> Callable[[Gate], Gate]:
         return function
 
     return register
+
+
+PLACED_ACTIONS = ("view", "triage", "close")
+
+
+def placed_record(model: str) -> None:
+    """Register the rules of a record that stands where a report does (a school, the 111
+    center that received it, a region: a report, a case): "view", "triage" and "close"
+    from ``Scope.placed_q``, and the in-memory checks of the two write actions. "view"
+    has no check: other apps widen it (the organisations with a step on a case)."""
+    if model in _placed:
+        return
+    _placed.add(model)
+    for action in PLACED_ACTIONS:
+
+        def placed_rule(scope: Scope, user: Any, action: str = action) -> Q:
+            return scope.placed_q(action)
+
+        def placed_check(scope: Scope, user: Any, record: Any, action: str = action) -> bool:
+            return scope.reaches(action, record)
+
+        rule(model, action)(placed_rule)
+        if action != "view":
+            check(model, action)(placed_check)
 
 
 def registered_actions() -> set[tuple[str, str]]:

@@ -16,6 +16,7 @@ its existence is not confirmed (DESIGN §5.2).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,9 @@ AGENCY_ROLES = {
 }
 COORDINATOR_ROLES = {Role.REGIONAL_COORDINATOR, Role.NATIONAL_COORDINATOR}
 TRIAGE_ROLES = {Role.SCHOOL_COORDINATOR, Role.OPERATOR_111, *COORDINATOR_ROLES}
+
+# A filter that matches no row (``Q()`` matches every row).
+NOTHING = Q(pk__in=[])
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,51 @@ class Scope:
     @property
     def statistics_national(self) -> bool:
         return self.national or Role.MONITOR in self.roles
+
+    def where(self, region: str | None = "region_id", **fields: Iterable[int]) -> Q:
+        """Rows whose ``field`` is among the given ids, for each non-empty set, or (when
+        ``region`` names a field) in a region the user coordinates; the national
+        coordinator: every row. ``NOTHING`` when no set applies.
+
+        The one shape of the rules: ``scope.where(school_id=scope.school_ids)``.
+        """
+        if region is not None and self.national:
+            return Q()
+        q = NOTHING
+        for name, ids in fields.items():
+            if ids := frozenset(ids):
+                q |= Q(**{f"{name}__in": ids})
+        if region is not None and self.region_ids:
+            q |= Q(**{f"{region}__in": self.region_ids})
+        return q
+
+    def placed_q(self, action: str) -> Q:
+        """Records that stand where a report does (``school_id``, ``received_by_id``,
+        ``region_id``: a report, a case) the user may ``action``: "view" (the school's
+        staff, the 111 center that received it, the region's coordinator, the national
+        one), "triage" (of the school only its coordinator) or "close" (the school
+        coordinator or a coordinator above it)."""
+        schools, received = self._placed_reach(action)
+        return self.where(school_id=schools, received_by_id=received)
+
+    def reaches(self, action: str, record: Any) -> bool:
+        """``placed_q(action)`` for one record in memory."""
+        schools, received = self._placed_reach(action)
+        return (
+            self.national
+            or record.region_id in self.region_ids
+            or record.school_id in schools
+            or getattr(record, "received_by_id", None) in received
+        )
+
+    def _placed_reach(self, action: str) -> tuple[frozenset[int], frozenset[int]]:
+        if action == "view":
+            return self.school_ids, self.received_by_ids
+        if action == "triage":
+            return self.coordinated_school_ids, self.received_by_ids
+        if action == "close":
+            return self.coordinated_school_ids, frozenset()
+        raise LookupError(f"No placed-record action {action!r}.")
 
 
 def scope_for(user: Any) -> Scope:
@@ -141,57 +190,6 @@ def scope_for(user: Any) -> Scope:
     )
     user._qamqor_scope = scope
     return scope
-
-
-NOTHING = Q(pk__in=[])
-
-
-def triage_q(scope: Scope) -> Q:
-    """Records (a report, a case) the user may triage: the school coordinator of its
-    school, the 111 center that received it, the region's coordinator, the national one.
-    The record's fields are ``school_id``, ``region_id`` and ``received_by_id``."""
-    if scope.national:
-        return Q()
-    q = NOTHING
-    if scope.region_ids:
-        q |= Q(region_id__in=scope.region_ids)
-    if scope.coordinated_school_ids:
-        q |= Q(school_id__in=scope.coordinated_school_ids)
-    if scope.received_by_ids:
-        q |= Q(received_by_id__in=scope.received_by_ids)
-    return q
-
-
-def may_triage(scope: Scope, record: Any) -> bool:
-    """``triage_q`` for one record in memory."""
-    return (
-        scope.national
-        or record.region_id in scope.region_ids
-        or record.school_id in scope.coordinated_school_ids
-        or getattr(record, "received_by_id", None) in scope.received_by_ids
-    )
-
-
-def close_q(scope: Scope) -> Q:
-    """Records the user may close (a case; a report as untrue) or reclassify: the school
-    coordinator of its school, or a coordinator above it."""
-    if scope.national:
-        return Q()
-    q = NOTHING
-    if scope.region_ids:
-        q |= Q(region_id__in=scope.region_ids)
-    if scope.coordinated_school_ids:
-        q |= Q(school_id__in=scope.coordinated_school_ids)
-    return q
-
-
-def may_close(scope: Scope, record: Any) -> bool:
-    """``close_q`` for one record in memory."""
-    return (
-        scope.national
-        or record.region_id in scope.region_ids
-        or record.school_id in scope.coordinated_school_ids
-    )
 
 
 def task_organisation_ids(scope: Scope) -> frozenset[int]:

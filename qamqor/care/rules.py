@@ -15,6 +15,12 @@ from qamqor.accounts import access, policy
 from qamqor.accounts.policy import NOTHING, Scope
 
 
+def _own(user: Any) -> frozenset[int]:
+    """The user's own key as a set (none for an anonymous user): rows they wrote or attend."""
+    pk = getattr(user, "pk", None)
+    return frozenset() if pk is None else frozenset({pk})
+
+
 @access.rule("cases.Child", "view")
 def child_view_in_care(scope: Scope, user: Any) -> Q:
     from qamqor.care.models import CareClient, ChildShare
@@ -44,61 +50,40 @@ def consultation_view(scope: Scope, user: Any) -> Q:
     """A filter on ``care.Consultation``: the psychologist's own, their colleagues' at the
     same organisation (without the notes), and a PSC head's staff's. Coordinators see
     aggregates only."""
-    care = policy.care_scope_for_scope(scope)
-    orgs = care.psychologist_org_ids | care.supervised_org_ids
-    q = Q(psychologist_id=getattr(user, "pk", None)) if orgs else NOTHING
-    if orgs:
-        q |= Q(organisation_id__in=orgs)
-    return q
+    orgs = policy.care_scope_for_scope(scope).psychologist_org_ids | scope.supervised_ids
+    if not orgs:
+        return NOTHING
+    return scope.where(None, psychologist_id=_own(user), organisation_id=orgs)
 
 
 @access.rule("care.CrisisBasis", "view")
 def crisis_basis_view(scope: Scope, user: Any) -> Q:
     """A filter on ``care.CrisisBasis``: the PSC's staff, its head, and the coordinators,
     to whom every exception is reported (brief 1.5.2)."""
-    care = policy.care_scope_for_scope(scope)
-    if care.national:
-        return Q()
-    q = NOTHING
-    if care.psc_org_ids:
-        q |= Q(organisation_id__in=care.psc_org_ids)
-    if care.region_ids:
-        q |= Q(organisation__region_id__in=care.region_ids)
-    return q
+    return scope.where("organisation__region_id", organisation_id=scope.psc_ids)
 
 
 @access.rule("care.SupervisionSession", "view")
 def supervision_view(scope: Scope, user: Any) -> Q:
     """A filter on ``care.SupervisionSession``: participants, the facilitator, whoever
     recorded it, the host PSC's head, and coordinators (who organise supervision, 2.3.3)."""
-    care = policy.care_scope_for_scope(scope)
-    if care.national:
-        return Q()
-    pk = getattr(user, "pk", None)
-    if pk is None:
-        return NOTHING
-    q = Q(recorded_by_id=pk) | Q(facilitator_id=pk) | Q(participants__id=pk)
-    if care.supervised_org_ids:
-        q |= Q(organisation_id__in=care.supervised_org_ids)
-    if care.region_ids:
-        q |= Q(organisation__region_id__in=care.region_ids)
-    return q
+    own = _own(user)
+    return scope.where(
+        "organisation__region_id",
+        recorded_by_id=own,
+        facilitator_id=own,
+        participants__id=own,
+        organisation_id=scope.supervised_ids,
+    )
 
 
 @access.rule("care.WorkWeek", "view")
 def work_log_view(scope: Scope, user: Any) -> Q:
     """A filter on ``care.WorkWeek``: one's own weeks, a PSC head's staff's, coordinators'
     regions. School management does not see a psychologist's work log (brief 3.4.2)."""
-    care = policy.care_scope_for_scope(scope)
-    if care.national:
-        return Q()
-    pk = getattr(user, "pk", None)
-    q = Q(user_id=pk) if pk is not None else NOTHING
-    if care.supervised_org_ids:
-        q |= Q(organisation_id__in=care.supervised_org_ids)
-    if care.region_ids:
-        q |= Q(organisation__region_id__in=care.region_ids)
-    return q
+    return scope.where(
+        "organisation__region_id", user_id=_own(user), organisation_id=scope.supervised_ids
+    )
 
 
 @access.rule("care.ConsentRecord", "view")

@@ -15,56 +15,20 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
-from qamqor.accounts import access, policy
-from qamqor.accounts.policy import NOTHING, Scope
+from qamqor.accounts import access
+from qamqor.accounts.policy import Scope
 
-
-@access.rule("cases.Case", "view")
-def case_view(scope: Scope, user: Any) -> Q:
-    if scope.national:
-        return Q()
-    q = NOTHING
-    if scope.school_ids:
-        q |= Q(school_id__in=scope.school_ids)
-    if scope.received_by_ids:
-        q |= Q(received_by_id__in=scope.received_by_ids)
-    if scope.region_ids:
-        q |= Q(region_id__in=scope.region_ids)
-    return q
-
-
-@access.rule("cases.Case", "close")
-def case_close(scope: Scope, user: Any) -> Q:
-    return policy.close_q(scope)
-
-
-@access.check("cases.Case", "close")
-def case_close_check(scope: Scope, user: Any, case: Any) -> bool:
-    return policy.may_close(scope, case)
-
-
-@access.rule("cases.Case", "triage")
-def case_triage(scope: Scope, user: Any) -> Q:
-    return policy.triage_q(scope)
-
-
-@access.check("cases.Case", "triage")
-def case_triage_check(scope: Scope, user: Any, case: Any) -> bool:
-    return policy.may_triage(scope, case)
+# A case stands where its report did: the school's staff, the 111 center that received
+# it and the region's coordinators see it; triage and closing as ``Scope.placed_q`` says.
+access.placed_record("cases.Case")
 
 
 @access.rule("cases.Child", "view")
 def child_view(scope: Scope, user: Any) -> Q:
     from qamqor.cases.models import Case
 
-    if scope.national:
-        return Q()
-    q = NOTHING
-    if scope.school_ids:
-        q |= Q(school_id__in=scope.school_ids)
-    if scope.region_ids:
-        q |= Q(region_id__in=scope.region_ids)
-    if scope.sees_cases:
+    q = scope.where(school_id=scope.school_ids)
+    if q and scope.sees_cases:  # Q() (the national coordinator) is every child already
         q |= Q(Exists(Case.objects.restrict(user, "view").filter(child_id=OuterRef("pk"))))
     return q
 

@@ -67,13 +67,8 @@ def campaign_view(scope: Scope, user: Any) -> Q:
     from qamqor.instruments.models import CampaignPupil
 
     screening = policy.screening_scope_for(user)
-    if screening.national:
-        return Q()
-    q = NOTHING
-    if screening.organisation_ids:
-        q |= Q(organisation_id__in=screening.organisation_ids)
-    if screening.school_ids:
-        q |= Q(school_id__in=screening.school_ids)
+    q = scope.where(organisation_id=screening.organisation_ids, school_id=screening.school_ids)
+    if q and screening.school_ids:  # Q() (the national coordinator) is every campaign
         q |= Q(
             Exists(
                 CampaignPupil.objects.filter(
@@ -81,8 +76,6 @@ def campaign_view(scope: Scope, user: Any) -> Q:
                 )
             )
         )
-    if screening.region_ids:
-        q |= Q(region_id__in=screening.region_ids)
     return q
 
 

@@ -1,7 +1,7 @@
 """Reads of screenings, always through the access policy; reads of personal data are audited.
 
-A ``read_*`` selector (and ``administration_for_user``) fetches through the access policy
-and writes the read's audit event itself, so the page and the API, which call the same
+A ``read_*`` selector fetches through the access policy and writes the read's audit
+event itself, so the page and the API, which call the same
 one, write the same event for the same read, and neither writes a read audit of its own.
 
 Aggregates are counted in the database (one GROUP BY per breakdown) and pass through
@@ -56,10 +56,9 @@ def child_for_screening(user: object, code: str) -> Child:
     return child
 
 
-def administration_for_user(
-    user: Any, public_id: uuid.UUID | str, *, audit_read: bool = True
-) -> Administration:
-    """One administration whose results the user may see; otherwise 404 (never 403)."""
+def administration_for_user(user: Any, public_id: uuid.UUID | str) -> Administration:
+    """One administration whose results the user may see; otherwise 404 (never 403). Not a
+    read of its own (a change, or a reload after one); ``read_administration`` is."""
     administration = (
         Administration.objects.restrict(user, "view")
         .select_related(
@@ -78,20 +77,25 @@ def administration_for_user(
     )
     if administration is None:
         raise Http404("administration")
-    if audit_read:
-        audit.record(
-            actor=user,
-            action="screening.read",
-            object_type="administration",
-            object_id=administration.public_id,
-        )
+    return administration
+
+
+def read_administration(user: Any, public_id: uuid.UUID | str) -> Administration:
+    """One administration, its answers and result, read (audited: ``screening.read``)."""
+    administration = administration_for_user(user, public_id)
+    audit.record(
+        actor=user,
+        action="screening.read",
+        object_type="administration",
+        object_id=administration.public_id,
+    )
     return administration
 
 
 def invitation_for_user(user: Any, public_id: uuid.UUID | str) -> tuple[Administration, str]:
     """The one-time code of an administration the child answers alone, to print or show on
     a tablet (audited: ``screening.code_read``); 404 for any other administration."""
-    administration = administration_for_user(user, public_id, audit_read=False)
+    administration = administration_for_user(user, public_id)
     if administration.mode != Administration.Mode.SELF:
         raise Http404("invitation")
     audit.record(
@@ -106,7 +110,7 @@ def invitation_for_user(user: Any, public_id: uuid.UUID | str) -> tuple[Administ
 def read_fhir_export(user: Any, public_id: uuid.UUID | str) -> dict[str, Any]:
     """The administration as a FHIR R4B QuestionnaireResponse; the export is audited
     (``screening.export``), the read that precedes it is part of it."""
-    administration = administration_for_user(user, public_id, audit_read=False)
+    administration = administration_for_user(user, public_id)
     audit.record(
         actor=user,
         action="screening.export",

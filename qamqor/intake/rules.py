@@ -8,46 +8,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from qamqor.accounts import access
+from qamqor.accounts.policy import Scope
 
-from django.db.models import Q
-
-from qamqor.accounts import access, policy
-from qamqor.accounts.policy import NOTHING, Scope
-
-
-@access.rule("intake.Report", "view")
-def report_view(scope: Scope, user: Any) -> Q:
-    if scope.national:
-        return Q()
-    q = NOTHING
-    if scope.school_ids:
-        q |= Q(school_id__in=scope.school_ids)
-    if scope.received_by_ids:
-        q |= Q(received_by_id__in=scope.received_by_ids)
-    if scope.region_ids:
-        q |= Q(region_id__in=scope.region_ids)
-    return q
-
-
-@access.rule("intake.Report", "triage")
-def report_triage(scope: Scope, user: Any) -> Q:
-    return policy.triage_q(scope)
-
-
-@access.check("intake.Report", "triage")
-def report_triage_check(scope: Scope, user: Any, report: Any) -> bool:
-    return policy.may_triage(scope, report)
-
-
-@access.rule("intake.Report", "close")
-def report_close(scope: Scope, user: Any) -> Q:
-    return policy.close_q(scope)
-
-
-@access.check("intake.Report", "close")
-def report_close_check(scope: Scope, user: Any, report: Any) -> bool:
-    return policy.may_close(scope, report)
+access.placed_record("intake.Report")
 
 
 @access.gate("staff_entry")
