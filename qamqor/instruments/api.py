@@ -199,9 +199,7 @@ class AnswersIn(Schema):
 
 
 def _reloaded(request: HttpRequest, administration: Administration) -> Administration:
-    return selectors.administration_for_user(
-        _user(request), administration.public_id, audit_read=False
-    )
+    return selectors.administration_for_user(_user(request), administration.public_id)
 
 
 @router.post(
@@ -232,7 +230,7 @@ def start(request: HttpRequest, payload: StartIn) -> Status[Administration]:
     summary="One screening's answers and result (the read is audited)",
 )
 def get_administration(request: HttpRequest, public_id: uuid.UUID) -> Administration:
-    return selectors.administration_for_user(_user(request), public_id)
+    return selectors.read_administration(_user(request), public_id)
 
 
 @router.post(
@@ -242,7 +240,7 @@ def get_administration(request: HttpRequest, public_id: uuid.UUID) -> Administra
 )
 def answer(request: HttpRequest, public_id: uuid.UUID, payload: AnswersIn) -> Administration:
     user = _user(request)
-    administration = selectors.administration_for_user(user, public_id, audit_read=False)
+    administration = selectors.administration_for_user(user, public_id)
     submit_interview(administration=administration, actor=user, answers=payload.answers)
     return _reloaded(request, administration)
 

@@ -38,7 +38,7 @@ DEFAULT_DASHBOARD_INSTRUMENT = "phq_a"
 def result(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Score, band, subscales, alerts, the answers and the child's other screenings."""
     user = _user(request)
-    administration = selectors.administration_for_user(user, public_id)
+    administration = selectors.read_administration(user, public_id)
     spec = administration.spec
     answered = []
     for item in spec.items:

@@ -170,9 +170,10 @@ def child_detail(request: HttpRequest, code: str) -> HttpResponse:
 def interview(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The psychologist reads the questions and records the answers."""
     user = _user(request)
-    administration = selectors.administration_for_user(
-        user, public_id, audit_read=request.method == "GET"
-    )
+    if request.method == "GET":
+        administration = selectors.read_administration(user, public_id)
+    else:
+        administration = selectors.administration_for_user(user, public_id)
     if administration.status != Administration.Status.IN_PROGRESS:
         return redirect("screening-result", public_id=public_id)
     errors: dict[str, str] = {}
