@@ -37,7 +37,7 @@ from qamqor.cases.timeline import case_safety_alerts, timeline
 from qamqor.errors import DomainError
 from qamqor.htmx import is_htmx, partial_response
 from qamqor.intake import alerts as intake_alerts
-from qamqor.pages import apply_domain_error, paginate, user_of
+from qamqor.pages import apply_domain_error, paginate, run_form, success, user_of
 from qamqor.protocols import services as protocol_services
 from qamqor.protocols.models import FINISHED, ProtocolRun, Step
 from qamqor.protocols.outputs import describe_output, recorder_must_hold, step_form_class
@@ -183,7 +183,7 @@ def _case_context(
     parties = party_services.case_parties(case)
     open_case = not case.is_closed
     can_close = open_case and access.permits(user, "close", case)
-    can_edit_parties = open_case and party_services.can_edit_parties(user, case)
+    can_edit_parties = open_case and access.permits(user, "edit_parties", case)
     representatives = [
         {
             "person": entry.person,
@@ -361,20 +361,16 @@ def case_close(request: HttpRequest, number: str) -> HttpResponse:
     user = user_of(request)
     case = _case(request, number)
     form = CloseCaseForm(request.POST)
-    if not form.is_valid():
-        return _show_again(request, number, bound={"close": form})
-    try:
-        case_services.close_case(
-            case=case,
-            actor=user,
-            outcome=form.cleaned_data["outcome"],
-            note=form.cleaned_data.get("note") or "",
-        )
-    except DomainError as error:
-        apply_domain_error(form, error)
-        return _show_again(request, number, bound={"close": form}, status=error.status_code)
-    messages.success(request, gettext("The case is closed."))
-    return redirect("case-detail", number=case.number)
+    return run_form(
+        form,
+        lambda data: case_services.close_case(
+            case=case, actor=user, outcome=data["outcome"], note=data.get("note") or ""
+        ),
+        done=lambda closed: success(
+            request, gettext("The case is closed."), redirect("case-detail", number=case.number)
+        ),
+        again=lambda status: _show_again(request, number, bound={"close": form}, status=status),
+    )
 
 
 # --- parties ----------------------------------------------------------------------------
@@ -386,21 +382,18 @@ def case_child(request: HttpRequest, number: str) -> HttpResponse:
     """Record the case's child: an existing one by code, or a new (pseudonymous) one."""
     case = _case(request, number)
     form = party_services.ChildForm(request.POST, prefix=CHILD_PREFIX)
-    if form.is_valid():
-        try:
-            child = party_services.attach_child(
-                case=case, actor=user_of(request), data=form.cleaned_data
-            )
-        except DomainError as error:
-            apply_domain_error(form, error)
-            return _show_again(
-                request, number, bound={CHILD_PREFIX: form}, status=error.status_code
-            )
-        messages.success(
-            request, gettext("The child is recorded with the code %(code)s.") % {"code": child.code}
-        )
-        return redirect(reverse("case-detail", args=[number]) + "#parties")
-    return _show_again(request, number, bound={CHILD_PREFIX: form}, status=422)
+    return run_form(
+        form,
+        lambda data: party_services.attach_child(case=case, actor=user_of(request), data=data),
+        done=lambda child: success(
+            request,
+            gettext("The child is recorded with the code %(code)s.") % {"code": child.code},
+            _to_parties(number),
+        ),
+        again=lambda status: _show_again(
+            request, number, bound={CHILD_PREFIX: form}, status=status
+        ),
+    )
 
 
 @login_required
@@ -408,19 +401,18 @@ def case_child(request: HttpRequest, number: str) -> HttpResponse:
 def case_representative_add(request: HttpRequest, number: str) -> HttpResponse:
     case = _case(request, number)
     form = party_services.LegalRepresentativeForm(request.POST, prefix=REPRESENTATIVE_PREFIX)
-    if form.is_valid():
-        try:
-            party_services.add_legal_representative(
-                case=case, actor=user_of(request), data=form.cleaned_data
-            )
-        except DomainError as error:
-            apply_domain_error(form, error)
-            return _show_again(
-                request, number, bound={REPRESENTATIVE_PREFIX: form}, status=error.status_code
-            )
-        messages.success(request, gettext("The legal representative is recorded."))
-        return redirect(reverse("case-detail", args=[number]) + "#parties")
-    return _show_again(request, number, bound={REPRESENTATIVE_PREFIX: form}, status=422)
+    return run_form(
+        form,
+        lambda data: party_services.add_legal_representative(
+            case=case, actor=user_of(request), data=data
+        ),
+        done=lambda added: success(
+            request, gettext("The legal representative is recorded."), _to_parties(number)
+        ),
+        again=lambda status: _show_again(
+            request, number, bound={REPRESENTATIVE_PREFIX: form}, status=status
+        ),
+    )
 
 
 @login_required
@@ -430,17 +422,20 @@ def case_representative_update(request: HttpRequest, number: str, pk: int) -> Ht
     person = party_services.representative_on_case(case, pk)
     prefix = representative_prefix(person.pk)
     form = party_services.LegalRepresentativeForm(request.POST, prefix=prefix)
-    if form.is_valid():
-        try:
-            party_services.update_legal_representative(
-                case=case, actor=user_of(request), representative=person, data=form.cleaned_data
-            )
-        except DomainError as error:
-            apply_domain_error(form, error)
-            return _show_again(request, number, bound={prefix: form}, status=error.status_code)
-        messages.success(request, gettext("The legal representative is updated."))
-        return redirect(reverse("case-detail", args=[number]) + "#parties")
-    return _show_again(request, number, bound={prefix: form}, status=422)
+    return run_form(
+        form,
+        lambda data: party_services.update_legal_representative(
+            case=case, actor=user_of(request), representative=person, data=data
+        ),
+        done=lambda updated: success(
+            request, gettext("The legal representative is updated."), _to_parties(number)
+        ),
+        again=lambda status: _show_again(request, number, bound={prefix: form}, status=status),
+    )
+
+
+def _to_parties(number: str) -> HttpResponse:
+    return redirect(reverse("case-detail", args=[number]) + "#parties")
 
 
 # --- reclassification ---------------------------------------------------------------------
@@ -452,31 +447,31 @@ def case_reclassify(request: HttpRequest, number: str) -> HttpResponse:
     """Change the classification with a reason; the protocol switches if it must."""
     case = _case(request, number)
     form = ReclassifyForm(request.POST, prefix=RECLASSIFY_PREFIX)
-    if not form.is_valid():
-        return _show_again(request, number, bound={RECLASSIFY_PREFIX: form}, status=422)
     before = protocol_services.current_run(case)
-    try:
-        protocol_services.reclassify(
+
+    def reclassified(result: object) -> HttpResponse:
+        after = protocol_services.current_run(case)
+        if after is not None and (before is None or before.pk != after.pk):
+            message = gettext(
+                "The case is reclassified and now follows the protocol “%(title)s”."
+            ) % {"title": after.protocol.title}
+        else:
+            message = gettext("The case is reclassified; its protocol stays.")
+        return success(request, message, redirect(reverse("case-detail", args=[number]) + "#steps"))
+
+    return run_form(
+        form,
+        lambda data: protocol_services.reclassify(
             case=case,
             actor=user_of(request),
-            classification=classification_of(form.cleaned_data),
-            reason=form.cleaned_data["reason"],
-        )
-    except DomainError as error:
-        apply_domain_error(form, error)
-        return _show_again(
-            request, number, bound={RECLASSIFY_PREFIX: form}, status=error.status_code
-        )
-    after = protocol_services.current_run(case)
-    if after is not None and (before is None or before.pk != after.pk):
-        messages.success(
-            request,
-            gettext("The case is reclassified and now follows the protocol “%(title)s”.")
-            % {"title": after.protocol.title},
-        )
-    else:
-        messages.success(request, gettext("The case is reclassified; its protocol stays."))
-    return redirect(reverse("case-detail", args=[number]) + "#steps")
+            classification=classification_of(data),
+            reason=data["reason"],
+        ),
+        done=reclassified,
+        again=lambda status: _show_again(
+            request, number, bound={RECLASSIFY_PREFIX: form}, status=status
+        ),
+    )
 
 
 # --- interagency thread -------------------------------------------------------------------
@@ -510,23 +505,25 @@ def case_messages(request: HttpRequest, number: str) -> HttpResponse:
         return _thread_response(request, case) if is_htmx(request) else redirect(anchor)
     case = _case(request, number)
     form = thread_services.MessageForm(request.POST, prefix=MESSAGE_PREFIX)
-    status = 422
-    if form.is_valid():
-        try:
-            thread_services.post_message(
-                case=case, author=user_of(request), body=form.cleaned_data["body"]
-            )
-        except DomainError as error:
-            apply_domain_error(form, error)
-            status = error.status_code
-        else:
-            if is_htmx(request):
-                return _thread_response(request, case)
-            messages.success(request, gettext("The message is sent."))
-            return redirect(anchor)
-    if is_htmx(request):
-        return _thread_response(request, case, form=form, status=status)
-    return _show_again(request, number, bound={MESSAGE_PREFIX: form}, status=status)
+
+    def sent(message: object) -> HttpResponse:
+        if is_htmx(request):
+            return _thread_response(request, case)
+        return success(request, gettext("The message is sent."), redirect(anchor))
+
+    def again(status: int) -> HttpResponse:
+        if is_htmx(request):
+            return _thread_response(request, case, form=form, status=status)
+        return _show_again(request, number, bound={MESSAGE_PREFIX: form}, status=status)
+
+    return run_form(
+        form,
+        lambda data: thread_services.post_message(
+            case=case, author=user_of(request), body=data["body"]
+        ),
+        done=sent,
+        again=again,
+    )
 
 
 # --- printable summary --------------------------------------------------------------------
