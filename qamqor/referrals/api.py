@@ -10,14 +10,11 @@ from ninja import File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from qamqor.accounts import policy
-from qamqor.accounts.models import User
 from qamqor.apikit import AuditedPagination, OrganisationRef, validated
 from qamqor.apikit import request_user as _user
 from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import InvalidInput
 from qamqor.files import check_upload
-from qamqor.forms import acting_organisation
 from qamqor.intake import limits
 from qamqor.referrals import selectors, services
 from qamqor.referrals.forms import (
@@ -31,6 +28,7 @@ from qamqor.referrals.forms import (
     StaffSelfReferralForm,
     referral_arguments,
     self_referral_arguments,
+    staff_self_referral_arguments,
 )
 from qamqor.referrals.models import Referral, ReferralAttachment
 
@@ -252,18 +250,8 @@ def record_self_referral(request: HttpRequest, payload: StaffSelfReferralIn) -> 
     """Taken by a PSC (phone, walk-in, chatbot) or by the 111 center for a PSC."""
     user = _user(request)
     data = validated(StaffSelfReferralForm, payload.dict())
-    scope = policy.care_scope_for(user)
-    helpline = None
-    if not scope.psc_org_ids:  # the 111 center records it for a PSC
-        helplines = Organisation.objects.filter(
-            pk__in=scope.referral_org_ids, kind=OrganisationKind.HELPLINE
-        ).values_list("pk", flat=True)
-        helpline = acting_organisation(user, None, helplines)
     referral, _created = services.submit_self_referral(
-        actor=user,
-        channel=data["channel"],
-        from_organisation=helpline,
-        **self_referral_arguments(user, data, None),
+        actor=user, **staff_self_referral_arguments(user, data)
     )
     return Status(201, _get(request, referral.public_id))
 
@@ -277,12 +265,7 @@ def get_referral(request: HttpRequest, public_id: UUID) -> Referral:
 def accept(request: HttpRequest, public_id: UUID, payload: AcceptIn) -> Referral:
     referral = _get(request, public_id)
     data = validated(AcceptForm, payload.dict())
-    assignee = None
-    if data["assigned_to"]:
-        assignee = User.objects.filter(username=data["assigned_to"], is_active=True).first()
-        if assignee is None:
-            raise InvalidInput.on("assigned_to", _("No user has this name."))
-    services.accept_referral(actor=_user(request), referral=referral, assigned_to=assignee)
+    services.accept_referral(actor=_user(request), referral=referral, **data)
     return _get(request, public_id)
 
 
@@ -292,14 +275,14 @@ def decline(request: HttpRequest, public_id: UUID, payload: ReasonIn) -> Referra
     data = validated(DeclineForm, payload.dict())
     # The receiver gives the data back when declining, so it answers from the service's
     # result: reading the referral again would be a 404 now.
-    return services.decline_referral(actor=_user(request), referral=referral, reason=data["reason"])
+    return services.decline_referral(actor=_user(request), referral=referral, **data)
 
 
 @router.post("/{public_id}/complete", response=ReferralOut, summary="Service ended: feedback")
 def complete(request: HttpRequest, public_id: UUID, payload: FeedbackIn) -> Referral:
     referral = _get(request, public_id)
     data = validated(CompleteForm, payload.dict())
-    services.complete_referral(actor=_user(request), referral=referral, feedback=data["feedback"])
+    services.complete_referral(actor=_user(request), referral=referral, **data)
     return _get(request, public_id)
 
 
@@ -307,7 +290,7 @@ def complete(request: HttpRequest, public_id: UUID, payload: FeedbackIn) -> Refe
 def cancel(request: HttpRequest, public_id: UUID, payload: ReasonIn) -> Referral:
     referral = _get(request, public_id)
     data = validated(CancelForm, payload.dict())
-    services.cancel_referral(actor=_user(request), referral=referral, reason=data["reason"])
+    services.cancel_referral(actor=_user(request), referral=referral, **data)
     return _get(request, public_id)
 
 

@@ -15,7 +15,7 @@ from qamqor.care.models import LegalGround, ShareBasis
 from qamqor.cases.classification import ChildSex
 from qamqor.cases.forms import resolve_case
 from qamqor.cases.models import Child
-from qamqor.directory.models import Organisation
+from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import InvalidInput
 from qamqor.forms import DATE_WIDGET, acting_organisation, resolve_organisation
 from qamqor.referrals.models import Concern, Requester, SelfReferralChannel, Urgency
@@ -123,12 +123,23 @@ class StaffSelfReferralForm(SelfReferralForm):
 
 
 class AcceptForm(forms.Form):
+    """Accepting a referral; ``assigned_to`` resolves to the active user of that name."""
+
     assigned_to = forms.CharField(
         label=_("Assign to (user name)"),
         required=False,
         max_length=150,
         help_text=_("Leave empty to take the child on yourself."),
     )
+
+    def clean_assigned_to(self) -> User | None:
+        name = self.cleaned_data["assigned_to"]
+        if not name:
+            return None
+        assignee = User.objects.filter(username=name, is_active=True).first()
+        if assignee is None:
+            raise forms.ValidationError(_("No user has this name."))
+        return assignee
 
 
 class DeclineForm(forms.Form):
@@ -232,6 +243,23 @@ def referral_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
         "reference": data.get("reference") or "",
         "override_reason": data.get("override_reason") or "",
         "case": resolve_case(user, data.get("case")),
+    }
+
+
+def staff_self_referral_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
+    """``submit_self_referral``'s arguments from a valid ``StaffSelfReferralForm``: a PSC
+    takes it for itself; the 111 center records it for a PSC, as the center it acts for."""
+    scope = policy.care_scope_for(user)
+    helpline = None
+    if not scope.psc_org_ids:
+        helplines = Organisation.objects.filter(
+            pk__in=scope.referral_org_ids, kind=OrganisationKind.HELPLINE
+        ).values_list("pk", flat=True)
+        helpline = acting_organisation(user, None, helplines)
+    return {
+        "channel": data["channel"],
+        "from_organisation": helpline,
+        **self_referral_arguments(user, data, None),
     }
 
 

@@ -5,6 +5,7 @@ selectors; a refusal is shown on the form with the service's status code."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django import forms as dj
@@ -14,6 +15,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -23,9 +25,16 @@ from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import DomainError
 from qamqor.files import check_upload
-from qamqor.forms import acting_organisation
 from qamqor.intake import limits
-from qamqor.pages import apply_domain_error, bound_form, paginate, private, run_form, user_of
+from qamqor.pages import (
+    apply_domain_error,
+    bound_form,
+    paginate,
+    private,
+    run_form,
+    success,
+    user_of,
+)
 from qamqor.referrals import selectors, services
 from qamqor.referrals.forms import (
     AcceptForm,
@@ -40,6 +49,7 @@ from qamqor.referrals.forms import (
     StaffSelfReferralForm,
     referral_arguments,
     self_referral_arguments,
+    staff_self_referral_arguments,
 )
 from qamqor.referrals.models import Referral, ReferralKind
 
@@ -170,22 +180,25 @@ def referral_new(request: HttpRequest) -> HttpResponse:
             initial["from_organisation"] = origins[0].code
         return _render_new(request, ReferralForm(initial=initial), origins)
     form = ReferralForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _render_new(request, form, origins, status=422)
-    try:
+
+    def send(data: dict[str, Any]) -> Referral:
         files = []
-        if form.cleaned_data.get("attachment"):
-            files.append(check_upload(form.cleaned_data["attachment"], field="attachment"))
-        referral = services.send_referral(
-            actor=user, attachments=files, **referral_arguments(user, form.cleaned_data)
+        if data.get("attachment"):
+            files.append(check_upload(data["attachment"], field="attachment"))
+        return services.send_referral(
+            actor=user, attachments=files, **referral_arguments(user, data)
         )
-    except DomainError as error:
-        apply_domain_error(form, error)
-        return _render_new(request, form, origins, status=error.status_code)
-    messages.success(
-        request, gettext("Referral %(reference)s is sent.") % {"reference": referral.reference}
+
+    return run_form(
+        form,
+        send,
+        done=lambda referral: success(
+            request,
+            gettext("Referral %(reference)s is sent.") % {"reference": referral.reference},
+            redirect("referral-detail", public_id=referral.public_id),
+        ),
+        again=lambda status: _render_new(request, form, origins, status=status),
     )
-    return redirect("referral-detail", public_id=referral.public_id)
 
 
 # --- one referral and its actions ---------------------------------------------------------
@@ -276,80 +289,48 @@ def _act(
     return private(render(request, "referrals/referral_detail.html", context, status=status))
 
 
-@login_required
-@require_POST
-def referral_accept(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    def action(user: User, referral: Referral, data: dict[str, Any]) -> None:
-        assignee = None
-        if data["assigned_to"]:
-            assignee = User.objects.filter(username=data["assigned_to"], is_active=True).first()
-            if assignee is None:
-                from qamqor.errors import InvalidInput
+def _referral_action(
+    name: str, form_class: type[dj.Form], service: Any, done: Any
+) -> Callable[[HttpRequest, uuid.UUID], HttpResponse]:
+    """The page of one action on a referral: its form's data handed as they are to the
+    service, ``service(actor=…, referral=…, **form.cleaned_data)``, as the API does."""
 
-                raise InvalidInput.on("assigned_to", gettext("No user has this name."))
-        services.accept_referral(actor=user, referral=referral, assigned_to=assignee)
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        return _act(
+            request,
+            public_id,
+            name,
+            form_class,
+            lambda user, referral, data: service(actor=user, referral=referral, **data),
+            str(done),
+        )
 
-    return _act(
-        request, public_id, "accept", AcceptForm, action, gettext("The referral is accepted.")
-    )
-
-
-@login_required
-@require_POST
-def referral_decline(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    return _act(
-        request,
-        public_id,
-        "decline",
-        DeclineForm,
-        lambda user, referral, data: services.decline_referral(
-            actor=user, referral=referral, reason=data["reason"]
-        ),
-        gettext("The referral is declined; the referrer is told."),
-    )
+    return view
 
 
-@login_required
-@require_POST
-def referral_complete(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    return _act(
-        request,
-        public_id,
-        "complete",
-        CompleteForm,
-        lambda user, referral, data: services.complete_referral(
-            actor=user, referral=referral, feedback=data["feedback"]
-        ),
-        gettext("The service is completed; the feedback is sent to the referrer."),
-    )
-
-
-@login_required
-@require_POST
-def referral_cancel(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    return _act(
-        request,
-        public_id,
-        "cancel",
-        CancelForm,
-        lambda user, referral, data: services.cancel_referral(
-            actor=user, referral=referral, reason=data["reason"]
-        ),
-        gettext("The referral is cancelled."),
-    )
-
-
-@login_required
-@require_POST
-def referral_inform_school(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    return _act(
-        request,
-        public_id,
-        "inform",
-        InformSchoolForm,
-        lambda user, referral, data: services.inform_school(actor=user, referral=referral, **data),
-        gettext("The school is told."),
-    )
+referral_accept = _referral_action(
+    "accept", AcceptForm, services.accept_referral, _("The referral is accepted.")
+)
+referral_decline = _referral_action(
+    "decline",
+    DeclineForm,
+    services.decline_referral,
+    _("The referral is declined; the referrer is told."),
+)
+referral_complete = _referral_action(
+    "complete",
+    CompleteForm,
+    services.complete_referral,
+    _("The service is completed; the feedback is sent to the referrer."),
+)
+referral_cancel = _referral_action(
+    "cancel", CancelForm, services.cancel_referral, _("The referral is cancelled.")
+)
+referral_inform_school = _referral_action(
+    "inform", InformSchoolForm, services.inform_school, _("The school is told.")
+)
 
 
 @login_required
@@ -407,9 +388,7 @@ def referral_self_new(request: HttpRequest) -> HttpResponse:
     helplines = _helpline_organisations(user)
     if not scope.psc_org_ids and not helplines:
         raise Http404("self-referral form")
-    form = (
-        StaffSelfReferralForm(request.POST) if request.method == "POST" else StaffSelfReferralForm()
-    )
+    form = StaffSelfReferralForm(request.POST if request.method == "POST" else None)
     if scope.psc_org_ids:
         own = Organisation.objects.filter(pk__in=scope.psc_org_ids)
         form.fields["to_organisation"].widget = dj.Select(
@@ -420,33 +399,19 @@ def referral_self_new(request: HttpRequest) -> HttpResponse:
         form.fields["to_organisation"].widget = dj.Select(choices=_psc_choices())
         region_id = None
     form.fields["school"].widget = dj.Select(choices=_school_choices(region_id))
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                data = form.cleaned_data
-                helpline = None
-                if not scope.psc_org_ids:
-                    helpline = acting_organisation(user, None, [h.pk for h in helplines])
-                referral, _created = services.submit_self_referral(
-                    actor=user,
-                    channel=data["channel"],
-                    from_organisation=helpline,
-                    **self_referral_arguments(user, data, None),
-                )
-            except DomainError as error:
-                apply_domain_error(form, error)
-                status = error.status_code
-            else:
-                messages.success(
-                    request,
-                    gettext("Self-referral %(reference)s is recorded.")
-                    % {"reference": referral.reference},
-                )
-                return redirect("referral-detail", public_id=referral.public_id)
-    return private(
-        render(request, "referrals/self_referral_form.html", {"form": form}, status=status)
+    return run_form(
+        form,
+        lambda data: services.submit_self_referral(
+            actor=user, **staff_self_referral_arguments(user, data)
+        )[0],
+        done=lambda referral: success(
+            request,
+            gettext("Self-referral %(reference)s is recorded.") % {"reference": referral.reference},
+            redirect("referral-detail", public_id=referral.public_id),
+        ),
+        again=lambda status: private(
+            render(request, "referrals/self_referral_form.html", {"form": form}, status=status)
+        ),
     )
 
 
