@@ -8,7 +8,7 @@ from tests.factories import World, build_world
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+def _fast_password_hashing(settings) -> None:
     """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -20,11 +20,12 @@ def _force_login_passes_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> No
     second step itself is tested in tests/accounts and tests/browser/test_two_factor.py."""
     from django.test import Client
 
+    from qamqor.accounts.models import User
     from tests.support import verify_second_factor
 
     original = Client.force_login
 
-    def force_login(self: Client, user: object, backend: str | None = None) -> None:
+    def force_login(self: Client, user: User, backend: str | None = None) -> None:
         original(self, user, backend)
         verify_second_factor(self, user)
 

@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
+from qamqor.accounts.models import User
 from qamqor.audit.models import AuditEvent
 from tests.factories import PASSWORD, World
 
@@ -41,7 +42,7 @@ def test_one_address_trying_many_accounts_is_locked(world: World) -> None:
     assert can_log_in("guardianship_a", address="198.51.100.51")
 
 
-def csrf_client_for(user: object) -> Client:
+def csrf_client_for(user: User) -> Client:
     client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     client.get(reverse("locked-accounts"))  # sets the CSRF cookie

@@ -11,7 +11,7 @@ from qamqor import settings as project_settings
 from tests.factories import PASSWORD, World
 
 
-def test_passwords_are_hashed_with_argon2(settings) -> None:  # type: ignore[no-untyped-def]
+def test_passwords_are_hashed_with_argon2(settings) -> None:
     assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
     settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS  # the tests' fast one aside
     hashed = make_password("a long passphrase")

@@ -148,7 +148,7 @@ def test_api_tokens_are_not_asked_for_a_code(world: World) -> None:
     assert response.status_code == 200
 
 
-def test_exports_need_a_fresh_code(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+def test_exports_need_a_fresh_code(world: World, settings) -> None:
     from tests.factories import register_case
 
     case = register_case(world)
@@ -169,7 +169,7 @@ def test_exports_need_a_fresh_code(world: World, settings) -> None:  # type: ign
     assert client.get(summary).status_code == 200
 
 
-def test_the_requirement_can_be_turned_off_for_the_demo(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_requirement_can_be_turned_off_for_the_demo(world: World, settings) -> None:
     settings.OTP_REQUIRED = False
     client = csrf_client()
     password_login(client, "coordinator_a")
@@ -189,7 +189,7 @@ def test_the_test_helper_marks_the_session_verified(world: World) -> None:
     assert client.get(reverse("case-list")).status_code == 200
 
 
-def test_production_refuses_to_start_without_the_second_factor(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_production_refuses_to_start_without_the_second_factor(tmp_path) -> None:
     import os
     import subprocess
     import sys
@@ -213,7 +213,7 @@ def test_production_refuses_to_start_without_the_second_factor(tmp_path) -> None
     assert "QAMQOR_OTP_REQUIRED" in result.stderr
 
 
-def test_the_login_page_says_when_the_second_step_is_off(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_login_page_says_when_the_second_step_is_off(world: World, settings) -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     login = client.get(reverse("login"))
     assert login.status_code == 200 and 'name="password"' in login.content.decode()
@@ -222,7 +222,7 @@ def test_the_login_page_says_when_the_second_step_is_off(world: World, settings)
     assert "second-factor-off" in client.get(reverse("login")).content.decode()
 
 
-def test_the_demo_turns_the_second_step_off_and_says_so(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_turns_the_second_step_off_and_says_so(monkeypatch, capsys) -> None:
     from django.conf import settings as live_settings
 
     from qamqor import cli
@@ -238,11 +238,11 @@ def test_the_demo_turns_the_second_step_off_and_says_so(monkeypatch, capsys) -> 
 
 def test_an_api_export_in_a_session_needs_a_fresh_code_a_token_does_not(
     world: World,
-    settings,  # type: ignore[no-untyped-def]
+    settings,
 ) -> None:
     from qamqor.instruments import services as screening
-    from tests.factories import make_pupil
-    from tests.instruments.conftest import PHQ_A_CALM, add_school_psychologists
+    from tests.factories import add_school_psychologists, make_pupil
+    from tests.instruments.conftest import PHQ_A_CALM
 
     add_school_psychologists(world)
     _administration, code = screening.invite(
@@ -266,7 +266,7 @@ def test_an_api_export_in_a_session_needs_a_fresh_code_a_token_does_not(
     assert Client().get(url, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
 
 
-def test_the_demo_command_turns_the_requirement_off_unless_told(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_command_turns_the_requirement_off_unless_told(monkeypatch) -> None:
     import os
 
     from qamqor import cli

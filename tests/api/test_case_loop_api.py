@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.test import Client
 
 from qamqor.accounts.models import ApiToken, User
@@ -12,6 +14,9 @@ from qamqor.notify.models import Notification
 from qamqor.protocols.models import Step
 from qamqor.protocols.outputs import sample_output
 from tests.factories import CLASSIFICATION, World, actor_for, submit_report
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 
 def token_client(user: User) -> Client:
@@ -25,7 +30,7 @@ def session_client(user: User) -> Client:
     return client
 
 
-def post(client: Client, url: str, body: dict):
+def post(client: Client, url: str, body: dict[str, Any]) -> Response:
     return client.post(url, body, content_type="application/json")
 
 
@@ -66,7 +71,7 @@ def test_the_whole_loop(world: World) -> None:
         Notification.objects.to_address(world.a.psc.email).filter(template="step_assigned").exists()
     )
 
-    def complete(user: User, key: str, output: object) -> object:
+    def complete(user: User, key: str, output: object) -> Response:
         url = f"/api/v1/cases/{number}/steps/{key}/complete"
         return post(token_client(user), url, {"output": output})
 
@@ -233,7 +238,7 @@ def test_issue_token_command_prints_a_working_key(world: World) -> None:
     assert not ApiToken.objects.filter(key_hash=raw).exists()  # only the hash is stored
 
 
-def test_an_unexpected_error_is_a_json_500_in_the_same_shape(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_unexpected_error_is_a_json_500_in_the_same_shape(world: World, monkeypatch) -> None:
     from qamqor.cases import selectors
 
     def broken(*args: object, **kwargs: object) -> None:

@@ -16,7 +16,7 @@ from tests.factories import World
 pytestmark = pytest.mark.django_db
 
 
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
+def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -48,8 +48,8 @@ def test_operator_fills_card_and_creates_report(world: World) -> None:
     client = client_for(world.operator)
     response = client.post(reverse("helpline-card-new"))
     card = CallCard.objects.get()
-    assert response.url == reverse("helpline-card", args=[card.public_id])
-    response = client.post(response.url, card_post(world, "submit"))
+    assert response["Location"] == reverse("helpline-card", args=[card.public_id])
+    response = client.post(response["Location"], card_post(world, "submit"))
     assert response.status_code == 200
     card.refresh_from_db()
     report = card.report
@@ -145,7 +145,7 @@ def test_regional_coordinator_reads_region_cards_but_cannot_change(world: World)
     ).exists()
 
 
-def test_console_query_count_does_not_grow(world: World, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_console_query_count_does_not_grow(world: World, django_assert_max_num_queries) -> None:
     client = client_for(world.operator)
     for _ in range(3):
         card = new_card(world)

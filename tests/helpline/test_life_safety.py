@@ -36,7 +36,7 @@ def test_danger_button_then_saving_tells_the_duty_unit_once(world: World) -> Non
     page = client.get(reverse("helpline-console"))
     token = CSRF_INPUT.search(page.content.decode())[1]  # type: ignore[index]
     created = client.post(reverse("helpline-card-new"), {"csrfmiddlewaretoken": token})
-    url = created.url
+    url = created["Location"]
     card = CallCard.objects.get()
     assert (
         client.post(url, {**card_post(world, "danger"), "csrfmiddlewaretoken": token}).status_code
@@ -66,14 +66,14 @@ def test_danger_button_then_saving_tells_the_duty_unit_once(world: World) -> Non
 
 def test_saving_without_the_button_alerts_the_unit_in_the_first_round(world: World) -> None:
     client = client_for(world.operator)
-    url = client.post(reverse("helpline-card-new")).url
+    url = client.post(reverse("helpline-card-new"))["Location"]
     client.post(url, card_post(world, "submit", risk_level="immediate"))
     assert [n.template for n in duty_notices(world)] == ["life_safety_alert"]
 
 
 def test_self_harm_is_its_own_choice_and_raises_the_alert(world: World) -> None:
     client = client_for(world.operator)
-    url = client.post(reverse("helpline-card-new")).url
+    url = client.post(reverse("helpline-card-new"))["Location"]
     assert 'name="self_harm_risk"' in client.get(url).content.decode()
     client.post(
         url,
@@ -88,7 +88,7 @@ def test_self_harm_is_its_own_choice_and_raises_the_alert(world: World) -> None:
 
 def test_suicidal_thoughts_category_means_self_harm_risk(world: World) -> None:
     client = client_for(world.operator)
-    url = client.post(reverse("helpline-card-new")).url
+    url = client.post(reverse("helpline-card-new"))["Location"]
     client.post(
         url,
         card_post(
@@ -102,7 +102,7 @@ def test_suicidal_thoughts_category_means_self_harm_risk(world: World) -> None:
 
 def test_an_ordinary_card_raises_no_alert(world: World) -> None:
     client = client_for(world.operator)
-    url = client.post(reverse("helpline-card-new")).url
+    url = client.post(reverse("helpline-card-new"))["Location"]
     client.post(url, card_post(world, "submit"))
     report = CallCard.objects.get().report
     assert report is not None and not report.self_harm_risk

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 OPEN = {"external_id": "pbx-0001", "started_at": "2026-05-01T10:00:00+05:00"}
 
 
-def token_client(user) -> Client:  # type: ignore[no-untyped-def]
+def token_client(user) -> Client:
     _token, raw = ApiToken.issue(user, "telephony")
     return Client(headers={"Authorization": f"Bearer {raw}"})
 

@@ -30,7 +30,7 @@ from tests.instruments.conftest import (
 pytestmark = pytest.mark.django_db
 
 
-def interview(world: World, child, code: str, answers: dict) -> Administration:  # type: ignore[no-untyped-def]
+def interview(world: World, child, code: str, answers: dict) -> Administration:
     administration = services.start_interview(
         actor=world.psychologist_a, child=child, instrument_code=code, language="ru"
     )
@@ -160,7 +160,7 @@ def test_critical_item_alerts_the_psychologist_at_once(
 
 def test_an_unacknowledged_alert_escalates_to_the_psc_on_duty(
     screening_world: World, pupils: Pupils, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.ALERT_ESCALATION_MINUTES = 30
     start = timezone.now()
     with time_machine.travel(start, tick=False):

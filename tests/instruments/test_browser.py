@@ -76,6 +76,7 @@ def test_campaign_to_a_pupils_answers_in_kazakh_to_the_alert(
     first_slip = page.locator(".slips li").first
     code = first_slip.locator(".slip-code").inner_text().strip()
     child_code = first_slip.get_attribute("data-child")
+    assert child_code  # the slip names its pupil's code
 
     # 3. A pupil on a phone: no login, the code, the questions in Kazakh one at a time.
     page.context.clear_cookies()

@@ -5,7 +5,7 @@ are all scored (the audit chain stays intact)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 from django.db import connection
@@ -21,7 +21,9 @@ from tests.instruments.conftest import PHQ_A_ITEM_9
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("transactional_db")]
 
 
-def run_at_once(jobs: list[Callable[[], object]]) -> tuple[list[object], list[BaseException]]:
+def run_at_once(
+    jobs: Sequence[Callable[[], object]],
+) -> tuple[list[object], list[BaseException]]:
     start = threading.Barrier(len(jobs), timeout=30)
     results: list[object] = []
     errors: list[BaseException] = []
@@ -68,10 +70,7 @@ def test_many_codes_at_once_are_all_scored(world: World) -> None:
             )[1]
         )
     answers = {f"q{i}": "3" for i in range(1, 6)}
-    jobs = [
-        (lambda c=c: services.submit_by_code(code=c, answers=answers))  # type: ignore[misc]
-        for c in codes
-    ]
+    jobs = [(lambda c=c: services.submit_by_code(code=c, answers=answers)) for c in codes]
     results, errors = run_at_once(jobs)
     assert errors == [] and len(results) == 12
     assert Administration.objects.filter(status="completed", score=60).count() == 12

@@ -286,9 +286,10 @@ def test_reverse_items_score_max_plus_min_minus_the_value(values: list[str]) -> 
     answers = {f"q{i}": v for i, v in enumerate(values, start=1)} | {"q8": "0"}
     plain = scoring.score_answers(spec, answers)
     turned = scoring.score_answers(reversed_spec, answers)
+    assert plain.score is not None
     expected = (
         plain.score - int(values[1]) - int(values[4]) + (3 - int(values[1])) + (3 - int(values[4]))
-    )  # type: ignore[operator]
+    )
     assert turned.score == expected
 
 

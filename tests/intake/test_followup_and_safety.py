@@ -25,7 +25,7 @@ from tests.factories import CLASSIFICATION, REPORT_DATA, World
 
 
 @pytest.fixture(autouse=True)
-def _english(settings) -> None:  # type: ignore[no-untyped-def]
+def _english(settings) -> None:
     """The assertions read the English texts (kk/ru are the translator's)."""
     settings.LANGUAGE_CODE = "en"
 
@@ -33,7 +33,7 @@ def _english(settings) -> None:  # type: ignore[no-untyped-def]
 CODE = re.compile(r"[A-Z2-7]{4}(?:-[A-Z2-7]{4}){4}")
 
 
-def login(client: Client, user) -> Client:  # type: ignore[no-untyped-def]
+def login(client: Client, user) -> Client:
     client.force_login(user)
     return client
 
@@ -68,9 +68,9 @@ def test_followup_page_shows_status_number_and_thread_without_staff_names(
     submitted = submit(world)
     response = client.post("/followup/", {"code": submitted.followup_code.lower()})
     assert response.status_code == 302
-    page = client.get("/followup/status/")
-    assert page.status_code == 200
-    assert "We have your report" in page.content.decode()
+    first_look = client.get("/followup/status/")
+    assert first_look.status_code == 200
+    assert "We have your report" in first_look.content.decode()
 
     case = case_services.register_case(
         report=submitted.report, actor=world.coordinator_a, classification=CLASSIFICATION
@@ -100,7 +100,7 @@ def test_followup_page_shows_status_number_and_thread_without_staff_names(
 
 def test_wrong_code_is_a_422_on_the_code_field_and_attempts_are_limited(
     client: Client, world: World, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.FOLLOWUP_RATE_PER_HOUR = 3
     for _ in range(3):
         response = client.post("/followup/", {"code": "AAAA-BBBB-CCCC-DDDD-EEEE"})
@@ -117,7 +117,7 @@ def test_status_page_without_a_code_goes_to_the_code_form(client: Client, db: No
     assert response.status_code == 302 and response["Location"] == "/followup/"
 
 
-def test_code_expires_after_closure(client: Client, world: World, settings) -> None:  # type: ignore[no-untyped-def]
+def test_code_expires_after_closure(client: Client, world: World, settings) -> None:
     settings.FOLLOWUP_EXPIRY_DAYS = 10
     submitted = submit(world)
     services.dismiss_report(report=submitted.report, actor=world.coordinator_a, reason="test")
@@ -244,7 +244,7 @@ def test_reporter_notice_is_the_hook_for_other_channels(world: World) -> None:
 
 def test_in_danger_now_goes_to_duty_responders_and_repeats_until_acknowledged(
     client: Client, world: World, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.LIFE_SAFETY_REPEAT_MINUTES = 5
     start = timezone.now()
     with time_machine.travel(start, tick=False):
@@ -318,7 +318,7 @@ def test_disguised_files_are_refused_naming_the_field(
     assert Report.objects.count() == 0 and ReportAttachment.objects.count() == 0
 
 
-def test_oversized_file_is_refused(client: Client, world: World, settings) -> None:  # type: ignore[no-untyped-def]
+def test_oversized_file_is_refused(client: Client, world: World, settings) -> None:
     settings.REPORT_ATTACHMENT_MAX_BYTES = 1024
     upload = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * 2000, content_type="application/pdf")
     response = client.post(
@@ -335,7 +335,7 @@ def test_honeypot_creates_nothing(client: Client, world: World) -> None:
     assert Report.objects.count() == 0
 
 
-def test_reports_per_address_are_limited(client: Client, world: World, settings) -> None:  # type: ignore[no-untyped-def]
+def test_reports_per_address_are_limited(client: Client, world: World, settings) -> None:
     settings.REPORT_RATE_PER_HOUR = 2
     for i in range(2):
         data = form_data(idempotency_token=f"8b5f4a4e-6f0f-4a43-9d1c-1b4a3d2c1e0{i}")
@@ -348,7 +348,7 @@ def test_reports_per_address_are_limited(client: Client, world: World, settings)
     assert Report.objects.count() == 2
 
 
-def test_reports_per_channel_identifier_are_limited(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+def test_reports_per_channel_identifier_are_limited(world: World, settings) -> None:
     settings.REPORT_RATE_PER_HOUR = 1
     services.submit_report(
         school=world.a.school, data=REPORT_DATA, channel="email", channel_identifier="x@y.kz"

@@ -14,8 +14,7 @@ from qamqor.instruments import services as instrument_services
 from qamqor.instruments.models import Administration
 from qamqor.intake import services as intake_services
 from qamqor.intake.models import Report
-from tests.factories import World, make_pupil
-from tests.instruments.conftest import add_school_psychologists
+from tests.factories import World, add_school_psychologists, make_pupil
 
 pytestmark = pytest.mark.django_db
 

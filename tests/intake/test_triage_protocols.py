@@ -67,7 +67,7 @@ WALKS: dict[str, dict[str, Any]] = {
 
 
 @pytest.fixture(autouse=True)
-def _english(settings) -> None:  # type: ignore[no-untyped-def]
+def _english(settings) -> None:
     settings.LANGUAGE_CODE = "en"
 
 
@@ -188,7 +188,7 @@ def test_preview_changes_with_the_relationship(world: World) -> None:
     }
 
 
-def test_preview_uses_the_registration_selection(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_preview_uses_the_registration_selection(world: World, monkeypatch) -> None:
     """One code path: the preview asks the function ``register_case`` asks."""
     monkeypatch.setattr(case_services, "choose_protocol", lambda classification: "sexual_violence")
     report = new_report(world)

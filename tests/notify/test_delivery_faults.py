@@ -162,7 +162,9 @@ def test_relay_silent_past_the_data_timeout_is_unconfirmed_not_resent(
         with time_machine.travel(moment):
             run_sweeps()
 
-    unconfirmed = [n for n in emails(queued[0].case_id) if n.status == "unconfirmed"]
+    case_id = queued[0].case_id
+    assert case_id is not None
+    unconfirmed = [n for n in emails(case_id) if n.status == "unconfirmed"]
     assert len(unconfirmed) == 1
     assert unconfirmed[0].message_id in unconfirmed[0].last_error
     assert list(services.undelivered().filter(pk=unconfirmed[0].pk)) == unconfirmed

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -151,11 +152,11 @@ def test_backup_without_keys_is_refused_before_dumping(
 # --- PostgreSQL: the real round trip -----------------------------------------------------
 
 
-def table_counts(dsn: dict[str, object]) -> dict[str, int]:
+def table_counts(dsn: dict[str, Any]) -> dict[str, int]:
     import psycopg
     from psycopg import sql
 
-    with psycopg.connect(**dsn) as connection:  # type: ignore[arg-type]
+    with psycopg.connect(**dsn) as connection:
         tables = [
             row[0]
             for row in connection.execute(
@@ -195,7 +196,7 @@ def test_postgresql_round_trip_counts_audit_and_follow_up_code(
     assert REPORT_DATA["narrative"].encode() not in file.read_bytes()
 
     database = settings.DATABASES["default"]
-    dsn = {
+    dsn: dict[str, Any] = {
         "host": database["HOST"],
         "port": database["PORT"],
         "user": database["USER"],

@@ -133,7 +133,7 @@ def test_a_database_dump_shows_no_plaintext(
 
 def test_production_without_data_keys_fails_the_deploy_check(
     settings, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from qamqor.ops.checks import data_keys_configured
 
     monkeypatch.delenv("QAMQOR_DATA_KEYS", raising=False)

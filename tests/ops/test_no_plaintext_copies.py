@@ -36,7 +36,7 @@ SECRETS = (CHILD, PARENT, EMAIL, PHONE, NARRATIVE, REPORTER)
 def raw_database_text(*, skip: tuple[str, ...] = ()) -> str:
     """Every value of every table, as the database holds it (a dump, a replica, a disk),
     but the tables in ``skip``."""
-    chunks = []
+    chunks: list[str] = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
             if table in skip:
@@ -108,7 +108,8 @@ def test_the_world_has_what_the_scan_looks_for(world: World) -> None:
     world_with_notices_sent(world)
     sent = Notification.objects.to_address(EMAIL, PHONE)
     assert {n.channel for n in sent} == {"email", "sms"}
-    assert Case.objects.get(status=Case.Status.CLOSED).child.full_name == CHILD
+    child = Case.objects.get(status=Case.Status.CLOSED).child
+    assert child is not None and child.full_name == CHILD
     answers = [step.output for step in Step.objects.filter(status=Step.Status.DONE)]
     assert any(CHILD in str(answer) for answer in answers)  # Python reads them in clear
     reclassified = CaseEvent.objects.get(kind=CaseEvent.Kind.RECLASSIFIED)

@@ -28,7 +28,7 @@ YEAR = timedelta(days=366)
 
 
 @pytest.fixture
-def periods(settings) -> None:  # type: ignore[no-untyped-def]
+def periods(settings) -> None:
     settings.RETENTION_CLOSED_CASE_YEARS = 5
     settings.RETENTION_DISMISSED_REPORT_DAYS = 365
     settings.RETENTION_TRANSCRIPT_DAYS = 180
@@ -80,7 +80,7 @@ def closed_case_with_everything(world: World) -> tuple[Case, str]:
     return Case.objects.get(pk=case.pk), submitted.followup_code
 
 
-def _pdf():  # type: ignore[no-untyped-def]
+def _pdf():
     from qamqor.files import check_content
 
     return check_content("evidence.pdf", pdfs.clean_pdf(), field="attachments", limit=10**7)

@@ -66,7 +66,7 @@ def test_a_broken_file_is_reported_with_file_step_and_reason() -> None:
         (lambda d: d["steps"].append(dict(d["steps"][0])), "unique"),
     ],
 )
-def test_invalid_definitions_are_refused(mutation, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_definitions_are_refused(mutation, message: str) -> None:
     import copy
 
     raw = copy.deepcopy(definitions.latest("bullying_outside_family").raw)

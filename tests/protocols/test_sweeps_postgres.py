@@ -62,7 +62,8 @@ def test_concurrent_sweeps_remind_each_step_once(world: World) -> None:
     case = register_case(world)
     step = case.steps.get(key="psc_support")
     assert step.due_at is not None
-    results = run_at_once(lambda: send_reminders(now=step.due_at - timedelta(minutes=30)))
+    before_due = step.due_at - timedelta(minutes=30)
+    results = run_at_once(lambda: send_reminders(now=before_due))
     reminded = Step.objects.filter(case=case, reminded_at__isnull=False).count()
     assert sum(results) == reminded >= 1
     assert CaseEvent.objects.filter(kind=CaseEvent.Kind.STEP_REMINDED).count() == reminded

@@ -39,7 +39,7 @@ def teacher_case(world: World) -> tuple[Case, dict[str, LegalRepresentative]]:
     )
     parties.attach_child(case=case, actor=world.coordinator_a, data={"sex": "girl"})
     case.refresh_from_db()
-    people = {
+    people: dict[str, dict[str, Any]] = {
         "mother": {
             "full_name": "Aigerim Mother",
             "relationship": "mother",
