@@ -16,11 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from qamqor.accounts import access
 from qamqor.audit import services as audit
-from qamqor.errors import DomainError
 from qamqor.helpline import selectors, services
 from qamqor.helpline.forms import CallCardForm
 from qamqor.helpline.models import CallCard, CallRecord
-from qamqor.pages import apply_domain_error, paginate, private, user_of
+from qamqor.pages import paginate, private, run_form, success, user_of
 
 
 def _card_for(request: HttpRequest, public_id: UUID) -> CallCard:
@@ -115,52 +114,15 @@ def _initial(card: CallCard) -> dict[str, object]:
     }
 
 
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def card_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    """The call card: filled while talking; "in danger now" alerts the police duty unit."""
-    user = user_of(request)
-    card = _card_for(request, public_id)
-    editable = card.report_id is None and card.helpline in selectors.helplines_of(user)
-    status = 200
-    followup_code = ""
-    if request.method == "POST":
-        if card.helpline not in selectors.helplines_of(user):
-            # a coordinator sees the card but only the center's operators change it
-            return private(
-                HttpResponse(gettext("Only the 111 center's operators can take calls."), status=403)
-            )
-        form = CallCardForm(request.POST)
-        action = request.POST.get("action", "save")
-        if form.is_valid():
-            data = form.card_data()
-            try:
-                if action == "danger":
-                    card = services.raise_danger(actor=user, card=card, data=data)
-                    messages.warning(
-                        request,
-                        gettext("The police duty unit has been alerted: %(unit)s.")
-                        % {"unit": card.danger_alerted_to.name if card.danger_alerted_to else ""},
-                    )
-                    return redirect("helpline-card", public_id=card.public_id)
-                if action == "submit":
-                    done = services.submit_card(actor=user, card=card, data=data)
-                    card, followup_code = done.card, done.followup_code
-                    editable = False
-                else:
-                    card = services.update_card(actor=user, card=card, data=data)
-                    messages.success(request, gettext("The call card is saved."))
-                    return redirect("helpline-card", public_id=card.public_id)
-            except DomainError as error:
-                apply_domain_error(form, error)
-                status = error.status_code
-        else:
-            status = 422
-    else:
-        audit.record(
-            actor=user, action="call_card.read", object_type="call_card", object_id=card.public_id
-        )
-        form = CallCardForm(initial=_initial(card))
+def _card_page(
+    request: HttpRequest,
+    card: CallCard,
+    form: CallCardForm,
+    *,
+    editable: bool,
+    followup_code: str = "",
+    status: int = 200,
+) -> HttpResponse:
     card = _card_for(request, card.public_id)
     police_unit = card.danger_alerted_to or (
         services.police_duty_for(
@@ -182,3 +144,58 @@ def card_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         status=status,
     )
     return private(response)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def card_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The call card: filled while talking; "in danger now" alerts the police duty unit."""
+    user = user_of(request)
+    card = _card_for(request, public_id)
+    editable = card.report_id is None and card.helpline in selectors.helplines_of(user)
+    if request.method != "POST":
+        audit.record(
+            actor=user, action="call_card.read", object_type="call_card", object_id=card.public_id
+        )
+        return _card_page(request, card, CallCardForm(initial=_initial(card)), editable=editable)
+    if card.helpline not in selectors.helplines_of(user):
+        # a coordinator sees the card but only the center's operators change it
+        return private(
+            HttpResponse(gettext("Only the 111 center's operators can take calls."), status=403)
+        )
+    form = CallCardForm(request.POST)
+    action = request.POST.get("action", "save")
+
+    def act(_data: object) -> HttpResponse:
+        """The button pressed: alert the police, hand the card over as a report, or save."""
+        data = form.card_data()
+        if action == "danger":
+            alerted = services.raise_danger(actor=user, card=card, data=data)
+            unit = alerted.danger_alerted_to.name if alerted.danger_alerted_to else ""
+            messages.warning(
+                request,
+                gettext("The police duty unit has been alerted: %(unit)s.") % {"unit": unit},
+            )
+            return redirect("helpline-card", public_id=alerted.public_id)
+        if action == "submit":
+            submitted = services.submit_card(actor=user, card=card, data=data)
+            return _card_page(
+                request,
+                submitted.card,
+                form,
+                editable=False,
+                followup_code=submitted.followup_code,
+            )
+        saved = services.update_card(actor=user, card=card, data=data)
+        return success(
+            request,
+            gettext("The call card is saved."),
+            redirect("helpline-card", public_id=saved.public_id),
+        )
+
+    return run_form(
+        form,
+        act,
+        done=lambda response: response,
+        again=lambda status: _card_page(request, card, form, editable=editable, status=status),
+    )
