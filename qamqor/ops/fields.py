@@ -26,7 +26,7 @@ import hashlib
 import hmac
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -35,6 +35,19 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from qamqor.ops.keys import ENV_KEYS, ENV_KEYS_FILE, NoDataKeys, data_keys
+
+if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
+
+    # django-stubs types fields by what is set and what is read; at run time Django's
+    # field classes take no type parameters, so the parameterised bases are for mypy only
+    _TextField = models.TextField[str | Combinable, str]
+    _BinaryField = models.BinaryField[bytes | memoryview | Combinable, bytes | memoryview]
+    _CharField = models.CharField[str | int | Combinable, str]
+    _Field = models.Field[Any, Any]
+else:
+    _TextField, _BinaryField = models.TextField, models.BinaryField
+    _CharField, _Field = models.CharField, models.Field
 
 TOKEN_PREFIX = "gAAAAA"  # noqa: S105 - not a secret: every Fernet token starts so
 #: What retention writes in place of a removed text (qamqor.ops.retention). It is no
@@ -90,7 +103,7 @@ def decrypt_bytes(token: bytes) -> bytes:
         ) from None
 
 
-class EncryptedTextField(models.TextField):
+class EncryptedTextField(_TextField):
     """A text stored as a Fernet token. ``max_length`` limits the plaintext (forms and
     validation), not the column, which is ``text`` because a token is longer."""
 
@@ -106,7 +119,7 @@ class EncryptedTextField(models.TextField):
         return encrypt(str(value))
 
 
-class EncryptedJSONField(models.Field[Any, Any]):
+class EncryptedJSONField(_Field):
     """A JSON value (a step's answers, a notice's texts) stored as one Fernet token of its
     JSON text in a ``text`` column. It cannot be queried by key in SQL (nothing does);
     Python sees the value."""
@@ -137,7 +150,7 @@ class EncryptedJSONField(models.Field[Any, Any]):
         return json.dumps(self.value_from_object(obj), cls=DjangoJSONEncoder, ensure_ascii=False)
 
 
-class EncryptedBinaryField(models.BinaryField):
+class EncryptedBinaryField(_BinaryField):
     """Bytes (an uploaded letter or consent form) stored as a Fernet token. A value that is
     no token (a PDF, JPEG or PNG stored before encryption) is read as it is."""
 
@@ -169,7 +182,7 @@ def blind_index(value: str, *, purpose: str) -> str:
     return hmac.new(secret, f"{purpose}:{normalised}".encode(), hashlib.sha256).hexdigest()
 
 
-class BlindIndexField(models.CharField):
+class BlindIndexField(_CharField):
     """The keyed blind index of another field of the row (``source``), computed whenever
     the row is written, by ``save()`` and ``bulk_create()`` alike: an encrypted address
     can still be found by exact match (``blind_index``)."""
