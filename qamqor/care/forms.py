@@ -29,9 +29,9 @@ from qamqor.care.models import (
     SupervisionLevel,
     WorkCategory,
 )
-from qamqor.cases.classification import ChildSex
 from qamqor.cases.forms import resolve_case
 from qamqor.cases.models import Child
+from qamqor.classification import ChildSex
 from qamqor.directory.models import Organisation, Region
 from qamqor.errors import InvalidInput
 from qamqor.files import check_upload

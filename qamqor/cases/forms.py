@@ -6,7 +6,8 @@ from __future__ import annotations
 from django import forms as dj
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.cases.classification import (
+from qamqor.cases.models import Case
+from qamqor.classification import (
     ChildSex,
     Outcome,
     PerpetratorRelationship,
@@ -14,7 +15,6 @@ from qamqor.cases.classification import (
     Setting,
     ViolenceForm,
 )
-from qamqor.cases.models import Case
 from qamqor.errors import InvalidInput
 
 

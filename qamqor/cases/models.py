@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.access import RestrictedQuerySet
-from qamqor.cases.classification import (
+from qamqor.classification import (
     ChildSex,
     Outcome,
     PerpetratorRelationship,

@@ -29,8 +29,8 @@ from qamqor.accounts import access, policy
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.cases import services as case_services
-from qamqor.cases.classification import ChildSex, Relationship
 from qamqor.cases.models import Case, CaseRepresentative, Child, LegalRepresentative
+from qamqor.classification import ChildSex, Relationship
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
 from qamqor.protocols import notices
 from qamqor.protocols import services as protocol_services

@@ -12,8 +12,8 @@ from typing import Any
 from django import forms as dj
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.cases.classification import PerpetratorRelationship, RiskLevel, Setting, ViolenceForm
 from qamqor.cases.models import Case
+from qamqor.classification import PerpetratorRelationship, RiskLevel, Setting, ViolenceForm
 
 CLASSIFICATION_KEYS = (
     "forms",

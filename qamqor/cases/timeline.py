@@ -16,8 +16,8 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, ngettext
 
-from qamqor.cases.classification import Outcome
 from qamqor.cases.models import Case, CaseEvent, LegalRepresentative
+from qamqor.classification import Outcome
 from qamqor.directory.models import OrganisationKind
 from qamqor.intake.models import Channel, LifeSafetyAlert
 from qamqor.protocols.models import ProtocolRun, Step

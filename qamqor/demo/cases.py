@@ -16,8 +16,8 @@ from django.utils import dateformat, timezone
 
 from qamqor.accounts.models import User
 from qamqor.cases import services as case_services
-from qamqor.cases.classification import Outcome
 from qamqor.cases.models import Case, CaseEvent
+from qamqor.classification import Outcome
 from qamqor.demo.world import DemoWorld, between, weighted
 from qamqor.intake.models import Report
 from qamqor.notify.models import Notification

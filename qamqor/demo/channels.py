@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from qamqor.accounts.models import Role
-from qamqor.cases.classification import RiskLevel, Setting
+from qamqor.classification import RiskLevel, Setting
 from qamqor.demo.world import DemoRegion
 from qamqor.helpline import services as helpline_services
 from qamqor.helpline.models import CallerType

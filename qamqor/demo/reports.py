@@ -13,8 +13,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from qamqor.cases.classification import ChildSex, RiskLevel, Setting, ViolenceForm
 from qamqor.cases.models import Case
+from qamqor.classification import ChildSex, RiskLevel, Setting, ViolenceForm
 from qamqor.demo import cases as demo_cases
 from qamqor.demo.world import HISTORY_DAYS, DemoWorld, between, weighted
 from qamqor.directory.models import Organisation

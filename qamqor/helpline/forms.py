@@ -7,7 +7,7 @@ from typing import Any
 from django import forms as dj
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.cases.classification import ChildSex, RiskLevel, Setting
+from qamqor.classification import ChildSex, RiskLevel, Setting
 from qamqor.directory.models import District, Organisation, OrganisationKind, Region
 from qamqor.helpline.models import AGE_CHOICES, CHI_CHOICES, CallerType
 

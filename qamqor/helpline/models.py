@@ -12,7 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.access import RestrictedQuerySet
-from qamqor.cases.classification import ChildSex, RiskLevel, Setting, ViolenceForm
+from qamqor.classification import ChildSex, RiskLevel, Setting, ViolenceForm
 from qamqor.directory.models import District, Organisation, Region
 from qamqor.ops.fields import EncryptedTextField
 

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.cases.classification import ChildSex
+from qamqor.classification import ChildSex
 from qamqor.instruments import definitions
 from qamqor.instruments.models import LANGUAGE_CHOICES, Campaign, CampaignPupil
 from qamqor.translation import pick

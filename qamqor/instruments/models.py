@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.access import RestrictedQuerySet
-from qamqor.cases.classification import ChildSex
 from qamqor.cases.models import Case, Child
+from qamqor.classification import ChildSex
 from qamqor.directory.models import District, Organisation, Region
 from qamqor.instruments.definitions import InstrumentSpec, cached_spec, spec_for
 from qamqor.translation import pick

@@ -21,8 +21,8 @@ from django.http import Http404
 
 from qamqor.accounts import policy
 from qamqor.audit import services as audit
-from qamqor.cases.classification import ChildSex
 from qamqor.cases.models import Child
+from qamqor.classification import ChildSex
 from qamqor.directory.models import District, Organisation, Region
 from qamqor.instruments import definitions, fhir
 from qamqor.instruments.models import (

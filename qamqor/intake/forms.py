@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms as dj
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.cases.classification import Setting, ViolenceForm
+from qamqor.classification import Setting, ViolenceForm
 from qamqor.intake.models import Channel, ReporterRole
 
 # The forms a child can pick on the public page; "other" lets them not decide.

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.access import RestrictedQuerySet
-from qamqor.cases.classification import Setting
+from qamqor.classification import Setting
 from qamqor.directory.models import Organisation, Region
 from qamqor.files import StoredFile
 from qamqor.ops.fields import EncryptedTextField

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from qamqor.accounts import access
 from qamqor.cases import selectors as case_selectors
-from qamqor.cases.classification import PerpetratorRelationship, RiskLevel, Setting, ViolenceForm
 from qamqor.cases.models import Case
+from qamqor.classification import PerpetratorRelationship, RiskLevel, Setting, ViolenceForm
 from qamqor.directory.models import OrganisationKind, Region
 from qamqor.errors import DomainError
 from qamqor.pages import paginate, user_of

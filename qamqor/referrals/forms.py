@@ -12,9 +12,9 @@ from qamqor.accounts import policy
 from qamqor.accounts.models import User
 from qamqor.care.forms import share_basis_fields
 from qamqor.care.models import LegalGround, ShareBasis
-from qamqor.cases.classification import ChildSex
 from qamqor.cases.forms import resolve_case
 from qamqor.cases.models import Child
+from qamqor.classification import ChildSex
 from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import InvalidInput
 from qamqor.forms import DATE_WIDGET, acting_organisation, resolve_organisation

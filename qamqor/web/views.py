@@ -21,8 +21,8 @@ from django.views.decorators.http import require_POST, require_safe
 from qamqor.accounts import access, policy
 from qamqor.accounts.models import User
 from qamqor.analytics import selectors as analytics
-from qamqor.cases.classification import ViolenceForm
 from qamqor.cases.models import Case
+from qamqor.classification import ViolenceForm
 from qamqor.intake.forms import SchoolCodeForm
 from qamqor.intake.models import Report
 from qamqor.notify import services as notify_services

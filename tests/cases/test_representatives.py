@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 
 from qamqor.cases import parties
-from qamqor.cases.classification import Relationship
 from qamqor.cases.models import Case, CaseEvent, CaseRepresentative, LegalRepresentative
+from qamqor.classification import Relationship
 from qamqor.errors import InvalidInput, NotAllowed
 from qamqor.notify import sms
 from qamqor.notify.models import Notification

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST, require_safe
 
 from qamqor.accounts import access
 from qamqor.cases import services as case_services
-from qamqor.cases.classification import RiskLevel
 from qamqor.cases.forms import DismissReportForm, RegisterCaseForm
 from qamqor.cases.models import Case
+from qamqor.classification import RiskLevel
 from qamqor.errors import DomainError, InvalidInput
 from qamqor.htmx import partial_response
 from qamqor.intake import alerts, selectors, services

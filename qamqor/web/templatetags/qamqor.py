@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import ngettext
 
 from qamqor import translation
-from qamqor.cases.classification import ViolenceForm
+from qamqor.classification import ViolenceForm
 
 register = template.Library()
 

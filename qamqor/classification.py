@@ -1,4 +1,8 @@
-"""One vocabulary for classifying cases (DESIGN §7): stable codes, translated labels."""
+"""One vocabulary for classifying cases (DESIGN §7): stable codes, translated labels.
+
+Shared by every app that records or reads a classification (a report's setting, a 111
+card, a case, a screened child's sex), so it sits in the bottom layer and imports no app
+(docs/decisions/0012-layers.md)."""
 
 from __future__ import annotations
 
