@@ -206,41 +206,94 @@ def gate_required(name: str) -> Callable[[ViewFunc], ViewFunc]:
     return decorate
 
 
-# --- the organisation a user acts for ----------------------------------------------------
+# --- the organisations a user acts for ----------------------------------------------------
+#
+# "For which organisation is this user acting" has one answer. An app registers, per
+# action, the organisations a user acts for (``@access.acting("give_care")`` on ``(scope)
+# -> ids``); services ask ``acts_for``, forms and the API ``acting_organisation`` (choose by
+# code among them), and a record several organisations work on (a case, a child)
+# ``acting_organisation_on``. Each is also a rule on ``directory.Organisation``, so
+# ``organisations(user, action)`` lists them and the generated tests run them.
+
+Acting = Callable[[Scope], frozenset[int]]
+_acting: dict[str, Acting] = {}
+
+
+def acting(action: str) -> Callable[[Acting], Acting]:
+    """Register the organisations a user acts for in ``action``: ``(scope) -> ids``."""
+
+    def register(function: Acting) -> Acting:
+        if action not in _acting:
+
+            def organisation_rule(scope: Scope, user: Any) -> Q:
+                ids = function(scope)
+                return Q(pk__in=ids) if ids else NOTHING
+
+            rule("directory.Organisation", action)(organisation_rule)
+        _acting[action] = function
+        return function
+
+    return register
+
+
+def acting_ids(user: Any, action: str) -> frozenset[int]:
+    """The organisations ``user`` acts for in ``action`` (``LookupError`` if unregistered)."""
+    try:
+        function = _acting[action]
+    except KeyError:
+        raise LookupError(f"No acting rule named {action!r}.") from None
+    return function(scope_for(user))
+
+
+def acts_for(user: Any, action: str, organisation_id: int | None) -> bool:
+    """Whether ``user`` may ``action`` for the organisation ``organisation_id``."""
+    return organisation_id is not None and organisation_id in acting_ids(user, action)
+
+
+def organisations(user: Any, action: str) -> models.QuerySet[Organisation]:
+    """The organisations ``user`` acts for in ``action``, as rows."""
+    return Organisation.objects.filter(pk__in=acting_ids(user, action))
 
 
 def acting_organisation(
     user: Any,
     code: str | None,
-    allowed_ids: Iterable[int],
+    allowed: str | Iterable[int],
     *,
     field: str = "organisation",
 ) -> Organisation:
-    """The organisation ``user`` acts for among ``allowed_ids`` (those of their
-    organisations where their role allows the action): the one named by ``code``, else
-    their only one. Refusals are a 422 on ``field``: not theirs, none, or a choice needed.
-
-    The one place that answers "for which organisation is this user acting"; pages and
-    the API of every app call it with the organisations their rule allows.
-    """
-    allowed = Organisation.objects.filter(pk__in=list(allowed_ids))
+    """The organisation ``user`` acts for among ``allowed`` (an action registered with
+    ``acting``, or the ids of a list the caller built, such as the 111 centers of a
+    region): the one named by ``code``, else their only one. Refusals are a 422 on
+    ``field``: not theirs, none, or a choice needed."""
+    ids = acting_ids(user, allowed) if isinstance(allowed, str) else frozenset(allowed)
+    candidates = Organisation.objects.filter(pk__in=ids)
     if code:
-        found = allowed.filter(code=code).first()
+        found = candidates.filter(code=code).first()
         if found is None:
             raise InvalidInput.on(field, _("You do not work at this organisation."))
         return found
-    candidates = list(allowed.order_by("pk")[:2])
-    if len(candidates) == 1:
-        return candidates[0]
-    if not candidates:
+    first_two = list(candidates.order_by("pk")[:2])
+    if len(first_two) == 1:
+        return first_two[0]
+    if not first_two:
         raise InvalidInput.on(field, _("You have no role here that allows this."))
     raise InvalidInput.on(field, _("Choose the organisation you act for."))
 
 
-def first_organisation(user: Any, among: Iterable[int] | None = None) -> Organisation | None:
-    """The user's first organisation (by key), optionally among ``among``: for readers
-    who act without choosing (a case's thread, a screening). None if there is none."""
-    ids = scope_for(user).organisation_ids if among is None else frozenset(among)
+def acting_organisation_on(
+    user: Any, action: str, present: Iterable[Organisation | None] = ()
+) -> Organisation | None:
+    """The organisation ``user`` acts for (in ``action``) on a record several
+    organisations work on: the first of theirs among ``present`` (by key), else the first
+    of theirs (a coordinator above the record, a PSC head whose branch is on it). None if
+    they act for no organisation in ``action``."""
+    ids = acting_ids(user, action)
     if not ids:
         return None
+    on_record = sorted(
+        (org for org in present if org is not None and org.pk in ids), key=lambda org: org.pk
+    )
+    if on_record:
+        return on_record[0]
     return Organisation.objects.filter(pk__in=ids).order_by("pk").first()

@@ -57,6 +57,9 @@ class Scope:
     school_psychologist_ids: frozenset[int] = frozenset()  # schools where they are one
     psc_ids: frozenset[int] = frozenset()  # PSCs they work at (a head: also its branches)
     supervised_ids: frozenset[int] = frozenset()  # a PSC head's PSC and its branches
+    # The organisations a coordinator acts for: an education department, the coordinating body
+    regional_department_ids: frozenset[int] = frozenset()
+    coordinating_body_ids: frozenset[int] = frozenset()
 
     @property
     def sees_cases(self) -> bool:
@@ -139,6 +142,8 @@ def scope_for(user: Any) -> Scope:
     received: set[int] = set()
     regions: set[int] = set()
     national = False
+    departments: set[int] = set()
+    coordinating_bodies: set[int] = set()
     psc_heads: set[int] = set()
     school_psychologists: set[int] = set()
     pscs: set[int] = set()
@@ -163,8 +168,10 @@ def scope_for(user: Any) -> Scope:
         elif membership.role == Role.REGIONAL_COORDINATOR and org.region_id:
             regions.add(org.region_id)
             step_orgs.add(org.pk)  # the education department's own protocol steps
+            departments.add(org.pk)
         elif membership.role == Role.NATIONAL_COORDINATOR:
             national = True
+            coordinating_bodies.add(org.pk)
     supervised = set(psc_heads)
     if psc_heads:
         supervised.update(
@@ -187,6 +194,8 @@ def scope_for(user: Any) -> Scope:
         school_psychologist_ids=frozenset(school_psychologists),
         psc_ids=frozenset(pscs),
         supervised_ids=frozenset(supervised),
+        regional_department_ids=frozenset(departments),
+        coordinating_body_ids=frozenset(coordinating_bodies),
     )
     user._qamqor_scope = scope
     return scope
@@ -265,30 +274,6 @@ def care_scope_for_scope(scope: Scope) -> CareScope:
     )
 
 
-def can_read_consultation_notes(
-    user: object, *, psychologist_id: int, organisation_id: int
-) -> bool:
-    """Confidential notes: the psychologist who wrote them and their supervisor (PSC head)."""
-    if psychologist_id == getattr(user, "pk", None):
-        return True
-    return organisation_id in care_scope_for(user).supervised_org_ids
-
-
-def can_give_care(user: object, *, organisation_id: int) -> bool:
-    """Consent records and consultations: a psychologist of that organisation."""
-    return organisation_id in care_scope_for(user).psychologist_org_ids
-
-
-def can_record_crisis_basis(user: object, *, organisation_id: int) -> bool:
-    """The crisis exception is the PSC's (brief 1.5.2): PSC staff of that organisation."""
-    return organisation_id in care_scope_for(user).psc_org_ids
-
-
-def can_act_for(user: object, *, organisation_id: int) -> bool:
-    """Referring from, accepting for or sharing from an organisation: one of its staff."""
-    return organisation_id in care_scope_for(user).referral_org_ids
-
-
 # --- screenings: standardized instruments ---------------------------------------------
 #
 # Added for qamqor.instruments (docs/instruments.md). Answers and results of a screening
@@ -326,12 +311,3 @@ def screening_scope_for(user: Any) -> ScreeningScope:
         region_ids=scope.region_ids,
         national=scope.national,
     )
-
-
-def can_run_campaign(user: object, *, level: str, region_id: int, school_id: int | None) -> bool:
-    """A school campaign: the school's psychologist; a district or region campaign: the
-    region's coordinator or the national coordinator."""
-    screening = screening_scope_for(user)
-    if level == "school":
-        return school_id is not None and school_id in screening.school_ids
-    return screening.national or region_id in screening.region_ids

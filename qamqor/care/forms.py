@@ -13,7 +13,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from qamqor.accounts import policy
 from qamqor.accounts.models import User
 from qamqor.care import selectors
 from qamqor.care.models import (
@@ -327,7 +326,7 @@ def _copy(data: dict[str, Any], *names: str) -> dict[str, Any]:
 def care_organisation(user: User, code: str | None) -> Organisation:
     """The school or PSC where the user works as a psychologist: the one named, else their
     only one (children, consultations, the work log)."""
-    return acting_organisation(user, code, policy.care_scope_for(user).psychologist_org_ids)
+    return acting_organisation(user, code, "give_care")
 
 
 def child_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
@@ -343,8 +342,7 @@ def consent_arguments(user: User, child: Child, data: dict[str, Any]) -> dict[st
     """``record_consent``'s arguments from the cleaned ``ConsentForm``: the organisation the
     user acts for, the child's representative, the organisations named for sharing and the
     checked scan (the API sends none)."""
-    scope = policy.care_scope_for(user)
-    organisation = acting_organisation(user, data["organisation"], scope.referral_org_ids)
+    organisation = acting_organisation(user, data["organisation"], "refer")
     representative = None
     if data["representative"]:
         representative = child.representatives.filter(pk=data["representative"]).first()
@@ -368,21 +366,19 @@ def consent_arguments(user: User, child: Child, data: dict[str, Any]) -> dict[st
 def crisis_basis_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
     """``record_crisis_basis``'s arguments from the cleaned ``CrisisBasisForm``: the PSC the
     user acts for and the case, if one is named."""
-    scope = policy.care_scope_for(user)
     return {
         **_copy(data, "ground", "justification"),
-        "organisation": acting_organisation(user, data["organisation"], scope.psc_org_ids),
+        "organisation": acting_organisation(user, data["organisation"], "record_crisis_basis"),
         "case": resolve_case(user, data["case"]),
     }
 
 
 def share_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
     """``share_child``'s arguments from the cleaned ``ShareForm``."""
-    scope = policy.care_scope_for(user)
     return {
         **_copy(data, "basis", "legal_ground", "reference", "override_reason"),
         "from_organisation": acting_organisation(
-            user, data["from_organisation"], scope.referral_org_ids, field="from_organisation"
+            user, data["from_organisation"], "refer", field="from_organisation"
         ),
         "to_organisation": resolve_organisation(data["to_organisation"], field="to_organisation"),
         "case": resolve_case(user, data["case"]),

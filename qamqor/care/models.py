@@ -373,7 +373,7 @@ class Consultation(models.Model):
     """One consultation (brief 1.6.3): format, participants, topic, duration, next steps.
 
     ``notes`` are confidential: only the psychologist and their supervisor (the PSC head)
-    read them (``policy.can_read_consultation_notes``); every other reader gets the record
+    read them (the rule "read_notes" in ``care.rules``); every other reader gets the record
     without them. Anonymous consultations (hotline) have no child record.
     """
 

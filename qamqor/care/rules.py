@@ -98,3 +98,41 @@ def consent_view(scope: Scope, user: Any) -> Q:
         | Q(organisation__branches__id__in=orgs)
         | Q(share_with__id__in=orgs)
     )
+
+
+# --- the organisations a user acts for in psychological support ---------------------------
+
+
+@access.acting("give_care")
+def gives_care_for(scope: Scope) -> frozenset[int]:
+    """Consent to support, consultations, the work log: a psychologist of the organisation
+    (a school's, a PSC's; a PSC head: also the branches')."""
+    return policy.care_scope_for_scope(scope).psychologist_org_ids
+
+
+@access.acting("record_crisis_basis")
+def records_crisis_basis_for(scope: Scope) -> frozenset[int]:
+    """The crisis exception is the PSC's (brief 1.5.2): the staff of that PSC."""
+    return scope.psc_ids
+
+
+@access.acting("refer")
+def refers_for(scope: Scope) -> frozenset[int]:
+    """Referring from, accepting for, sharing a child from, taking a child into care or
+    recording a consent to sharing for an organisation: one of its staff."""
+    return policy.care_scope_for_scope(scope).referral_org_ids
+
+
+@access.rule("care.Consultation", "read_notes")
+def consultation_notes(scope: Scope, user: Any) -> Q:
+    """Confidential notes: the psychologist who wrote them and their supervisor (the PSC
+    head of the organisation); colleagues see the record without them."""
+    return scope.where(None, psychologist_id=_own(user), organisation_id=scope.supervised_ids)
+
+
+@access.check("care.Consultation", "read_notes")
+def consultation_notes_check(scope: Scope, user: Any, consultation: Any) -> bool:
+    return bool(
+        consultation.psychologist_id == getattr(user, "pk", None)
+        or consultation.organisation_id in scope.supervised_ids
+    )

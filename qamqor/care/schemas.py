@@ -11,7 +11,7 @@ from uuid import UUID
 
 from ninja import Schema
 
-from qamqor.accounts import policy
+from qamqor.accounts import access
 from qamqor.apikit import OrganisationRef
 from qamqor.care.models import (
     Appeal,
@@ -169,9 +169,7 @@ class ConsultationOut(Schema):
     def resolve_notes(obj: Consultation, context: dict[str, Any]) -> str | None:
         """Confidential: null unless the reader wrote them or supervises who did."""
         user = context["request"].user
-        if not policy.can_read_consultation_notes(
-            user, psychologist_id=obj.psychologist_id, organisation_id=obj.organisation_id
-        ):
+        if not access.permits(user, "read_notes", obj):
             return None
         notes: str = obj.notes
         return notes

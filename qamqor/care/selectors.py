@@ -19,7 +19,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from qamqor.accounts import policy
+from qamqor.accounts import access, policy
 from qamqor.accounts.models import Membership, Role, User
 from qamqor.audit import services as audit
 from qamqor.care import hooks
@@ -68,11 +68,7 @@ def get_child_for_user(user: User, code: str, *, audit_read: bool = True) -> Chi
 def mask_notes(user: User, consultations: list[Consultation]) -> list[Consultation]:
     """Blank the confidential notes the user may not read; mark each row accordingly."""
     for consultation in consultations:
-        allowed = policy.can_read_consultation_notes(
-            user,
-            psychologist_id=consultation.psychologist_id,
-            organisation_id=consultation.organisation_id,
-        )
+        allowed = access.permits(user, "read_notes", consultation)
         consultation.notes_visible = allowed  # type: ignore[attr-defined]
         if not allowed:
             consultation.notes = ""

@@ -25,7 +25,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts import access, policy
+from qamqor.accounts import access
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.cases import services as case_services
@@ -241,20 +241,10 @@ def representative_on_case(case: Case, representative_id: int) -> LegalRepresent
     return person
 
 
-def can_edit_parties(user: object, case: Case) -> bool:
-    """Those who act on the case record its parties: the school coordinator and the
-    coordinators above it, the 111 center that received it, and any organisation with a
-    step on it (police, guardianship, PSC, … meet the family first)."""
-    if access.permits(user, "close", case):
-        return True
-    if access.permits(user, "triage", case):
-        return True
-    acting = policy.task_organisation_ids(policy.scope_for(user))
-    return any(step.organisation_id in acting for step in case.steps.all())
-
-
 def _check(user: User, case: Case) -> None:
-    if not can_edit_parties(user, case):
+    """Those who act on the case record its parties (the rule ``cases.Case`` /
+    "edit_parties": whoever triages it and the organisations with a step on it)."""
+    if not access.permits(user, "edit_parties", case):
         raise NotAllowed(_("Only the organisations acting on the case record its parties."))
     if case.is_closed:
         raise Conflict(_("The case is closed."))

@@ -45,3 +45,23 @@ def triage_gate(scope: Scope) -> bool:
     return bool(
         scope.national or scope.region_ids or scope.coordinated_school_ids or scope.received_by_ids
     )
+
+
+@access.rule("cases.Case", "edit_parties")
+def case_parties(scope: Scope, user: Any) -> Q:
+    """Those who act on the case record its parties (the child, representatives, those
+    involved): whoever triages it (the school coordinator, the 111 center that received
+    it, the coordinators above); ``protocols.rules`` adds the organisations with a step."""
+    return scope.placed_q("triage")
+
+
+@access.check("cases.Case", "edit_parties")
+def case_parties_check(scope: Scope, user: Any, case: Any) -> bool:
+    return scope.reaches("triage", case)
+
+
+@access.acting("act_on_case")
+def acts_on_cases_for(scope: Scope) -> frozenset[int]:
+    """The organisations a user speaks and reads for on a case (its thread): their own,
+    if they see cases at all (``access.acting_organisation_on`` prefers one on the case)."""
+    return scope.organisation_ids if scope.sees_cases else frozenset()

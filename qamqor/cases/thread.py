@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts import policy
+from qamqor.accounts import access
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.cases.models import Case, CaseMessage, CaseMessageReceipt
@@ -61,20 +61,6 @@ def case_organisations(case: Case) -> list[Organisation]:
         if step.status != "skipped":
             found.setdefault(step.organisation_id, step.organisation)
     return sorted(found.values(), key=lambda org: org.pk)
-
-
-def acting_organisation(user: object, case: Case) -> Organisation | None:
-    """The organisation ``user`` speaks and reads for on this case: the first of their
-    organisations that is on the case, else their own (a coordinator, a PSC head whose
-    branch has the step). None for users who see no cases."""
-    scope = policy.scope_for(user)
-    if not scope.sees_cases or not scope.organisation_ids:
-        return None
-    on_case = {org.pk: org for org in case_organisations(case)}
-    for organisation_id in sorted(scope.organisation_ids):
-        if organisation_id in on_case:
-            return on_case[organisation_id]
-    return Organisation.objects.filter(pk__in=scope.organisation_ids).order_by("pk").first()
 
 
 @dataclass
@@ -121,7 +107,7 @@ def open_thread(*, case: Case, reader: User, audit_read: bool = True) -> Thread:
     """The case's messages for ``reader`` (the case was read through the policy); marks
     them read for the reader's organisation. The read is audited, unless the caller has
     audited it as part of reading the case (the case page's ``case.read``)."""
-    organisation = acting_organisation(reader, case)
+    organisation = access.acting_organisation_on(reader, "act_on_case", case_organisations(case))
     new_ids: set[int] = set()
     if organisation is not None:
         new_ids = set(
@@ -156,7 +142,7 @@ def open_thread(*, case: Case, reader: User, audit_read: bool = True) -> Thread:
 def post_message(*, case: Case, author: User, body: str) -> CaseMessage:
     """Post a message as the author's organisation and tell the other organisations on
     the case, in the application and by email, without the text (it stays in Qamqor)."""
-    organisation = acting_organisation(author, case)
+    organisation = access.acting_organisation_on(author, "act_on_case", case_organisations(case))
     if organisation is None:
         raise NotAllowed(_("Only staff of an organisation on the case can write here."))
     if case.is_closed:

@@ -86,3 +86,36 @@ def screenings_gate(scope: Scope) -> bool:
     return bool(scope.school_psychologist_ids or scope.psc_ids or scope.region_ids) or (
         scope.sees_statistics
     )
+
+
+@access.rule("instruments.Campaign", "run")
+def campaign_run(scope: Scope, user: Any) -> Q:
+    """A school campaign is run (and closed) by the school's psychologist; a district or
+    region campaign by the region's coordinator or the national coordinator."""
+    if scope.national:
+        return ~Q(level="school") | Q(school_id__in=scope.school_psychologist_ids)
+    return (Q(level="school") & Q(school_id__in=scope.school_psychologist_ids)) | (
+        ~Q(level="school") & Q(region_id__in=scope.region_ids)
+    )
+
+
+@access.check("instruments.Campaign", "run")
+def campaign_run_check(scope: Scope, user: Any, campaign: Any) -> bool:
+    """Also for a campaign not saved yet (whether the user may start it)."""
+    if campaign.level == "school":
+        return campaign.school_id is not None and campaign.school_id in (
+            scope.school_psychologist_ids
+        )
+    return scope.national or campaign.region_id in scope.region_ids
+
+
+@access.acting("screen_pupils")
+def screens_pupils_for(scope: Scope) -> frozenset[int]:
+    """The schools whose pupils a user screens and enrols: theirs as its psychologist."""
+    return scope.school_psychologist_ids
+
+
+@access.acting("screen_children")
+def screens_children_for(scope: Scope) -> frozenset[int]:
+    """The PSCs a user screens any child they see for (a PSC head: also the branches)."""
+    return scope.psc_ids

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from qamqor.accounts import policy
+from qamqor.accounts import access, policy
 from qamqor.audit import services as audit
 from qamqor.cases.models import Child
 from qamqor.classification import ChildSex
@@ -124,10 +124,7 @@ def read_fhir_export(user: Any, public_id: uuid.UUID | str) -> dict[str, Any]:
 def own_school(user: object) -> Organisation | None:
     """The school a school psychologist records pupils and classes in (the first, for one
     who works at several); None for anyone else."""
-    school_ids = policy.screening_scope_for(user).school_ids
-    if not school_ids:
-        return None
-    return Organisation.objects.filter(pk__in=school_ids).order_by("pk").first()
+    return access.acting_organisation_on(user, "screen_pupils")
 
 
 def recent_results(user: object) -> QuerySet[Administration]:

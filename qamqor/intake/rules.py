@@ -8,6 +8,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Q
+
 from qamqor.accounts import access
 from qamqor.accounts.policy import Scope
 
@@ -24,3 +28,14 @@ def staff_entry_gate(scope: Scope) -> bool:
 def posters_gate(scope: Scope) -> bool:
     """QR posters: school staff and coordinators print their schools'."""
     return scope.national or bool(scope.region_ids) or bool(scope.school_ids)
+
+
+@access.rule("intake.Report", "answer")
+def report_answer(scope: Scope, user: Any) -> Q:
+    """The reporter is answered by the report's handler: whoever triages it."""
+    return scope.placed_q("triage")
+
+
+@access.check("intake.Report", "answer")
+def report_answer_check(scope: Scope, user: Any, report: Any) -> bool:
+    return scope.reaches("triage", report)

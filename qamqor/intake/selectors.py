@@ -128,11 +128,11 @@ def repeat_contacts(report: Report, user: User) -> list[Report]:
 def triage_extras(report: Report, user: User) -> dict[str, Any]:
     """What the report page shows besides the report: the reporter's thread, the files,
     the life-safety alert, duplicates and repeat contacts, the choices triage needs."""
-    from qamqor.intake import alerts, selfharm, services
+    from qamqor.intake import alerts, selfharm
 
     alert = LifeSafetyAlert.objects.filter(report=report).select_related("acknowledged_by").first()
     is_new = report.status == Report.Status.NEW
-    may_triage = services.can_answer_reporter(user, report)
+    may_triage = access.permits(user, "answer", report)
     return {
         "reporter_messages": list(report.messages.all()),
         # A suggestion for the reader, never a decision (data/self_harm_terms.json).

@@ -401,14 +401,10 @@ def post_reporter_message(*, report: Report, body: str) -> ReporterMessage:
     return message
 
 
-def can_answer_reporter(user: User, report: Report) -> bool:
-    return access.permits(user, "triage", report)
-
-
 @transaction.atomic
 def post_staff_reply(*, report: Report, actor: User, body: str) -> ReporterMessage:
     """The handler answers the reporter; the reporter sees "the child protection team"."""
-    if not can_answer_reporter(actor, report):
+    if not access.permits(actor, "answer", report):
         raise NotAllowed(_("Only the report's handler can write to the reporter."))
     text = _clean_body(body)
     now = timezone.now()

@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.accounts import access
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.cases.models import Case, CaseEvent, CaseRepresentative, LegalRepresentative
@@ -278,13 +279,6 @@ def withhold_pending_for(case: Case, person: LegalRepresentative, *, reason: str
 # --- review ------------------------------------------------------------------------------
 
 
-def can_review(user: object, notice: RepresentativeNotice) -> bool:
-    """The step's accountable organisation reviews its notice (brief 1.3.5)."""
-    from qamqor.accounts import access
-
-    return access.permits(user, "complete", notice.step)
-
-
 @transaction.atomic
 def confirm(
     *,
@@ -297,7 +291,7 @@ def confirm(
     ``texts`` may correct any language's subject, body or SMS text; an SMS text too long
     for six parts, an empty body or an unknown language is refused with the field named.
     """
-    if not can_review(actor, notice):
+    if not access.permits(actor, "review", notice):
         raise NotAllowed(_("Only the organisation accountable for the step reviews its notice."))
     locked = RepresentativeNotice.objects.select_for_update().get(pk=notice.pk)
     if locked.case.is_closed:
@@ -357,7 +351,7 @@ def confirm(
 @transaction.atomic
 def cancel(*, notice: RepresentativeNotice, actor: User, reason: str) -> RepresentativeNotice:
     """Staff decide a draft must not go (the family is told another way); the reason is kept."""
-    if not can_review(actor, notice):
+    if not access.permits(actor, "review", notice):
         raise NotAllowed(_("Only the organisation accountable for the step reviews its notice."))
     reason = reason.strip()
     if not reason:

@@ -74,3 +74,35 @@ def step_board(scope: Scope, user: Any) -> Q:
     if scope.region_ids:
         q |= Q(case__region_id__in=scope.region_ids)
     return q
+
+
+@access.rule("cases.Case", "edit_parties")
+def case_parties_by_step(scope: Scope, user: Any) -> Q:
+    """An organisation with a step on the case records its parties too (police,
+    guardianship, a PSC … meet the family first)."""
+    from qamqor.protocols.models import Step
+
+    orgs = policy.task_organisation_ids(scope)
+    if not orgs:
+        return NOTHING
+    return Q(Exists(Step.objects.filter(case_id=OuterRef("pk"), organisation_id__in=orgs)))
+
+
+@access.check("cases.Case", "edit_parties")
+def case_parties_by_step_check(scope: Scope, user: Any, case: Any) -> bool:
+    """Reads ``case.steps.all()``: a case fetched with its steps costs no query."""
+    orgs = policy.task_organisation_ids(scope)
+    return any(step.organisation_id in orgs for step in case.steps.all())
+
+
+@access.rule("protocols.RepresentativeNotice", "review")
+def notice_review(scope: Scope, user: Any) -> Q:
+    """A notice waiting for review is reviewed by its step's accountable organisation
+    (brief 1.3.5), as the step is completed."""
+    orgs = policy.task_organisation_ids(scope)
+    return Q(step__organisation_id__in=orgs) if orgs else NOTHING
+
+
+@access.check("protocols.RepresentativeNotice", "review")
+def notice_review_check(scope: Scope, user: Any, notice: Any) -> bool:
+    return bool(notice.step.organisation_id in policy.task_organisation_ids(scope))

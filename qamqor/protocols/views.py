@@ -240,7 +240,7 @@ def _notices_page(
         reviewable = (
             notice.status == RepresentativeNotice.Status.DRAFT
             and not case.is_closed
-            and notices.can_review(user, notice)
+            and access.permits(user, "review", notice)
         )
         rows.append(
             {

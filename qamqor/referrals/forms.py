@@ -8,7 +8,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from qamqor.accounts import policy
 from qamqor.accounts.models import User
 from qamqor.care.forms import share_basis_fields
 from qamqor.care.models import LegalGround, ShareBasis
@@ -209,9 +208,8 @@ class ReferralFilterForm(forms.Form):
 def referral_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
     """``send_referral``'s arguments from a valid ``ReferralForm``: codes resolved through
     the access policy (an unknown or hidden child is a 422 on ``child``)."""
-    scope = policy.care_scope_for(user)
     from_organisation = acting_organisation(
-        user, data.get("from_organisation"), scope.referral_org_ids, field="from_organisation"
+        user, data.get("from_organisation"), "refer", field="from_organisation"
     )
     to_organisation = resolve_organisation(data["to_organisation"], field="to_organisation")
     child = None
@@ -268,17 +266,11 @@ def self_referral_arguments(
 ) -> dict[str, Any]:
     """``submit_self_referral``'s arguments; ``psc`` is fixed by a public form's address."""
     if psc is None:
-        scope = policy.care_scope_for(user)
         code = data.get("to_organisation")
         if code:
             psc = resolve_organisation(code, field="to_organisation")
         else:
-            psc = acting_organisation(
-                user,
-                None,
-                scope.psc_org_ids,
-                field="to_organisation",
-            )
+            psc = acting_organisation(user, None, "receive_self_referral", field="to_organisation")
     school = None
     if data.get("school"):
         school = Organisation.objects.filter(code=data["school"].strip()).first()

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts import policy
+from qamqor.accounts import access
 from qamqor.accounts.models import Membership, Role, User
 from qamqor.audit import services as audit
 from qamqor.care import services as care
@@ -164,7 +164,7 @@ def send_referral(
     ``child`` is a child the caller may see, or ``new_child`` the fields of one to record
     (``care.services.register_child``) in the same transaction.
     """
-    if not policy.can_act_for(actor, organisation_id=from_organisation.pk):
+    if not access.acts_for(actor, "refer", from_organisation.pk):
         raise NotAllowed(_("You do not work at the referring organisation."))
     kind = kind_for(from_organisation, to_organisation)
     problems = _check_common(concern, urgency, reason, MIN_REASON)
@@ -275,7 +275,7 @@ def submit_self_referral(
         raise InvalidInput.on("to_organisation", _("Choose a PSC."))
     if actor is not None:
         acting_for = from_organisation or to_organisation
-        if not policy.can_act_for(actor, organisation_id=acting_for.pk):
+        if not access.acts_for(actor, "refer", acting_for.pk):
             raise NotAllowed(_("You do not work at this organisation."))
     problems = _check_common(concern, urgency, reason, 10)
     if requester not in Requester.values:
@@ -345,7 +345,7 @@ def _lock(referral: Referral) -> Referral:
 
 
 def _require_receiver(actor: User, referral: Referral) -> None:
-    if not policy.can_act_for(actor, organisation_id=referral.to_organisation_id):
+    if not access.acts_for(actor, "refer", referral.to_organisation_id):
         raise NotAllowed(_("Only the receiving organisation can answer this referral."))
 
 
@@ -470,8 +470,8 @@ def complete_referral(*, actor: User, referral: Referral, feedback: str) -> Refe
 @transaction.atomic(durable=True)
 def cancel_referral(*, actor: User, referral: Referral, reason: str) -> Referral:
     """The referrer withdraws an open referral; the receiver is told and loses access."""
-    if referral.from_organisation_id is None or not policy.can_act_for(
-        actor, organisation_id=referral.from_organisation_id
+    if referral.from_organisation_id is None or not access.acts_for(
+        actor, "refer", referral.from_organisation_id
     ):
         raise NotAllowed(_("Only the referring organisation can cancel this referral."))
     text = (reason or "").strip()
@@ -591,9 +591,7 @@ def inform_school(
 def add_attachment(*, actor: User, referral: Referral, checked: CheckedFile) -> ReferralAttachment:
     """Attach a document to an open referral (either side)."""
     sides = [referral.from_organisation_id, referral.to_organisation_id]
-    if not any(
-        org_id is not None and policy.can_act_for(actor, organisation_id=org_id) for org_id in sides
-    ):
+    if not any(org_id is not None and access.acts_for(actor, "refer", org_id) for org_id in sides):
         raise NotAllowed(_("Only the two organisations of the referral can attach documents."))
     referral = _lock(referral)
     if not referral.is_open:

@@ -209,9 +209,9 @@ def _detail_context(
 ) -> dict[str, Any]:
     user = user_of(request)
     forms = forms or {}
-    receiver = policy.can_act_for(user, organisation_id=referral.to_organisation_id)
-    referrer = referral.from_organisation_id is not None and policy.can_act_for(
-        user, organisation_id=referral.from_organisation_id
+    receiver = access.acts_for(user, "refer", referral.to_organisation_id)
+    referrer = referral.from_organisation_id is not None and access.acts_for(
+        user, "refer", referral.from_organisation_id
     )
     status = referral.status
     context: dict[str, Any] = {

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django import forms
 
+from qamqor.accounts import access
 from qamqor.audit.models import AuditEvent
 from qamqor.cases import parties
-from qamqor.cases.models import CaseEvent, Child
+from qamqor.cases.models import Case, CaseEvent, Child
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
 from qamqor.notify.models import Notification
 from qamqor.protocols import notices
@@ -60,10 +61,15 @@ def test_attaching_a_new_child_is_pseudonymous_and_audited(world: World) -> None
 
 def test_only_those_acting_on_the_case_record_its_parties(world: World) -> None:
     case = register_case(world)
+    rows = Case.objects.filter(pk=case.pk)
     for allowed in ("coordinator_a", "psychologist_a", "psc_a", "police_a", "regional_a"):
-        assert parties.can_edit_parties(getattr(world, allowed), case), allowed
+        user = getattr(world, allowed)
+        assert access.permits(user, "edit_parties", case), allowed
+        assert rows.restrict(user, "edit_parties").exists(), allowed  # the rule agrees
     for refused in ("coordinator_b", "regional_b", "monitor", "guardianship_a"):
-        assert not parties.can_edit_parties(getattr(world, refused), case), refused
+        user = getattr(world, refused)
+        assert not access.permits(user, "edit_parties", case), refused
+        assert not rows.restrict(user, "edit_parties").exists(), refused
     with pytest.raises(NotAllowed):
         parties.attach_child(case=case, actor=world.coordinator_b, data={})
 

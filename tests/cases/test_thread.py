@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from qamqor.accounts import access
 from qamqor.audit.models import AuditEvent
 from qamqor.cases import thread
 from qamqor.cases.models import CaseMessageReceipt
@@ -28,11 +29,16 @@ def test_the_organisations_on_a_case(world: World) -> None:
 
 def test_each_user_speaks_for_their_organisation_on_the_case(world: World) -> None:
     case = register_case(world)
-    assert thread.acting_organisation(world.psychologist_a, case) == world.a.school
-    assert thread.acting_organisation(world.police_a, case) == world.a.police
-    assert thread.acting_organisation(world.regional_a, case) == world.a.education
-    assert thread.acting_organisation(world.national, case) == world.coordinating_body
-    assert thread.acting_organisation(world.monitor, case) is None
+    on_case = thread.case_organisations(case)
+
+    def speaks_for(user: object) -> object:
+        return access.acting_organisation_on(user, "act_on_case", on_case)
+
+    assert speaks_for(world.psychologist_a) == world.a.school
+    assert speaks_for(world.police_a) == world.a.police
+    assert speaks_for(world.regional_a) == world.a.education
+    assert speaks_for(world.national) == world.coordinating_body
+    assert speaks_for(world.monitor) is None
 
 
 def test_posting_notifies_the_other_organisations_once(world: World) -> None:

@@ -7,7 +7,7 @@ from datetime import date
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts import policy
+from qamqor.accounts import access
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.care.models import CareClient
@@ -33,7 +33,7 @@ def register_child(
     A PSC does not set the child's school: the school would then see the child, which a
     child who came to the PSC directly may not want (2.3.8).
     """
-    if not policy.can_act_for(actor, organisation_id=organisation.pk):
+    if not access.acts_for(actor, "refer", organisation.pk):
         raise NotAllowed(_("You do not work at this organisation."))
     if organisation.region_id is None:
         raise InvalidInput.on("organisation", _("This organisation has no region."))

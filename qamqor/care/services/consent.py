@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from qamqor.accounts import policy
+from qamqor.accounts import access
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.care import hooks
@@ -79,9 +79,9 @@ def record_consent(
     """
     share_with = list(share_with)
     if covers_support or covers_diagnostics:
-        if not policy.can_give_care(actor, organisation_id=organisation.pk):
+        if not access.acts_for(actor, "give_care", organisation.pk):
             raise NotAllowed(_("Only a psychologist of this organisation can record this consent."))
-    elif not policy.can_act_for(actor, organisation_id=organisation.pk):
+    elif not access.acts_for(actor, "refer", organisation.pk):
         raise NotAllowed(_("You do not work at this organisation."))
     problems: list[FieldProblem] = []
     if not (covers_support or covers_diagnostics or covers_sharing):
@@ -222,7 +222,7 @@ def record_consent(
 def withdraw_consent(*, actor: User, consent: ConsentRecord, note: str = "") -> ConsentRecord:
     """Withdraw a consent at once: every sharing that rested on it stops now, and the
     referrals that rested on those shares are cancelled."""
-    if not policy.can_act_for(actor, organisation_id=consent.organisation_id):
+    if not access.acts_for(actor, "refer", consent.organisation_id):
         raise NotAllowed(_("Only the organisation the consent was given to can record this."))
     lock_child(consent.child)
     now = timezone.now()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from qamqor.accounts import policy
+from qamqor.accounts import access
 from qamqor.accounts.models import Role, User
 from qamqor.audit import services as audit
 from qamqor.care.models import (
@@ -104,7 +104,7 @@ def record_consultation(
     """Record a consultation (1.6.3). With a child it rests on consent or the crisis
     exception, chosen here, never by the caller; a group or an anonymous consultation
     (hotline) has no child record."""
-    if not policy.can_give_care(actor, organisation_id=organisation.pk):
+    if not access.acts_for(actor, "give_care", organisation.pk):
         raise NotAllowed(_("Only a psychologist of this organisation can record consultations."))
     problems: list[FieldProblem] = []
     if format not in ConsultationFormat.values:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from qamqor.accounts import policy
+from qamqor.accounts import access
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.care.models import (
@@ -65,7 +65,7 @@ def record_crisis_basis(
 ) -> CrisisBasis:
     """Open the crisis exception for a child (1.5.2): up to the configured number of
     sessions without prior consent. Justified, audited and reported to the coordinator."""
-    if not policy.can_record_crisis_basis(actor, organisation_id=organisation.pk):
+    if not access.acts_for(actor, "record_crisis_basis", organisation.pk):
         raise NotAllowed(_("Only PSC staff can use the crisis exception."))
     if ground not in CrisisGround.values:
         raise InvalidInput.on("ground", _("Choose one of the listed crisis grounds."))
@@ -132,7 +132,7 @@ def record_crisis_basis(
 @transaction.atomic
 def close_crisis_basis(*, actor: User, basis: CrisisBasis) -> CrisisBasis:
     """End the crisis exception before its limit (the crisis is over)."""
-    if not policy.can_record_crisis_basis(actor, organisation_id=basis.organisation_id):
+    if not access.acts_for(actor, "record_crisis_basis", basis.organisation_id):
         raise NotAllowed(_("Only PSC staff can close the crisis exception."))
     now = timezone.now()
     updated = CrisisBasis.objects.filter(pk=basis.pk, closed_at__isnull=True).update(

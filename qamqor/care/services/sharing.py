@@ -7,7 +7,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts import policy
+from qamqor.accounts import access
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.care.models import ChildShare, ConsentRecord, LegalGround, ShareBasis
@@ -49,7 +49,7 @@ def share_child(
     Consent must name the receiver; a legal basis names its ground and reference; an
     override needs a reason and is reported to the region's coordinators.
     """
-    if not policy.can_act_for(actor, organisation_id=from_organisation.pk):
+    if not access.acts_for(actor, "refer", from_organisation.pk):
         raise NotAllowed(_("You do not work at the sharing organisation."))
     if to_organisation.pk == from_organisation.pk:
         raise InvalidInput.on("to_organisation", _("Choose another organisation."))

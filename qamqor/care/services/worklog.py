@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from qamqor.accounts import policy
+from qamqor.accounts import access, policy
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.care.models import (
@@ -85,7 +85,7 @@ def save_work_week(
     note: str = "",
 ) -> WorkWeek:
     """Save one week of the work log in one go: every category at once (1.5.4, 2.3.1)."""
-    if not policy.can_give_care(actor, organisation_id=organisation.pk):
+    if not access.acts_for(actor, "give_care", organisation.pk):
         raise NotAllowed(_("The work log is kept by the psychologists of this organisation."))
     if week.weekday() != 0:
         raise InvalidInput.on("week", _("A week starts on Monday."))

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts import policy
+from qamqor.accounts import access
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.cases import services as case_services
@@ -32,12 +32,12 @@ INVITATION_DAYS = 7
 
 
 def screening_organisation(actor: User, child: Child) -> Organisation:
-    """The school or PSC the psychologist screens this child for."""
-    screening = policy.screening_scope_for(actor)
-    if child.school_id and child.school_id in screening.school_ids:
-        return child.school  # type: ignore[return-value]
-    if screening.psc_ids:
-        return Organisation.objects.filter(pk__in=screening.psc_ids).order_by("pk").first()  # type: ignore[return-value]
+    """The school or PSC the psychologist screens this child for: the child's school for
+    its psychologist, else their (first) PSC."""
+    school = child.school if access.acts_for(actor, "screen_pupils", child.school_id) else None
+    organisation = school or access.acting_organisation_on(actor, "screen_children")
+    if organisation is not None:
+        return organisation
     raise NotAllowed(_("Only a psychologist of the child's school or of a PSC can screen a child."))
 
 

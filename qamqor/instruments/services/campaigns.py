@@ -10,11 +10,10 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts import policy
-from qamqor.accounts.models import Membership, Role, User
+from qamqor.accounts import access
+from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.directory.models import District, Organisation, OrganisationKind, Region
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
@@ -36,20 +35,17 @@ class CampaignArea:
 
 
 def _coordinating_organisation(actor: User, region: Region) -> Organisation:
-    """The education department (or the coordinating body) a coordinator runs it from."""
-    membership = (
-        Membership.objects.filter(user=actor, active=True)
-        .filter(
-            Q(role=Role.REGIONAL_COORDINATOR, organisation__region=region)
-            | Q(role=Role.NATIONAL_COORDINATOR)
-        )
-        .select_related("organisation")
-        .order_by("role", "pk")  # national_coordinator sorts before regional_coordinator
+    """The coordinating body (a national coordinator) or the region's education department
+    a coordinator runs it from."""
+    organisation = access.acting_organisation_on(actor, "coordinate_nationally") or (
+        access.organisations(actor, "coordinate_region")
+        .filter(region=region)
+        .order_by("pk")
         .first()
     )
-    if membership is None:
+    if organisation is None:
         raise NotAllowed(_("Only the region's coordinator can run this campaign."))
-    return membership.organisation
+    return organisation
 
 
 @transaction.atomic
@@ -69,9 +65,8 @@ def create_campaign(
     """Start a campaign. A school's psychologist then adds class lists; a district or
     region campaign enrols the area's pupils in the background."""
     school = area.school
-    if not policy.can_run_campaign(
-        actor, level=area.level, region_id=area.region.pk, school_id=school.pk if school else None
-    ):
+    proposed = Campaign(level=area.level, region=area.region, school=school)
+    if not access.permits(actor, "run", proposed):
         raise NotAllowed(
             _(
                 "A school campaign is run by the school's psychologist; a district or region "
@@ -196,9 +191,7 @@ def _enqueue_enrolment(campaign_id: int) -> None:
 @transaction.atomic
 def close_campaign(*, actor: User, campaign: Campaign) -> Campaign:
     """Close a campaign: codes not used yet stop working."""
-    if campaign.created_by_id != actor.pk and not policy.can_run_campaign(
-        actor, level=campaign.level, region_id=campaign.region_id, school_id=campaign.school_id
-    ):
+    if campaign.created_by_id != actor.pk and not access.permits(actor, "run", campaign):
         raise NotAllowed(_("Only whoever runs the campaign can close it."))
     if campaign.status == Campaign.Status.CLOSED:
         raise Conflict(_("The campaign is closed."))

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts import policy
+from qamqor.accounts import access
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.cases import services as case_services
@@ -117,7 +117,7 @@ def add_class(
     Returns how many pupils were added."""
     if campaign.status == Campaign.Status.CLOSED:
         raise Conflict(_("The campaign is closed."))
-    if school.pk not in policy.screening_scope_for(actor).school_ids:
+    if not access.acts_for(actor, "screen_pupils", school.pk):
         raise NotAllowed(_("Only the school's psychologist can add its classes."))
     in_area = (
         campaign.school_id == school.pk
@@ -232,7 +232,7 @@ def record_consent(
     """Record the legal representatives' answer for some pupils of the actor's schools."""
     if consent not in CampaignPupil.Consent.values:
         raise InvalidInput.on("consent", _("Choose given, refused or not recorded."))
-    schools = policy.screening_scope_for(actor).school_ids
+    schools = access.acting_ids(actor, "screen_pupils")
     pupils = CampaignPupil.objects.filter(
         campaign=campaign, pk__in=list(pupil_ids), school_id__in=schools
     )
