@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "worker":
         return _worker()
     if args.command == "mail-listener":
-        from qamqor.intake.mail import run_forever
+        from qamqor.mailbox.mail import run_forever
 
         return run_forever()
     if args.command == "seed":

@@ -7,7 +7,7 @@ class MailboxConfig(AppConfig):
     name = "qamqor.mailbox"
 
     def ready(self) -> None:
-        from qamqor.intake import mail
         from qamqor.intake.services import reporter_message_sent
+        from qamqor.mailbox import mail
 
         reporter_message_sent.connect(mail.on_reporter_message, dispatch_uid="mailbox")

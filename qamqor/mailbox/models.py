@@ -1,4 +1,4 @@
-"""One row per email accepted by ``qamqor mail-listener`` (qamqor/intake/mail.py)."""
+"""One row per email accepted by ``qamqor mail-listener`` (qamqor/mailbox/mail.py)."""
 
 from __future__ import annotations
 

@@ -19,8 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qamqor.cases import services as case_services
-from qamqor.intake import alerts, mail, selfharm, services
+from qamqor.intake import alerts, selfharm, services
 from qamqor.intake.models import Channel, LifeSafetyAlert, Report
+from qamqor.mailbox import mail
 from qamqor.notify.models import Notification
 from qamqor.protocols.models import Step
 from qamqor.protocols.outputs import sample_output

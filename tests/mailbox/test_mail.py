@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from qamqor.intake import mail
 from qamqor.intake.models import Channel, Report, ReportAttachment
 from qamqor.intake.services import channel_ref
+from qamqor.mailbox import mail
 from qamqor.mailbox.models import InboundMail
 from qamqor.notify.models import Notification
 from qamqor.worker import run_sweeps

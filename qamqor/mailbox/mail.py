@@ -6,7 +6,11 @@ anything else is refused at RCPT with 550. The message is parsed with the standa
 library (``email``, ``policy.default``); attachments go through intake's checks (PDF,
 JPEG, PNG by content, 20 MB, image metadata removed). A bad attachment refuses the whole
 message with 554 and creates nothing. The reply (follow-up code, in kk/ru/en) goes through
-the outbox. A Message-ID seen before is accepted again and ignored."""
+the outbox. A Message-ID seen before is accepted again and ignored.
+
+The email channel stands above intake, like the chatbot: it submits reports through
+``intake.services`` and answers in the chatbot's three-language texts
+(docs/decisions/0012-layers.md)."""
 
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ from qamqor.errors import DomainError
 from qamqor.intake import services as intake
 from qamqor.intake.attachments import check_bytes
 from qamqor.intake.models import Channel, Report
+from qamqor.mailbox.models import InboundMail
 from qamqor.notify import services as notify
 
 logger = logging.getLogger(__name__)
@@ -102,8 +107,6 @@ def message_key(message: EmailMessage, raw: bytes) -> str:
 def accept(raw: bytes, *, mail_from: str, rcpt_tos: list[str]) -> str:
     """Store one email as a report and queue the reply; returns the SMTP reply line."""
     from qamqor.helpline.services import contact_center
-    from qamqor.mailbox.models import InboundMail
-
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)  # noqa: S101 - policy.default makes these
     key = message_key(message, raw)
@@ -177,8 +180,6 @@ def _reply(report: Report, address: str, key: str, **fields: str) -> None:
 def on_reporter_message(sender: Any, report: Report, message: Any, **kwargs: Any) -> None:
     """Intake's ``reporter_message_sent``: a notice for an email reporter (the registration
     number, a handler's answer) goes to the address the report came from."""
-    from qamqor.mailbox.models import InboundMail
-
     if report.channel != Channel.EMAIL or message.sender == "reporter":
         return
     inbound = InboundMail.objects.filter(report=report).order_by("pk").first()
