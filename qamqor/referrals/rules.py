@@ -36,3 +36,9 @@ def referrals_gate(scope: Scope) -> bool:
     PSCs, agencies), the region's coordinators, the national coordinator."""
     care = policy.care_scope_for_scope(scope)
     return bool(care.referral_org_ids or care.region_ids or care.national)
+
+
+@access.acting("receive_self_referral")
+def receives_self_referrals_for(scope: Scope) -> frozenset[int]:
+    """A self-referral staff take is for their PSC (a PSC head: also the branches')."""
+    return scope.psc_ids
