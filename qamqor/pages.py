@@ -53,11 +53,18 @@ def paginate(
     return page
 
 
-def apply_domain_error(form: forms.Form, error: DomainError, *, field_prefix: str = "") -> None:
+def apply_domain_error(
+    form: forms.Form,
+    error: DomainError,
+    *,
+    field_prefix: str = "",
+    field_name: Callable[[str], str] | None = None,
+) -> None:
     """Show a service's refusal on the form: each problem on its field, the rest on top.
 
     ``field_prefix`` is what the service puts before the form's field names (a step's
-    output problems are named ``output.<field>``).
+    output problems are named ``output.<field>``); ``field_name`` turns a name the service
+    gives into the form's, where more than a prefix differs (``texts.kk.body`` → ``kk_body``).
     """
     attached: set[str] = set()
     on_top: list[str] = []
@@ -65,6 +72,8 @@ def apply_domain_error(form: forms.Form, error: DomainError, *, field_prefix: st
         name = problem.field
         if field_prefix and name.startswith(field_prefix):
             name = name[len(field_prefix) :]
+        if field_name is not None:
+            name = field_name(name)
         if name in form.fields:
             form.add_error(name, str(problem.message))
             attached.add(str(problem.message))
@@ -97,6 +106,7 @@ def run_form(
     action: Callable[[dict[str, Any]], object],
     *,
     field_prefix: str = "",
+    field_name: Callable[[str], str] | None = None,
 ) -> int | None: ...
 
 
@@ -108,6 +118,7 @@ def run_form(
     done: Callable[[Result], HttpResponse],
     again: Callable[[int], HttpResponse],
     field_prefix: str = "",
+    field_name: Callable[[str], str] | None = None,
 ) -> HttpResponse: ...
 
 
@@ -118,9 +129,11 @@ def run_form(
     done: Callable[[Any], HttpResponse] | None = None,
     again: Callable[[int], HttpResponse] | None = None,
     field_prefix: str = "",
+    field_name: Callable[[str], str] | None = None,
 ) -> HttpResponse | int | None:
     """The cycle of a posted form: validate it, hand its data to a service, show the
-    service's refusal on the form (``apply_domain_error``, with ``field_prefix``).
+    service's refusal on the form (``apply_domain_error``, with ``field_prefix`` and
+    ``field_name``).
 
     With ``done`` and ``again`` it answers the request: ``done(result)`` once the service
     accepted (a redirect, usually after ``success``), else ``again(status)`` to show the
@@ -138,7 +151,7 @@ def run_form(
         try:
             result = action(form.cleaned_data)
         except DomainError as error:
-            apply_domain_error(form, error, field_prefix=field_prefix)
+            apply_domain_error(form, error, field_prefix=field_prefix, field_name=field_name)
             status = error.status_code
         else:
             status = None

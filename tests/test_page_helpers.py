@@ -21,6 +21,10 @@ class NoteForm(forms.Form):
     note = forms.CharField(max_length=10)
 
 
+class NoticeForm(forms.Form):
+    kk_body = forms.CharField()
+
+
 def _request() -> HttpRequest:
     request = RequestFactory().post("/")
     request.session = SessionStore()
@@ -94,6 +98,21 @@ def test_a_services_field_prefix_is_taken_off_before_the_field_is_named() -> Non
 
     assert response.status_code == 422
     assert form.errors["note"] == ["Not this note."]
+    assert form.non_field_errors() == []
+
+
+def test_a_services_field_name_is_turned_into_the_forms() -> None:
+    form = NoticeForm({"kk_body": "hello"})
+
+    def action(data: dict[str, Any]) -> None:
+        raise InvalidInput.on("texts.kk.body", "This text cannot be empty.")
+
+    response = _answer(
+        form, action, field_prefix="texts.", field_name=lambda name: name.replace(".", "_")
+    )
+
+    assert response.status_code == 422
+    assert form.errors["kk_body"] == ["This text cannot be empty."]
     assert form.non_field_errors() == []
 
 

@@ -21,7 +21,7 @@ from qamqor.cases.models import Case
 from qamqor.classification import PerpetratorRelationship, RiskLevel, Setting, ViolenceForm
 from qamqor.directory.models import OrganisationKind, Region
 from qamqor.errors import DomainError
-from qamqor.pages import paginate, user_of
+from qamqor.pages import paginate, run_form, success, user_of
 from qamqor.protocols import notices, selectors
 from qamqor.protocols import services as protocol_services
 from qamqor.protocols.definitions import Condition, StepSpec
@@ -216,12 +216,9 @@ def protocol_publish(request: HttpRequest, code: str, version: int) -> HttpRespo
 # delivery receipts (the pages of qamqor.protocols.notice_api).
 
 
-def _apply(form: forms.Form, error: DomainError) -> None:
-    for problem in error.errors:
-        name = problem.field.removeprefix("texts.").replace(".", "_")
-        form.add_error(name if name in form.fields else None, str(problem.message))
-    if not error.errors:
-        form.add_error(None, str(error.detail))
+def _notice_field(name: str) -> str:
+    """The review form's field of a text the service names ``texts.<language>.<part>``."""
+    return name.replace(".", "_")
 
 
 def _notices_page(
@@ -276,17 +273,20 @@ def case_notice_confirm(request: HttpRequest, number: str, pk: int) -> HttpRespo
     case = case_selectors.get_case_for_user(user_of(request), number, audit_read=False)
     notice = notices.notice_on_case(case, pk)
     form = NoticeReviewForm(request.POST, notice=notice)
-    if form.is_valid():
-        try:
-            notices.confirm(notice=notice, actor=user_of(request), texts=form.texts())
-        except DomainError as error:
-            _apply(form, error)
-            return _notices_page(
-                request, case, bound={("review", notice.pk): form}, status=error.status_code
-            )
-        messages.success(request, gettext("The notice is confirmed and sent."))
-        return redirect("case-notices", number=case.number)
-    return _notices_page(request, case, bound={("review", notice.pk): form}, status=422)
+    return run_form(
+        form,
+        lambda data: notices.confirm(notice=notice, actor=user_of(request), texts=form.texts()),
+        done=lambda confirmed: success(
+            request,
+            gettext("The notice is confirmed and sent."),
+            redirect("case-notices", number=case.number),
+        ),
+        again=lambda status: _notices_page(
+            request, case, bound={("review", notice.pk): form}, status=status
+        ),
+        field_prefix="texts.",
+        field_name=_notice_field,
+    )
 
 
 @login_required
@@ -295,16 +295,15 @@ def case_notice_cancel(request: HttpRequest, number: str, pk: int) -> HttpRespon
     case = case_selectors.get_case_for_user(user_of(request), number, audit_read=False)
     notice = notices.notice_on_case(case, pk)
     form = NoticeCancelForm(request.POST, prefix=f"cancel-{notice.pk}")
-    if form.is_valid():
-        try:
-            notices.cancel(
-                notice=notice, actor=user_of(request), reason=form.cleaned_data["reason"]
-            )
-        except DomainError as error:
-            _apply(form, error)
-            return _notices_page(
-                request, case, bound={("cancel", notice.pk): form}, status=error.status_code
-            )
-        messages.success(request, gettext("The notice will not be sent."))
-        return redirect("case-notices", number=case.number)
-    return _notices_page(request, case, bound={("cancel", notice.pk): form}, status=422)
+    return run_form(
+        form,
+        lambda data: notices.cancel(notice=notice, actor=user_of(request), reason=data["reason"]),
+        done=lambda cancelled: success(
+            request,
+            gettext("The notice will not be sent."),
+            redirect("case-notices", number=case.number),
+        ),
+        again=lambda status: _notices_page(
+            request, case, bound={("cancel", notice.pk): form}, status=status
+        ),
+    )
