@@ -17,7 +17,7 @@ import socket
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email.message import Message
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +108,7 @@ def free_port() -> int:
 class ReceivedMail:
     mail_from: str
     rcpt_tos: list[str]
-    message: Message
+    message: EmailMessage  # parsed with the modern policy, so get_body() is there
 
     @property
     def message_id(self) -> str:

@@ -86,7 +86,9 @@ def test_real_smtp_session_creates_report_with_attachment_and_replies(
     run_sweeps()
     replies = [m for m in smtp_server.received if "parent@example.kz" in m.rcpt_tos]
     assert len(replies) == 1
-    body = replies[0].message.get_body().get_content()
+    part = replies[0].message.get_body()
+    assert part is not None
+    body = part.get_content()
     assert "Твой код:" in body and "Сенің кодың:" in body and "Your code:" in body
 
 
