@@ -117,6 +117,7 @@ def run_form(
     *,
     done: Callable[[Result], HttpResponse],
     again: Callable[[int], HttpResponse],
+    first: Callable[[], object] | None = None,
     field_prefix: str = "",
     field_name: Callable[[str], str] | None = None,
 ) -> HttpResponse: ...
@@ -128,6 +129,7 @@ def run_form(
     *,
     done: Callable[[Any], HttpResponse] | None = None,
     again: Callable[[int], HttpResponse] | None = None,
+    first: Callable[[], object] | None = None,
     field_prefix: str = "",
     field_name: Callable[[str], str] | None = None,
 ) -> HttpResponse | int | None:
@@ -140,21 +142,26 @@ def run_form(
     form again: 200 for a form not posted yet (an unbound form), 422 for the form's own
     errors, the service's status (422, 403, 409) for its refusal. Without them it returns
     that status, or None when the service accepted, for a view that answers by itself.
+
+    ``first`` is a check on a posted form before it is validated (a public form's limit
+    per address, which counts invalid posts too); its refusal is shown as the service's.
     """
     status: int | None
     result: Any = None
     if not form.is_bound:
         status = 200
-    elif not form.is_valid():
-        status = 422
     else:
         try:
-            result = action(form.cleaned_data)
+            if first is not None:
+                first()
+            if form.is_valid():
+                result = action(form.cleaned_data)
+                status = None
+            else:
+                status = 422
         except DomainError as error:
             apply_domain_error(form, error, field_prefix=field_prefix, field_name=field_name)
             status = error.status_code
-        else:
-            status = None
     if done is None or again is None:
         return status
     return done(result) if status is None else again(status)

@@ -116,6 +116,28 @@ def test_a_services_field_name_is_turned_into_the_forms() -> None:
     assert form.non_field_errors() == []
 
 
+def test_a_check_before_validation_refuses_an_invalid_post_as_well() -> None:
+    form = NoteForm({"note": "far too long a note"})
+
+    def first() -> None:
+        raise InvalidInput.on("note", "Too many attempts from this address.")
+
+    response = _answer(form, lambda data: pytest.fail("the service was called"), first=first)
+
+    assert response.status_code == 422
+    assert "Too many attempts from this address." in form.errors["note"]
+
+
+def test_a_check_that_passes_leaves_the_form_to_its_service() -> None:
+    checked: list[bool] = []
+
+    response = _answer(
+        NoteForm({"note": "hello"}), lambda data: "R-2", first=lambda: checked.append(True)
+    )
+
+    assert (response.status_code, response.content, checked) == (302, b"done R-2", [True])
+
+
 def test_without_done_and_again_the_status_is_returned() -> None:
     def refuse(data: dict[str, Any]) -> None:
         raise Conflict("Already closed.")

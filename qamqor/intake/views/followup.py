@@ -3,7 +3,8 @@ message thread for this browser session only. Thin: services and selectors decid
 
 from __future__ import annotations
 
-from django.contrib import messages
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
@@ -14,7 +15,7 @@ from qamqor.errors import DomainError
 from qamqor.intake import limits, services
 from qamqor.intake.forms import FollowupCodeForm, ReporterMessageForm
 from qamqor.intake.models import Report
-from qamqor.pages import apply_domain_error
+from qamqor.pages import run_form, success
 
 FOLLOWUP_SESSION_KEY = "qamqor.followup"
 
@@ -24,26 +25,31 @@ FOLLOWUP_SESSION_KEY = "qamqor.followup"
 def followup_start(request: HttpRequest) -> HttpResponse:
     """Enter the follow-up code; the report is then remembered in this browser session
     only (the code is never put in an address, where history would keep it)."""
-    form = FollowupCodeForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
+    form = FollowupCodeForm(request.POST if request.method == "POST" else None)
+
+    def open_report(data: dict[str, Any]) -> Report:
         try:
-            limits.check_public(request, "followup", field="code")
-            if form.is_valid():
-                try:
-                    report = services.report_for_code(form.cleaned_data["code"])
-                except DomainError:
-                    limits.code_failed("followup")
-                    raise
-                request.session.cycle_key()
-                request.session[FOLLOWUP_SESSION_KEY] = str(report.public_id)
-                return redirect("followup-status")
-            status = 422
-        except DomainError as error:
-            apply_domain_error(form, error)
-            status = error.status_code
-    return render(
-        request, "intake/followup_start.html", {"public_page": True, "form": form}, status=status
+            return services.report_for_code(data["code"])
+        except DomainError:
+            limits.code_failed("followup")
+            raise
+
+    def remember(report: Report) -> HttpResponse:
+        request.session.cycle_key()
+        request.session[FOLLOWUP_SESSION_KEY] = str(report.public_id)
+        return redirect("followup-status")
+
+    return run_form(
+        form,
+        open_report,
+        first=lambda: limits.check_public(request, "followup", field="code"),
+        done=remember,
+        again=lambda status: render(
+            request,
+            "intake/followup_start.html",
+            {"public_page": True, "form": form},
+            status=status,
+        ),
     )
 
 
@@ -65,32 +71,30 @@ def followup_status(request: HttpRequest) -> HttpResponse:
     report = _followed_report(request)
     if report is None:
         return redirect("followup")
-    form = ReporterMessageForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.post_reporter_message(report=report, body=form.cleaned_data["body"])
-            except DomainError as error:
-                apply_domain_error(form, error)
-                status = error.status_code
-            else:
-                messages.success(request, gettext("Your message is sent."))
-                return redirect("followup-status")
-        else:
-            status = 422
-    return render(
-        request,
-        "intake/followup_status.html",
-        {
-            "public_page": True,
-            "report": report,
-            "status_text": services.reporter_status(report),
-            "case_number": report.case.number if report.case else None,
-            "thread": list(report.messages.only("sender", "body", "created_at")),
-            "form": form,
-        },
-        status=status,
+    form = ReporterMessageForm(request.POST if request.method == "POST" else None)
+
+    def again(status: int) -> HttpResponse:
+        return render(
+            request,
+            "intake/followup_status.html",
+            {
+                "public_page": True,
+                "report": report,
+                "status_text": services.reporter_status(report),
+                "case_number": report.case.number if report.case else None,
+                "thread": list(report.messages.only("sender", "body", "created_at")),
+                "form": form,
+            },
+            status=status,
+        )
+
+    return run_form(
+        form,
+        lambda data: services.post_reporter_message(report=report, body=data["body"]),
+        done=lambda message: success(
+            request, gettext("Your message is sent."), redirect("followup-status")
+        ),
+        again=again,
     )
 
 

@@ -5,9 +5,9 @@ and the staff entry of a report made orally or through the message box (brief 1.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,7 +26,7 @@ from qamqor.intake import limits, services
 from qamqor.intake.attachments import check_uploads
 from qamqor.intake.forms import HONEYPOT_FIELD, ReportForm, SchoolCodeForm, StaffEntryForm
 from qamqor.intake.models import Report
-from qamqor.pages import apply_domain_error, user_of
+from qamqor.pages import apply_domain_error, run_form, success, user_of
 from qamqor.translation import active_language
 
 THANKS_SESSION_KEY = "qamqor.report_thanks"
@@ -255,38 +255,33 @@ def staff_entry(request: HttpRequest) -> HttpResponse:
     if not schools:
         raise Http404("staff entry")
     choices = [(s.code, s.name) for s in schools]
-    form = StaffEntryForm(request.POST or None, request.FILES or None, schools=choices)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            school = next(s for s in schools if s.code == form.cleaned_data["school"])
-            data = {
-                k: v
-                for k, v in form.cleaned_data.items()
-                if k not in {"school", "entry_channel", "photo"}
-            }
-            try:
-                files = check_uploads(request.FILES.getlist("photo"), field="photo")
-                submitted = services.submit_report(
-                    school=school,
-                    data=data,
-                    channel=form.cleaned_data["entry_channel"],
-                    language=active_language(),
-                    taken_by=user_of(request),
-                    attachments=files,
-                )
-            except DomainError as error:
-                apply_domain_error(form, error)
-                status = error.status_code
-            else:
-                messages.success(
-                    request,
-                    gettext(
-                        "The report is entered. Give the reporter this follow-up code: %(code)s"
-                    )
-                    % {"code": submitted.followup_code},
-                )
-                return redirect("report-detail", public_id=submitted.report.public_id)
-        else:
-            status = 422
-    return render(request, "intake/staff_entry.html", {"form": form}, status=status)
+    posted = request.method == "POST"
+    form = StaffEntryForm(
+        request.POST if posted else None, request.FILES if posted else None, schools=choices
+    )
+
+    def enter(data: dict[str, Any]) -> services.Submitted:
+        school = next(s for s in schools if s.code == data["school"])
+        files = check_uploads(request.FILES.getlist("photo"), field="photo")
+        return services.submit_report(
+            school=school,
+            data={k: v for k, v in data.items() if k not in {"school", "entry_channel", "photo"}},
+            channel=data["entry_channel"],
+            language=active_language(),
+            taken_by=user_of(request),
+            attachments=files,
+        )
+
+    return run_form(
+        form,
+        enter,
+        done=lambda submitted: success(
+            request,
+            gettext("The report is entered. Give the reporter this follow-up code: %(code)s")
+            % {"code": submitted.followup_code},
+            redirect("report-detail", public_id=submitted.report.public_id),
+        ),
+        again=lambda status: render(
+            request, "intake/staff_entry.html", {"form": form}, status=status
+        ),
+    )

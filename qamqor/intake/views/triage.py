@@ -26,7 +26,7 @@ from qamqor.htmx import partial_response
 from qamqor.intake import alerts, selectors, services
 from qamqor.intake.forms import StaffReplyForm, UntrueForm
 from qamqor.intake.models import Report
-from qamqor.pages import apply_domain_error, paginate, private, user_of
+from qamqor.pages import apply_domain_error, paginate, private, run_action, success, user_of
 from qamqor.protocols import definitions
 from qamqor.translation import pick
 
@@ -199,27 +199,27 @@ def _back(report: Report) -> HttpResponse:
     return redirect("report-detail", public_id=report.public_id)
 
 
-def _flash_error(request: HttpRequest, error: DomainError) -> None:
-    problems = [str(p.message) for p in error.errors] or [str(error.detail)]
-    messages.error(request, " ".join(dict.fromkeys(problems)))
-
-
 @login_required
 @require_POST
 def report_reply(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     report = _get_report(request, public_id, audit_read=False)
     form = StaffReplyForm(request.POST)
-    try:
+
+    def reply() -> object:
         if not form.is_valid():
             raise InvalidInput.on("body", gettext("Write a message first."))
-        services.post_staff_reply(
+        return services.post_staff_reply(
             report=report, actor=user_of(request), body=form.cleaned_data["body"]
         )
-    except DomainError as error:
-        _flash_error(request, error)
-    else:
-        messages.success(request, gettext("Your answer is sent to the reporter."))
-    return _back(report)
+
+    return run_action(
+        request,
+        reply,
+        done=lambda message: success(
+            request, gettext("Your answer is sent to the reporter."), _back(report)
+        ),
+        again=lambda: _back(report),
+    )
 
 
 @login_required
@@ -228,17 +228,23 @@ def report_link(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = user_of(request)
     report = _get_report(request, public_id, audit_read=False)
     case = Case.objects.restrict(user, "view").filter(number=request.POST.get("case", "")).first()
-    try:
+
+    def link() -> Case:
         if case is None:
             raise InvalidInput.on("case", gettext("No case with this number is open to you."))
         services.link_report(report=report, case=case, actor=user)
-    except DomainError as error:
-        _flash_error(request, error)
-        return _back(report)
-    messages.success(
-        request, gettext("The report is linked to case %(number)s.") % {"number": case.number}
+        return case
+
+    return run_action(
+        request,
+        link,
+        done=lambda linked: success(
+            request,
+            gettext("The report is linked to case %(number)s.") % {"number": linked.number},
+            redirect("case-detail", number=linked.number),
+        ),
+        again=lambda: _back(report),
     )
-    return redirect("case-detail", number=case.number)
 
 
 @login_required
@@ -246,20 +252,25 @@ def report_link(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def report_untrue(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     report = _get_report(request, public_id, audit_read=False)
     form = UntrueForm(request.POST)
-    try:
+
+    def close() -> object:
         if not form.is_valid():
             raise InvalidInput.on(
                 "reason",
                 gettext("Give the reason and confirm the report was not made in good faith."),
             )
-        services.close_as_untrue(
+        return services.close_as_untrue(
             report=report, actor=user_of(request), reason=form.cleaned_data["reason"]
         )
-    except DomainError as error:
-        _flash_error(request, error)
-        return _back(report)
-    messages.success(request, gettext("The report is closed as untrue."))
-    return redirect("report-list")
+
+    return run_action(
+        request,
+        close,
+        done=lambda closed: success(
+            request, gettext("The report is closed as untrue."), redirect("report-list")
+        ),
+        again=lambda: _back(report),
+    )
 
 
 @login_required
@@ -294,10 +305,13 @@ def alert_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def alert_acknowledge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = user_of(request)
     alert = selectors.get_alert_for_user(user, public_id)
-    try:
-        alerts.acknowledge(alert=alert, actor=user)
-    except DomainError as error:
-        _flash_error(request, error)
-    else:
-        messages.success(request, gettext("Acknowledged: the alert will not repeat."))
-    return redirect("life-safety-alert", public_id=public_id)
+    return run_action(
+        request,
+        lambda: alerts.acknowledge(alert=alert, actor=user),
+        done=lambda acknowledged: success(
+            request,
+            gettext("Acknowledged: the alert will not repeat."),
+            redirect("life-safety-alert", public_id=public_id),
+        ),
+        again=lambda: redirect("life-safety-alert", public_id=public_id),
+    )
