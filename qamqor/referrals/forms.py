@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from qamqor.accounts import access
 from qamqor.accounts.models import User
 from qamqor.care.forms import share_basis_fields
 from qamqor.care.models import LegalGround, ShareBasis
@@ -247,13 +248,10 @@ def referral_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
 def staff_self_referral_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:
     """``submit_self_referral``'s arguments from a valid ``StaffSelfReferralForm``: a PSC
     takes it for itself; the 111 center records it for a PSC, as the center it acts for."""
-    scope = policy.care_scope_for(user)
     helpline = None
-    if not scope.psc_org_ids:
-        helplines = Organisation.objects.filter(
-            pk__in=scope.referral_org_ids, kind=OrganisationKind.HELPLINE
-        ).values_list("pk", flat=True)
-        helpline = acting_organisation(user, None, helplines)
+    if not access.acting_ids(user, "receive_self_referral"):
+        helplines = access.organisations(user, "refer").filter(kind=OrganisationKind.HELPLINE)
+        helpline = acting_organisation(user, None, helplines.values_list("pk", flat=True))
     return {
         "channel": data["channel"],
         "from_organisation": helpline,
