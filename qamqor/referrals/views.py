@@ -23,11 +23,9 @@ from qamqor.accounts import access, policy
 from qamqor.accounts.models import User
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind
-from qamqor.errors import DomainError
 from qamqor.files import check_upload
 from qamqor.intake import limits
 from qamqor.pages import (
-    apply_domain_error,
     bound_form,
     paginate,
     private,
@@ -438,33 +436,29 @@ def _public_psc(psc_code: str) -> Organisation:
 def ask(request: HttpRequest, psc_code: str) -> HttpResponse:
     """Public: the self-referral form of one PSC (no login, quick exit on the page)."""
     psc = _public_psc(psc_code)
-    form = SelfReferralForm(request.POST) if request.method == "POST" else SelfReferralForm()
+    form = SelfReferralForm(request.POST if request.method == "POST" else None)
     form.fields["school"].widget = dj.Select(choices=_school_choices(psc.region_id))
     token = _token(request.POST.get(IDEMPOTENCY_FIELD)) if request.method == "POST" else None
-    status = 200
-    if request.method == "POST":
-        status = 422
-        try:
-            limits.check_public(request, "self-referral", field="reason")
-            if form.is_valid():
-                referral, _created = services.submit_self_referral(
-                    channel="web_form",
-                    idempotency_key=f"web-form:{token}" if token else None,
-                    **self_referral_arguments(None, form.cleaned_data, psc),
-                )
-                request.session[ASK_SESSION_KEY] = {
-                    "psc": psc.code,
-                    "reference": referral.reference,
-                }
-                return redirect("referral-ask-thanks", psc_code=psc.code)
-        except DomainError as error:
-            apply_domain_error(form, error)
-            status = error.status_code
-    return render(
-        request,
-        "referrals/ask_form.html",
-        {"public_page": True, "psc": psc, "form": form, "token": token or str(uuid.uuid4())},
-        status=status,
+
+    def thanks(referral: Referral) -> HttpResponse:
+        request.session[ASK_SESSION_KEY] = {"psc": psc.code, "reference": referral.reference}
+        return redirect("referral-ask-thanks", psc_code=psc.code)
+
+    return run_form(
+        form,
+        lambda data: services.submit_self_referral(
+            channel="web_form",
+            idempotency_key=f"web-form:{token}" if token else None,
+            **self_referral_arguments(None, data, psc),
+        )[0],
+        first=lambda: limits.check_public(request, "self-referral", field="reason"),
+        done=thanks,
+        again=lambda status: render(
+            request,
+            "referrals/ask_form.html",
+            {"public_page": True, "psc": psc, "form": form, "token": token or str(uuid.uuid4())},
+            status=status,
+        ),
     )
 
 
