@@ -157,6 +157,17 @@ class RestrictedQuerySet(models.QuerySet[ModelT], Generic[ModelT]):
         return self.filter(filter_for(user, self.model, action))
 
 
+def get_or_404(
+    queryset: models.QuerySet[ModelT], user: Any, action: str = "view", **lookup: Any
+) -> ModelT:
+    """The one row of ``queryset`` found by ``lookup`` that ``user`` may ``action``; a 404
+    for any other, never a 403 that confirms it exists."""
+    found = queryset.filter(filter_for(user, queryset.model, action)).filter(**lookup).first()
+    if found is None:
+        raise Http404(queryset.model._meta.model_name)
+    return found
+
+
 # --- page gates ---------------------------------------------------------------------------
 
 

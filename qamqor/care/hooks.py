@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 SharesRevoked = Callable[..., list[str]]
 SHARES_REVOKED: list[SharesRevoked] = []
 
-#: ``reader(user)``: the referrals ``user`` may see, as a queryset.
-ReferralReader = Callable[["User"], QuerySet[Any]]
+#: ``reader(user, action)``: the referrals ``user`` may ``action``, as a queryset (the
+#: referrals' ``restrict``).
+ReferralReader = Callable[["User", str], QuerySet[Any]]
 REFERRAL_READERS: list[ReferralReader] = []
 
 
@@ -48,8 +49,8 @@ def shares_revoked(shares: list[ChildShare], *, actor: User, reason: str) -> lis
     return cancelled
 
 
-def referrals_visible_to(user: User) -> QuerySet[Any]:
-    """The referrals ``user`` may see, from the app that holds them."""
+def restricted_referrals(user: User, action: str = "view") -> QuerySet[Any]:
+    """The referrals ``user`` may ``action`` (``restrict`` of the app that holds them)."""
     if not REFERRAL_READERS:
         raise ImproperlyConfigured("No referral reader is registered (qamqor.referrals).")
-    return REFERRAL_READERS[0](user)
+    return REFERRAL_READERS[0](user, action)

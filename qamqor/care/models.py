@@ -3,7 +3,7 @@ supervision, the work log and anonymous appeals (brief 1.3.4, 1.5.2, 1.5.4, 1.6.
 
 Single-object rules live here (is a consent active, does it name an organisation); every
 change is a function in ``care.services``, every scoped read goes through
-``care.rules`` through ``accounts.access`` (``visible_to``).
+``care.rules`` through ``accounts.access`` (``restrict(user, "view")``).
 """
 
 from __future__ import annotations
@@ -41,13 +41,6 @@ class ConsentMethod(models.TextChoices):
 
 
 class ConsentQuerySet(access.RestrictedQuerySet["ConsentRecord"]):
-    def visible_to(self, user: object) -> ConsentQuerySet:
-        return self.filter(
-            pk__in=ConsentRecord.objects.filter(
-                access.filter_for(user, "care.ConsentRecord", "view")
-            ).values("pk")
-        )
-
     def active(self, now: datetime | None = None) -> ConsentQuerySet:
         """Not withdrawn and not expired: withdrawal takes effect at once."""
         now = now or timezone.now()
@@ -177,9 +170,6 @@ class CrisisGround(models.TextChoices):
 
 
 class CrisisBasisQuerySet(access.RestrictedQuerySet["CrisisBasis"]):
-    def visible_to(self, user: object) -> CrisisBasisQuerySet:
-        return self.filter(access.filter_for(user, "care.CrisisBasis", "view"))
-
     def open(self) -> CrisisBasisQuerySet:
         return self.filter(closed_at__isnull=True)
 
@@ -365,8 +355,7 @@ class ConsultationBasis(models.TextChoices):
 
 
 class ConsultationQuerySet(access.RestrictedQuerySet["Consultation"]):
-    def visible_to(self, user: object) -> ConsultationQuerySet:
-        return self.filter(access.filter_for(user, "care.Consultation", "view"))
+    """Restricted by ``care.rules``."""
 
 
 class Consultation(models.Model):
@@ -450,8 +439,7 @@ class SupervisionLevel(models.TextChoices):
 
 
 class SupervisionQuerySet(access.RestrictedQuerySet["SupervisionSession"]):
-    def visible_to(self, user: object) -> SupervisionQuerySet:
-        return self.filter(access.filter_for(user, "care.SupervisionSession", "view")).distinct()
+    """Restricted by ``care.rules`` (a session once, whatever its participants)."""
 
 
 class SupervisionSession(models.Model):
@@ -525,8 +513,7 @@ MAX_HOURS_PER_WEEK = Decimal(80)
 
 
 class WorkWeekQuerySet(access.RestrictedQuerySet["WorkWeek"]):
-    def visible_to(self, user: object) -> WorkWeekQuerySet:
-        return self.filter(access.filter_for(user, "care.WorkWeek", "view"))
+    """Restricted by ``care.rules``."""
 
 
 class WorkWeek(models.Model):

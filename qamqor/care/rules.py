@@ -21,6 +21,12 @@ def _own(user: Any) -> frozenset[int]:
     return frozenset() if pk is None else frozenset({pk})
 
 
+def _once(model: type[Any], q: Q) -> Q:
+    """``q`` through a subquery of keys, so that a join over a many-to-many (a session's
+    participants, the organisations a consent names) lists each row once."""
+    return Q(pk__in=model.objects.filter(q).values("pk")) if q else q
+
+
 @access.rule("cases.Child", "view")
 def child_view_in_care(scope: Scope, user: Any) -> Q:
     from qamqor.care.models import CareClient, ChildShare
@@ -67,13 +73,18 @@ def crisis_basis_view(scope: Scope, user: Any) -> Q:
 def supervision_view(scope: Scope, user: Any) -> Q:
     """A filter on ``care.SupervisionSession``: participants, the facilitator, whoever
     recorded it, the host PSC's head, and coordinators (who organise supervision, 2.3.3)."""
+    from qamqor.care.models import SupervisionSession
+
     own = _own(user)
-    return scope.where(
-        "organisation__region_id",
-        recorded_by_id=own,
-        facilitator_id=own,
-        participants__id=own,
-        organisation_id=scope.supervised_ids,
+    return _once(
+        SupervisionSession,
+        scope.where(
+            "organisation__region_id",
+            recorded_by_id=own,
+            facilitator_id=own,
+            participants__id=own,
+            organisation_id=scope.supervised_ids,
+        ),
     )
 
 
@@ -90,13 +101,16 @@ def work_log_view(scope: Scope, user: Any) -> Q:
 def consent_view(scope: Scope, user: Any) -> Q:
     """A filter on ``care.ConsentRecord``: the organisation it was given to (a PSC's
     consent also to its branches' staff) and the organisations it names for sharing."""
+    from qamqor.care.models import ConsentRecord
+
     orgs = policy.care_scope_for_scope(scope).referral_org_ids
     if not orgs:
         return NOTHING
-    return (
+    return _once(
+        ConsentRecord,
         Q(organisation_id__in=orgs)
         | Q(organisation__branches__id__in=orgs)
-        | Q(share_with__id__in=orgs)
+        | Q(share_with__id__in=orgs),
     )
 
 

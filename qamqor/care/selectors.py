@@ -76,7 +76,7 @@ def mask_notes(user: User, consultations: list[Consultation]) -> list[Consultati
 
 
 def consultations_for(user: User) -> QuerySet[Consultation]:
-    return Consultation.objects.visible_to(user).select_related(
+    return Consultation.objects.restrict(user, "view").select_related(
         "organisation", "psychologist", "child", "crisis_basis"
     )
 
@@ -101,14 +101,14 @@ def child_care(user: User, child: Child) -> ChildCare:
     """The child page's content, in a bounded number of queries."""
     care = policy.care_scope_for(user)
     consents = list(
-        ConsentRecord.objects.visible_to(user)
+        ConsentRecord.objects.restrict(user, "view")
         .filter(child=child)
         .select_related("organisation", "representative", "recorded_by", "document")
         .defer("document__content")
         .prefetch_related("share_with")
     )
     bases = list(
-        CrisisBasis.objects.visible_to(user)
+        CrisisBasis.objects.restrict(user, "view")
         .filter(child=child)
         .select_related("organisation", "recorded_by", "case")
         .annotate(sessions_count=Count("sessions"))
@@ -116,7 +116,7 @@ def child_care(user: User, child: Child) -> ChildCare:
     used = _episode_usage(bases)
     consultations = mask_notes(user, list(consultations_for(user).filter(child=child)[:100]))
     referrals = list(
-        hooks.referrals_visible_to(user)
+        hooks.restricted_referrals(user)
         .filter(child=child)
         .select_related("from_organisation", "to_organisation")
     )
@@ -175,27 +175,13 @@ def get_consultation_for_user(user: User, public_id: Any) -> Consultation:
 
 
 def get_crisis_basis_for_user(user: User, public_id: Any) -> CrisisBasis:
-    basis = (
-        CrisisBasis.objects.visible_to(user)
-        .select_related("organisation", "child")
-        .filter(public_id=public_id)
-        .first()
-    )
-    if basis is None:
-        raise Http404("crisis basis")
-    return basis
+    queryset = CrisisBasis.objects.select_related("organisation", "child")
+    return access.get_or_404(queryset, user, public_id=public_id)
 
 
 def get_consent_for_user(user: User, public_id: Any) -> ConsentRecord:
-    consent = (
-        ConsentRecord.objects.visible_to(user)
-        .select_related("organisation", "child")
-        .filter(public_id=public_id)
-        .first()
-    )
-    if consent is None:
-        raise Http404("consent")
-    return consent
+    queryset = ConsentRecord.objects.select_related("organisation", "child")
+    return access.get_or_404(queryset, user, public_id=public_id)
 
 
 def get_consent_document_for_user(user: User, public_id: Any) -> ConsentDocument:
@@ -217,7 +203,7 @@ def get_consent_document_for_user(user: User, public_id: Any) -> ConsentDocument
 def crisis_exceptions(user: User) -> list[CrisisBasis]:
     """Crisis exceptions the user oversees, newest first, with sessions used (1.5.2)."""
     bases = list(
-        CrisisBasis.objects.visible_to(user)
+        CrisisBasis.objects.restrict(user, "view")
         .select_related("organisation__region", "child", "recorded_by", "case")
         .annotate(sessions_count=Count("sessions"))
         .order_by("-recorded_at", "-pk")[:LIST_LIMIT]
@@ -263,7 +249,7 @@ def caseload(user: User, now: datetime | None = None) -> Caseload:
     ):
         if consultation.child_id is not None:
             last.setdefault(consultation.child_id, consultation)
-    referrals = hooks.referrals_visible_to(user)
+    referrals = hooks.restricted_referrals(user)
     status = referrals.model.Status  # the referral's states, from the app that holds them
     assigned = list(
         referrals.filter(assigned_to=user, status=status.ACCEPTED)
@@ -340,7 +326,7 @@ def caseload(user: User, now: datetime | None = None) -> Caseload:
 
 def supervision_sessions(user: User) -> QuerySet[SupervisionSession]:
     return (
-        SupervisionSession.objects.visible_to(user)
+        SupervisionSession.objects.restrict(user, "view")
         .select_related("organisation", "facilitator")
         .prefetch_related(Prefetch("participants", queryset=User.objects.order_by("username")))
         .order_by("-held_at", "-pk")

@@ -17,4 +17,4 @@ class ReferralsConfig(AppConfig):
         from qamqor.referrals.models import Referral
 
         hooks.on_shares_revoked(services.on_shares_revoked)
-        hooks.register_referral_reader(Referral.objects.visible_to)
+        hooks.register_referral_reader(Referral.objects.restrict)

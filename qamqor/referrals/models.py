@@ -67,10 +67,6 @@ class Requester(models.TextChoices):
 class ReferralQuerySet(RestrictedQuerySet["Referral"]):
     """Referrals; ``restrict(user, "view")`` by ``referrals.rules``."""
 
-    def visible_to(self, user: object) -> ReferralQuerySet:
-        """``restrict(user, "view")``, kept for the reader care's hooks are given."""
-        return self.restrict(user, "view")
-
     def awaiting_answer(self) -> ReferralQuerySet:
         return self.filter(status=Referral.Status.SENT)
 

@@ -14,7 +14,7 @@ from tests.factories import CarePlaces, World, care_pupil, record_parent_consent
 def test_referrals_register_their_hooks_at_start_up() -> None:
     assert referral_services.on_shares_revoked in hooks.SHARES_REVOKED
     [reader] = hooks.REFERRAL_READERS
-    assert reader == Referral.objects.visible_to
+    assert reader == Referral.objects.restrict
 
 
 def test_withdrawing_consent_cancels_the_referrals_resting_on_it_through_the_hook(
@@ -42,6 +42,6 @@ def test_the_referrals_a_user_sees_come_from_the_registered_reader(
     world: World, care: CarePlaces
 ) -> None:
     referral = refer_to_psc(world)
-    seen = hooks.referrals_visible_to(world.psychologist_a)
+    seen = hooks.restricted_referrals(world.psychologist_a)
     assert list(seen.values_list("pk", flat=True)) == [referral.pk]
-    assert not hooks.referrals_visible_to(world.psc_b).exists()
+    assert not hooks.restricted_referrals(world.psc_b).exists()
