@@ -9,6 +9,7 @@ messages in the request's language (``Accept-Language``).
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any, cast
 
 from django import forms
@@ -99,6 +100,14 @@ class OrganisationRef(Schema):
     code: str
     kind: str
     name: str
+
+
+class EventOut(Schema):
+    """One event of a timeline (a case's, a referral's): ``TimelineEvent.describe``."""
+
+    kind: str
+    at: datetime
+    payload: dict[str, Any]
 
 
 class FieldErrorOut(Schema):
@@ -398,9 +407,12 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, error_body(exc), status=exc.status_code)
 
 
-def validated(form_class: type[forms.Form], data: dict[str, Any]) -> dict[str, Any]:
-    """Validate ``data`` with the same Django form the page uses; 422 naming each field."""
-    form = form_class(data=data)
+def validated(
+    form_class: type[forms.Form], data: dict[str, Any], **form_kwargs: Any
+) -> dict[str, Any]:
+    """Validate ``data`` with the same Django form the page uses (built with the same
+    ``form_kwargs``); 422 naming each field."""
+    form = form_class(data=data, **form_kwargs)
     if not form.is_valid():
         problems = [
             FieldProblem(field=field if field != "__all__" else "body", message=str(message))
