@@ -29,12 +29,10 @@ from qamqor.accounts import access
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.cases import services as case_services
+from qamqor.cases.hooks import engine
 from qamqor.cases.models import Case, CaseRepresentative, Child, LegalRepresentative
 from qamqor.classification import ChildSex, Relationship
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
-from qamqor.protocols import notices
-from qamqor.protocols import services as protocol_services
-from qamqor.protocols.workdays import ALMATY
 
 PHONE_REGION = "KZ"
 ADULT_AGE = 18
@@ -61,7 +59,7 @@ def normalise_phone(raw: str) -> str:
 
 
 def _today() -> date:
-    return timezone.now().astimezone(ALMATY).date()
+    return timezone.localdate()  # the date in Kazakhstan (settings.TIME_ZONE)
 
 
 class ChildForm(forms.Form):
@@ -285,7 +283,7 @@ def attach_child(*, case: Case, actor: User, data: dict[str, Any]) -> Child:
     )
     # a known child comes with their representatives: they are told what the protocol has
     # called for so far, as they would be if recorded now (1.3.5)
-    protocol_services.notify_legal_representatives_of(case)
+    engine().notify_legal_representatives(case)
     return child
 
 
@@ -333,10 +331,10 @@ def _after_flags(case: Case, person: LegalRepresentative, link: CaseRepresentati
     due in the case are sent to those who may be told (a mark removed, a person added),
     and the timeline says who was withheld and why."""
     if link.is_alleged_perpetrator:
-        notices.withhold_pending_for(case, person, reason="alleged_perpetrator")
+        engine().withhold_pending_for(case, person, reason="alleged_perpetrator")
     elif link.do_not_contact:
-        notices.withhold_pending_for(case, person, reason="do_not_contact")
-    protocol_services.notify_legal_representatives_of(case)
+        engine().withhold_pending_for(case, person, reason="do_not_contact")
+    engine().notify_legal_representatives(case)
 
 
 @transaction.atomic(durable=True)

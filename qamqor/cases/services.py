@@ -1,4 +1,7 @@
-"""State changes of a case: registration (with its number), closure."""
+"""State changes of a case: registration (with its number), linking a report, closure.
+
+The protocol engine sits above cases: registration and closure ask it through
+``cases.hooks`` (docs/decisions/0012-layers.md)."""
 
 from __future__ import annotations
 
@@ -15,16 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from qamqor.accounts import access
 from qamqor.accounts.models import Role, User
 from qamqor.audit import services as audit
+from qamqor.cases.hooks import engine
 from qamqor.cases.models import Case, CaseEvent, CaseNumberCounter, CaseViolenceForm, Child
 from qamqor.directory.models import Organisation, Region
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
 from qamqor.intake import services as intake
 from qamqor.intake.models import Report
 from qamqor.notify import services as notify
-from qamqor.protocols import definitions
-from qamqor.protocols import services as protocols
-from qamqor.protocols.models import FINISHED, Step
-from qamqor.protocols.workdays import ALMATY
 
 CHILD_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
 
@@ -79,9 +79,7 @@ def allocate_number(region: Region, year: int) -> int:
 def choose_protocol(classification: dict[str, Any]) -> str:
     """The protocol a classification calls for (brief 1.4.2); a 422 on ``setting`` if none."""
     try:
-        return definitions.protocol_for(
-            definitions.facts_of(classification, list(classification.get("forms") or []))
-        )
+        return engine().choose_protocol(classification)
     except LookupError:
         raise InvalidInput.on(
             "setting",
@@ -103,7 +101,7 @@ def _new_case(
 ) -> Case:
     """Allocate the number and create the case row with its forms (inside a transaction)."""
     now = timezone.now()
-    year = now.astimezone(ALMATY).year
+    year = timezone.localtime(now).year  # the year in Kazakhstan (settings.TIME_ZONE)
     sequence = allocate_number(region, year)
     case = Case.objects.create(
         number=Case.format_number(region.code, year, sequence),
@@ -165,7 +163,7 @@ def open_alert_case(
             "self_harm_risk": protocol_code == "suicide_risk",
             "summary": summary,
             "child_sex": child.sex,
-            "child_age": child.age_on(timezone.now().astimezone(ALMATY).date()),
+            "child_age": child.age_on(timezone.localdate()),
         },
     )
     CaseEvent.objects.create(
@@ -175,7 +173,7 @@ def open_alert_case(
         at=case.registered_at,
         payload={"source": source},
     )
-    protocols.start_protocol(case, protocol_code, actor=actor)
+    engine().start_protocol(case, protocol_code, actor=actor)
     audit.record(
         actor=actor,
         action="case.register",
@@ -220,10 +218,8 @@ def register_case(*, report: Report, actor: User, classification: dict[str, Any]
         at=now,
         payload={"report": str(report.public_id), "channel": report.channel},
     )
-    Report.objects.filter(pk=report.pk).update(
-        status=Report.Status.REGISTERED, case=case, school=school, triaged_by=actor, triaged_at=now
-    )
-    protocols.start_protocol(case, protocol_code, actor=actor)
+    intake.mark_registered(report, case=case, actor=actor, at=now, school=school)
+    engine().start_protocol(case, protocol_code, actor=actor)
     intake.tell_reporter_registered(report, case)  # 1.3.5: the number, on their channel
     if case.self_harm_risk or case.in_danger_now:
         from qamqor.intake import alerts
@@ -245,6 +241,29 @@ def register_case(*, report: Report, actor: User, classification: dict[str, Any]
     return case
 
 
+@transaction.atomic(durable=True)
+def link_report(*, report: Report, case: Case, actor: User) -> Report:
+    """Attach a report to an open case it repeats, and tell the reporter the case number."""
+    locked = intake.lock_for_triage(actor, report)
+    if not Case.objects.restrict(actor, "view").filter(pk=case.pk).exists():
+        raise InvalidInput.on("case", _("No case with this number is open to you."))
+    if case.is_closed:
+        raise Conflict(_("The case is closed; register the report as a new case."))
+    if case.region_id != locked.region_id:
+        raise InvalidInput.on("case", _("The case is in another region."))
+    intake.mark_registered(locked, case=case, actor=actor, at=timezone.now())
+    locked.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action="report.link",
+        object_type="report",
+        object_id=locked.public_id,
+        changes={"case": case.number},
+    )
+    intake.tell_reporter_registered(locked, case)
+    return locked
+
+
 @transaction.atomic
 def close_case(*, case: Case, actor: User, outcome: str, note: str = "") -> Case:
     """Close a case with its outcome once every protocol step is done."""
@@ -253,12 +272,7 @@ def close_case(*, case: Case, actor: User, outcome: str, note: str = "") -> Case
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if locked.is_closed:
         raise Conflict(_("The case is already closed."))
-    unfinished = [
-        step.title
-        for step in Step.objects.filter(case=locked)
-        .exclude(status__in=FINISHED)
-        .select_related("run__protocol")
-    ]
+    unfinished = engine().unfinished_steps(locked)
     if unfinished:
         raise Conflict(_("Steps are not done yet: %(steps)s.") % {"steps": "; ".join(unfinished)})
     now = timezone.now()

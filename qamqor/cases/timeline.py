@@ -8,20 +8,48 @@ alleged perpetrator"), because the reason is what a reader must be able to check
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, ngettext
 
+from qamqor.cases.hooks import engine
 from qamqor.cases.models import Case, CaseEvent, LegalRepresentative
 from qamqor.classification import Outcome
 from qamqor.directory.models import OrganisationKind
 from qamqor.intake.models import Channel, LifeSafetyAlert
-from qamqor.protocols.models import ProtocolRun, Step
-from qamqor.protocols.services import ORGANISATION_KINDS
+
+
+class StepShown(Protocol):
+    """What the timeline reads of a step: the engine sits above cases and hands its steps
+    in (docs/decisions/0012-layers.md)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def organisation(self) -> Any: ...
+
+
+class ProtocolShown(Protocol):
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+
+class RunShown(Protocol):
+    """What the timeline reads of a protocol run: its protocol's code and title."""
+
+    @property
+    def protocol(self) -> ProtocolShown: ...
 
 
 @dataclass
@@ -86,13 +114,14 @@ def _withheld_label(payload: dict[str, Any]) -> str:
     target = payload.get("to", "")
     if target == "legal_representatives":
         return gettext("Legal representatives not notified")
-    if target in ORGANISATION_KINDS:
-        kind = OrganisationKind(ORGANISATION_KINDS[target]).label
+    roles = engine().organisation_roles
+    if target in roles:
+        kind = OrganisationKind(roles[target]).label
         return gettext("Not notified: %(organisation)s") % {"organisation": kind}
     return gettext("Notification withheld")
 
 
-def _protocol_name(runs: Iterable[ProtocolRun], code: str | None) -> str:
+def _protocol_name(runs: Iterable[RunShown], code: str | None) -> str:
     for run in runs:
         if run.protocol.code == code:
             return run.protocol.title
@@ -101,9 +130,9 @@ def _protocol_name(runs: Iterable[ProtocolRun], code: str | None) -> str:
 
 def timeline(
     case: Case,
-    steps: list[Step],
+    steps: Sequence[StepShown],
     *,
-    runs: list[ProtocolRun],
+    runs: Sequence[RunShown],
     representatives: list[LegalRepresentative] | None = None,
     safety_alerts: list[LifeSafetyAlert] | None = None,
 ) -> list[Entry]:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
 import uuid
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.db.models import Q
@@ -14,8 +11,8 @@ from django.http import Http404
 from qamqor.accounts import access, policy
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
-from qamqor.cases.models import Case
 from qamqor.directory.models import Organisation, OrganisationKind
+from qamqor.intake import hooks
 from qamqor.intake.models import LifeSafetyAlert, Report, ReportAttachment
 
 
@@ -72,46 +69,6 @@ def get_alert_for_user(user: User, public_id: uuid.UUID) -> LifeSafetyAlert:
     return alert
 
 
-DUPLICATE_WINDOW_DAYS = 30
-DUPLICATE_CANDIDATES = 50
-DUPLICATE_MIN_SIMILARITY = 0.35
-
-
-@dataclass(frozen=True)
-class DuplicateCandidate:
-    case: Case
-    similarity: float
-
-
-def duplicate_candidates(report: Report, user: User) -> list[DuplicateCandidate]:
-    """Open cases the report may repeat: the same school (or region, when no school was
-    named), registered in the last 30 days, with a similar description. The query uses
-    the cases' (school, status) and registered_at indexes and reads at most 50 rows; the
-    text comparison is difflib's ratio on the first 1,000 characters."""
-    since = report.received_at - timedelta(days=DUPLICATE_WINDOW_DAYS)
-    cases = Case.objects.restrict(user, "view").exclude(status=Case.Status.CLOSED)
-    cases = (
-        cases.filter(school=report.school)
-        if report.school_id
-        else cases.filter(region=report.region)
-    )
-    rows = list(
-        cases.filter(registered_at__gte=since)
-        .only("pk", "number", "summary", "registered_at", "status")
-        .order_by("-registered_at")[:DUPLICATE_CANDIDATES]
-    )
-    text = report.narrative.lower()[:1000]
-    found = []
-    for case in rows:
-        matcher = difflib.SequenceMatcher(None, text, case.summary.lower()[:1000])
-        if matcher.real_quick_ratio() < DUPLICATE_MIN_SIMILARITY:
-            continue
-        ratio = matcher.ratio()
-        if ratio >= DUPLICATE_MIN_SIMILARITY:
-            found.append(DuplicateCandidate(case=case, similarity=round(ratio, 2)))
-    return sorted(found, key=lambda c: -c.similarity)[:5]
-
-
 def repeat_contacts(report: Report, user: User) -> list[Report]:
     """Other reports from the same channel identifier (same chat, same address)."""
     if not report.channel_ref:
@@ -144,7 +101,7 @@ def triage_extras(report: Report, user: User) -> dict[str, Any]:
         ),
         "may_answer": may_triage,
         "may_close_untrue": is_new and may_triage and access.permits(user, "close", report),
-        "duplicates": duplicate_candidates(report, user) if is_new and may_triage else [],
+        "duplicates": hooks.cases_repeated_by(report, user) if is_new and may_triage else [],
         "repeat_contacts": repeat_contacts(report, user),
         "region_schools": list(
             Organisation.objects.filter(region=report.region, kind=OrganisationKind.SCHOOL)

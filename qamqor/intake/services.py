@@ -9,8 +9,8 @@ import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,9 +29,6 @@ from qamqor.files import CheckedFile
 from qamqor.intake import limits
 from qamqor.intake.models import Channel, Report, ReportAttachment, ReporterMessage
 from qamqor.notify import services as notify
-
-if TYPE_CHECKING:
-    from qamqor.cases.models import Case
 
 #: Sent (after commit) for every message the reporter should receive: a staff answer or a
 #: notice from the system. Channels that can reach the reporter (the chatbot, email)
@@ -259,7 +256,7 @@ def lock_for_triage(actor: User, report: Report) -> Report:
     return locked
 
 
-# --- closing as untrue, linking to a case ------------------------------------------------
+# --- closing as untrue, marking registered ------------------------------------------------
 
 
 @transaction.atomic
@@ -293,32 +290,38 @@ def close_as_untrue(*, report: Report, actor: User, reason: str) -> Report:
     return locked
 
 
-@transaction.atomic(durable=True)
-def link_report(*, report: Report, case: Case, actor: User) -> Report:
-    """Attach a report to an open case it repeats, and tell the reporter the case number."""
-    from qamqor.cases.models import Case as CaseModel
+class RegisteredCase(Protocol):
+    """The case a report is registered as, as intake sees it: cases sit above intake and
+    hand their case in; intake stores the link and reads the number
+    (docs/decisions/0012-layers.md)."""
 
-    locked = lock_for_triage(actor, report)
-    if not CaseModel.objects.restrict(actor, "view").filter(pk=case.pk).exists():
-        raise InvalidInput.on("case", _("No case with this number is open to you."))
-    if case.is_closed:
-        raise Conflict(_("The case is closed; register the report as a new case."))
-    if case.region_id != locked.region_id:
-        raise InvalidInput.on("case", _("The case is in another region."))
-    now = timezone.now()
-    Report.objects.filter(pk=locked.pk).update(
-        status=Report.Status.REGISTERED, case=case, triaged_by=actor, triaged_at=now
-    )
-    locked.refresh_from_db()
-    audit.record(
-        actor=actor,
-        action="report.link",
-        object_type="report",
-        object_id=locked.public_id,
-        changes={"case": case.number},
-    )
-    tell_reporter_registered(locked, case)
-    return locked
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def number(self) -> str: ...
+
+
+def mark_registered(
+    report: Report,
+    *,
+    case: RegisteredCase,
+    actor: User,
+    at: datetime,
+    school: Organisation | None = None,
+) -> None:
+    """Record that the report became (or joined) ``case``: the one write of a report's
+    registration, made by cases' registration and linking inside their transaction after
+    ``lock_for_triage``. ``school``, when given, is the school triage chose."""
+    fields: dict[str, Any] = {
+        "status": Report.Status.REGISTERED,
+        "case": case,
+        "triaged_by": actor,
+        "triaged_at": at,
+    }
+    if school is not None:
+        fields["school"] = school
+    Report.objects.filter(pk=report.pk).update(**fields)
 
 
 # --- the reporter's thread ------------------------------------------------------------------
@@ -343,7 +346,7 @@ def _announce(report: Report, message: ReporterMessage) -> None:
     )
 
 
-def tell_reporter_registered(report: Report, case: Case) -> ReporterMessage:
+def tell_reporter_registered(report: Report, case: RegisteredCase) -> ReporterMessage:
     """The 1.3.5 notice: the case number, in the reporter's language."""
     with translation.override(report.language or "ru"):
         text = gettext(

@@ -107,6 +107,7 @@ def message_key(message: EmailMessage, raw: bytes) -> str:
 def accept(raw: bytes, *, mail_from: str, rcpt_tos: list[str]) -> str:
     """Store one email as a report and queue the reply; returns the SMTP reply line."""
     from qamqor.helpline.services import contact_center
+
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)  # noqa: S101 - policy.default makes these
     key = message_key(message, raw)

@@ -19,4 +19,20 @@ class ProtocolsConfig(AppConfig):
         from qamqor.protocols.signals import step_completed
 
         step_completed.connect(alerts.on_step_completed, dispatch_uid="intake-alert-ack")
+        # Registration, closure, the parties and the case page ask the engine through
+        # cases' hooks: cases sit below the engine and never import it.
+        from qamqor.cases import hooks as case_hooks
+        from qamqor.protocols import notices, services
+
+        case_hooks.register_engine(
+            case_hooks.Engine(
+                choose_protocol=services.protocol_for_classification,
+                start_protocol=services.start_protocol,
+                unfinished_steps=services.unfinished_step_titles,
+                notify_legal_representatives=services.notify_legal_representatives_of,
+                withhold_pending_for=notices.withhold_pending_for,
+                steps_prefetch=services.case_steps_prefetch,
+                organisation_roles=services.ORGANISATION_KINDS,
+            )
+        )
         workdays.load_transfers()  # a broken transfers file stops the process with its reason

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Min, Q, prefetch_related_objects
+from django.db.models import Min, Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -555,3 +555,34 @@ def legal_representative_templates() -> Iterable[str]:
 
 def current_run(case: Case) -> ProtocolRun | None:
     return case.protocol_runs.filter(ended_at__isnull=True).select_related("protocol").first()
+
+
+# --- what cases ask of the engine (``cases.hooks.Engine``, registered in ``ready()``) --------
+
+
+def protocol_for_classification(classification: dict[str, Any]) -> str:
+    """The code of the protocol a registration's classification calls for (brief 1.4.2);
+    ``LookupError`` when none is published for it."""
+    return definitions.protocol_for(
+        facts_of(classification, list(classification.get("forms") or []))
+    )
+
+
+def unfinished_step_titles(case: Case) -> list[str]:
+    """The titles of the case's steps not yet done or skipped (closure waits for them)."""
+    return [
+        step.title
+        for step in Step.objects.filter(case=case)
+        .exclude(status__in=FINISHED)
+        .select_related("run__protocol")
+    ]
+
+
+def case_steps_prefetch() -> Prefetch[Any]:
+    """The case's steps as the case page shows them, in order, for ``prefetch_related``."""
+    return Prefetch(
+        "steps",
+        queryset=Step.objects.select_related(
+            "organisation", "contact_person", "completed_by", "run__protocol"
+        ).order_by("position"),
+    )

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from qamqor.cases import parties, thread
-from tests.factories import World, register_case
+from qamqor.cases import parties, services, thread
+from tests.factories import World, register_case, submit_report
 
 
 def test_recording_the_child_refuses_to_run_inside_another_transaction(world: World) -> None:
@@ -27,3 +27,14 @@ def test_posting_to_the_thread_refuses_to_run_inside_another_transaction(world: 
         thread.post_message(case=case, author=world.coordinator_a, body="Parents called.")
     message = thread.post_message(case=case, author=world.coordinator_a, body="Parents called.")
     assert message.case_id == case.pk
+
+
+def test_linking_a_report_refuses_to_run_inside_another_transaction(world: World) -> None:
+    case = register_case(world)
+    report = submit_report(world.a.school)
+    with transaction.atomic(), pytest.raises(RuntimeError, match="durable"):
+        services.link_report(report=report, case=case, actor=world.coordinator_a)
+    report.refresh_from_db()
+    assert report.case_id is None
+    linked = services.link_report(report=report, case=case, actor=world.coordinator_a)
+    assert linked.case_id == case.pk

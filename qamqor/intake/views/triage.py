@@ -232,7 +232,7 @@ def report_link(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     def link() -> Case:
         if case is None:
             raise InvalidInput.on("case", gettext("No case with this number is open to you."))
-        services.link_report(report=report, case=case, actor=user)
+        case_services.link_report(report=report, case=case, actor=user)
         return case
 
     return run_action(
