@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import WithJsonSchema
 
-from qamqor.apikit import AuditedPagination, OrganisationRef, validated
+from qamqor.apikit import AuditedPagination, EventOut, OrganisationRef, validated
 from qamqor.audit import services as audit
 from qamqor.cases import parties, selectors, services, thread
 from qamqor.cases.forms import CloseCaseForm
@@ -42,12 +42,6 @@ class CaseSummaryOut(Schema):
     @staticmethod
     def resolve_forms(obj: Case) -> list[str]:
         return obj.form_codes
-
-
-class EventOut(Schema):
-    kind: str
-    at: datetime
-    payload: dict
 
 
 class RunOut(Schema):
@@ -96,8 +90,8 @@ class CaseOut(CaseSummaryOut):
         return list(obj.steps.all())
 
     @staticmethod
-    def resolve_events(obj: Case) -> list:
-        return list(obj.events.all())
+    def resolve_events(obj: Case) -> list[dict[str, Any]]:
+        return [event.describe() for event in obj.events.all()]
 
 
 _CASE_STATUS = {"type": "string", "enum": list(Case.Status.values)}

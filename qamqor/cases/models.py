@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
 
 from django.conf import settings
 from django.core.validators import validate_email
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.access import RestrictedQuerySet
+from qamqor.audit.events import TimelineEvent
 from qamqor.classification import (
     ChildSex,
     Outcome,
@@ -253,9 +253,11 @@ class CaseViolenceForm(models.Model):
         return self.code
 
 
-class CaseEvent(models.Model):
+class CaseEvent(TimelineEvent):
     """A named thing that happened to a case: the case timeline (STYLE, "Two
     kinds of history")."""
+
+    subject_field = "case"
 
     class Kind(models.TextChoices):
         REGISTERED = "registered", _("registered")
@@ -271,23 +273,9 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=24, choices=Kind.choices)
-    at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    payload = models.JSONField(default=dict, blank=True)  # facts and codes, queried in SQL
     # what someone typed about the event (a reclassification's reason, why a notice was
     # not sent): it may name the family, so it is encrypted, never in ``payload``
     note = EncryptedTextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.case_id} {self.kind}"
-
-    def describe(self) -> dict[str, Any]:
-        return {"kind": self.kind, "at": self.at, "payload": self.payload}
 
 
 class CaseMessage(models.Model):

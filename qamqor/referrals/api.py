@@ -1,6 +1,7 @@
 """Referrals: the standard form, its lifecycle, self-referrals (public and taken by staff)."""
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -10,7 +11,7 @@ from ninja import File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from qamqor.apikit import AuditedPagination, OrganisationRef, validated
+from qamqor.apikit import AuditedPagination, EventOut, OrganisationRef, validated
 from qamqor.apikit import request_user as _user
 from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import InvalidInput
@@ -56,12 +57,6 @@ class ReferralSummaryOut(Schema):
     @staticmethod
     def resolve_child(obj: Referral) -> str:
         return obj.child.code
-
-
-class EventOut(Schema):
-    kind: str
-    at: datetime
-    payload: dict
 
 
 class AttachmentOut(Schema):
@@ -115,8 +110,8 @@ class ReferralOut(ReferralSummaryOut):
         return obj.assigned_to.get_username() if obj.assigned_to else None
 
     @staticmethod
-    def resolve_events(obj: Referral) -> list:
-        return list(obj.events.all())
+    def resolve_events(obj: Referral) -> list[dict[str, Any]]:
+        return [event.describe() for event in obj.events.all()]
 
     @staticmethod
     def resolve_attachments(obj: Referral) -> list:

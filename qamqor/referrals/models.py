@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.access import RestrictedQuerySet
+from qamqor.audit.events import TimelineEvent
 from qamqor.care.models import ChildShare
 from qamqor.cases.models import Case, Child
 from qamqor.directory.models import Organisation
@@ -186,8 +187,10 @@ class Referral(models.Model):
         return self.is_overdue()
 
 
-class ReferralEvent(models.Model):
+class ReferralEvent(TimelineEvent):
     """A named thing that happened to a referral: its timeline."""
+
+    subject_field = "referral"
 
     class Kind(models.TextChoices):
         SENT = "sent", _("sent")
@@ -201,17 +204,6 @@ class ReferralEvent(models.Model):
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    payload = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.referral_id} {self.kind}"
 
 
 class ReferralAttachment(StoredFile):
