@@ -82,7 +82,9 @@ def _attachment(name: str) -> str:
     return f"attachment; filename*=UTF-8''{iri_to_uri(name)}"
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Any:
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> StreamingHttpResponse:
     """A streamed CSV download of the table."""
     response = StreamingHttpResponse(
         (chunk.encode() for chunk in csv_chunks(header, rows)),

@@ -4,6 +4,7 @@ PSC branches and schools, each with a designated contact person (brief 2.2.2).""
 from __future__ import annotations
 
 import math
+import random
 from collections import Counter
 from typing import Any
 
@@ -333,3 +334,21 @@ def _schools(world: DemoWorld, count: int) -> list[Organisation]:
                 )
             )
     return schools
+
+
+CHILDREN_SHARE = 0.33  # about a third of Kazakhstan's people are under 18
+
+
+def estimate_children(world: DemoWorld) -> None:
+    """Children and a social-vulnerability index for every settlement, for the
+    accessibility page (brief 1.8.2, 3.1.2): children about a third of the population,
+    the index drawn around 1.0 and higher in villages. Both are synthetic, drawn from a
+    random source of their own so that the rest of the demo does not change with them."""
+    rng = random.Random("qamqor-demo-settlements")
+    settlements = list(Settlement.objects.filter(population__isnull=False).order_by("pk"))
+    for settlement in settlements:
+        share = CHILDREN_SHARE * rng.uniform(0.85, 1.15)
+        settlement.children = round((settlement.population or 0) * share)
+        rural = 1.3 if settlement.kind == Settlement.Kind.VILLAGE else 1.0
+        settlement.vulnerability = round(rural * rng.lognormvariate(0, 0.35), 2)
+    Settlement.objects.bulk_update(settlements, ["children", "vulnerability"], batch_size=500)

@@ -95,3 +95,4 @@ def _build(world: DemoWorld, *, schools: int, cases: int) -> None:
             part(site)
             bar.update()
     people.fill_in_email_addresses(world)
+    directory.estimate_children(world)

@@ -53,6 +53,22 @@ class Settlement(TranslatedName):
     longitude = models.FloatField(null=True, blank=True)
     population = models.PositiveIntegerField(null=True, blank=True)
     geonames_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    kato = models.CharField(
+        max_length=12,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="code of the administrative-territorial classifier (KATO), from a registry",
+    )
+    children = models.PositiveIntegerField(
+        null=True, blank=True, help_text="children under 18 living here (brief 1.8.2)"
+    )
+    vulnerability = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="social-vulnerability index, 1.0 = the national average; weights the "
+        "children in accessibility figures and branch siting (brief 3.1.2)",
+    )
     synthetic = models.BooleanField(default=False)
 
     class Meta:
