@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from qamqor.analytics.api import router as analytics_router
 from qamqor.apikit import api
+from qamqor.appeals.api import router as appeals_router
 from qamqor.care.api import router as care_router
 from qamqor.cases.api import router as cases_router
 from qamqor.helpline.api import router as helpline_router
@@ -28,5 +29,6 @@ api.add_router("/stats", analytics_router)
 api.add_router("/screenings", instruments_router)
 api.add_router("/referrals", referrals_router)
 api.add_router("/care", care_router)
+api.add_router("/care", appeals_router)  # /care/appeals, as before appeals had their app
 api.add_router("/helpline", helpline_router)
 api.add_router("/notifications", notify_router)

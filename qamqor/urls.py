@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("qamqor.intake.urls")),
     path("", include("qamqor.referrals.urls")),
     path("", include("qamqor.care.urls")),
+    path("", include("qamqor.appeals.urls")),  # under /care/appeals/
     path("", include("qamqor.instruments.urls")),
     path("", include("qamqor.chatbot.urls")),  # the Telegram webhook
     path("", include("qamqor.helpline.urls")),  # the 111 console

@@ -28,8 +28,8 @@ logger = logging.getLogger(__name__)
 
 def run_sweeps() -> dict[str, int]:
     """One pass of every periodic sweep; returns what each did."""
+    from qamqor.appeals.services import release_appeals
     from qamqor.audit.services import anchor_chain
-    from qamqor.care.services import release_appeals
     from qamqor.instruments.services import escalate_unacknowledged_alerts
     from qamqor.intake.alerts import repeat_unacknowledged
     from qamqor.notify.services import sweep_outbox

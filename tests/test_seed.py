@@ -15,10 +15,10 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from qamqor.accounts.models import Membership, Role, User
+from qamqor.appeals.models import Appeal
 from qamqor.audit.services import verify_chain
 from qamqor.care.models import (
     NON_SPECIALIST,
-    Appeal,
     ConsentRecord,
     Consultation,
     ConsultationBasis,

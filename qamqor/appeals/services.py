@@ -1,5 +1,6 @@
 """Anonymous appeals of specialists to the coordinating body (brief 1.5.4): no author, no
-time finer than the week, released once a day."""
+time finer than the week, released once a day. Who counts as a specialist, the week and
+the coordinating body are care's (``care.services.common``)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts import policy
 from qamqor.accounts.models import User
+from qamqor.appeals.models import Appeal, AppealCategory, AppealRelease
 from qamqor.audit import services as audit
 from qamqor.audit.context import current_request
-from qamqor.care.models import Appeal, AppealCategory, AppealRelease
 from qamqor.care.services.common import (
     MIN_REASON,
     local_today,

@@ -1,5 +1,5 @@
 """Psychological support: caseload, consent, the crisis exception, sharing, consultations,
-supervision, the work log, the workload report and anonymous appeals."""
+supervision, the work log and the workload report (anonymous appeals: ``appeals.api``)."""
 
 from datetime import date
 from decimal import Decimal
@@ -14,17 +14,11 @@ from ninja.pagination import paginate
 from qamqor.accounts.models import User
 from qamqor.apikit import (
     AuditedPagination,
-    CsrfSessionAuth,
-    Pagination,
-    errors,
     validated,
 )
 from qamqor.apikit import request_user as _user
 from qamqor.care import selectors
 from qamqor.care.forms import (
-    AppealAnswerForm,
-    AppealFollowUpForm,
-    AppealForm,
     ChildForm,
     ConsentForm,
     ConsultationForm,
@@ -34,7 +28,6 @@ from qamqor.care.forms import (
     SupervisionForm,
     WithdrawConsentForm,
     WorkWeekForm,
-    appeal_arguments,
     care_organisation,
     child_arguments,
     consent_arguments,
@@ -45,23 +38,16 @@ from qamqor.care.forms import (
     supervision_arguments,
 )
 from qamqor.care.models import (
-    Appeal,
     ConsentRecord,
     Consultation,
     CrisisBasis,
     WorkCategory,
 )
 from qamqor.care.schemas import (
-    AnswerIn,
-    AppealAccepted,
-    AppealIn,
-    AppealOut,
-    AppealStatusOut,
     CaseloadOut,
     ChildCareOut,
     ChildIn,
     ChildOut,
-    CodeIn,
     ConsentIn,
     ConsentOut,
     ConsultationIn,
@@ -79,7 +65,6 @@ from qamqor.care.schemas import (
     WorkWeekIn,
     WorkWeekOut,
 )
-from qamqor.care.services import appeals as appeal_services
 from qamqor.care.services import children as child_services
 from qamqor.care.services import consent as consent_services
 from qamqor.care.services import consultations as consultation_services
@@ -326,53 +311,3 @@ def set_enrolment(request: HttpRequest, code: str, payload: EnrolmentIn) -> dict
         actor=_user(request), school=school, pupils=data["pupils"], as_of=data["as_of"]
     )
     return {"school": school.code, "pupils": enrolment.pupils, "as_of": enrolment.as_of}
-
-
-# --- anonymous appeals --------------------------------------------------------------------
-
-
-@router.post(
-    "/appeals",
-    auth=[CsrfSessionAuth()],
-    response={201: AppealAccepted},
-    summary="Send an anonymous appeal to the coordinating body (signed-in session only)",
-)
-def submit_appeal(request: HttpRequest, payload: AppealIn) -> Status:
-    """Session only: token authentication records when a token was last used, which
-    could date the appeal. The response carries no identifier of the appeal."""
-    data = validated(AppealForm, payload.dict())
-    submitted = appeal_services.submit_appeal(actor=_user(request), **appeal_arguments(data))
-    return Status(201, {"followup_code": submitted.followup_code, "week": submitted.appeal.week})
-
-
-@router.post(
-    "/appeals/follow-up",
-    response={200: AppealStatusOut, **errors(404)},
-    summary="The answer to my appeal",
-)
-def appeal_follow_up(request: HttpRequest, payload: CodeIn) -> Appeal:
-    data = validated(AppealFollowUpForm, payload.dict())
-    appeal = appeal_services.find_appeal(data["code"])
-    if appeal is None:
-        raise Http404("appeal")
-    return appeal
-
-
-@router.get("/appeals", response=list[AppealOut], summary="Appeals (coordinating body only)")
-@paginate(Pagination)  # anonymous by design: no author, the week only
-def list_appeals(request: HttpRequest) -> object:
-    return selectors.appeal_list(_user(request))
-
-
-@router.get("/appeals/{appeal_id}", response=AppealOut, summary="One appeal")
-def get_appeal(request: HttpRequest, appeal_id: UUID) -> Appeal:
-    return selectors.get_appeal_for_user(_user(request), appeal_id)
-
-
-@router.post("/appeals/{appeal_id}/answer", response=AppealOut, summary="Answer an appeal")
-def answer_appeal(request: HttpRequest, appeal_id: UUID, payload: AnswerIn) -> Appeal:
-    appeal = selectors.get_appeal_for_user(_user(request), appeal_id)
-    data = validated(AppealAnswerForm, payload.dict())
-    return appeal_services.answer_appeal(
-        actor=_user(request), appeal=appeal, status=data["status"], response=data["response"]
-    )

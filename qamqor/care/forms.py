@@ -11,13 +11,11 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from qamqor.accounts.models import User
 from qamqor.care import selectors
 from qamqor.care.models import (
     MAX_HOURS_PER_CATEGORY,
-    AppealCategory,
     ConsentGiver,
     ConsentMethod,
     ConsultationFormat,
@@ -272,50 +270,6 @@ class EnrolmentForm(forms.Form):
     as_of = forms.DateField(label=_("As of"), required=False, widget=DATE_WIDGET)
 
 
-class AppealForm(forms.Form):
-    category = forms.ChoiceField(label=_("What is it about"), choices=AppealCategory.choices)
-    text = forms.CharField(
-        label=_("What happened"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_(
-            "Leave out names, dates and details that only you could know if you want to stay "
-            "unrecognisable."
-        ),
-    )
-    region = forms.CharField(
-        label=_("Region (optional)"),
-        required=False,
-        max_length=8,
-        help_text=_("Say it only if it does not make you recognisable."),
-    )
-    organisation_kind = forms.ChoiceField(
-        label=_("Where you work (optional)"),
-        required=False,
-        choices=[("", _("I prefer not to say")), ("school", _("a school")), ("psc", _("a PSC"))],
-    )
-
-
-class AppealAnswerForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"),
-        choices=[
-            ("in_review", _("under review")),
-            ("answered", pgettext_lazy("appeal status", "answered")),
-        ],
-    )
-    response = forms.CharField(
-        label=_("Answer to the author"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-
-
-class AppealFollowUpForm(forms.Form):
-    code = forms.CharField(label=_("Your appeal's code"), max_length=40)
-
-
 # --- the services' arguments from the cleaned forms, for the pages and the API alike -----
 
 
@@ -407,15 +361,6 @@ def resolve_region(code: str | None) -> Region | None:
     if region is None:
         raise InvalidInput.on("region", _("No region has this code."))
     return region
-
-
-def appeal_arguments(data: dict[str, Any]) -> dict[str, Any]:
-    """``submit_appeal``'s arguments from the cleaned ``AppealForm`` (no author: the caller
-    adds the actor, whom the service forgets)."""
-    return {
-        **_copy(data, "category", "text", "organisation_kind"),
-        "region": resolve_region(data["region"]),
-    }
 
 
 def supervision_arguments(user: User, data: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Psychological support: consent, the crisis exception, sharing, consultations,
-supervision, the work log and anonymous appeals (brief 1.3.4, 1.5.2, 1.5.4, 1.6.3, 2.3.1 to 2.3.3).
+supervision and the work log (brief 1.3.4, 1.5.2, 1.5.4, 1.6.3, 2.3.1 to 2.3.3); anonymous
+appeals are their own app (``qamqor.appeals``).
 
 Single-object rules live here (is a consent active, does it name an organisation); every
 change is a function in ``care.services``, every scoped read goes through
@@ -17,11 +18,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from qamqor.accounts import access
 from qamqor.cases.models import Case, Child, LegalRepresentative
-from qamqor.directory.models import Organisation, Region
+from qamqor.directory.models import Organisation
 from qamqor.files import StoredFile
 from qamqor.ops.fields import EncryptedTextField
 
@@ -573,70 +573,3 @@ class SchoolEnrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school_id}: {self.pupils}"
-
-
-# --- anonymous appeals (1.5.4) ------------------------------------------------------------
-
-
-class AppealCategory(models.TextChoices):
-    PRESSURE = "pressure", _("pressure from management")
-    NON_SPECIALIST_DUTIES = "non_specialist_duties", _("non-specialist duties imposed")
-    CONFIDENTIALITY = "confidentiality", _("demands to break confidentiality")
-    HARASSMENT = "harassment", _("harassment or threats")
-    WORKLOAD = "workload", _("workload beyond the norm")
-    OTHER = "other", _("other")
-
-
-class AppealQuerySet(access.RestrictedQuerySet["Appeal"]):
-    def visible_to(self, user: object) -> AppealQuerySet:
-        """Released appeals, to the coordinating body only (``care.rules``)."""
-        return self.filter(access.filter_for(user, "care.Appeal", "view")).filter(released=True)
-
-
-class Appeal(models.Model):
-    """An anonymous appeal from a specialist to the coordinating body.
-
-    Deliberately without an author: no user, no organisation of the author unless they
-    choose to name one, no exact time (only the week), a random primary key (no sequence
-    to correlate), and released to the coordinating body in a daily batch, so neither its
-    content's arrival time nor its order tells who sent it.
-    """
-
-    class Status(models.TextChoices):
-        RECEIVED = "received", pgettext_lazy("appeal status", "received")
-        IN_REVIEW = "in_review", _("under review")
-        ANSWERED = "answered", pgettext_lazy("appeal status", "answered")
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    category = models.CharField(max_length=24, choices=AppealCategory.choices)
-    text = EncryptedTextField()
-    region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    organisation_kind = models.CharField(max_length=24, blank=True)
-    week = models.DateField(help_text="the Monday of the week it was sent; no exact time")
-    released = models.BooleanField(default=False)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
-    response = EncryptedTextField(blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
-    followup_code_hash = models.CharField(max_length=64, unique=True)
-    idempotency_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
-
-    objects = AppealQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-week", "id"]
-        indexes = [models.Index(fields=["released", "week"])]
-
-    def __str__(self) -> str:
-        return f"appeal {self.id}"
-
-
-class AppealRelease(models.Model):
-    """One daily release of appeals; the unique day makes the release happen once."""
-
-    day = models.DateField(unique=True)
-    released = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.day}: {self.released}"

@@ -14,7 +14,6 @@ from ninja import Schema
 from qamqor.accounts import access
 from qamqor.apikit import OrganisationRef
 from qamqor.care.models import (
-    Appeal,
     ChildShare,
     ConsentRecord,
     Consultation,
@@ -282,34 +281,6 @@ class WorkloadOut(Schema):
     rows: list[WorkloadRowOut]
 
 
-class AppealOut(Schema):
-    """An appeal as the coordinating body sees it: no author, no time finer than the week."""
-
-    id: UUID
-    category: str
-    text: str
-    region: str | None
-    organisation_kind: str
-    week: date
-    status: str
-    response: str
-
-    @staticmethod
-    def resolve_region(obj: Appeal) -> str | None:
-        return obj.region.code if obj.region else None
-
-
-class AppealAccepted(Schema):
-    followup_code: str
-    week: date
-
-
-class AppealStatusOut(Schema):
-    status: str
-    response: str
-    week: date
-
-
 # --- inputs -------------------------------------------------------------------------------
 
 
@@ -403,19 +374,3 @@ class WorkloadQuery(Schema):
 class EnrolmentIn(Schema):
     pupils: int
     as_of: str = ""
-
-
-class AppealIn(Schema):
-    category: str
-    text: str
-    region: str = ""
-    organisation_kind: str = ""
-
-
-class AnswerIn(Schema):
-    status: str
-    response: str = ""
-
-
-class CodeIn(Schema):
-    code: str

@@ -25,7 +25,6 @@ from qamqor.audit import services as audit
 from qamqor.care import hooks
 from qamqor.care.models import (
     NON_SPECIALIST,
-    Appeal,
     ChildShare,
     ConsentDocument,
     ConsentRecord,
@@ -723,17 +722,3 @@ def workload_report(
         share_norm=settings.NON_SPECIALIST_MAX_PERCENT,
         truncated=truncated,
     )
-
-
-# --- appeals ------------------------------------------------------------------------------
-
-
-def appeal_list(user: User) -> QuerySet[Appeal]:
-    return Appeal.objects.visible_to(user).select_related("region").order_by("-week", "id")
-
-
-def get_appeal_for_user(user: User, appeal_id: Any) -> Appeal:
-    appeal = appeal_list(user).filter(pk=appeal_id).first()
-    if appeal is None:
-        raise Http404("appeal")
-    return appeal

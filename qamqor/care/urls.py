@@ -40,8 +40,4 @@ urlpatterns = [
     path("care/supervision/", views.supervision, name="care-supervision"),
     path("care/worklog/", views.worklog, name="care-worklog"),
     path("care/workload/", views.workload, name="care-workload"),
-    path("care/appeals/", views.appeal_list, name="care-appeal-list"),
-    path("care/appeals/new/", views.appeal_new, name="care-appeal-new"),
-    path("care/appeals/follow-up/", views.appeal_followup, name="care-appeal-followup"),
-    path("care/appeals/<uuid:appeal_id>/", views.appeal_detail, name="care-appeal-detail"),
 ]

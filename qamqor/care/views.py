@@ -1,7 +1,7 @@
 """Psychological support pages: the workspace (caseload), a child's care record with its
-forms, consultations, crisis exceptions, supervision, the weekly work log, the workload
-report and anonymous appeals. Thin: forms, services, selectors; every refusal is shown
-on its form with the service's status code."""
+forms, consultations, crisis exceptions, supervision, the weekly work log and the workload
+report (anonymous appeals: ``appeals.views``). Thin: forms, services, selectors; every
+refusal is shown on its form with the service's status code."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qamqor.accounts import access, policy
@@ -25,9 +24,6 @@ from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.care import selectors
 from qamqor.care.forms import (
-    AppealAnswerForm,
-    AppealFollowUpForm,
-    AppealForm,
     ChildForm,
     ConsentForm,
     ConsultationForm,
@@ -37,7 +33,6 @@ from qamqor.care.forms import (
     WithdrawConsentForm,
     WorkloadFilterForm,
     WorkWeekForm,
-    appeal_arguments,
     care_organisation,
     child_arguments,
     consent_arguments,
@@ -47,7 +42,6 @@ from qamqor.care.forms import (
     supervision_arguments,
 )
 from qamqor.care.models import NON_SPECIALIST, WorkCategory, WorkWeek
-from qamqor.care.services import appeals as appeal_services
 from qamqor.care.services import children as child_services
 from qamqor.care.services import consent as consent_services
 from qamqor.care.services import consultations as consultation_services
@@ -595,125 +589,4 @@ def workload(request: HttpRequest) -> HttpResponse:
             "care/workload.html",
             {"report": report, "filters": filters, "chart": report.chart},
         )
-    )
-
-
-# --- anonymous appeals --------------------------------------------------------------------
-
-
-@never_cache
-@login_required
-@require_http_methods(["GET", "POST"])
-def appeal_new(request: HttpRequest) -> HttpResponse:
-    """An anonymous appeal to the coordinating body. The answer is rendered directly (no
-    redirect, no message in the session): nothing of this request is stored with the user."""
-    user = user_of(request)
-    if not policy.care_scope_for(user).psychologist_org_ids:
-        raise Http404("appeal form")
-    form = AppealForm(request.POST) if request.method == "POST" else AppealForm()
-    form.fields["region"].widget = dj.Select(
-        choices=[
-            ("", gettext("I prefer not to say")),
-            *((region.code, region.name) for region in Region.objects.all()),
-        ]
-    )
-    token = None
-    status = 200
-    if request.method == "POST":
-        token_value = request.POST.get("idempotency_token")
-        try:
-            token = str(uuid.UUID(token_value or ""))
-        except ValueError:
-            token = None
-        status = 422
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                submitted = appeal_services.submit_appeal(
-                    actor=user, idempotency_token=token, **appeal_arguments(data)
-                )
-            except DomainError as error:
-                apply_domain_error(form, error)
-                status = error.status_code
-            else:
-                return render(
-                    request,
-                    "care/appeal_sent.html",
-                    {"code": submitted.followup_code, "week": submitted.appeal.week},
-                )
-    return render(
-        request,
-        "care/appeal_form.html",
-        {"form": form, "token": token or str(uuid.uuid4())},
-        status=status,
-    )
-
-
-@never_cache
-@login_required
-@require_http_methods(["GET", "POST"])
-def appeal_followup(request: HttpRequest) -> HttpResponse:
-    """The author reads the answer with their code; nothing about who asked is recorded."""
-    form = AppealFollowUpForm(request.POST) if request.method == "POST" else AppealFollowUpForm()
-    appeal = None
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        appeal = appeal_services.find_appeal(form.cleaned_data["code"])
-        if appeal is None:
-            form.add_error("code", gettext("No appeal has this code. Check the code."))
-            status = 404
-    return render(
-        request, "care/appeal_followup.html", {"form": form, "appeal": appeal}, status=status
-    )
-
-
-@login_required
-@require_safe
-def appeal_list(request: HttpRequest) -> HttpResponse:
-    user = user_of(request)
-    if not policy.care_scope_for(user).national:
-        raise Http404("appeals")
-    return private(
-        render(
-            request,
-            "care/appeal_list.html",
-            {"page": paginate(request, selectors.appeal_list(user))},
-        )
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def appeal_detail(request: HttpRequest, appeal_id: uuid.UUID) -> HttpResponse:
-    user = user_of(request)
-    appeal = selectors.get_appeal_for_user(user, appeal_id)
-    form = (
-        AppealAnswerForm(request.POST)
-        if request.method == "POST"
-        else AppealAnswerForm(
-            initial={
-                "status": appeal.status if appeal.status != "received" else "in_review",
-                "response": appeal.response,
-            }
-        )
-    )
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                appeal_services.answer_appeal(
-                    actor=user,
-                    appeal=appeal,
-                    status=form.cleaned_data["status"],
-                    response=form.cleaned_data["response"],
-                )
-            except DomainError as error:
-                apply_domain_error(form, error)
-                status = error.status_code
-            else:
-                messages.success(request, gettext("The answer is saved."))
-                return redirect("care-appeal-detail", appeal_id=appeal.pk)
-    return private(
-        render(request, "care/appeal_detail.html", {"appeal": appeal, "form": form}, status=status)
     )

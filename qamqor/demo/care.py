@@ -17,9 +17,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from qamqor.accounts.models import Role, User
+from qamqor.appeals import services as appeal_services
+from qamqor.appeals.models import AppealCategory
 from qamqor.care import services as care_services
 from qamqor.care.models import (
-    AppealCategory,
     ConsentGiver,
     ConsentMethod,
     ConsentRecord,
@@ -247,7 +248,7 @@ def school_support(site: DemoRegion) -> None:
         format=ConsultationFormat.GROUP,
         participants=14,
     )
-    care_services.submit_appeal(
+    appeal_services.submit_appeal(
         actor=psychologist,
         category=AppealCategory.NON_SPECIALIST_DUTIES,
         text="Synthetic demo appeal (not a real school): every week I am told to "

@@ -219,7 +219,7 @@ ENCRYPTED_FIELDS = {
     "care.ConsentRecord": ["giver_name", "withdrawal_note"],
     "care.CrisisBasis": ["justification"],
     "care.ChildShare": ["override_reason", "revoke_reason"],
-    "care.Appeal": ["text", "response"],
+    "appeals.Appeal": ["text", "response"],
     "intake.ReportAttachment": ["content"],
     "care.ConsentDocument": ["content"],
     "referrals.ReferralAttachment": ["content"],
@@ -236,6 +236,10 @@ ENCRYPTED_FIELDS = {
     "protocols.Step": ["output"],
     "protocols.RepresentativeNotice": ["texts"],
 }
+
+#: Models that moved to another app since their fields were encrypted: the migrations that
+#: encrypted them name them by the old label.
+MOVED = {"care.Appeal": "appeals.Appeal"}
 
 
 def reencrypt(model: type[models.Model], names: list[str], batch_size: int = 500) -> int:
@@ -278,6 +282,7 @@ def reencrypt_migration(label: str) -> Any:
 
     def forwards(apps: Any, schema_editor: Any) -> None:
         app_label, model_name = label.split(".")
-        reencrypt(apps.get_model(app_label, model_name), ENCRYPTED_FIELDS[label])
+        names = ENCRYPTED_FIELDS[MOVED.get(label, label)]
+        reencrypt(apps.get_model(app_label, model_name), names)
 
     return forwards

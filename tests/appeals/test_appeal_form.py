@@ -1,4 +1,4 @@
-"""An anonymous appeal's region is read once (``care.forms.appeal_arguments``): the page
+"""An anonymous appeal's region is read once (``appeals.forms.appeal_arguments``): the page
 and the API keep a known region and refuse an unknown one naming the field, storing
 nothing."""
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from django.test import Client
 
-from qamqor.care.models import Appeal
+from qamqor.appeals.models import Appeal
 from tests.factories import CarePlaces, World
 
 TEXT = "The director makes me run the chess club and substitute maths teachers weekly."

@@ -1,8 +1,8 @@
 """Races that only a real server shows: two psychologists recording the last allowed
-crisis session at the same moment, and two workers releasing the day's appeals.
+crisis session at the same moment.
 
 Each thread has its own connection and transaction; the child's row lock makes the
-sessions queue, so the limit holds; the release's unique day makes it happen once.
+sessions queue, so the limit holds.
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ from django.db import connection
 from django.utils import timezone
 
 from qamqor.care import services
-from qamqor.care.models import Appeal, AppealRelease, Consultation
+from qamqor.care.models import Consultation
 from qamqor.errors import Conflict
-from qamqor.notify.models import Notification
-from qamqor.protocols.workdays import ALMATY
 from tests.factories import CarePlaces, World
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("transactional_db")]
@@ -84,17 +82,3 @@ def test_two_psychologists_cannot_both_record_the_last_crisis_session(
     assert len(results) == 1
     assert len(errors) == 2 and all(isinstance(error, Conflict) for error in errors)
     assert Consultation.objects.filter(child=child, basis="crisis").count() == 5
-
-
-def test_two_workers_release_the_days_appeals_once(world: World, care: CarePlaces) -> None:
-    for persona in ("psc_a", "psychologist_a"):
-        services.submit_appeal(
-            actor=getattr(world, persona), category="pressure", text="Pressure " * 5
-        )
-    noon = timezone.now().astimezone(ALMATY).replace(hour=12)
-    results, errors = race([lambda: services.release_appeals(noon) for _n in range(4)])
-    assert errors == []
-    assert sorted(results) == [0, 0, 0, 2]
-    assert AppealRelease.objects.get().released == 2
-    assert Appeal.objects.filter(released=True).count() == 2
-    assert Notification.objects.filter(template="care_appeal_digest", channel="in_app").count() == 1

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from qamqor.care import services
 from qamqor.care.models import (
-    Appeal,
     ConsentDocument,
     Consultation,
     CrisisBasis,
@@ -389,8 +388,6 @@ def _more_care(world: World) -> None:
         topic="Case review",
         participants=[world.psc_a, world.psc_a2, world.psc_head_a],
     )
-    services.submit_appeal(actor=world.psc_a, category="workload", text="x" * 40)
-    Appeal.objects.update(released=True)
 
 
 LISTS: list[tuple[str, str]] = [
@@ -403,8 +400,6 @@ LISTS: list[tuple[str, str]] = [
     ("psc_a", "/api/v1/care/crisis-bases"),
     ("psc_a", "/api/v1/care/supervision"),
     ("psc_a", "/api/v1/care/caseload"),
-    ("national", "/care/appeals/"),
-    ("national", "/api/v1/care/appeals"),
 ]
 
 
@@ -425,7 +420,6 @@ def test_lists_take_as_many_queries_for_one_row_as_for_many(
     [
         ("psc_a", "/care/", 30),
         ("psc_a", "/api/v1/care/consultations", 12),
-        ("national", "/api/v1/care/appeals", 8),
     ],
 )
 def test_list_queries_are_bounded(

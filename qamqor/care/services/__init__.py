@@ -1,8 +1,8 @@
 """State changes of psychological support, one module per sub-domain: children in care
 (``children``), consent (``consent``), sharing (``sharing``), the crisis exception
 (``crisis``), consultations (``consultations``), supervision (``supervision``), the work
-log and pupil counts (``worklog``) and anonymous appeals (``appeals``); what they share is
-in ``common``.
+log and pupil counts (``worklog``); what they share is in ``common``. Anonymous appeals
+are their own app (``qamqor.appeals.services``).
 
 Every function runs in one transaction, checks the access policy, writes its audit event
 and queues its notifications in the outbox. A function that decides on a child's care
@@ -14,16 +14,6 @@ The names are re-exported here, so ``from qamqor.care import services`` and
 import the sub-module they need.
 """
 
-from qamqor.care.services.appeals import (
-    APPEAL_CODE_ALPHABET,
-    SubmittedAppeal,
-    answer_appeal,
-    appeal_code_hash,
-    find_appeal,
-    normalise_appeal_code,
-    release_appeals,
-    submit_appeal,
-)
 from qamqor.care.services.children import register_child
 from qamqor.care.services.common import (
     CLOCK_SKEW,
@@ -58,25 +48,19 @@ from qamqor.care.services.supervision import record_supervision
 from qamqor.care.services.worklog import parse_hours, plural_number, save_work_week, set_enrolment
 
 __all__ = [
-    "APPEAL_CODE_ALPHABET",
     "CLOCK_SKEW",
     "MIN_JUSTIFICATION",
     "MIN_REASON",
     "PSC_KINDS",
     "SessionBasis",
-    "SubmittedAppeal",
     "active_support_consent",
-    "answer_appeal",
-    "appeal_code_hash",
     "close_crisis_basis",
     "consent_age",
     "crisis_sessions_used",
     "ensure_client",
-    "find_appeal",
     "local_today",
     "lock_child",
     "national_coordinators",
-    "normalise_appeal_code",
     "open_crisis_basis",
     "parse_hours",
     "plural_number",
@@ -87,7 +71,6 @@ __all__ = [
     "record_supervision",
     "regional_coordinators",
     "register_child",
-    "release_appeals",
     "require_text",
     "save_work_week",
     "session_basis",
@@ -95,7 +78,6 @@ __all__ = [
     "share_child",
     "sharing_consent",
     "staff_of",
-    "submit_appeal",
     "week_start",
     "withdraw_consent",
 ]
