@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("qamqor.notify.urls")),  # undelivered notifications
     path("", include("qamqor.cases.urls")),
     path("", include("qamqor.protocols.urls")),
+    path("", include("qamqor.analytics.urls")),  # statistics pages
     path("", include("qamqor.web.urls")),
 ]
 
