@@ -24,6 +24,7 @@ from typing import IO, Any
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
+from django.utils.translation import gettext
 from openpyxl import Workbook
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -106,7 +107,7 @@ def write_xlsx(
     count = 0
     for row in rows:
         if count == XLSX_MAX_ROWS - 1:
-            sheet.append(["… (the table continues: download it as CSV)"])
+            sheet.append([gettext("… (the table continues: download it as CSV)")])
             break
         sheet.append([_xlsx_value(neutralise(value)) for value in row])
         count += 1
