@@ -131,12 +131,7 @@ def get_case(request: HttpRequest, number: str) -> Case:
 def close_case(request: HttpRequest, number: str, payload: CloseIn) -> Case:
     case = selectors.get_case_for_user(request.user, number, audit_read=False)  # type: ignore[arg-type]
     data = validated(CloseCaseForm, payload.dict())
-    services.close_case(
-        case=case,
-        actor=request.user,  # type: ignore[arg-type]
-        outcome=data["outcome"],
-        note=data["note"],
-    )
+    services.close_case(case=case, actor=request.user, **data)  # type: ignore[arg-type]
     return selectors.get_case_for_user(request.user, number, audit_read=False)  # type: ignore[arg-type]
 
 
@@ -403,7 +398,7 @@ def list_messages(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 def post_message(request: HttpRequest, number: str, payload: MessageIn) -> Status:
     case = _case(request, number)
     data = validated(thread.MessageForm, payload.dict())
-    message = thread.post_message(case=case, author=request.user, body=data["body"])  # type: ignore[arg-type]
+    message = thread.post_message(case=case, author=request.user, **data)  # type: ignore[arg-type]
     others = list(
         message.receipts.select_related("organisation", "read_by").exclude(
             organisation_id=message.organisation_id

@@ -363,9 +363,7 @@ def case_close(request: HttpRequest, number: str) -> HttpResponse:
     form = CloseCaseForm(request.POST)
     return run_form(
         form,
-        lambda data: case_services.close_case(
-            case=case, actor=user, outcome=data["outcome"], note=data.get("note") or ""
-        ),
+        lambda data: case_services.close_case(case=case, actor=user, **data),
         done=lambda closed: success(
             request, gettext("The case is closed."), redirect("case-detail", number=case.number)
         ),
@@ -518,9 +516,7 @@ def case_messages(request: HttpRequest, number: str) -> HttpResponse:
 
     return run_form(
         form,
-        lambda data: thread_services.post_message(
-            case=case, author=user_of(request), body=data["body"]
-        ),
+        lambda data: thread_services.post_message(case=case, author=user_of(request), **data),
         done=sent,
         again=again,
     )

@@ -244,8 +244,4 @@ def register(request: HttpRequest, public_id: UUID, payload: RegisterIn) -> Stat
 def dismiss(request: HttpRequest, public_id: UUID, payload: DismissIn) -> Report:
     report = _visible_report(request, public_id)
     data = validated(DismissReportForm, payload.dict())
-    return services.dismiss_report(
-        report=report,
-        actor=request.user,  # type: ignore[arg-type]
-        reason=data["reason"],
-    )
+    return services.dismiss_report(report=report, actor=request.user, **data)  # type: ignore[arg-type]

@@ -1,9 +1,11 @@
 """Referrals: the standard form, its lifecycle, self-referrals (public and taken by staff)."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django import forms
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -191,6 +193,20 @@ def _get(request: HttpRequest, public_id: UUID, *, audit_read: bool = False) -> 
     return selectors.get_referral_for_user(_user(request), public_id, audit_read=audit_read)
 
 
+def _act(
+    request: HttpRequest,
+    public_id: UUID,
+    form_class: type[forms.Form],
+    payload: Schema,
+    service: Callable[..., object],
+) -> Referral:
+    """One action on a referral, as its page runs it: the page's form validates the body,
+    ``service(actor=…, referral=…, **form.cleaned_data)``, then the referral as it is now."""
+    referral = _get(request, public_id)
+    service(actor=_user(request), referral=referral, **validated(form_class, payload.dict()))
+    return _get(request, public_id)
+
+
 @router.get("", response=list[ReferralSummaryOut], summary="Referrals you may see")
 @paginate(AuditedPagination, audit_as="referral", audit_id="public_id")
 def list_referrals(request: HttpRequest, filters: Query[ReferralFilter]) -> object:
@@ -258,10 +274,7 @@ def get_referral(request: HttpRequest, public_id: UUID) -> Referral:
 
 @router.post("/{public_id}/accept", response=ReferralOut, summary="Accept the referral")
 def accept(request: HttpRequest, public_id: UUID, payload: AcceptIn) -> Referral:
-    referral = _get(request, public_id)
-    data = validated(AcceptForm, payload.dict())
-    services.accept_referral(actor=_user(request), referral=referral, **data)
-    return _get(request, public_id)
+    return _act(request, public_id, AcceptForm, payload, services.accept_referral)
 
 
 @router.post("/{public_id}/decline", response=ReferralOut, summary="Decline with a reason")
@@ -275,18 +288,12 @@ def decline(request: HttpRequest, public_id: UUID, payload: ReasonIn) -> Referra
 
 @router.post("/{public_id}/complete", response=ReferralOut, summary="Service ended: feedback")
 def complete(request: HttpRequest, public_id: UUID, payload: FeedbackIn) -> Referral:
-    referral = _get(request, public_id)
-    data = validated(CompleteForm, payload.dict())
-    services.complete_referral(actor=_user(request), referral=referral, **data)
-    return _get(request, public_id)
+    return _act(request, public_id, CompleteForm, payload, services.complete_referral)
 
 
 @router.post("/{public_id}/cancel", response=ReferralOut, summary="The referrer cancels")
 def cancel(request: HttpRequest, public_id: UUID, payload: ReasonIn) -> Referral:
-    referral = _get(request, public_id)
-    data = validated(CancelForm, payload.dict())
-    services.cancel_referral(actor=_user(request), referral=referral, **data)
-    return _get(request, public_id)
+    return _act(request, public_id, CancelForm, payload, services.cancel_referral)
 
 
 @router.post(
@@ -295,10 +302,7 @@ def cancel(request: HttpRequest, public_id: UUID, payload: ReasonIn) -> Referral
     summary="Tell the school a self-referred child named (with agreement or a legal basis)",
 )
 def inform_school(request: HttpRequest, public_id: UUID, payload: InformSchoolIn) -> Referral:
-    referral = _get(request, public_id)
-    data = validated(InformSchoolForm, payload.dict())
-    services.inform_school(actor=_user(request), referral=referral, **data)
-    return _get(request, public_id)
+    return _act(request, public_id, InformSchoolForm, payload, services.inform_school)
 
 
 @router.post(

@@ -179,9 +179,7 @@ def report_dismiss(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if not form.is_valid():
         return _render_report(request, report, dismiss_form=form)
     try:
-        services.dismiss_report(
-            report=report, actor=user_of(request), reason=form.cleaned_data["reason"]
-        )
+        services.dismiss_report(report=report, actor=user_of(request), **form.cleaned_data)
     except DomainError as error:
         report = _get_report(request, public_id, audit_read=False)
         apply_domain_error(form, error)
