@@ -5,6 +5,7 @@ day without any trace of the author, and the author reads the answer with the co
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -40,7 +41,7 @@ def submit(world: World, persona: str = "psychologist_a", **extra: Any) -> dict[
 
 
 def release() -> None:
-    services.release_appeals(timezone.now().replace(hour=12) + timezone.timedelta(days=1))
+    services.release_appeals(timezone.now().replace(hour=12) + timedelta(days=1))
 
 
 AT_THE_AUTHORS_ORGANISATION = [
@@ -117,12 +118,12 @@ def test_the_coordinating_body_reads_it_without_any_trace_of_the_author(
 
 def test_appeals_are_released_once_a_day(world: World, care: CarePlaces) -> None:
     submit(world)
-    morning = timezone.now().astimezone(ALMATY).replace(hour=7) + timezone.timedelta(days=1)
+    morning = timezone.now().astimezone(ALMATY).replace(hour=7) + timedelta(days=1)
     assert services.release_appeals(morning) == 0  # before the release hour
     assert services.release_appeals(morning.replace(hour=10)) == 1
     submit(world, persona="psc_a")
     assert services.release_appeals(morning.replace(hour=15)) == 0  # today's is done
-    assert services.release_appeals(morning.replace(hour=10) + timezone.timedelta(days=1)) == 1
+    assert services.release_appeals(morning.replace(hour=10) + timedelta(days=1)) == 1
 
 
 def test_the_author_reads_the_answer_with_the_code(world: World, care: CarePlaces) -> None:

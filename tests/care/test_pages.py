@@ -4,7 +4,7 @@ child's page, supervision, clear 4xx errors, and query counts that do not grow w
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -47,7 +47,7 @@ def test_the_week_is_one_form_with_a_row_per_category(world: World, care: CarePl
     child = services.register_child(actor=world.psc_a, organisation=world.a.psc)
     record_parent_consent(world, child, world.a.psc, world.psc_a)
     held = timezone.make_aware(
-        timezone.datetime.combine(LAST_MONDAY + timedelta(days=1), timezone.datetime.min.time())
+        datetime.combine(LAST_MONDAY + timedelta(days=1), datetime.min.time())
     ) + timedelta(hours=10)
     services.record_consultation(
         actor=world.psc_a,
@@ -439,7 +439,9 @@ def test_list_queries_are_bounded(
 
 def test_a_childs_page_takes_a_bounded_number_of_queries(world: World, care: CarePlaces) -> None:
     _more_care(world)
-    child = Consultation.objects.filter(child__isnull=False).first().child  # type: ignore[union-attr]
+    consultation = Consultation.objects.filter(child__isnull=False).first()
+    assert consultation is not None and consultation.child is not None
+    child = consultation.child
     record_parent_consent(world, child, world.a.psc, world.psc_a)
     for _n in range(4):
         services.record_consultation(

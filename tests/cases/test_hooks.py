@@ -38,7 +38,8 @@ def test_registration_and_closure_ask_the_engine(world: World) -> None:
     case = register_case(world)
     assert [run.protocol.code for run in case.protocol_runs.all()] == ["bullying_outside_family"]
     shown = get_case_for_user(world.coordinator_a, case.number, audit_read=False)
-    steps = shown._prefetched_objects_cache["steps"]  # the engine's prefetch of the page
+    # the engine's prefetch of the page, in Django's cache that the stubs do not declare
+    steps = shown._prefetched_objects_cache["steps"]  # type: ignore[attr-defined]
     unfinished = [step.title for step in steps if step.status not in FINISHED]
     assert unfinished
     assert unfinished == protocol_services.unfinished_step_titles(case)

@@ -49,6 +49,7 @@ def test_a_registry_file_creates_then_updates_by_kato_code(
     call_command("load_settlements", str(path))
     assert "2 created, 0 updated, 0 unchanged" in capsys.readouterr().out
     village = Settlement.objects.get(kato="751010000")
+    assert village.district is not None
     assert (village.name_en, village.children, village.district.code) == ("Село", 800, "KZ-75-D1")
     call_command("load_settlements", str(path))
     assert "0 created, 0 updated, 2 unchanged" in capsys.readouterr().out
