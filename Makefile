@@ -73,7 +73,7 @@ test: lint check test-sqlite test-postgres test-deploy test-browser
 lint: venv
 	@$(STAGE) "ruff check" $(BIN)/ruff check .
 	@$(STAGE) "ruff format --check" $(BIN)/ruff format --check .
-	@$(STAGE) "mypy" $(BIN)/mypy qamqor
+	@$(STAGE) "mypy" $(BIN)/mypy qamqor tests
 	@$(STAGE) "import layers" $(BIN)/lint-imports
 	@$(STAGE) "bandit" $(BIN)/bandit -c pyproject.toml -q -r qamqor scripts \
 		--severity-level medium
