@@ -195,7 +195,7 @@ def test_dismissing_a_report(place: Place) -> None:
     report = intake_services.submit_report(school=place.school, data=VALID_REPORT).report
     client = signed_in(coordinator)
     url = reverse("report-dismiss", args=[report.public_id])
-    assert client.post(url, {"reason": ""}).status_code == 200
+    assert client.post(url, {"reason": ""}).status_code == 422
     response = client.post(url, {"reason": "A test message from the school's IT staff."})
     assert response.status_code == 302
     report.refresh_from_db()

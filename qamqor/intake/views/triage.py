@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,7 +25,7 @@ from qamqor.htmx import partial_response
 from qamqor.intake import alerts, selectors, services
 from qamqor.intake.forms import StaffReplyForm, UntrueForm
 from qamqor.intake.models import Report
-from qamqor.pages import apply_domain_error, paginate, private, run_action, success, user_of
+from qamqor.pages import paginate, private, run_action, run_form, success, user_of
 from qamqor.protocols import definitions
 from qamqor.translation import pick
 
@@ -148,26 +147,34 @@ def report_register_preview(request: HttpRequest, public_id: uuid.UUID) -> HttpR
     return partial_response(render(request, "intake/partials/protocol_preview.html", context))
 
 
+def _decided_again(
+    request: HttpRequest, public_id: uuid.UUID, name: str, form: Any, status: int
+) -> HttpResponse:
+    """The report page again after a refused decision, read afresh: if the report was
+    triaged meanwhile its forms are gone, and the refusal shows on top instead."""
+    report = _get_report(request, public_id, audit_read=False)
+    alert = " ".join(form.non_field_errors()) or None
+    return _render_report(request, report, **{name: form}, alert=alert, status=status)
+
+
 @login_required
 @require_POST
 def report_register(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Triage: register the report as a case, then go to the case."""
     report = _get_report(request, public_id, audit_read=False)
     form = RegisterCaseForm(request.POST)
-    if not form.is_valid():
-        return _render_report(request, report, register_form=form, status=422)
-    try:
-        case = case_services.register_case(
-            report=report, actor=user_of(request), classification=form.cleaned_data
-        )
-    except DomainError as error:
-        report = _get_report(request, public_id, audit_read=False)
-        apply_domain_error(form, error)
-        return _render_report(
-            request, report, register_form=form, alert=str(error.detail), status=error.status_code
-        )
-    messages.success(request, gettext("Case %(number)s is registered.") % {"number": case.number})
-    return redirect("case-detail", number=case.number)
+    return run_form(
+        form,
+        lambda data: case_services.register_case(
+            report=report, actor=user_of(request), classification=data
+        ),
+        done=lambda case: success(
+            request,
+            gettext("Case %(number)s is registered.") % {"number": case.number},
+            redirect("case-detail", number=case.number),
+        ),
+        again=lambda status: _decided_again(request, public_id, "register_form", form, status),
+    )
 
 
 @login_required
@@ -176,18 +183,14 @@ def report_dismiss(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Triage: close the report without a case, with a reason."""
     report = _get_report(request, public_id, audit_read=False)
     form = DismissReportForm(request.POST)
-    if not form.is_valid():
-        return _render_report(request, report, dismiss_form=form)
-    try:
-        services.dismiss_report(report=report, actor=user_of(request), **form.cleaned_data)
-    except DomainError as error:
-        report = _get_report(request, public_id, audit_read=False)
-        apply_domain_error(form, error)
-        return _render_report(
-            request, report, dismiss_form=form, alert=str(error.detail), status=error.status_code
-        )
-    messages.success(request, gettext("The report is dismissed."))
-    return redirect("report-list")
+    return run_form(
+        form,
+        lambda data: services.dismiss_report(report=report, actor=user_of(request), **data),
+        done=lambda dismissed: success(
+            request, gettext("The report is dismissed."), redirect("report-list")
+        ),
+        again=lambda status: _decided_again(request, public_id, "dismiss_form", form, status),
+    )
 
 
 # --- the handler's side ---------------------------------------------------------------------
