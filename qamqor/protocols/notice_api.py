@@ -106,6 +106,12 @@ def list_notices(request: HttpRequest, number: str) -> list[RepresentativeNotice
     )
 
 
+def _notice(request: HttpRequest, number: str, notice_id: int) -> RepresentativeNotice:
+    """A notice of a case the user sees (404 otherwise), to act on: not a read of the case."""
+    case = case_selectors.get_case_for_user(request.user, number, audit_read=False)  # type: ignore[arg-type]
+    return notices.notice_on_case(case, notice_id)
+
+
 @router.post(
     "cases/{number}/notices/{notice_id}/confirm",
     response=NoticeOut,
@@ -114,8 +120,7 @@ def list_notices(request: HttpRequest, number: str) -> list[RepresentativeNotice
 def confirm_notice(
     request: HttpRequest, number: str, notice_id: int, payload: ConfirmIn
 ) -> RepresentativeNotice:
-    case = case_selectors.get_case_for_user(request.user, number, audit_read=False)  # type: ignore[arg-type]
-    notice = notices.notice_on_case(case, notice_id)
+    notice = _notice(request, number, notice_id)
     return notices.confirm(notice=notice, actor=request.user, texts=payload.texts)  # type: ignore[arg-type]
 
 
@@ -127,6 +132,5 @@ def confirm_notice(
 def cancel_notice(
     request: HttpRequest, number: str, notice_id: int, payload: CancelIn
 ) -> RepresentativeNotice:
-    case = case_selectors.get_case_for_user(request.user, number, audit_read=False)  # type: ignore[arg-type]
-    notice = notices.notice_on_case(case, notice_id)
+    notice = _notice(request, number, notice_id)
     return notices.cancel(notice=notice, actor=request.user, reason=payload.reason)  # type: ignore[arg-type]
