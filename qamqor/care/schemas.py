@@ -26,6 +26,28 @@ from qamqor.cases.models import Child
 # --- outputs ------------------------------------------------------------------------------
 
 
+class PublicRecordOut(Schema):
+    """A care record named by its public key (never the database id)."""
+
+    id: UUID
+
+    @staticmethod
+    def resolve_id(
+        obj: ConsentRecord | CrisisBasis | ChildShare | Consultation | SupervisionSession,
+    ) -> UUID:
+        return obj.public_id
+
+
+class ChildRecordOut(PublicRecordOut):
+    """A care record of one child, who is named by code."""
+
+    child: str
+
+    @staticmethod
+    def resolve_child(obj: ConsentRecord | CrisisBasis | ChildShare) -> str:
+        return obj.child.code
+
+
 class ChildOut(Schema):
     code: str
     region: str
@@ -40,9 +62,7 @@ class ChildOut(Schema):
         return obj.region.code
 
 
-class ConsentOut(Schema):
-    id: UUID
-    child: str
+class ConsentOut(ChildRecordOut):
     organisation: OrganisationRef
     giver: str
     giver_label: str
@@ -59,14 +79,6 @@ class ConsentOut(Schema):
     active: bool
 
     @staticmethod
-    def resolve_id(obj: ConsentRecord) -> UUID:
-        return obj.public_id
-
-    @staticmethod
-    def resolve_child(obj: ConsentRecord) -> str:
-        return obj.child.code
-
-    @staticmethod
     def resolve_share_with(obj: ConsentRecord) -> list[str]:
         return sorted(org.code for org in obj.share_with.all())
 
@@ -75,9 +87,7 @@ class ConsentOut(Schema):
         return obj.is_active()
 
 
-class CrisisBasisOut(Schema):
-    id: UUID
-    child: str
+class CrisisBasisOut(ChildRecordOut):
     organisation: OrganisationRef
     case: str | None
     ground: str
@@ -87,14 +97,6 @@ class CrisisBasisOut(Schema):
     recorded_at: datetime
     closed_at: datetime | None
     close_reason: str
-
-    @staticmethod
-    def resolve_id(obj: CrisisBasis) -> UUID:
-        return obj.public_id
-
-    @staticmethod
-    def resolve_child(obj: CrisisBasis) -> str:
-        return obj.child.code
 
     @staticmethod
     def resolve_case(obj: CrisisBasis) -> str | None:
@@ -110,9 +112,7 @@ class CrisisBasisOut(Schema):
         )
 
 
-class ShareOut(Schema):
-    id: UUID
-    child: str
+class ShareOut(ChildRecordOut):
     from_organisation: OrganisationRef | None
     to_organisation: OrganisationRef
     basis: str
@@ -121,17 +121,8 @@ class ShareOut(Schema):
     shared_at: datetime
     revoked_at: datetime | None
 
-    @staticmethod
-    def resolve_id(obj: ChildShare) -> UUID:
-        return obj.public_id
 
-    @staticmethod
-    def resolve_child(obj: ChildShare) -> str:
-        return obj.child.code
-
-
-class ConsultationOut(Schema):
-    id: UUID
+class ConsultationOut(PublicRecordOut):
     organisation: OrganisationRef
     psychologist: str
     child: str | None
@@ -147,10 +138,6 @@ class ConsultationOut(Schema):
     notes: str | None
     next_steps: str
     next_appointment_at: datetime | None
-
-    @staticmethod
-    def resolve_id(obj: Consultation) -> UUID:
-        return obj.public_id
 
     @staticmethod
     def resolve_psychologist(obj: Consultation) -> str:
@@ -218,8 +205,7 @@ class CaseloadOut(Schema):
     referrals_awaiting_answer: list[ReferralRef]
 
 
-class SupervisionOut(Schema):
-    id: UUID
+class SupervisionOut(PublicRecordOut):
     kind: str
     level: str
     online: bool
@@ -230,10 +216,6 @@ class SupervisionOut(Schema):
     facilitator: str
     participants: list[str]
     guests: int
-
-    @staticmethod
-    def resolve_id(obj: SupervisionSession) -> UUID:
-        return obj.public_id
 
     @staticmethod
     def resolve_facilitator(obj: SupervisionSession) -> str:

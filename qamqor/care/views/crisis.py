@@ -1,0 +1,76 @@
+"""The crisis exception (brief 1.5.2): recording a basis on a child's page, closing it,
+and the list every exception is reported on to the PSC and the coordinators."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST, require_safe
+
+from qamqor.accounts import policy
+from qamqor.accounts.models import User
+from qamqor.audit import services as audit
+from qamqor.care import selectors
+from qamqor.care.forms import CrisisBasisForm, crisis_basis_arguments
+from qamqor.care.services import crisis as crisis_services
+from qamqor.care.views.children import child_action
+from qamqor.pages import private, run_action, success, user_of
+
+
+@login_required
+@require_POST
+def child_crisis(request: HttpRequest, code: str) -> HttpResponse:
+    return child_action(
+        request,
+        code,
+        "crisis",
+        CrisisBasisForm,
+        lambda user, child, data: crisis_services.record_crisis_basis(
+            actor=user, child=child, **crisis_basis_arguments(user, data)
+        ),
+        gettext("The crisis basis is recorded; the coordinator is informed."),
+    )
+
+
+@login_required
+@require_POST
+def crisis_close(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    user = user_of(request)
+    basis = selectors.get_crisis_basis_for_user(user, public_id)
+    back = redirect("care-child", code=basis.child.code)
+    return run_action(
+        request,
+        lambda: crisis_services.close_crisis_basis(actor=user, basis=basis),
+        done=lambda _closed: success(request, gettext("The crisis basis is closed."), back),
+        again=lambda: back,
+    )
+
+
+def _listed_crisis_bases(user: User) -> list[Any]:
+    bases = list(selectors.crisis_exceptions(user))
+    audit.record_list(
+        actor=user, object_type="crisis_basis", object_ids=[b.public_id for b in bases]
+    )
+    return bases
+
+
+@login_required
+@require_safe
+def crisis_list(request: HttpRequest) -> HttpResponse:
+    """Every crisis exception in the user's oversight, reported to the coordinator (1.5.2)."""
+    user = user_of(request)
+    care = policy.care_scope_for(user)
+    if not (care.psc_org_ids or care.region_ids or care.national):
+        raise Http404("crisis exceptions")
+    return private(
+        render(
+            request,
+            "care/crisis_list.html",
+            {"bases": _listed_crisis_bases(user), "is_psc": bool(care.psc_org_ids)},
+        )
+    )
