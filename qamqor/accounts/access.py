@@ -26,6 +26,7 @@ An object outside the user's scope is a 404, never a 403 (DESIGN §5.2, recommen
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Generic, Self, TypeVar
 
@@ -215,6 +216,46 @@ def gate_required(name: str) -> Callable[[ViewFunc], ViewFunc]:
         return wrapped  # type: ignore[return-value]
 
     return decorate
+
+
+# --- API operations -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Guard:
+    """What guards one API operation: a page gate (closed: 403/404), a rule on the rows it
+    reads or changes (``model``, ``action``: an object outside it is a 404), both, or
+    neither: ``public`` (no sign-in) or ``signed_in`` (any signed-in user, who reads
+    nothing of anyone else). The generated tests call every operation as every persona
+    and expect what the gate and the rule answer for them."""
+
+    model: str | None = None
+    action: str = "view"
+    gate: str | None = None
+    public: bool = False
+    signed_in: bool = False
+
+
+#: Anyone, signed in or not (a report, a follow-up by code, a self-referral).
+PUBLIC = Guard(public=True)
+#: Any signed-in user, who reads nothing of anyone else (their own work log, the library).
+SIGNED_IN = Guard(signed_in=True)
+
+_operations: dict[str, Guard] = {}
+
+
+def operations(guards: dict[str, Guard]) -> None:
+    """Register the guards of API operations, by ``"METHOD /path"`` below ``/api/v1``
+    (``"GET /cases/{number}"``), in the rules of the app that owns what they read."""
+    for operation, guard in guards.items():
+        if guard.gate is None and guard.model is None and not (guard.public or guard.signed_in):
+            raise ValueError(f"{operation}: a guard names a gate, a rule, public or signed_in.")
+        _operations[operation] = guard
+
+
+def registered_operations() -> dict[str, Guard]:
+    """Every registered API operation and its guard: the generated tests walk them."""
+    return dict(_operations)
 
 
 # --- the organisations a user acts for ----------------------------------------------------

@@ -10,3 +10,13 @@ from qamqor.accounts.policy import Scope
 def dashboard_gate(scope: Scope) -> bool:
     """The dashboard: coordinators (their regions) and monitors (aggregates, brief 3.1)."""
     return scope.sees_statistics
+
+
+DASHBOARD = access.Guard(gate="dashboard")
+access.operations(
+    {
+        "GET /stats": DASHBOARD,
+        "GET /stats/accessibility": DASHBOARD,
+        "GET /stats/siting": DASHBOARD,
+    }
+)

@@ -150,3 +150,35 @@ def consultation_notes_check(scope: Scope, user: Any, consultation: Any) -> bool
         consultation.psychologist_id == getattr(user, "pk", None)
         or consultation.organisation_id in scope.supervised_ids
     )
+
+
+CHILD = access.Guard(model="cases.Child")
+CARE = access.Guard(gate="care")
+access.operations(
+    {
+        "GET /care/caseload": access.SIGNED_IN,  # one's own caseload (empty for others)
+        "POST /care/children": CARE,
+        "GET /care/children/{code}": CHILD,
+        "POST /care/children/{code}/consents": CHILD,
+        "POST /care/consents/{public_id}/withdraw": access.Guard(model="care.ConsentRecord"),
+        "POST /care/children/{code}/crisis-bases": CHILD,
+        "GET /care/crisis-bases": access.Guard(model="care.CrisisBasis"),
+        "POST /care/crisis-bases/{public_id}/close": access.Guard(model="care.CrisisBasis"),
+        "POST /care/children/{code}/shares": CHILD,
+        "GET /care/consultations": access.Guard(model="care.Consultation"),
+        "POST /care/consultations": CARE,
+        "GET /care/consultations/{public_id}": access.Guard(model="care.Consultation"),
+        "GET /care/supervision": access.Guard(model="care.SupervisionSession"),
+        "POST /care/supervision": CARE,
+        "GET /care/work-log/{week}": access.SIGNED_IN,
+        "PUT /care/work-log/{week}": access.SIGNED_IN,
+        "GET /care/workload": CARE,
+        "PUT /care/schools/{code}/enrolment": CARE,
+        # anonymous appeals keep their address under /care (appeals.rules: who sees them)
+        "POST /care/appeals": access.SIGNED_IN,
+        "POST /care/appeals/follow-up": access.SIGNED_IN,
+        "GET /care/appeals": access.Guard(model="appeals.Appeal"),
+        "GET /care/appeals/{appeal_id}": access.Guard(model="appeals.Appeal"),
+        "POST /care/appeals/{appeal_id}/answer": access.Guard(model="appeals.Appeal"),
+    }
+)

@@ -65,3 +65,24 @@ def acts_on_cases_for(scope: Scope) -> frozenset[int]:
     """The organisations a user speaks and reads for on a case (its thread): their own,
     if they see cases at all (``access.acting_organisation_on`` prefers one on the case)."""
     return scope.organisation_ids if scope.sees_cases else frozenset()
+
+
+CASE = access.Guard(model="cases.Case")
+access.operations(
+    {
+        "GET /cases": CASE,
+        "GET /cases/{number}": CASE,
+        "POST /cases/{number}/close": access.Guard(model="cases.Case", action="close"),
+        "POST /cases/{number}/reclassify": access.Guard(model="cases.Case", action="close"),
+        "GET /cases/{number}/parties": CASE,
+        "POST /cases/{number}/child": access.Guard(model="cases.Case", action="edit_parties"),
+        "POST /cases/{number}/representatives": access.Guard(
+            model="cases.Case", action="edit_parties"
+        ),
+        "PATCH /cases/{number}/representatives/{representative_id}": access.Guard(
+            model="cases.Case", action="edit_parties"
+        ),
+        "GET /cases/{number}/messages": CASE,
+        "POST /cases/{number}/messages": CASE,
+    }
+)

@@ -50,3 +50,12 @@ def call_view(scope: Scope, user: Any) -> Q:
 def helpline_gate(scope: Scope) -> bool:
     """The 111 console: the center's operators."""
     return bool(_operator_centers(scope))
+
+
+access.operations(
+    {
+        "POST /helpline/calls": access.Guard(gate="helpline"),
+        "GET /helpline/calls": access.Guard(model="helpline.CallRecord"),
+        "POST /helpline/calls/{external_id}/close": access.Guard(model="helpline.CallRecord"),
+    }
+)

@@ -88,6 +88,15 @@ def screenings_gate(scope: Scope) -> bool:
     )
 
 
+@access.rule("instruments.Campaign", "follow_up")
+def campaign_follow_up(scope: Scope, user: Any) -> Q:
+    """The pupils a campaign asks to follow up (results): the psychologists (of a school,
+    a PSC) among those who see the campaign; coordinators watch progress only."""
+    if not (scope.school_psychologist_ids or scope.psc_ids):
+        return NOTHING
+    return campaign_view(scope, user)
+
+
 @access.rule("instruments.Campaign", "run")
 def campaign_run(scope: Scope, user: Any) -> Q:
     """A school campaign is run (and closed) by the school's psychologist; a district or
@@ -119,3 +128,34 @@ def screens_pupils_for(scope: Scope) -> frozenset[int]:
 def screens_children_for(scope: Scope) -> frozenset[int]:
     """The PSCs a user screens any child they see for (a PSC head: also the branches)."""
     return scope.psc_ids
+
+
+ADMINISTRATION = access.Guard(model="instruments.Administration")
+CAMPAIGN = access.Guard(model="instruments.Campaign")
+access.operations(
+    {
+        "GET /screenings/instruments": access.SIGNED_IN,
+        "GET /screenings/instruments/{code}": access.SIGNED_IN,
+        "GET /screenings/instruments/{code}/fhir": access.SIGNED_IN,
+        "POST /screenings/administrations": access.Guard(model="cases.Child", action="screen"),
+        "GET /screenings/administrations/{public_id}": ADMINISTRATION,
+        "POST /screenings/administrations/{public_id}/answers": ADMINISTRATION,
+        "GET /screenings/administrations/{public_id}/fhir": ADMINISTRATION,
+        "POST /screenings/fhir/QuestionnaireResponse": access.Guard(
+            model="cases.Child", action="screen"
+        ),
+        "GET /screenings/children/{code}/administrations": access.Guard(
+            model="cases.Child", action="screen"
+        ),
+        "GET /screenings/alerts": ADMINISTRATION,
+        "POST /screenings/alerts/{pk}/acknowledge": ADMINISTRATION,
+        "POST /screenings/campaigns": access.Guard(model="instruments.Campaign", action="run"),
+        "GET /screenings/campaigns": CAMPAIGN,
+        "GET /screenings/campaigns/{public_id}": CAMPAIGN,
+        "GET /screenings/campaigns/{public_id}/follow-up": access.Guard(
+            model="instruments.Campaign", action="follow_up"
+        ),
+        "POST /screenings/self": access.PUBLIC,
+        "GET /screenings/aggregates": access.Guard(gate="dashboard"),
+    }
+)

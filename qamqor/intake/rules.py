@@ -39,3 +39,16 @@ def report_answer(scope: Scope, user: Any) -> Q:
 @access.check("intake.Report", "answer")
 def report_answer_check(scope: Scope, user: Any, report: Any) -> bool:
     return scope.reaches("triage", report)
+
+
+access.operations(
+    {
+        "POST /reports": access.PUBLIC,
+        "GET /reports": access.Guard(model="intake.Report", gate="triage"),
+        "GET /reports/{public_id}": access.Guard(model="intake.Report"),
+        "POST /reports/{public_id}/register": access.Guard(model="intake.Report", action="triage"),
+        "POST /reports/{public_id}/dismiss": access.Guard(model="intake.Report", action="triage"),
+        "POST /followup": access.PUBLIC,
+        "POST /followup/messages": access.PUBLIC,
+    }
+)

@@ -7,6 +7,7 @@ class NotifyConfig(AppConfig):
     def ready(self) -> None:
         from qamqor.notify import (
             checks,  # noqa: F401  registers the lease check
+            rules,  # noqa: F401  registers the app's access rules
             sms,
         )
 

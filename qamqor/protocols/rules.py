@@ -106,3 +106,18 @@ def notice_review(scope: Scope, user: Any) -> Q:
 @access.check("protocols.RepresentativeNotice", "review")
 def notice_review_check(scope: Scope, user: Any, notice: Any) -> bool:
     return bool(notice.step.organisation_id in policy.task_organisation_ids(scope))
+
+
+access.operations(
+    {
+        "GET /tasks": access.Guard(model="protocols.Step"),
+        "POST /cases/{number}/steps/{key}/complete": access.Guard(model="cases.Case"),
+        "GET /steps/open": access.Guard(model="protocols.Step", action="board", gate="open_steps"),
+        "GET /protocols": access.Guard(gate="protocols"),
+        "GET /protocols/{code}/{version}": access.Guard(gate="protocols"),
+        "POST /protocols/{code}/{version}/publish": access.Guard(gate="protocols"),
+        "GET /cases/{number}/notices": access.Guard(model="cases.Case"),
+        "POST /cases/{number}/notices/{notice_id}/confirm": access.Guard(model="cases.Case"),
+        "POST /cases/{number}/notices/{notice_id}/cancel": access.Guard(model="cases.Case"),
+    }
+)

@@ -42,3 +42,21 @@ def referrals_gate(scope: Scope) -> bool:
 def receives_self_referrals_for(scope: Scope) -> frozenset[int]:
     """A self-referral staff take is for their PSC (a PSC head: also the branches')."""
     return scope.psc_ids
+
+
+REFERRAL = access.Guard(model="referrals.Referral")
+access.operations(
+    {
+        "GET /referrals": REFERRAL,
+        "POST /referrals": access.Guard(gate="referrals"),
+        "POST /referrals/ask": access.PUBLIC,
+        "POST /referrals/self": access.Guard(gate="referrals"),
+        "GET /referrals/{public_id}": REFERRAL,
+        "POST /referrals/{public_id}/accept": REFERRAL,
+        "POST /referrals/{public_id}/decline": REFERRAL,
+        "POST /referrals/{public_id}/complete": REFERRAL,
+        "POST /referrals/{public_id}/cancel": REFERRAL,
+        "POST /referrals/{public_id}/inform-school": REFERRAL,
+        "POST /referrals/{public_id}/attachments": REFERRAL,
+    }
+)

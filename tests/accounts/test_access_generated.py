@@ -98,6 +98,8 @@ def test_an_action_without_a_rule_fails_loudly() -> None:
         access.filter_for(None, "cases.Case", "no-such-action")
     with pytest.raises(LookupError):
         access.allows(object(), "no-such-gate")
+    with pytest.raises(LookupError):
+        access.acting_ids(object(), "no-such-acting")
 
 
 @pytest.mark.django_db
