@@ -127,7 +127,7 @@ def child_care(user: User, child: Child) -> ChildCare:
             Q(from_organisation_id__in=care.referral_org_ids)
             | Q(to_organisation_id__in=care.referral_org_ids)
         )
-    organisations = Organisation.objects.filter(pk__in=care.psychologist_org_ids).order_by("pk")
+    organisations = access.organisations(user, "give_care").order_by("pk")
     return ChildCare(
         child=child,
         consents=consents,
@@ -137,7 +137,9 @@ def child_care(user: User, child: Child) -> ChildCare:
         shares=list(shares),
         representatives=list(child.representatives.all()) if care.referral_org_ids else [],
         care_organisations=list(organisations),
-        crisis_organisations=[org for org in organisations if org.pk in care.psc_org_ids],
+        crisis_organisations=[
+            org for org in organisations if access.acts_for(user, "record_crisis_basis", org.pk)
+        ],
         crisis_used=used,
     )
 
@@ -339,15 +341,8 @@ def supervision_hosts(user: User) -> list[Organisation]:
     The page offers these and the API falls back to the only one, so both record a
     session for the same organisation (``forms.supervision_arguments``).
     """
-    care = policy.care_scope_for(user)
-    if care.referral_org_ids:
-        return list(Organisation.objects.filter(pk__in=care.referral_org_ids).order_by("name_en"))
-    for kind in (OrganisationKind.EDUCATION_DEPARTMENT, OrganisationKind.COORDINATING_BODY):
-        hosts = list(
-            Organisation.objects.filter(kind=kind, memberships__user=user, memberships__active=True)
-            .distinct()
-            .order_by("name_en")
-        )
+    for action in ("refer", "coordinate_region", "coordinate_nationally"):
+        hosts = list(access.organisations(user, action).order_by("name_en"))
         if hosts:
             return hosts
     return []
