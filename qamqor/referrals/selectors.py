@@ -7,7 +7,7 @@ import uuid
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from qamqor.accounts import policy
+from qamqor.accounts import access
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.referrals.models import Referral, ReferralAttachment, ReferralEvent
@@ -22,7 +22,7 @@ def referral_list(
     referrals = Referral.objects.restrict(user, "view").select_related(
         "child", "from_organisation", "to_organisation", "assigned_to"
     )
-    orgs = policy.care_scope_for(user).referral_org_ids
+    orgs = access.acting_ids(user, "refer")
     if direction == "incoming":
         referrals = referrals.filter(to_organisation_id__in=orgs)
     elif direction == "outgoing":
@@ -34,28 +34,21 @@ def referral_list(
 
 def get_referral_for_user(user: User, public_id: uuid.UUID, *, audit_read: bool = True) -> Referral:
     """The referral, if the user may see it; otherwise 404 (never 403). Audited."""
-    referral = (
-        Referral.objects.restrict(user, "view")
-        .select_related(
-            "child__region",
-            "case",
-            "from_organisation",
-            "to_organisation",
-            "referred_by",
-            "responded_by",
-            "assigned_to",
-            "school_named",
-            "share__consent",
-        )
-        .prefetch_related(
-            Prefetch("events", queryset=ReferralEvent.objects.select_related("actor")),
-            Prefetch("attachments", queryset=ReferralAttachment.objects.defer("content")),
-        )
-        .filter(public_id=public_id)
-        .first()
+    queryset = Referral.objects.select_related(
+        "child__region",
+        "case",
+        "from_organisation",
+        "to_organisation",
+        "referred_by",
+        "responded_by",
+        "assigned_to",
+        "school_named",
+        "share__consent",
+    ).prefetch_related(
+        Prefetch("events", queryset=ReferralEvent.objects.select_related("actor")),
+        Prefetch("attachments", queryset=ReferralAttachment.objects.defer("content")),
     )
-    if referral is None:
-        raise Http404("referral")
+    referral = access.get_or_404(queryset, user, public_id=public_id)
     if audit_read:
         audit.record(
             actor=user,
