@@ -1,7 +1,7 @@
 """The 111 operator console: the list of calls and cards, and the call card page.
 
-Outsiders get a 404 (the policy's one door: ``CallCard.objects.visible_to``); every read of
-a card is audited."""
+Outsiders get a 404 (the one door: ``CallCard.objects.restrict(user, "view")``, rules in
+``helpline/rules.py``); every read of a card is audited."""
 
 from __future__ import annotations
 

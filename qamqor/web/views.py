@@ -2,8 +2,8 @@
 the statistics dashboard and the in-app notifications. Each domain app owns its own
 pages (cases, intake, protocols, care, …); ``web`` holds only what belongs to none.
 
-Every read of personal data goes through ``visible_to`` or a selector (an object out of
-scope is a 404); every change goes through a service (DESIGN §5.2, §5.7).
+Every read of personal data goes through ``restrict(user, action)`` or a selector (an
+object out of scope is a 404); every change goes through a service (DESIGN §5.2, §5.7).
 """
 
 from __future__ import annotations
