@@ -1,6 +1,7 @@
 # Qamqor: `make run` starts the demo, `make test` runs every check CI runs.
 #
-#   make run            demo server and worker on http://127.0.0.1:8000 (logins printed)
+#   make run            demo server and worker on http://127.0.0.1:8000 (logins printed),
+#                       DEBUG off as in production; another port: make run PORT=8001
 #   make test           lint, Django checks, then pytest on SQLite, PostgreSQL and Chromium;
 #                       stops at the first stage that fails
 #   make lint           ruff check, ruff format --check, mypy, import layers, bandit
@@ -62,10 +63,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $@
 
-# var/ holds the demo database; it is not in git.
+# var/ holds the demo database; it is not in git. Links, posters and emails name PORT.
+PORT ?= 8000
 run: venv
 	@mkdir -p var
-	$(BIN)/qamqor demo
+	$(BIN)/qamqor demo --port $(PORT)
 
 test: lint check test-sqlite test-postgres test-deploy test-browser
 	@echo "all stages passed"

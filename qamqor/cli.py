@@ -1,6 +1,6 @@
 """The ``qamqor`` command: run a demo, serve, work the queue, seed, or any manage.py command.
 
-qamqor demo [--port 8000]          migrate, seed an empty database, web + worker
+qamqor demo [--port 8000]          migrate, seed an empty database, web + worker (DEBUG off)
 qamqor serve [--bind 0.0.0.0:8000 --workers 4]    gunicorn (production)
 qamqor worker                      queued tasks and periodic sweeps
 qamqor mail-listener               reports by email over SMTP (docs/channels.md)
@@ -94,9 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(args.bind, args.workers)  # gunicorn sets Django up in its workers
     if args.command == "demo":
-        # The demo's published logins sign in with the password alone, unless the operator
-        # asked otherwise (QAMQOR_OTP_REQUIRED=1); anyone may still enrol an app and try it.
-        os.environ.setdefault("QAMQOR_OTP_REQUIRED", "0")
+        _demo_environment(args.port)
     _setup_django()
     if args.command == "demo":
         return _demo(args.port)
@@ -116,6 +114,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     raise AssertionError(args.command)  # argparse allows no other command
 
 
+def _demo_environment(port: int) -> None:
+    """The demo's settings, each unless the operator set it (the worker, spawned, inherits
+    them): the product as a newcomer will meet it, not a developer's debugging aid."""
+    # The published logins sign in with the password alone (QAMQOR_OTP_REQUIRED=1 asks for
+    # the second step); anyone may still enrol an app and try it.
+    _environment_default("QAMQOR_OTP_REQUIRED", "0")
+    # The real 404 and 500 pages, no URL list or traceback in the browser; static files
+    # come through WhiteNoise from the apps' folders (settings: no collectstatic needed).
+    _environment_default("QAMQOR_DEBUG", "0")
+    # Posters, emails and links name the address the demo answers on.
+    _environment_default("QAMQOR_SITE_URL", f"http://127.0.0.1:{port}")
+
+
+def _environment_default(name: str, value: str) -> None:
+    """Set a setting's variable unless it, or its ``_FILE`` form, holds a value already."""
+    if not (os.environ.get(name) or os.environ.get(f"{name}_FILE")):
+        os.environ[name] = value
+
+
 def _print_logins(url: str) -> None:
     from django.conf import settings
     from django.utils import translation
@@ -123,6 +140,8 @@ def _print_logins(url: str) -> None:
     from qamqor.demo import DEMO_LOGINS, DEMO_PASSWORD
 
     print(f"\nQamqor demo: {url}\n")
+    if url.rstrip("/") != settings.SITE_URL:
+        print(f"Posters, emails and links name QAMQOR_SITE_URL: {settings.SITE_URL}\n")
     print("All data is synthetic. Sign in as any of these (one per role):")
     width = max(len(username) for username, _ in DEMO_LOGINS)
     with translation.override("en"):  # the console speaks English, like the rest of it

@@ -45,6 +45,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 PRODUCTION = env_bool("QAMQOR_PRODUCTION")
+# On for development by default; `qamqor demo` turns it off (real 404 and 500 pages).
 DEBUG = env_bool("QAMQOR_DEBUG", default=not PRODUCTION)
 
 _DEV_SECRET = "insecure-development-key-never-use-in-production"  # noqa: S105
@@ -56,6 +57,8 @@ if PRODUCTION and (SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50):
 
 ALLOWED_HOSTS = env_list("QAMQOR_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("QAMQOR_CSRF_TRUSTED_ORIGINS")
+# The base of absolute links (posters' QR codes, emails); `qamqor demo --port N` sets it
+# to http://127.0.0.1:N unless QAMQOR_SITE_URL is given.
 SITE_URL = env("QAMQOR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -209,8 +212,10 @@ TIME_ZONE = "Asia/Almaty"  # Kazakhstan's single zone, UTC+5 all year; stored in
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Production serves collected files (``manage.py collectstatic``); development serves them
-# from the apps' folders through the finders.
+# WhiteNoise serves static files whether DEBUG is on or off. Production serves collected
+# files (``manage.py collectstatic``, hashed names); elsewhere, the demo included (DEBUG
+# off, `qamqor demo`), WhiteNoise finds them in the apps' folders on each request, so no
+# collectstatic is needed and an edited file shows at the next reload.
 STATIC_ROOT = Path(env("QAMQOR_STATIC_ROOT", str(VAR_DIR / "static"))) if PRODUCTION else None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -223,6 +228,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION  # by default it follows DEBUG, off in the demo
 
 # Background work: django-tasks with the database backend; `qamqor worker` runs it.
 TASKS = {

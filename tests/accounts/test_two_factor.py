@@ -273,6 +273,7 @@ def test_the_demo_command_turns_the_requirement_off_unless_told(monkeypatch) -> 
 
     monkeypatch.setattr(cli, "_setup_django", lambda: None)
     monkeypatch.setattr(cli, "_demo", lambda port: 0)
+    monkeypatch.setattr(os, "environ", os.environ.copy())  # the demo's settings stay here
     monkeypatch.delenv("QAMQOR_OTP_REQUIRED", raising=False)
     assert cli.main(["demo"]) == 0
     assert os.environ["QAMQOR_OTP_REQUIRED"] == "0"
