@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -154,7 +155,7 @@ def test_the_demo_serves_the_product_with_debug_off_on_the_chosen_port(demo: Dem
     assert all(username in banner for username, _role in DEMO_LOGINS)
     assert "QAMQOR_SITE_URL" not in banner  # links follow the port: nothing to point out
     wait_for(
-        lambda: "worker" in demo.output() and "started" in demo.output(),
+        lambda: re.search(r"worker \S+ started", demo.output()),
         timeout=60,
         what="the demo's worker",
     )
