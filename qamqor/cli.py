@@ -173,7 +173,7 @@ def _demo(port: int) -> int:
         return 1
     call_command("migrate", interactive=False, verbosity=0)
     if is_empty():
-        print("Loading synthetic demo data (a few seconds)…", flush=True)
+        print("Loading synthetic demo data (about a minute)…", flush=True)
         summary = seed_demo()
         print(
             f"{summary.schools} schools, {sum(summary.cases.values())} cases, "
