@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
+from qamqor.accounts import access
 from qamqor.apikit import AuditedPagination, errors
 from qamqor.apikit import request_user as _user
 from qamqor.notify import selectors, services
@@ -50,7 +51,7 @@ class UndeliveredOut(Schema):
 
 def _rows(request: HttpRequest) -> QuerySet[Notification]:
     user = _user(request)
-    if not selectors.sees_undelivered(user):
+    if not access.allows(user, "undelivered"):
         raise Http404("undelivered notifications")
     return selectors.undelivered_for(user)
 

@@ -8,12 +8,6 @@ from qamqor.accounts import policy
 from qamqor.notify.models import Notification
 
 
-def sees_undelivered(user: object) -> bool:
-    """Coordinators (school, regional, national) watch what did not reach its recipient."""
-    scope = policy.scope_for(user)
-    return bool(scope.national or scope.region_ids or scope.coordinated_school_ids)
-
-
 def undelivered_for(user: object) -> QuerySet[Notification]:
     """Failed and unconfirmed notifications within the user's coordination (brief 1.3.3):
     a school coordinator's school, a regional coordinator's region, all for the national

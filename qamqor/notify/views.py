@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext, ngettext
 
+from qamqor.accounts import access
 from qamqor.notify import selectors, services
 from qamqor.pages import paginate, user_of
 
 
 @login_required
+@access.gate_required("undelivered")
 def undelivered(request: HttpRequest) -> HttpResponse:
     """Failed and unconfirmed notifications in the coordinator's scope; POST resends the
     chosen ones (the same Message-ID, a new retry horizon). Outsiders get 404."""
     user = user_of(request)
-    if not selectors.sees_undelivered(user):
-        raise Http404("undelivered notifications")
     rows = selectors.undelivered_for(user)
     if request.method == "POST":
         chosen = [value for value in request.POST.getlist("notification") if value.isdigit()]

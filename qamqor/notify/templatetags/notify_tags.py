@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 from django.template.loader import render_to_string
 
+from qamqor.accounts import access
 from qamqor.notify import selectors
 
 register = template.Library()
@@ -17,7 +18,7 @@ def undelivered_notice(context: dict[str, Any]) -> str:
     """A dashboard card for coordinators; nothing for anyone else."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not selectors.sees_undelivered(user):
+    if user is None or not access.allows(user, "undelivered"):
         return ""
     count = selectors.undelivered_for(user).count()
     return render_to_string(
