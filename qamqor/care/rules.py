@@ -43,6 +43,22 @@ def child_view_in_care(scope: Scope, user: Any) -> Q:
     ) | Q(Exists(CareClient.objects.filter(child_id=OuterRef("pk"), organisation_id__in=orgs)))
 
 
+@access.gate("crisis_exceptions")
+def crisis_exceptions_gate(scope: Scope) -> bool:
+    """The list of crisis exceptions: a PSC's own, and those in a coordinator's oversight
+    (brief 1.5.2)."""
+    care = policy.care_scope_for_scope(scope)
+    return bool(care.psc_org_ids or care.region_ids or care.national)
+
+
+@access.gate("supervision")
+def supervision_gate(scope: Scope) -> bool:
+    """Supervision and intervision sessions: psychologists record theirs, coordinators see
+    those in their oversight."""
+    care = policy.care_scope_for_scope(scope)
+    return bool(care.psychologist_org_ids or care.region_ids or care.national)
+
+
 @access.gate("care")
 def care_gate(scope: Scope) -> bool:
     """Psychological support: psychologists (school, PSC, a PSC head), coordinators who

@@ -7,12 +7,12 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST, require_safe
 
-from qamqor.accounts import policy
+from qamqor.accounts import access, policy
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.care import selectors
@@ -61,12 +61,11 @@ def _listed_crisis_bases(user: User) -> list[Any]:
 
 @login_required
 @require_safe
+@access.gate_required("crisis_exceptions")
 def crisis_list(request: HttpRequest) -> HttpResponse:
     """Every crisis exception in the user's oversight, reported to the coordinator (1.5.2)."""
     user = user_of(request)
     care = policy.care_scope_for(user)
-    if not (care.psc_org_ids or care.region_ids or care.national):
-        raise Http404("crisis exceptions")
     return private(
         render(
             request,

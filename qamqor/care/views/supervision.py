@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django import forms as dj
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
-from qamqor.accounts import policy
+from qamqor.accounts import access
 from qamqor.care import selectors
 from qamqor.care.forms import SupervisionForm, supervision_arguments
 from qamqor.care.services import supervision as supervision_services
@@ -20,11 +20,9 @@ from qamqor.pages import paginate, private, run_form, success, user_of
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@access.gate_required("supervision")
 def supervision(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
-    care = policy.care_scope_for(user)
-    if not (care.psychologist_org_ids or care.region_ids or care.national):
-        raise Http404("supervision")
     hosts = selectors.supervision_hosts(user)
     form = (
         SupervisionForm(request.POST)
