@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+from uuid import UUID
+
+from django.http import Http404
+
 from qamqor.accounts.models import Membership, Role
+from qamqor.audit import services as audit
 from qamqor.directory.models import Organisation, OrganisationKind
+from qamqor.helpline.models import CallCard
 
 
 def helplines_of(user: object) -> list[Organisation]:
@@ -20,3 +27,35 @@ def helplines_of(user: object) -> list[Organisation]:
             organisation__kind=OrganisationKind.HELPLINE,
         ).select_related("organisation")
     ]
+
+
+def get_card_for_user(user: Any, public_id: UUID) -> CallCard:
+    """A call card the user may see, else a 404 (to change it: a change writes its own
+    event)."""
+    card = (
+        CallCard.objects.restrict(user, "view")
+        .select_related(
+            "helpline",
+            "school__region",
+            "district__region",
+            "region",
+            "danger_alerted_to",
+            "report",
+            "call",
+            "operator",
+        )
+        .filter(public_id=public_id)
+        .first()
+    )
+    if card is None:
+        raise Http404("call card")
+    return card
+
+
+def read_card(user: Any, public_id: UUID) -> CallCard:
+    """A call card the user may see, its read audited (the card page shown)."""
+    card = get_card_for_user(user, public_id)
+    audit.record(
+        actor=user, action="call_card.read", object_type="call_card", object_id=card.public_id
+    )
+    return card

@@ -15,32 +15,10 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qamqor.accounts import access
-from qamqor.audit import services as audit
 from qamqor.helpline import selectors, services
 from qamqor.helpline.forms import CallCardForm
 from qamqor.helpline.models import CallCard, CallRecord
 from qamqor.pages import paginate, private, run_form, success, user_of
-
-
-def _card_for(request: HttpRequest, public_id: UUID) -> CallCard:
-    card = (
-        CallCard.objects.restrict(request.user, "view")
-        .select_related(
-            "helpline",
-            "school__region",
-            "district__region",
-            "region",
-            "danger_alerted_to",
-            "report",
-            "call",
-            "operator",
-        )
-        .filter(public_id=public_id)
-        .first()
-    )
-    if card is None:
-        raise Http404("call card")
-    return card
 
 
 @login_required
@@ -123,7 +101,7 @@ def _card_page(
     followup_code: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    card = _card_for(request, card.public_id)
+    card = selectors.get_card_for_user(request.user, card.public_id)
     police_unit = card.danger_alerted_to or (
         services.police_duty_for(
             region=card.place_region, district=card.district, school=card.school
@@ -151,12 +129,10 @@ def _card_page(
 def card_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The call card: filled while talking; "in danger now" alerts the police duty unit."""
     user = user_of(request)
-    card = _card_for(request, public_id)
+    reading = request.method != "POST"
+    card = (selectors.read_card if reading else selectors.get_card_for_user)(user, public_id)
     editable = card.report_id is None and card.helpline in selectors.helplines_of(user)
-    if request.method != "POST":
-        audit.record(
-            actor=user, action="call_card.read", object_type="call_card", object_id=card.public_id
-        )
+    if reading:
         return _card_page(request, card, CallCardForm(initial=_initial(card)), editable=editable)
     if card.helpline not in selectors.helplines_of(user):
         # a coordinator sees the card but only the center's operators change it
