@@ -349,9 +349,9 @@ def read_follow_up(
     """The campaign's first ``limit`` pupils for follow-up; psychologists only, 404 for
     anyone else. Audited twice: ``campaign.follow_up`` with how many are
     listed, and one ``administration.list`` naming each."""
-    campaign = campaign_for_user(user, public_id)
-    if not policy.screening_scope_for(user).administers:
-        raise Http404("follow-up")
+    campaign = access.get_or_404(
+        Campaign.objects.select_related("organisation"), user, "follow_up", public_id=public_id
+    )
     listed = list(follow_up_list(user, campaign)[:limit])
     audit.record(
         actor=user,
