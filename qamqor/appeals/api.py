@@ -2,6 +2,7 @@
 (``qamqor.api``): the paths, URL names and operation ids are those the appeals had when
 they were part of ``care.api``, which clients and docs/api.md rely on."""
 
+from typing import Any
 from uuid import UUID
 
 from django.http import Http404, HttpRequest
@@ -42,7 +43,7 @@ def _operation_id(name: str) -> str:
     summary="Send an anonymous appeal to the coordinating body (signed-in session only)",
     operation_id=_operation_id("submit_appeal"),
 )
-def submit_appeal(request: HttpRequest, payload: AppealIn) -> Status:
+def submit_appeal(request: HttpRequest, payload: AppealIn) -> Status[Any]:
     """Session only: token authentication records when a token was last used, which
     could date the appeal. The response carries no identifier of the appeal."""
     data = validated(AppealForm, payload.dict())

@@ -116,7 +116,7 @@ def caseload(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.post("/children", response={201: ChildOut}, summary="Record a child you start working with")
-def register_child(request: HttpRequest, payload: ChildIn) -> Status:
+def register_child(request: HttpRequest, payload: ChildIn) -> Status[Any]:
     data = validated(ChildForm, payload.dict())
     user = _user(request)
     child = child_services.register_child(actor=user, **child_arguments(user, data))
@@ -141,7 +141,7 @@ def child_care(request: HttpRequest, code: str) -> dict[str, Any]:
 @router.post(
     "/children/{code}/consents", response={201: ConsentOut}, summary="Record a consent (1.3.4)"
 )
-def record_consent(request: HttpRequest, code: str, payload: ConsentIn) -> Status:
+def record_consent(request: HttpRequest, code: str, payload: ConsentIn) -> Status[Any]:
     child = _child(request, code)
     data = validated(ConsentForm, payload.dict())
     user = _user(request)
@@ -163,7 +163,7 @@ def withdraw_consent(request: HttpRequest, public_id: UUID, payload: WithdrawIn)
     response={201: CrisisBasisOut},
     summary="Open the crisis exception (PSC; reported to the coordinator)",
 )
-def record_crisis_basis(request: HttpRequest, code: str, payload: CrisisBasisIn) -> Status:
+def record_crisis_basis(request: HttpRequest, code: str, payload: CrisisBasisIn) -> Status[Any]:
     child = _child(request, code)
     data = validated(CrisisBasisForm, payload.dict())
     user = _user(request)
@@ -190,7 +190,7 @@ def close_crisis_basis(request: HttpRequest, public_id: UUID) -> CrisisBasis:
     response={201: ShareOut},
     summary="Share a child's data with another organisation (consent, legal basis or override)",
 )
-def share_child(request: HttpRequest, code: str, payload: ShareIn) -> Status:
+def share_child(request: HttpRequest, code: str, payload: ShareIn) -> Status[Any]:
     child = _child(request, code)
     data = validated(ShareForm, payload.dict())
     user = _user(request)
@@ -208,7 +208,7 @@ def list_consultations(request: HttpRequest) -> object:
 
 
 @router.post("/consultations", response={201: ConsultationOut}, summary="Record a consultation")
-def record_consultation(request: HttpRequest, payload: ConsultationIn) -> Status:
+def record_consultation(request: HttpRequest, payload: ConsultationIn) -> Status[Any]:
     data = validated(ConsultationForm, payload.dict())
     child = _child(request, data["child"]) if data["child"] else None
     user = _user(request)
@@ -233,7 +233,7 @@ def list_supervision(request: HttpRequest) -> object:
 
 
 @router.post("/supervision", response={201: SupervisionOut}, summary="Record a session (2.3.3)")
-def record_supervision(request: HttpRequest, payload: SupervisionIn) -> Status:
+def record_supervision(request: HttpRequest, payload: SupervisionIn) -> Status[Any]:
     user = _user(request)
     data = validated(SupervisionForm, payload.dict())
     session = supervision_services.record_supervision(

@@ -248,7 +248,7 @@ def get_parties(request: HttpRequest, number: str) -> parties.Parties:
     response={201: PartiesOut},
     summary="Record the case's child: an existing one by code, or a new one",
 )
-def attach_child(request: HttpRequest, number: str, payload: CaseChildIn) -> Status:
+def attach_child(request: HttpRequest, number: str, payload: CaseChildIn) -> Status[Any]:
     case = _case(request, number)
     data = validated(parties.ChildForm, payload.dict())
     parties.attach_child(case=case, actor=request.user, data=data)  # type: ignore[arg-type]
@@ -260,7 +260,7 @@ def attach_child(request: HttpRequest, number: str, payload: CaseChildIn) -> Sta
     response={201: RepresentativeOut},
     summary="Add a legal representative of the case's child",
 )
-def add_representative(request: HttpRequest, number: str, payload: RepresentativeIn) -> Status:
+def add_representative(request: HttpRequest, number: str, payload: RepresentativeIn) -> Status[Any]:
     case = _case(request, number)
     data = validated(parties.LegalRepresentativeForm, payload.dict())
     person = parties.add_legal_representative(case=case, actor=request.user, data=data)  # type: ignore[arg-type]
@@ -395,7 +395,7 @@ def list_messages(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     response={201: MessageOut},
     summary="Write to the organisations on the case (they are notified in the application)",
 )
-def post_message(request: HttpRequest, number: str, payload: MessageIn) -> Status:
+def post_message(request: HttpRequest, number: str, payload: MessageIn) -> Status[Any]:
     case = _case(request, number)
     data = validated(thread.MessageForm, payload.dict())
     message = thread.post_message(case=case, author=request.user, **data)  # type: ignore[arg-type]

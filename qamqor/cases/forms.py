@@ -3,6 +3,8 @@ the case list's filter."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms as dj
 from django.utils.translation import gettext_lazy as _
 
@@ -67,7 +69,7 @@ class RegisterCaseForm(dj.Form):
             raise dj.ValidationError(_("Write a short summary of the report."))
         return text
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         """A form of violence is required, except when the concern is suicide risk or
         self-harm: a child may be at risk without anyone having hurt them (brief 1.4.2)."""
         data = super().clean() or {}

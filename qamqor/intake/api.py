@@ -1,13 +1,15 @@
 """Reports: public submission (with Idempotency-Key), triage and registration."""
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import Header, Router, Schema, Status
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
+from ninja.params.functions import Header  # the typed form of ninja.Header(default, alias=…)
 
 from qamqor.apikit import AuditedPagination, errors, validated
 from qamqor.cases import services as case_services
@@ -73,7 +75,7 @@ def followup(request: HttpRequest, payload: FollowupIn) -> dict[str, object]:
 @followup_router.post(
     "/messages", auth=None, response={201: FollowupOut}, summary="Write to the handler"
 )
-def followup_message(request: HttpRequest, payload: FollowupMessageIn) -> Status:
+def followup_message(request: HttpRequest, payload: FollowupMessageIn) -> Status[Any]:
     report = _followup_report(request, payload.code)
     services.post_reporter_message(report=report, body=payload.body)
     return Status(201, _followup_body(report))
@@ -171,7 +173,7 @@ def submit_report(
     response: HttpResponse,
     payload: ReportIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
-) -> Status:
+) -> Status[Any]:
     """Anyone may report; a retry with the same ``Idempotency-Key`` returns the first result.
 
     Counted against the same per-address limit as the report form (``limits``)."""
@@ -229,7 +231,7 @@ def get_report(request: HttpRequest, public_id: UUID) -> Report:
 
 
 @router.post("/{public_id}/register", response={201: Registered}, summary="Register as a case")
-def register(request: HttpRequest, public_id: UUID, payload: RegisterIn) -> Status:
+def register(request: HttpRequest, public_id: UUID, payload: RegisterIn) -> Status[Any]:
     report = _visible_report(request, public_id)
     classification = validated(RegisterCaseForm, payload.dict())
     case = case_services.register_case(

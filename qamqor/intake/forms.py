@@ -4,6 +4,8 @@ code on the landing page, posters."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms as dj
 from django.utils.translation import gettext_lazy as _
 
@@ -77,7 +79,7 @@ class ReportForm(dj.Form):
             raise dj.ValidationError(self.too_short_message)
         return text
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("anonymous") and not (data.get("reporter_name") or "").strip():
             self.add_error("reporter_name", self.name_missing_message)

@@ -48,7 +48,7 @@ class StepOut(Schema):
     escalation_level: int
     requires_qualification: str | None
     output_fields: list[OutputFieldOut]
-    output: dict
+    output: dict[str, Any]
     completed_at: datetime | None
 
     @staticmethod

@@ -12,6 +12,7 @@ import operator
 from collections import defaultdict
 from datetime import datetime, timedelta
 from functools import reduce
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -41,7 +42,7 @@ def reminder_lead(step: Step) -> timedelta:
     return max(timedelta(hours=1), min(quarter, MAX_REMINDER_LEAD))
 
 
-def _context(step: Step) -> dict:
+def _context(step: Step) -> dict[str, Any]:
     return {
         "case": step.case,
         "step_title": step.spec.title.model_dump(),

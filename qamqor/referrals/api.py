@@ -9,9 +9,10 @@ from django import forms
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import File, Header, Query, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
+from ninja.params.functions import Header  # the typed form of ninja.Header(default, alias=…)
 
 from qamqor.apikit import AuditedPagination, EventOut, OrganisationRef, validated
 from qamqor.apikit import request_user as _user
@@ -116,7 +117,7 @@ class ReferralOut(ReferralSummaryOut):
         return [event.describe() for event in obj.events.all()]
 
     @staticmethod
-    def resolve_attachments(obj: Referral) -> list:
+    def resolve_attachments(obj: Referral) -> list[Any]:
         return list(obj.attachments.all())
 
 
@@ -216,7 +217,7 @@ def list_referrals(request: HttpRequest, filters: Query[ReferralFilter]) -> obje
 
 
 @router.post("", response={201: ReferralOut}, summary="Send a referral (school → PSC → health)")
-def send_referral(request: HttpRequest, payload: ReferralIn) -> Status:
+def send_referral(request: HttpRequest, payload: ReferralIn) -> Status[Any]:
     data = validated(ReferralForm, payload.dict())
     referral = services.send_referral(
         actor=_user(request), **referral_arguments(_user(request), data)
@@ -234,7 +235,7 @@ def ask(
     request: HttpRequest,
     payload: AskIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
-) -> Status:
+) -> Status[Any]:
     """Self-referral without the school (2.3.8); a retry with the same key returns the
     first answer. The school is not told unless the child agrees. Counted against the
     same per-address limit as the self-referral page (``limits``)."""
@@ -257,7 +258,7 @@ def ask(
 
 
 @router.post("/self", response={201: ReferralOut}, summary="Record a self-referral taken by staff")
-def record_self_referral(request: HttpRequest, payload: StaffSelfReferralIn) -> Status:
+def record_self_referral(request: HttpRequest, payload: StaffSelfReferralIn) -> Status[Any]:
     """Taken by a PSC (phone, walk-in, chatbot) or by the 111 center for a PSC."""
     user = _user(request)
     data = validated(StaffSelfReferralForm, payload.dict())
@@ -310,7 +311,7 @@ def inform_school(request: HttpRequest, public_id: UUID, payload: InformSchoolIn
     response={201: AttachmentOut},
     summary="Attach a PDF, JPEG or PNG (multipart, field `file`)",
 )
-def attach(request: HttpRequest, public_id: UUID, file: File[UploadedFile]) -> Status:
+def attach(request: HttpRequest, public_id: UUID, file: File[UploadedFile]) -> Status[Any]:
     referral = _get(request, public_id)
     checked = check_upload(file, field="file")
     attachment = services.add_attachment(actor=_user(request), referral=referral, checked=checked)
