@@ -9,12 +9,20 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from qamqor.directory.models import District, Region, Settlement
 
 HEADER = (
     "kato,region,district,kind,name_kk,name_ru,name_en,latitude,longitude,population,children\n"
 )
+
+
+@pytest.fixture(autouse=True)
+def _english() -> object:
+    """The refusals are read in English, whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
