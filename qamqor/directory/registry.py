@@ -38,6 +38,13 @@ VULNERABILITY_COLUMNS = ("kato", "vulnerability")
 LATITUDES = (40.0, 56.0)
 LONGITUDES = (46.0, 88.0)
 MAX_ERRORS = 20
+# The numeric columns of settlements.csv: the least and greatest value, whole or not.
+NUMBERS: dict[str, tuple[float, float, bool]] = {
+    "latitude": (*LATITUDES, False),
+    "longitude": (*LONGITUDES, False),
+    "population": (0, 10**8, True),
+    "children": (0, 10**8, True),
+}
 
 
 class RegistryError(ValueError):
@@ -141,36 +148,10 @@ def load_settlements(lines: Iterable[str]) -> Loaded:
             if not row.get(column):
                 reader.error(line, column, _("a name is required"))
         values = {
-            "latitude": _number(
-                reader,
-                line,
-                "latitude",
-                row.get("latitude", ""),
-                low=LATITUDES[0],
-                high=LATITUDES[1],
-                whole=False,
-            ),
-            "longitude": _number(
-                reader,
-                line,
-                "longitude",
-                row.get("longitude", ""),
-                low=LONGITUDES[0],
-                high=LONGITUDES[1],
-                whole=False,
-            ),
-            "population": _number(
-                reader,
-                line,
-                "population",
-                row.get("population", ""),
-                low=0,
-                high=10**8,
-                whole=True,
-            ),
-            "children": _number(
-                reader, line, "children", row.get("children", ""), low=0, high=10**8, whole=True
-            ),
+            column: _number(
+                reader, line, column, row.get(column, ""), low=low, high=high, whole=whole
+            )
+            for column, (low, high, whole) in NUMBERS.items()
         }
         for column in ("latitude", "longitude"):
             if not row.get(column):
