@@ -184,7 +184,7 @@ def start_smtp_sink(port: int) -> object:
 
 
 def wait_for_mail(smtp: object) -> int:
-    """The synthetic data queues emails; the worker must hand them to the relay."""
+    """The life-safety alert's emails: the worker must hand them to the relay."""
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if Sink.received:
@@ -252,7 +252,9 @@ def main() -> int:
             raise CheckFailed("the documented start has no `qamqor serve`")
         browser = Browser(port)
         wait_until_ready(browser, background["serve"])
-        checked = check_pages(browser, [Page.parse(line) for line in doc_block("pages")])
+        pages = [Page.parse(line) for line in doc_block("pages")]
+        checked = check_pages(browser, pages)
+        send_report_in_danger(browser, pages)
         delivered = wait_for_mail(smtp)
         for name, process in background.items():
             if process.poll() is not None:
@@ -326,6 +328,43 @@ def check_pages(browser: Browser, pages: list[Page]) -> int:
             raise CheckFailed(f"static file {path} answered {status}")
         checked += 1
     return checked
+
+
+def send_report_in_danger(browser: Browser, pages: list[Page]) -> None:
+    """A report through the first documented report form, marked "in danger right now".
+
+    The form's own CSRF token and cookies, posted as the proxy forwards it: the write a
+    child makes must work in production, and the life-safety alert it raises at once is
+    the email the worker must deliver (the synthetic data itself queues none)."""
+    form = next((page for page in pages if page.path.startswith("/report/")), None)
+    if form is None:
+        raise CheckFailed("docs/deploy.md lists no report form (/report/<school>/)")
+    browser.cookies.clear()  # as a child: no staff session
+    status, _, content = browser.get(form.path)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', content)
+    if status != 200 or token is None:
+        raise CheckFailed(f"the report form {form.path} answered {status} without a CSRF token")
+    body = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": token.group(1).decode(),
+            "narrative": "Deploy check: a synthetic report, not about a real child.",
+            "setting": "school",
+            "in_danger_now": "on",
+            "reporter_role": "child",
+            "anonymous": "on",
+            "website": "",
+        }
+    )
+    status, headers, content = browser.request("POST", form.path, body=body)
+    location = headers.get("location", "")
+    if status != 302 or "/thanks" not in location:
+        raise CheckFailed(
+            f"sending the report form answered {status} (location {location!r}): {content[:500]!r}"
+        )
+    status, _, _ = browser.get(urllib.parse.urlsplit(location).path)
+    print(f"  {status} https {form.path} sent, in danger; thank-you page answered")
+    if status != 200:
+        raise CheckFailed(f"the thank-you page {location} answered {status}")
 
 
 def demo_password() -> str:
