@@ -153,6 +153,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+# A PostgreSQL streaming replica for dashboards, indicators and exports (brief 3.1.1,
+# qamqor.replica, docs/deploy.md "A read replica"): reads inside `replica_reads()` go to
+# it while it answers and lags at most REPLICA_MAX_LAG_SECONDS; all else, the primary.
+REPLICA_DATABASE_URL = env("QAMQOR_REPLICA_DATABASE_URL")
+REPLICA_MAX_LAG_SECONDS = env_int("QAMQOR_REPLICA_MAX_LAG_SECONDS", 30)
+REPLICA_CHECK_SECONDS = env_int("QAMQOR_REPLICA_CHECK_SECONDS", 5)  # health kept this long
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        REPLICA_DATABASE_URL, conn_max_age=env_int("QAMQOR_DB_CONN_MAX_AGE", 0)
+    )
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("QAMQOR_REPLICA_DATABASE_URL must be a postgres:// URL")
+    # A replica that does not answer within seconds is skipped, not waited for.
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
+        "QAMQOR_REPLICA_CONNECT_TIMEOUT", 2
+    )
+    # Tests read the test database through the alias; nothing is created on a standby.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["qamqor.replica.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
