@@ -4,13 +4,17 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
+from ninja.decorators import decorate_view
 
 from qamqor.accounts import policy
 from qamqor.analytics import accessibility, selectors
 from qamqor.analytics.forms import AccessibilityForm
 from qamqor.apikit import errors, validated
+from qamqor.replica import replica_reads
 
 router = Router(tags=["statistics"])
+# Every operation reads aggregates, from the replica when healthy (brief 3.1.1).
+router_reads = decorate_view(replica_reads())
 
 
 class RegionRow(Schema):
@@ -32,6 +36,7 @@ class StatsOut(Schema):
 
 
 @router.get("", response=StatsOut, summary="Counts by region, status and form; overdue steps")
+@router_reads
 def stats(request: HttpRequest) -> dict[str, Any]:
     if not policy.scope_for(request.user).sees_statistics:
         raise Http404
@@ -113,6 +118,7 @@ def _accessibility_for(request: HttpRequest, query: dict[str, Any]) -> tuple[Any
     response={200: AccessibilityOut, **errors(404, 422)},
     summary="Children within reach of a PSC or branch, by region (brief 1.8.2)",
 )
+@router_reads
 def accessibility_figures(request: HttpRequest, region: str | None = None) -> dict[str, Any]:
     data, _query = _accessibility_for(
         request,
@@ -156,6 +162,7 @@ def _branches(branches: list[accessibility.Branch]) -> list[dict[str, Any]]:
     response={200: SitingOut, **errors(404, 422)},
     summary="Where new PSC branches would reach the most vulnerable children (brief 3.1.2)",
 )
+@router_reads
 def siting_plan(
     request: HttpRequest,
     region: str | None = None,

@@ -15,6 +15,7 @@ from qamqor import exports
 from qamqor.accounts import access, policy
 from qamqor.analytics import accessibility
 from qamqor.analytics.forms import AccessibilityForm
+from qamqor.replica import replica_reads
 
 
 def _settlement_rows(data: accessibility.Accessibility) -> tuple[list[str], list[list[Any]]]:
@@ -43,6 +44,7 @@ def _settlement_rows(data: accessibility.Accessibility) -> tuple[list[str], list
 @login_required
 @require_safe
 @access.gate_required("dashboard")
+@replica_reads()  # figures and their downloads from the replica when healthy (brief 3.1.1)
 def accessibility_page(request: HttpRequest) -> HttpResponseBase:
     """Distances from every settlement to the nearest PSC or branch, children within reach
     by region, and where new branches would reach the most vulnerable children."""

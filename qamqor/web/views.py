@@ -29,6 +29,7 @@ from qamqor.notify import services as notify_services
 from qamqor.notify.models import Notification
 from qamqor.pages import paginate, user_of
 from qamqor.protocols.models import Step
+from qamqor.replica import replica_reads
 
 HOME_LIST_LIMIT = 20
 HOME_NOTIFICATIONS = 5
@@ -85,6 +86,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 @access.gate_required("dashboard")
+@replica_reads()  # aggregates may lag the primary by seconds (brief 3.1.1)
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Aggregates for coordinators and monitors; monitors never see a case number."""
     user = user_of(request)
