@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 def run_sweeps() -> dict[str, int]:
     """One pass of every periodic sweep; returns what each did."""
+    from qamqor.analytics.fold import fold
     from qamqor.appeals.services import release_appeals
     from qamqor.audit.services import anchor_chain
     from qamqor.instruments.services import escalate_unacknowledged_alerts
@@ -45,6 +46,7 @@ def run_sweeps() -> dict[str, int]:
         "life_safety_repeated": repeat_unacknowledged(),  # life-safety alerts nobody acknowledged
         "delivered": sweep_outbox(),
         "audit_anchored": int(anchor_chain() is not None),  # once a day
+        "statistics_folded": fold(),  # deltas into the rollups (decision 0014)
     }
 
 

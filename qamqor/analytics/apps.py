@@ -8,3 +8,5 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         import_module(f"{self.name}.rules")  # registers the app's page gates
+        # the statistics count what the domain apps announce (decision 0014)
+        import_module(f"{self.name}.deltas").connect()

@@ -20,6 +20,7 @@ from qamqor.accounts.models import Role, User
 from qamqor.audit import services as audit
 from qamqor.cases.hooks import engine
 from qamqor.cases.models import Case, CaseEvent, CaseNumberCounter, CaseViolenceForm, Child
+from qamqor.cases.signals import case_closed, case_registered
 from qamqor.directory.models import Organisation, Region
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
 from qamqor.intake import services as intake
@@ -174,6 +175,7 @@ def open_alert_case(
         payload={"source": source},
     )
     engine().start_protocol(case, protocol_code, actor=actor)
+    case_registered.send(sender=Case, case=case)
     audit.record(
         actor=actor,
         action="case.register",
@@ -220,6 +222,7 @@ def register_case(*, report: Report, actor: User, classification: dict[str, Any]
     )
     intake.mark_registered(report, case=case, actor=actor, at=now, school=school)
     engine().start_protocol(case, protocol_code, actor=actor)
+    case_registered.send(sender=Case, case=case)
     intake.tell_reporter_registered(report, case)  # 1.3.5: the number, on their channel
     if case.self_harm_risk or case.in_danger_now:
         from qamqor.intake import alerts
@@ -276,6 +279,7 @@ def close_case(*, case: Case, actor: User, outcome: str, note: str = "") -> Case
     if unfinished:
         raise Conflict(_("Steps are not done yet: %(steps)s.") % {"steps": "; ".join(unfinished)})
     now = timezone.now()
+    previous_status = locked.status
     locked.status = Case.Status.CLOSED
     locked.closed_at = now
     locked.closed_by = actor
@@ -285,6 +289,7 @@ def close_case(*, case: Case, actor: User, outcome: str, note: str = "") -> Case
     CaseEvent.objects.create(
         case=locked, kind=CaseEvent.Kind.CLOSED, actor=actor, at=now, payload={"outcome": outcome}
     )
+    case_closed.send(sender=Case, case=locked, previous_status=previous_status)
     audit.record(
         actor=actor,
         action="case.close",

@@ -12,6 +12,7 @@ import time
 from django.db import transaction
 
 from qamqor.accounts.models import User
+from qamqor.analytics.recount import recount
 from qamqor.demo import care, channels, directory, instruments, people, referrals, reports
 from qamqor.demo import cases as demo_cases
 from qamqor.demo.world import DEMO_CODE_PREFIX, DemoRegion, DemoWorld, SeedSummary
@@ -96,3 +97,4 @@ def _build(world: DemoWorld, *, schools: int, cases: int) -> None:
             bar.update()
     people.fill_in_email_addresses(world)
     directory.estimate_children(world)
+    recount()  # the dashboard's figures come from the rollups (decision 0014)

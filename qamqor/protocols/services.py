@@ -32,7 +32,7 @@ from qamqor.protocols import definitions, notices
 from qamqor.protocols.definitions import StepSpec, any_holds, facts_of
 from qamqor.protocols.models import FINISHED, ProtocolRun, ProtocolVersion, Step
 from qamqor.protocols.outputs import clean_output, for_audit, recorder_must_hold
-from qamqor.protocols.signals import step_completed
+from qamqor.protocols.signals import case_reclassified, case_started, step_completed
 from qamqor.protocols.workdays import deadline
 
 ORGANISATION_KINDS = {
@@ -430,9 +430,10 @@ def complete_step(*, step: Step, actor: User, output: dict[str, Any] | str) -> S
         object_id=step.case.number,
         changes={"step": step.key, "output": for_audit(spec, cleaned)},
     )
-    Case.objects.filter(pk=step.case_id, status=Case.Status.REGISTERED).update(
+    if Case.objects.filter(pk=step.case_id, status=Case.Status.REGISTERED).update(
         status=Case.Status.IN_PROGRESS
-    )
+    ):
+        case_started.send(sender=Case, case=step.case)
     open_ready_steps(locked.run, at=now, actor=actor)  # loaded with its protocol above
     notices.fire(step, "step_completed")  # e.g. the invitation with the date and place, 1.3.5
     step_completed.send(sender=Step, step=step, actor=actor)
@@ -517,6 +518,8 @@ def reclassify(*, case: Case, actor: User, classification: dict[str, Any], reaso
                     },
                 )
         start_protocol(locked, new_code, actor=actor, at=now, carried=carried)
+    before["protocol"] = current.protocol.code if current else None
+    case_reclassified.send(sender=Case, case=locked, before=before)
     CaseEvent.objects.create(
         case=locked,
         kind=CaseEvent.Kind.RECLASSIFIED,

@@ -42,6 +42,7 @@ from qamqor.referrals.models import (
     SelfReferralChannel,
     Urgency,
 )
+from qamqor.referrals.signals import referral_accepted
 
 PSC_KINDS = {OrganisationKind.PSC, OrganisationKind.PSC_BRANCH}
 HEALTH_KINDS = {OrganisationKind.CLINIC}
@@ -370,6 +371,7 @@ def accept_referral(
     referral.assigned_to = assignee
     referral.save(update_fields=["status", "responded_at", "responded_by", "assigned_to"])
     _event(referral, ReferralEvent.Kind.ACCEPTED, actor, assigned_to=assignee.get_username())
+    referral_accepted.send(sender=Referral, referral=referral)
     audit.record(
         actor=actor,
         action="referral.accept",

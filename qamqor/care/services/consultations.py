@@ -34,6 +34,7 @@ from qamqor.care.services.common import (
 )
 from qamqor.care.services.consent import active_support_consent
 from qamqor.care.services.crisis import crisis_sessions_used, open_crisis_basis
+from qamqor.care.signals import consultation_recorded
 from qamqor.cases.models import Case, Child
 from qamqor.directory.models import Organisation
 from qamqor.errors import Conflict, FieldProblem, InvalidInput, NotAllowed
@@ -165,6 +166,7 @@ def record_consultation(
         next_appointment_at=next_appointment_at,
         recorded_at=now,
     )
+    consultation_recorded.send(sender=Consultation, consultation=consultation)
     if child is not None:
         ensure_client(child, organisation, CareClient.Via.OWN_RECORD)
         Consultation.objects.filter(

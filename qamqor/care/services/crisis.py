@@ -29,6 +29,7 @@ from qamqor.care.services.common import (
     require_text,
 )
 from qamqor.care.services.consent import active_support_consent
+from qamqor.care.signals import crisis_exception_used
 from qamqor.cases.models import Case, Child
 from qamqor.directory.models import Organisation
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
@@ -103,6 +104,7 @@ def record_crisis_basis(
         session_limit=limit,
         recorded_by=actor,
     )
+    crisis_exception_used.send(sender=CrisisBasis, basis=basis)
     ensure_client(child, organisation, CareClient.Via.OWN_RECORD)
     audit.record(
         actor=actor,

@@ -24,6 +24,7 @@ from qamqor.instruments.models import (
 )
 from qamqor.instruments.services.alerts import raise_alerts
 from qamqor.instruments.services.codes import find_by_code
+from qamqor.instruments.signals import screening_completed
 
 
 def _threshold(administration: Administration) -> int | None:
@@ -70,6 +71,7 @@ def complete_administration(
         raise Conflict(_("These answers were already sent."))
     for name, value in fields.items():
         setattr(administration, name, value)
+    screening_completed.send(sender=Administration, administration=administration)
     audit.record(
         actor=actor,
         action="screening.submit",
