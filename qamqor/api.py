@@ -16,8 +16,10 @@ from qamqor.instruments.api import router as instruments_router
 from qamqor.intake.api import followup_router
 from qamqor.intake.api import router as intake_router
 from qamqor.notify.api import router as notify_router
+from qamqor.oversight.api import router as oversight_router
 from qamqor.protocols.api import router as protocols_router
 from qamqor.referrals.api import router as referrals_router
+from qamqor.web.api import router as exports_router
 
 __all__ = ["api"]
 
@@ -32,3 +34,5 @@ api.add_router("/care", care_router)
 api.add_router("/care", appeals_router)  # /care/appeals, as before appeals had their app
 api.add_router("/helpline", helpline_router)
 api.add_router("/notifications", notify_router)
+api.add_router("/oversight", oversight_router)
+api.add_router("/exports", exports_router)

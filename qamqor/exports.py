@@ -17,21 +17,33 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+import zoneinfo
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
-from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone
+from django import forms
+from django.conf import settings
+from django.db.models import QuerySet, TextChoices
+from django.http import FileResponse, HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.utils import timezone, translation
 from django.utils.encoding import iri_to_uri
+from django.utils.functional import Promise
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
+
+from qamqor.audit import services as audit
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_CHUNK_ROWS = 1000
 XLSX_MAX_ROWS = 1_048_575  # a worksheet's 1,048,576 rows less the header
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ALMATY = zoneinfo.ZoneInfo("Asia/Almaty")  # the zone every exported time is shown in
 
+Text = str | Promise  # a heading or title, translated when the file is written
 Cell = str | int | float | Decimal | bool | dt.date | dt.datetime | None
 
 
@@ -132,4 +144,183 @@ def xlsx_response(
     spool.seek(0)
     response = FileResponse(spool, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = _attachment(f"{filename}.xlsx")
+    return response
+
+
+# --- exports of the lists staff see (brief 1.4.1) -----------------------------------------
+#
+# Every list page offers its rows as CSV and XLSX: the page names a ``TableExport`` (its
+# own query, the same that fills the page, and its columns), and ``qamqor.pages.exportable``
+# serves the download from the page's own address (``?download=csv``), the API from
+# ``GET /api/v1/exports/{name}``. An export of personal data asks for its purpose first,
+# and the audit log records who exported which list, how many rows, with which filters and
+# why (docs/security.md, "Exports of lists").
+
+EXPORT_FORMATS = ("csv", "xlsx")
+EXPORT_CHUNK_ROWS = 500
+
+
+class Purpose(TextChoices):
+    """Why personal data leave the system in a file: the choice the audit log keeps."""
+
+    CASE_WORK = "case_work", _("Work on the cases in the list")
+    AUTHORITY = "authority", _("A report to an authority (prosecutor, court, ministry)")
+    SUPERVISION = "supervision", _("Supervision or an inspection")
+    STATISTICS = "statistics", _("Statistics or analysis")
+    OTHER = "other", _("Other (say which)")
+
+
+class PurposeForm(forms.Form):
+    """The purpose of an export of personal data; "other" requires a text."""
+
+    purpose = forms.ChoiceField(
+        label=_("Purpose of the export"), choices=Purpose.choices, widget=forms.RadioSelect
+    )
+    purpose_detail = forms.CharField(
+        label=_("The purpose in your words"),
+        required=False,
+        max_length=300,
+        help_text=_("Required when the purpose is “Other”."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        detail = (cleaned.get("purpose_detail") or "").strip()
+        cleaned["purpose_detail"] = detail
+        if cleaned.get("purpose") == Purpose.OTHER and not detail:
+            self.add_error("purpose_detail", _("Say what the export is for."))
+        return cleaned
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an exported list: its heading (translated when the file is written)
+    and the value of a row. A value reads only what the list's query selected or
+    prefetched, so an export makes the same few queries for ten rows or a million."""
+
+    title: Text
+    value: Callable[[Any], Any]
+
+
+def column(title: Text, path: str) -> Column:
+    """A column that reads an attribute path of the row (``"school.name"``): None along
+    the way gives an empty cell; a method (``get_status_display``) is called."""
+
+    def read(row: Any) -> Any:
+        value = row
+        for name in path.split("."):
+            value = getattr(value, name, None)
+            if value is None:
+                return None
+            if callable(value) and not isinstance(value, type):
+                value = value()
+        return value
+
+    return Column(title, read)
+
+
+RowsOf = Callable[..., "QuerySet[Any] | Iterable[Any]"]
+
+
+@dataclass(frozen=True)
+class TableExport:
+    """A list's download: ``name`` (the audit action is ``export.<name>``, the file is
+    ``<name>-<date>``), ``rows(request, **url_kwargs)`` the list's own query (the same
+    filters and the same ``restrict`` as its page), ``columns``, ``personal`` (asks for the
+    purpose and is audited), the query parameters that filter it (recorded with the
+    export) and the gate of its page (set by ``qamqor.pages.exportable``)."""
+
+    name: str
+    title: Text
+    rows: RowsOf
+    columns: Sequence[Column]
+    personal: bool = True
+    filters: Sequence[str] = ()
+    gate: str | None = None
+    scoped: bool = False  # the rows of one object: the page's address names it
+
+    def header(self) -> list[str]:
+        return [str(one.title) for one in self.columns]
+
+
+_tables: dict[str, TableExport] = {}
+
+
+def register_table(table: TableExport) -> TableExport:
+    """Add a list to those the API exports by name (the pages register theirs)."""
+    _tables[table.name] = table
+    return table
+
+
+def registered_tables() -> dict[str, TableExport]:
+    """Every exportable list by name: the API and the tests walk them."""
+    return dict(_tables)
+
+
+def local_cell(value: Any) -> Any:
+    """A value as the file shows it: a time in Kazakhstan's zone (Asia/Almaty), a label
+    translated, an empty cell for None."""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value, ALMATY)
+    if isinstance(value, Promise):
+        return str(value)
+    return value
+
+
+def _rows_in_language(
+    table: TableExport, rows: Iterable[Any], language: str
+) -> Iterator[list[Any]]:
+    """The cells row by row, in the requester's language even when the rows are read after
+    the view returned (a streamed CSV)."""
+    with translation.override(language):
+        for row in rows:
+            yield [local_cell(one.value(row)) for one in table.columns]
+
+
+def table_response(
+    request: HttpRequest,
+    table: TableExport,
+    fmt: str,
+    *,
+    purpose: dict[str, Any] | None = None,
+    url_kwargs: dict[str, Any] | None = None,
+) -> HttpResponseBase:
+    """The download of ``table`` for the requester: its rows read in chunks with
+    ``.iterator()``, its personal data exports written to the audit log first (who, which
+    list, how many rows, which filters, why) so an interrupted download is recorded too."""
+    found = table.rows(request, **(url_kwargs or {}))
+    if isinstance(found, QuerySet):
+        total = found.count()
+        rows: Iterable[Any] = found.iterator(chunk_size=EXPORT_CHUNK_ROWS)
+    else:
+        rows = list(found)
+        total = len(rows)
+    if table.personal:
+        filters = {
+            name: values if len(values) > 1 else values[0]
+            for name in table.filters
+            if (values := [v for v in request.GET.getlist(name) if v])
+        }
+        audit.record(
+            actor=request.user,
+            action=f"export.{table.name}",
+            object_type="export",
+            object_id=table.name,
+            changes={
+                "format": fmt,
+                "rows": total,
+                "filters": filters,
+                "scope": {k: str(v) for k, v in (url_kwargs or {}).items()},
+                "purpose": (purpose or {}).get("purpose", ""),
+                "purpose_detail": (purpose or {}).get("purpose_detail", ""),
+            },
+        )
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    cells = _rows_in_language(table, rows, language)
+    filename = f"{table.name}-{timezone.localdate():%Y-%m-%d}"
+    if fmt == "csv":
+        response: HttpResponseBase = csv_response(filename, table.header(), cells)
+    else:
+        response = xlsx_response(filename, table.header(), cells, title=str(table.title))
+    response["Cache-Control"] = "private, no-store"
     return response

@@ -8,14 +8,18 @@ another's views.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar, cast, overload
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 
+from qamqor import exports
+from qamqor.accounts import access
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
 from qamqor.audit.services import listed_id
@@ -195,3 +199,45 @@ def success(request: HttpRequest, message: str, response: HttpResponse) -> HttpR
     """``response``, with ``message`` shown on the next page (the ``done`` of a form)."""
     messages.success(request, message)
     return response
+
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
+
+
+def exportable(table: exports.TableExport) -> Callable[[ViewFunc], ViewFunc]:
+    """A list page that also downloads as CSV or XLSX (brief 1.4.1), from its own address:
+    ``?download=csv`` or ``?download=xlsx`` with the page's filters. The page's gate and
+    the list's ``restrict`` decide the rows as they decide the page's; a list of personal
+    data first asks for the purpose (a form posted back to the same address, under CSRF)
+    and the audit log records the export. Put it above the view's ``require_safe``: the
+    purpose form is the one POST a list page takes. The list is registered for the API
+    (``GET /api/v1/exports/{name}``) with its page's gate."""
+
+    def decorate(view: ViewFunc) -> ViewFunc:
+        gate = getattr(view, "access_gate", None)
+        registered = exports.register_table(exports.TableExport(**{**table.__dict__, "gate": gate}))
+
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            fmt = request.GET.get("download")
+            if fmt is None:
+                return view(request, *args, **kwargs)
+            if fmt not in exports.EXPORT_FORMATS or request.method not in ("GET", "HEAD", "POST"):
+                raise Http404("download")
+            if gate is not None and not access.allows(request.user, gate):
+                raise Http404(gate)
+            if not registered.personal and request.method != "POST":
+                return exports.table_response(request, registered, fmt, url_kwargs=kwargs)
+            form = exports.PurposeForm(request.POST if request.method == "POST" else None)
+            if form.is_bound and form.is_valid():
+                return exports.table_response(
+                    request, registered, fmt, purpose=form.cleaned_data, url_kwargs=kwargs
+                )
+            context = {"form": form, "table": registered, "format": fmt.upper()}
+            status = 422 if form.is_bound else 200
+            return private(render(request, "web/export_purpose.html", context, status=status))
+
+        wrapped.export_table = registered  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
