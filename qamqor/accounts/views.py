@@ -19,8 +19,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from qamqor import exports
 from qamqor.accounts import access, lockout, second_factor
-from qamqor.pages import private, user_of
+from qamqor.pages import exportable, private, user_of
 
 
 class CodeForm(forms.Form):
@@ -125,17 +126,36 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
 # --- locked accounts ------------------------------------------------------------------------
 
 
+def _locked(request: HttpRequest) -> list[lockout.LockedAccount]:
+    """The locked accounts of the coordinator's scope (404 for anyone who coordinates none)."""
+    users = lockout.unlockable_users(user_of(request))
+    if users is None:
+        raise Http404("locked accounts")
+    return lockout.locked_accounts(users)
+
+
+LOCKED = exports.TableExport(
+    name="locked-accounts",
+    title=_("Locked accounts"),
+    rows=_locked,
+    columns=[
+        exports.column(_("Username"), "user.get_username"),
+        exports.column(_("Name"), "user.get_full_name"),
+        exports.column(_("Failed attempts"), "failures"),
+        exports.column(_("Last attempt"), "last_attempt"),
+        exports.column(_("Unlocks by itself at"), "unlocks_at"),
+    ],
+)
+
+
 @never_cache
 @login_required
+@exportable(LOCKED)
 @require_safe
 @access.gate_required("locked_accounts")
 def locked_accounts(request: HttpRequest) -> HttpResponse:
     """Regional and national coordinators: the accounts of their scope that are locked."""
-    user = user_of(request)
-    users = lockout.unlockable_users(user)
-    if users is None:
-        raise Http404("locked accounts")
-    rows = lockout.locked_accounts(users)
+    rows = _locked(request)
     return private(render(request, "accounts/locked_accounts.html", {"rows": rows}))
 
 

@@ -8,12 +8,15 @@ import uuid
 
 from django import forms as dj
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from qamqor import exports
 from qamqor.accounts import policy
 from qamqor.appeals import selectors, services
 from qamqor.appeals.forms import (
@@ -22,9 +25,10 @@ from qamqor.appeals.forms import (
     AppealForm,
     appeal_arguments,
 )
+from qamqor.appeals.models import Appeal
 from qamqor.appeals.services import SubmittedAppeal
 from qamqor.directory.models import Region
-from qamqor.pages import paginate, private, run_form, success, user_of
+from qamqor.pages import exportable, paginate, private, run_form, success, user_of
 
 
 def _idempotency_token(request: HttpRequest) -> str | None:
@@ -89,17 +93,38 @@ def appeal_followup(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_safe
-def appeal_list(request: HttpRequest) -> HttpResponse:
+def _appeals(request: HttpRequest) -> QuerySet[Appeal]:
+    """The released appeals the coordinating body reads (404 for anyone else)."""
     user = user_of(request)
     if not policy.care_scope_for(user).national:
         raise Http404("appeals")
+    return selectors.appeal_list(user)
+
+
+APPEALS = exports.TableExport(
+    name="appeals",
+    title=_("Anonymous appeals"),
+    rows=_appeals,
+    columns=[
+        exports.column(_("Week"), "week"),
+        exports.column(_("Category"), "get_category_display"),
+        exports.column(_("Region"), "region.name"),
+        exports.column(_("Kind of organisation"), "organisation_kind"),
+        exports.column(_("Status"), "get_status_display"),
+        exports.column(_("Answered"), "answered_at"),
+    ],
+)
+
+
+@login_required
+@exportable(APPEALS)
+@require_safe
+def appeal_list(request: HttpRequest) -> HttpResponse:
     return private(
         render(
             request,
             "appeals/appeal_list.html",
-            {"page": paginate(request, selectors.appeal_list(user))},
+            {"page": paginate(request, _appeals(request))},
         )
     )
 

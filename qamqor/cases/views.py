@@ -20,8 +20,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from qamqor import exports
 from qamqor.accounts import access
 from qamqor.accounts.models import User
 from qamqor.accounts.second_factor import fresh_second_factor
@@ -37,7 +39,7 @@ from qamqor.cases.timeline import case_safety_alerts, timeline
 from qamqor.errors import DomainError
 from qamqor.htmx import is_htmx, partial_response
 from qamqor.intake import alerts as intake_alerts
-from qamqor.pages import apply_domain_error, paginate, run_form, success, user_of
+from qamqor.pages import apply_domain_error, exportable, paginate, run_form, success, user_of
 from qamqor.protocols import services as protocol_services
 from qamqor.protocols.models import FINISHED, ProtocolRun, Step
 from qamqor.protocols.outputs import describe_output, recorder_must_hold, step_form_class
@@ -52,9 +54,8 @@ MESSAGE_PREFIX = "message"
 # --- list -------------------------------------------------------------------------------
 
 
-@login_required
-@require_safe
-def case_list(request: HttpRequest) -> HttpResponse:
+def _case_rows(request: HttpRequest) -> tuple[Any, CaseFilterForm]:
+    """The cases the list shows the user, with its filters (the page and its download)."""
     cases = case_selectors.case_list(user_of(request))
     filters = CaseFilterForm(request.GET)
     filters.is_valid()  # an unknown value is ignored, the valid filters still apply
@@ -63,13 +64,41 @@ def case_list(request: HttpRequest) -> HttpResponse:
         cases = cases.filter(status=chosen["status"])
     if chosen.get("form"):
         cases = cases.filter(forms__code=chosen["form"])
+    return cases, filters
+
+
+CASES = exports.TableExport(
+    name="cases",
+    title=_("Cases"),
+    rows=lambda request: _case_rows(request)[0],
+    columns=[
+        exports.column(_("Number"), "number"),
+        exports.column(_("Region"), "region.name"),
+        exports.column(_("School"), "school.name"),
+        exports.Column(_("Forms of violence"), lambda case: ", ".join(case.get_form_labels())),
+        exports.column(_("Setting"), "get_setting_display"),
+        exports.column(_("Risk"), "get_risk_level_display"),
+        exports.column(_("In danger now"), "in_danger_now"),
+        exports.column(_("Status"), "get_status_display"),
+        exports.column(_("Registered"), "registered_at"),
+        exports.column(_("Closed"), "closed_at"),
+    ],
+    filters=("status", "form"),
+)
+
+
+@login_required
+@exportable(CASES)
+@require_safe
+def case_list(request: HttpRequest) -> HttpResponse:
+    cases, filters = _case_rows(request)
     return render(
         request,
         "cases/case_list.html",
         {
             "page": paginate(request, cases, audit_as="case", audit_id="number"),
             "filters": filters,
-            "filtered": bool(chosen),
+            "filtered": bool(getattr(filters, "cleaned_data", {})),
         },
     )
 

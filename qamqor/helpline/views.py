@@ -9,31 +9,67 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from qamqor import exports
 from qamqor.accounts import access
 from qamqor.helpline import selectors, services
 from qamqor.helpline.forms import CallCardForm
 from qamqor.helpline.models import CallCard, CallRecord
-from qamqor.pages import paginate, private, run_form, success, user_of
+from qamqor.pages import exportable, paginate, private, run_form, success, user_of
+
+
+def _cards(request: HttpRequest) -> QuerySet[CallCard]:
+    """The call cards the console lists for the user, newest first. The 111 center's
+    operators (the menu's gate) see the console; coordinators reach cards about their
+    region through the same page; anyone else gets 404."""
+    user = user_of(request)
+    cards = (
+        CallCard.objects.restrict(user, "view")
+        .select_related("school", "district", "region", "report", "danger_alerted_to", "operator")
+        .order_by("-created_at", "-pk")
+    )
+    if not access.allows(user, "helpline") and not cards.exists():
+        raise Http404("helpline")
+    return cards
+
+
+CARDS = exports.TableExport(
+    name="call-cards",
+    title=_("111 call cards"),
+    rows=_cards,
+    columns=[
+        exports.column(_("Card"), "public_id"),
+        exports.column(_("Created"), "created_at"),
+        exports.column(_("Operator"), "operator.get_username"),
+        exports.column(_("Caller"), "get_caller_type_display"),
+        exports.column(_("Category"), "get_category_display"),
+        exports.column(_("Risk"), "get_risk_level_display"),
+        exports.column(_("Suicide risk or self-harm"), "self_harm_risk"),
+        exports.column(_("Child's age"), "get_child_age_display"),
+        exports.column(_("Child's sex"), "get_child_sex_display"),
+        exports.column(_("Region"), "region.name"),
+        exports.column(_("District"), "district.name"),
+        exports.column(_("School"), "school.name"),
+        exports.column(_("Danger alert sent to"), "danger_alerted_to.name"),
+        exports.column(_("Report submitted"), "submitted"),
+    ],
+)
 
 
 @login_required
+@exportable(CARDS)
 @require_safe
 def console(request: HttpRequest) -> HttpResponse:
     """The operator's console: open calls from the telephony system and recent cards."""
     user = user_of(request)
     centers = selectors.helplines_of(user)
-    cards = CallCard.objects.restrict(user, "view").select_related(
-        "school", "district", "region", "report", "danger_alerted_to", "operator"
-    )
-    # The 111 center's operators (the menu's gate); coordinators reach cards about their
-    # region through the same page.
-    if not access.allows(user, "helpline") and not cards.exists():
-        raise Http404("helpline")
+    cards = _cards(request)
     open_calls = (
         list(
             CallRecord.objects.restrict(user, "view")

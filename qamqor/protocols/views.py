@@ -4,6 +4,7 @@ notices to its legal representatives (brief 1.3.5)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -13,15 +14,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
+from qamqor import exports
 from qamqor.accounts import access
 from qamqor.cases import selectors as case_selectors
 from qamqor.cases.models import Case
 from qamqor.classification import PerpetratorRelationship, RiskLevel, Setting, ViolenceForm
 from qamqor.directory.models import OrganisationKind, Region
 from qamqor.errors import DomainError
-from qamqor.pages import paginate, run_form, success, user_of
+from qamqor.pages import exportable, paginate, run_form, success, user_of
 from qamqor.protocols import notices, selectors
 from qamqor.protocols import services as protocol_services
 from qamqor.protocols.definitions import Condition, StepSpec
@@ -30,24 +33,50 @@ from qamqor.protocols.models import RepresentativeNotice
 from qamqor.translation import pick
 
 
+def _open_steps(request: HttpRequest, now: datetime | None = None) -> tuple[Any, Any]:
+    """The open steps the board shows the user, with its filters (the page and its
+    download)."""
+    filters = OpenStepFilterForm(request.GET, regions=list(Region.objects.order_by("code")))
+    filters.is_valid()  # an unknown value is ignored, the valid filters still apply
+    chosen = getattr(filters, "cleaned_data", {})
+    steps = selectors.open_steps(
+        user_of(request),
+        region=chosen.get("region") or None,
+        organisation_kind=chosen.get("organisation_kind") or None,
+        overdue_only=bool(chosen.get("overdue_only")),
+        now=now or timezone.now(),
+    )
+    return steps, filters
+
+
+OPEN_STEPS = exports.TableExport(
+    name="open-steps",
+    title=_("Open steps"),
+    rows=lambda request: _open_steps(request)[0],
+    columns=[
+        exports.column(_("Case"), "case.number"),
+        exports.column(_("Step"), "title"),
+        exports.column(_("Holds it"), "organisation.name"),
+        exports.column(_("Region"), "case.region.name"),
+        exports.column(_("Status"), "get_status_display"),
+        exports.column(_("Opened"), "opened_at"),
+        exports.column(_("Due"), "due_at"),
+        exports.column(_("Escalation level"), "escalation_level"),
+    ],
+    filters=("region", "organisation_kind", "overdue_only"),
+)
+
+
 @login_required
+@exportable(OPEN_STEPS)
 @require_safe
 @access.gate_required("open_steps")
 def open_steps(request: HttpRequest) -> HttpResponse:
     """Who holds the ball: every open step the user may see, overdue first, with how long
     it has waited and who holds the most overdue steps."""
-    user = user_of(request)
-    filters = OpenStepFilterForm(request.GET, regions=list(Region.objects.order_by("code")))
-    filters.is_valid()  # an unknown value is ignored, the valid filters still apply
-    chosen = getattr(filters, "cleaned_data", {})
     now = timezone.now()
-    steps = selectors.open_steps(
-        user,
-        region=chosen.get("region") or None,
-        organisation_kind=chosen.get("organisation_kind") or None,
-        overdue_only=bool(chosen.get("overdue_only")),
-        now=now,
-    )
+    steps, filters = _open_steps(request, now)
+    chosen = getattr(filters, "cleaned_data", {})
     page = paginate(request, steps)
     return render(
         request,
@@ -140,7 +169,32 @@ def step_description(step: StepSpec) -> dict[str, Any]:
     }
 
 
+VERSION_STATUS = {  # the words of protocols/partials/version_status.html
+    "published": _("published: new cases start on it"),
+    "superseded": _("superseded: its cases keep it"),
+    "available": _("available, not published"),
+    "not_published": _("never published"),
+}
+
+PROTOCOLS = exports.TableExport(
+    name="protocols",
+    title=_("Protocols"),
+    rows=lambda request: [version for entry in selectors.catalogue() for version in entry.versions],
+    columns=[
+        exports.column(_("Code"), "code"),
+        exports.column(_("Version"), "version"),
+        exports.column(_("Title"), "title"),
+        exports.Column(_("Status"), lambda row: VERSION_STATUS.get(row.status, row.status)),
+        exports.column(_("Published"), "published_at"),
+        exports.column(_("Published by"), "published_by.get_username"),
+        exports.column(_("Running cases"), "running_cases"),
+    ],
+    personal=False,  # the protocols themselves: no child's data
+)
+
+
 @login_required
+@exportable(PROTOCOLS)
 @require_safe
 @access.gate_required("protocols")
 def protocol_list(request: HttpRequest) -> HttpResponse:

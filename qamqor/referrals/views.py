@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from qamqor import exports
 from qamqor.accounts import access, policy
 from qamqor.accounts.models import User
 from qamqor.cases.models import Child
@@ -27,6 +28,7 @@ from qamqor.files import check_upload
 from qamqor.intake import limits
 from qamqor.pages import (
     bound_form,
+    exportable,
     paginate,
     private,
     run_form,
@@ -72,18 +74,48 @@ def _token(value: str | None) -> str | None:
 # --- list and the standard form -----------------------------------------------------------
 
 
+def _referrals(request: HttpRequest) -> tuple[Any, ReferralFilterForm]:
+    """The referrals the list shows the user, with its filters (the page and its download)."""
+    filters = ReferralFilterForm(request.GET)
+    filters.is_valid()
+    chosen = getattr(filters, "cleaned_data", {})
+    referrals = selectors.referral_list(
+        user_of(request),
+        direction=chosen.get("direction") or None,
+        status=chosen.get("status") or None,
+    )
+    return referrals, filters
+
+
+REFERRALS = exports.TableExport(
+    name="referrals",
+    title=_("Referrals"),
+    rows=lambda request: _referrals(request)[0],
+    columns=[
+        exports.column(_("Reference"), "reference"),
+        exports.column(_("Child"), "child.code"),
+        exports.column(_("From"), "from_organisation.name"),
+        exports.column(_("To"), "to_organisation.name"),
+        exports.column(_("Concern"), "get_concern_display"),
+        exports.column(_("Urgency"), "get_urgency_display"),
+        exports.column(_("Status"), "get_status_display"),
+        exports.column(_("Sent"), "sent_at"),
+        exports.column(_("Answer due"), "respond_by"),
+        exports.column(_("Assigned to"), "assigned_to.get_username"),
+    ],
+    filters=("direction", "status"),
+)
+
+
 @login_required
+@exportable(REFERRALS)
 @require_safe
 @access.gate_required("referrals")
 def referral_list(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     scope = policy.care_scope_for(user)
-    filters = ReferralFilterForm(request.GET)
-    filters.is_valid()
+    referrals, filters = _referrals(request)
     chosen = getattr(filters, "cleaned_data", {})
-    referrals = selectors.referral_list(
-        user, direction=chosen.get("direction") or None, status=chosen.get("status") or None
-    )
     return private(
         render(
             request,

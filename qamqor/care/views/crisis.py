@@ -10,8 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
+from qamqor import exports
 from qamqor.accounts import access, policy
 from qamqor.accounts.models import User
 from qamqor.audit import services as audit
@@ -19,7 +21,7 @@ from qamqor.care import selectors
 from qamqor.care.forms import CrisisBasisForm, crisis_basis_arguments
 from qamqor.care.services import crisis as crisis_services
 from qamqor.care.views.children import child_action
-from qamqor.pages import private, run_action, success, user_of
+from qamqor.pages import exportable, private, run_action, success, user_of
 
 
 @login_required
@@ -59,7 +61,28 @@ def _listed_crisis_bases(user: User) -> list[Any]:
     return bases
 
 
+CRISIS_EXCEPTIONS = exports.TableExport(
+    name="crisis-exceptions",
+    title=_("Crisis exceptions"),
+    rows=lambda request: selectors.crisis_exceptions(user_of(request)),
+    columns=[
+        exports.column(_("Child"), "child.code"),
+        exports.column(_("Organisation"), "organisation.name"),
+        exports.column(_("Region"), "organisation.region.name"),
+        exports.column(_("Ground"), "get_ground_display"),
+        exports.column(_("Case"), "case.number"),
+        exports.column(_("Recorded"), "recorded_at"),
+        exports.column(_("Recorded by"), "recorded_by.get_username"),
+        exports.column(_("Sessions used"), "used"),
+        exports.column(_("Session limit"), "session_limit"),
+        exports.column(_("Closed"), "closed_at"),
+        exports.column(_("Why closed"), "get_close_reason_display"),
+    ],
+)
+
+
 @login_required
+@exportable(CRISIS_EXCEPTIONS)
 @require_safe
 @access.gate_required("crisis_exceptions")
 def crisis_list(request: HttpRequest) -> HttpResponse:

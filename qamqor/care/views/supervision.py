@@ -8,17 +8,44 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from qamqor import exports
 from qamqor.accounts import access
 from qamqor.care import selectors
 from qamqor.care.forms import SupervisionForm, supervision_arguments
 from qamqor.care.services import supervision as supervision_services
 from qamqor.care.views.common import now_local_minutes, org_select
-from qamqor.pages import paginate, private, run_form, success, user_of
+from qamqor.pages import exportable, paginate, private, run_form, success, user_of
+
+SUPERVISION = exports.TableExport(
+    name="supervision",
+    title=_("Supervision sessions"),
+    rows=lambda request: selectors.supervision_sessions(user_of(request)),
+    columns=[
+        exports.column(_("Held"), "held_at"),
+        exports.column(_("Organisation"), "organisation.name"),
+        exports.column(_("Kind"), "get_kind_display"),
+        exports.column(_("Level"), "get_level_display"),
+        exports.column(_("Online"), "online"),
+        exports.column(_("Minutes"), "duration_minutes"),
+        exports.column(_("Topic"), "topic"),
+        exports.Column(
+            _("Facilitator"),
+            lambda s: s.facilitator.get_username() if s.facilitator else s.facilitator_name,
+        ),
+        exports.Column(
+            _("Participants"),
+            lambda s: ", ".join(p.get_username() for p in s.participants.all()),
+        ),
+        exports.column(_("Guests"), "guests"),
+    ],
+)
 
 
 @login_required
+@exportable(SUPERVISION)
 @require_http_methods(["GET", "POST"])
 @access.gate_required("supervision")
 def supervision(request: HttpRequest) -> HttpResponse:

@@ -8,13 +8,16 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from qamqor import exports
 from qamqor.errors import InvalidInput
 from qamqor.instruments import selectors
 from qamqor.instruments.forms import (
@@ -30,17 +33,47 @@ from qamqor.instruments.views.common import (
     PAGE_SIZE,
     screening_scope,
 )
-from qamqor.pages import run_action, run_form, success
+from qamqor.pages import exportable, run_action, run_form, success
 from qamqor.pages import user_of as _user
 
 
+def _may_list(request: HttpRequest) -> None:
+    screening = screening_scope(request)
+    if not (screening.administers or screening.region_ids or screening.national):
+        raise Http404("campaigns")
+
+
+def _campaigns(request: HttpRequest) -> QuerySet[Campaign]:
+    _may_list(request)
+    return selectors.campaigns(_user(request))
+
+
+CAMPAIGNS = exports.TableExport(
+    name="campaigns",
+    title=_("Screening campaigns"),
+    rows=_campaigns,
+    columns=[
+        exports.column(_("Title"), "title"),
+        exports.column(_("Instrument"), "instrument.code"),
+        exports.column(_("Level"), "get_level_display"),
+        exports.column(_("Region"), "region.name"),
+        exports.column(_("District"), "district.name"),
+        exports.column(_("School"), "school.name"),
+        exports.column(_("Opens"), "opens_on"),
+        exports.column(_("Closes"), "closes_on"),
+        exports.column(_("Status"), "get_status_display"),
+    ],
+    personal=False,  # titles, places and dates: no child's data
+)
+
+
 @login_required
+@exportable(CAMPAIGNS)
 @require_http_methods(["GET", "POST"])
 def campaign_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     screening = screening_scope(request)
-    if not (screening.administers or screening.region_ids or screening.national):
-        raise Http404("campaigns")
+    _may_list(request)
     first_school = selectors.own_school(user)
     initial = {
         "level": "school" if first_school else "region",
@@ -52,7 +85,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     form = CampaignForm(request.POST if request.method == "POST" else None, initial=initial)
 
     def again(status: int) -> HttpResponse:
-        page = Paginator(selectors.campaigns(user), PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(_campaigns(request), PAGE_SIZE).get_page(request.GET.get("page"))
         may_create = bool(screening.school_ids or screening.region_ids or screening.national)
         return render(
             request,

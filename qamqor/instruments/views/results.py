@@ -11,8 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
+from qamqor import exports
 from qamqor.accounts import policy
 from qamqor.accounts.second_factor import fresh_second_factor
 from qamqor.directory.models import Region
@@ -27,6 +29,7 @@ from qamqor.instruments.views.common import (
     require_psychologist,
     translation_note,
 )
+from qamqor.pages import exportable
 from qamqor.pages import user_of as _user
 from qamqor.translation import pick
 
@@ -93,11 +96,41 @@ def result_fhir(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return response
 
 
+ALERT_LIMIT = 200  # the page lists the oldest open alerts first, up to this many
+
+
+def _alerts(request: HttpRequest) -> Any:
+    """The open alerts the page lists for the psychologist, oldest first."""
+    require_psychologist(request)
+    return selectors.open_alerts(_user(request)).select_related("case", "organisation")[
+        :ALERT_LIMIT
+    ]
+
+
+ALERTS = exports.TableExport(
+    name="screening-alerts",
+    title=_("Open alerts"),
+    rows=_alerts,
+    columns=[
+        exports.column(_("Raised"), "created_at"),
+        exports.column(_("Child"), "child.code"),
+        exports.column(_("Instrument"), "administration.instrument.code"),
+        exports.column(_("Rule"), "rule"),
+        exports.column(_("Severity"), "severity"),
+        exports.column(_("Organisation"), "organisation.name"),
+        exports.column(_("Escalated"), "escalated_at"),
+        exports.column(_("Escalated to"), "escalated_to.name"),
+        exports.column(_("Case"), "case.number"),
+    ],
+)
+
+
 @login_required
+@exportable(ALERTS)
 @require_safe
 def alerts(request: HttpRequest) -> HttpResponse:
     require_psychologist(request)
-    items = selectors.read_open_alerts(_user(request), limit=200)
+    items = selectors.read_open_alerts(_user(request), limit=ALERT_LIMIT)
     return render(request, "instruments/alerts.html", {"alerts": items})
 
 

@@ -9,13 +9,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from qamqor import exports
 from qamqor.accounts import access, policy
 from qamqor.cases.models import Child
 from qamqor.errors import DomainError, NotAllowed
@@ -38,7 +41,7 @@ from qamqor.instruments.views.common import (
     screening_scope,
     translation_note,
 )
-from qamqor.pages import run_form
+from qamqor.pages import exportable, run_form
 from qamqor.pages import user_of as _user
 from qamqor.translation import pick
 
@@ -68,7 +71,33 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _pupils(request: HttpRequest) -> QuerySet[Child]:
+    """The pupils the list shows the psychologist (``?class=`` narrows it to one class)."""
+    require_psychologist(request)
+    pupils = (
+        selectors.screenable_children(_user(request))
+        .select_related("school")
+        .order_by("class_label", "code")
+    )
+    class_label = request.GET.get("class", "").strip()
+    return pupils.filter(class_label=class_label) if class_label else pupils
+
+
+PUPILS = exports.TableExport(
+    name="screening-children",
+    title=_("Pupils to screen"),
+    rows=_pupils,
+    columns=[
+        exports.column(_("Code"), "code"),
+        exports.column(_("Class"), "class_label"),
+        exports.column(_("School"), "school.name"),
+    ],
+    filters=("class",),
+)
+
+
 @login_required
+@exportable(PUPILS)
 @require_http_methods(["GET", "POST"])
 def children(request: HttpRequest) -> HttpResponse:
     """The pupils the psychologist may screen; find one by code or record a new one."""
@@ -96,14 +125,7 @@ def children(request: HttpRequest) -> HttpResponse:
 
     def again(status: int) -> HttpResponse:
         class_label = request.GET.get("class", "").strip()
-        pupils = (
-            selectors.screenable_children(user)
-            .select_related("school")
-            .order_by("class_label", "code")
-        )
-        if class_label:
-            pupils = pupils.filter(class_label=class_label)
-        page = Paginator(pupils, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(_pupils(request), PAGE_SIZE).get_page(request.GET.get("page"))
         return render(
             request,
             "instruments/children.html",

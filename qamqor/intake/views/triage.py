@@ -10,11 +10,14 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
+from qamqor import exports
 from qamqor.accounts import access
 from qamqor.cases import services as case_services
 from qamqor.cases.forms import DismissReportForm, RegisterCaseForm
@@ -25,24 +28,46 @@ from qamqor.htmx import partial_response
 from qamqor.intake import alerts, selectors, services
 from qamqor.intake.forms import StaffReplyForm, UntrueForm
 from qamqor.intake.models import Report
-from qamqor.pages import paginate, private, run_action, run_form, success, user_of
+from qamqor.pages import exportable, paginate, private, run_action, run_form, success, user_of
 from qamqor.protocols import definitions
 from qamqor.translation import pick
 
 # --- triage -----------------------------------------------------------------------------
 
 
-@login_required
-@require_safe
-def report_list(request: HttpRequest) -> HttpResponse:
-    user = user_of(request)
-    reports = (
-        Report.objects.restrict(user, "view")
+def _reports(request: HttpRequest) -> QuerySet[Report]:
+    """The reports awaiting triage that the user sees, most urgent first."""
+    return (
+        Report.objects.restrict(user_of(request), "view")
         .awaiting_triage()
         .select_related("school", "region", "received_by")
         .order_by("-in_danger_now", "-self_harm_risk", "received_at", "pk")
     )
-    page = paginate(request, reports, audit_as="report", audit_id="public_id")
+
+
+REPORTS = exports.TableExport(
+    name="reports",
+    title=_("Reports awaiting triage"),
+    rows=_reports,
+    columns=[
+        exports.column(_("Report"), "public_id"),
+        exports.column(_("Received"), "received_at"),
+        exports.column(_("Channel"), "get_channel_display"),
+        exports.column(_("Region"), "region.name"),
+        exports.column(_("School"), "school.name"),
+        exports.column(_("Received by"), "received_by.name"),
+        exports.column(_("In danger now"), "in_danger_now"),
+        exports.column(_("Suicide risk or self-harm"), "self_harm_risk"),
+        exports.column(_("Status"), "get_status_display"),
+    ],
+)
+
+
+@login_required
+@exportable(REPORTS)
+@require_safe
+def report_list(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, _reports(request), audit_as="report", audit_id="public_id")
     return render(request, "intake/report_list.html", {"page": page})
 
 
