@@ -9,10 +9,12 @@ report. Keys are keyed hashes: an address is personal data and is not stored.
 Every public entry point names one of the ``PUBLIC_LIMITS`` below, so the web form and the
 API answer from the same counter: ``POST /api/v1/reports`` and the report form share the
 "report" limit, the self-referral page and ``POST /api/v1/referrals/ask`` share
-"self-referral". One-time codes (follow-up codes, screening codes) are counted per address
-on every attempt and, in total over all addresses, on the wrong ones: a guesser spread over
-many addresses still meets the total, while children typing right codes during a national
-screening campaign never do. A refusal is a 429 with ``Retry-After`` (docs/security.md).
+"self-referral"; the parents' application page counts "parents-application" for every
+letter it writes, and "report" too when it sends one as a report. One-time codes (follow-up
+codes, screening codes) are counted per address on every attempt and, in total over all
+addresses, on the wrong ones: a guesser spread over many addresses still meets the total,
+while children typing right codes during a national screening campaign never do. A refusal
+is a 429 with ``Retry-After`` (docs/security.md).
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class PublicLimit:
 PUBLIC_LIMITS = {
     "report": PublicLimit("report", "REPORT_RATE_PER_HOUR"),
     "self-referral": PublicLimit("self-referral", "REPORT_RATE_PER_HOUR"),
+    "parents-application": PublicLimit("parents-application", "REPORT_RATE_PER_HOUR"),
     "followup": PublicLimit("followup", "FOLLOWUP_RATE_PER_HOUR", "FOLLOWUP_FAILURES_PER_HOUR"),
     "screening-code": PublicLimit(
         "screening-code", "SCREENING_CODE_RATE_PER_HOUR", "SCREENING_CODE_FAILURES_PER_HOUR"
