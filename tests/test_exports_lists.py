@@ -1,0 +1,316 @@
+"""Downloads of the lists staff see (brief 1.4.1; qamqor/exports.py, qamqor/pages.py
+``exportable``, qamqor/web/api.py): every list page downloads what it shows to the user,
+an outsider gets only their own rows (or 404), personal data ask for the purpose (posted
+under CSRF) and the audit log keeps it, hostile cells are neutralised in CSV and XLSX, and
+the number of queries does not grow with the rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+from openpyxl import load_workbook
+
+from qamqor import exports
+from qamqor.accounts.models import User
+from qamqor.audit.models import AuditEvent
+from tests.factories import World, register_case, submit_report
+
+HOSTILE = '=HYPERLINK("http://x","y")'
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
+
+
+def client_for(user: User, *, csrf: bool = False) -> Client:
+    client = Client(enforce_csrf_checks=csrf, HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def table_of(response: Any) -> list[list[str]]:
+    """The rows of a CSV download, header first."""
+    body = b"".join(response.streaming_content).decode()
+    assert body.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(body[1:])))
+
+
+def download(client: Client, url: str, fmt: str = "csv", **purpose: str) -> Any:
+    """The list at ``url`` downloaded with a purpose (the form posted back)."""
+    data = purpose or {"purpose": "case_work"}
+    return client.post(f"{url}?download={fmt}", data)
+
+
+def csrf_token(client: Client, url: str) -> str:
+    form = client.get(url)
+    assert form.status_code == 200
+    return str(form.context["csrf_token"])
+
+
+# --- cases: the same rows as the page, outsiders, purpose, audit -------------------------
+
+
+@pytest.mark.django_db
+def test_the_case_export_has_the_rows_of_the_page_and_no_one_elses(world: World) -> None:
+    mine = [register_case(world), register_case(world, in_danger_now=True)]
+    theirs = register_case(world, school=world.b.school)
+    client = client_for(world.coordinator_a)
+    page = client.get(reverse("case-list"))
+    shown = {case.number for case in page.context["page"].object_list}
+    rows = table_of(download(client, reverse("case-list")))
+    assert rows[0][:2] == ["Number", "Region"]
+    assert {row[0] for row in rows[1:]} == shown == {case.number for case in mine}
+    outsider = table_of(download(client_for(world.coordinator_b), reverse("case-list")))
+    assert [row[0] for row in outsider[1:]] == [theirs.number]
+    # the monitor sees no case at all: an empty list, never another school's
+    assert table_of(download(client_for(world.monitor), reverse("case-list")))[1:] == []
+
+
+@pytest.mark.django_db
+def test_the_case_export_keeps_the_page_filters(world: World) -> None:
+    register_case(world)
+    register_case(world, forms=["physical"])
+    client = client_for(world.coordinator_a)
+    url = reverse("case-list")
+    page = client.get(url, {"form": "physical"})
+    assert page.context["page"].paginator.count == 1
+    response = client.post(f"{url}?form=physical&download=csv", {"purpose": "statistics"})
+    rows = table_of(response)
+    assert len(rows) == 2 and "physical" in rows[1][3].lower()
+    event = AuditEvent.objects.filter(action="export.cases").latest("id")
+    assert event.changes["filters"] == {"form": "physical"}
+    assert event.changes["rows"] == 1
+
+
+@pytest.mark.django_db
+def test_a_personal_export_asks_its_purpose_under_csrf_and_audits_it(world: World) -> None:
+    register_case(world)
+    client = client_for(world.coordinator_a, csrf=True)
+    url = reverse("case-list")
+    form = client.get(f"{url}?download=xlsx")
+    assert form.status_code == 200 and b'name="purpose"' in form.content
+    assert not AuditEvent.objects.filter(action="export.cases").exists()
+    # without the token the post is refused before anything is written
+    assert client.post(f"{url}?download=xlsx", {"purpose": "case_work"}).status_code == 403
+    token = csrf_token(client, f"{url}?download=xlsx")
+    missing = client.post(f"{url}?download=xlsx", {"csrfmiddlewaretoken": token})
+    assert missing.status_code == 422
+    assert "purpose" in missing.context["form"].errors
+    other = client.post(f"{url}?download=xlsx", {"csrfmiddlewaretoken": token, "purpose": "other"})
+    assert other.status_code == 422
+    assert "purpose_detail" in other.context["form"].errors
+    assert not AuditEvent.objects.filter(action="export.cases").exists()
+    done = client.post(
+        f"{url}?download=xlsx",
+        {"csrfmiddlewaretoken": token, "purpose": "other", "purpose_detail": "court request"},
+    )
+    assert done.status_code == 200
+    assert done["Content-Type"] == exports.XLSX_CONTENT_TYPE
+    event = AuditEvent.objects.get(action="export.cases")
+    assert event.actor_id == world.coordinator_a.pk
+    assert event.changes["purpose"] == "other"
+    assert event.changes["purpose_detail"] == "court request"
+    assert event.changes["rows"] == 1 and event.changes["format"] == "xlsx"
+
+
+@pytest.mark.django_db
+def test_the_page_offers_the_downloads_as_real_links(world: World) -> None:
+    register_case(world)
+    page = client_for(world.coordinator_a).get(reverse("case-list"), {"status": "registered"})
+    html = page.content.decode()
+    assert 'aria-label="Download this list"' in html
+    assert "?status=registered&amp;download=csv" in html
+    assert ">Download XLSX</a>" in html
+
+
+# --- the API ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_api_exports_a_list_with_its_purpose(world: World) -> None:
+    case = register_case(world)
+    register_case(world, school=world.b.school)
+    client = client_for(world.coordinator_a)
+    missing = client.get("/api/v1/exports/cases", {"format": "csv"})
+    assert missing.status_code == 422
+    assert [e["field"] for e in missing.json()["errors"]] == ["purpose"]
+    bad_format = client.get("/api/v1/exports/cases", {"format": "pdf", "purpose": "case_work"})
+    assert bad_format.status_code == 422
+    assert [e["field"] for e in bad_format.json()["errors"]] == ["format"]
+    response = client.get(
+        "/api/v1/exports/cases", {"format": "csv", "purpose": "supervision", "status": "registered"}
+    )
+    assert response.status_code == 200
+    assert [row[0] for row in table_of(response)[1:]] == [case.number]
+    event = AuditEvent.objects.get(action="export.cases")
+    assert event.changes["purpose"] == "supervision"
+    assert event.changes["filters"] == {"status": "registered"}
+    names = {entry["name"] for entry in client.get("/api/v1/exports").json()}
+    assert {"cases", "reports", "open-steps"} <= names
+    assert "crisis-exceptions" not in names  # a school coordinator oversees no crisis basis
+    # a list whose page is closed to the caller is a 404, as its page is
+    assert client.get("/api/v1/exports/locked-accounts", {"format": "csv"}).status_code == 404
+    assert Client().get("/api/v1/exports/cases", {"format": "csv"}).status_code == 401
+
+
+# --- formula injection, in a list anyone can type into -------------------------------------
+
+
+def _campaign(world: World, title: str) -> Any:
+    from qamqor.instruments import services as screening_services
+
+    today = screening_services.today()
+    return screening_services.create_campaign(
+        actor=world.psychologist_a,
+        title=title,
+        instrument_code="phq_a",
+        area=screening_services.CampaignArea(
+            level="school", region=world.a.region, school=world.a.school
+        ),
+        opens_on=today,
+        closes_on=today + timedelta(days=21),
+        language="kk",
+    )
+
+
+@pytest.mark.django_db
+def test_hostile_text_is_neutralised_in_csv_and_xlsx(world: World) -> None:
+    _campaign(world, HOSTILE)
+    client = client_for(world.psychologist_a)
+    url = reverse("campaign-list")
+    # campaigns carry no child's data: the download needs no purpose and is not audited
+    rows = table_of(client.get(url, {"download": "csv"}))
+    assert rows[1][0] == "'" + HOSTILE
+    response: Any = client.get(url, {"download": "xlsx"})
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = workbook.active
+    assert sheet is not None
+    cell = sheet.cell(row=2, column=1)
+    assert cell.value == "'" + HOSTILE and cell.data_type == "s"
+    assert not AuditEvent.objects.filter(action__startswith="export.").exists()
+    # an outsider of region B lists no campaign of school A1
+    outsider = table_of(client_for(world.regional_b).get(url, {"download": "csv"}))
+    assert outsider[1:] == []
+
+
+# --- every list -----------------------------------------------------------------------------
+
+
+def _page_of(table: exports.TableExport) -> str:
+    from django.urls import get_resolver
+
+    for pattern in get_resolver().url_patterns:
+        for entry in getattr(pattern, "url_patterns", [pattern]):
+            if getattr(entry.callback, "export_table", None) is not None and (
+                entry.callback.export_table.name == table.name
+            ):
+                return reverse(entry.name)
+    raise AssertionError(table.name)
+
+
+EXPECTED = {
+    "appeals",
+    "call-cards",
+    "campaigns",
+    "cases",
+    "crisis-exceptions",
+    "locked-accounts",
+    "open-steps",
+    "protocols",
+    "referrals",
+    "reports",
+    "screening-alerts",
+    "screening-children",
+    "supervision",
+    "undelivered-notifications",
+}
+
+
+@pytest.mark.django_db
+def test_every_list_downloads_for_those_who_see_it_and_for_no_one_else(world: World) -> None:
+    """Each registered list, as every persona: those whose page opens download it (its
+    header, in both formats), the others get 404 as on the page."""
+    from tests.factories import add_care_personas
+
+    add_care_personas(world)
+    register_case(world)
+    tables = exports.registered_tables()
+    assert set(tables) >= EXPECTED
+    for name, table in sorted(tables.items()):
+        url = _page_of(table)
+        opened = 0
+        for persona, user in world.users.items():
+            client = client_for(user)
+            page = client.get(url).status_code
+            if table.personal:
+                response = download(client, url)
+            else:
+                response = client.get(url, {"download": "csv"})
+            if page != 200:
+                assert response.status_code == 404, (name, persona)
+                continue
+            opened += 1
+            assert response.status_code == 200, (name, persona)
+            assert table_of(response)[0] == table.header(), (name, persona)
+            if persona in ("national", "coordinator_a"):
+                xlsx = (
+                    download(client, url, "xlsx")
+                    if table.personal
+                    else client.get(url, {"download": "xlsx"})
+                )
+                assert xlsx["Content-Type"] == exports.XLSX_CONTENT_TYPE
+        assert opened, f"no persona opens the page of {name}"
+
+
+@pytest.mark.django_db
+def test_reports_and_referrals_export_only_the_users_rows(world: World) -> None:
+    from tests.factories import add_care_personas, refer_to_psc
+
+    submit_report(world.a.school)
+    submit_report(world.b.school)
+    rows_a = table_of(download(client_for(world.coordinator_a), reverse("report-list")))
+    rows_b = table_of(download(client_for(world.coordinator_b), reverse("report-list")))
+    assert len(rows_a) == len(rows_b) == 2
+    assert rows_a[1][0] != rows_b[1][0]
+    assert rows_a[1][4] == world.a.school.name_en
+    add_care_personas(world)
+    referral = refer_to_psc(world)
+    mine = table_of(download(client_for(world.psc_a), reverse("referral-list")))
+    assert [row[0] for row in mine[1:]] == [referral.reference]
+    assert table_of(download(client_for(world.psc_b), reverse("referral-list")))[1:] == []
+
+
+# --- constant queries -----------------------------------------------------------------------
+
+
+def _export_queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = download(client, url)
+        table_of(response)
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_the_queries_of_an_export_do_not_grow_with_its_rows(world: World) -> None:
+    client = client_for(world.coordinator_a)
+    register_case(world)
+    cases_few, steps_few = (
+        _export_queries(client, reverse("case-list")),
+        _export_queries(client, reverse("open-steps")),
+    )
+    for _ in range(4):
+        register_case(world)
+    assert _export_queries(client, reverse("case-list")) == cases_few
+    assert _export_queries(client, reverse("open-steps")) == steps_few
