@@ -269,7 +269,7 @@ def on_screening_completed(sender: Any, administration: Administration, **kwargs
                 "screenings",
                 {
                     "month": month_of(submitted),
-                    "region": administration.child.region.code,
+                    "region": administration.region.code,
                     "district": district.code if district else "",
                     "ownership": ownership_of(school),
                     "instrument": administration.instrument.code,

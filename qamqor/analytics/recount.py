@@ -122,12 +122,13 @@ def _grouped(
 ) -> QuerySet[Any]:
     """``queryset`` grouped by the dimension expressions, with the measure aggregates;
     every column aliased ``r_<rollup column>``."""
-    return (
+    grouped: QuerySet[Any] = (
         queryset.annotate(**{PREFIX + name: value for name, value in dimensions.items()})
         .values(*(PREFIX + name for name in dimensions))
         .annotate(**{PREFIX + name: value for name, value in measures.items()})
         .order_by()
     )
+    return grouped
 
 
 def insert_select(model: type[models.Model], source: QuerySet[Any]) -> None:
@@ -296,7 +297,7 @@ def sources(now: dt.datetime) -> dict[str, list[QuerySet[Any]]]:
                 ),
                 {
                     "month": _month("submitted_at"),
-                    "region": F("child__region__code"),
+                    "region": F("region__code"),
                     "district": Coalesce(F("district__code"), _text("")),
                     "ownership": _ownership("school"),
                     "instrument": F("instrument__code"),
