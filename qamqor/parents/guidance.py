@@ -38,6 +38,9 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 LEGAL_TRACKS_FILE = DATA_DIR / "legal_tracks.json"
 SCHOOL_DUTIES_FILE = DATA_DIR / "school_duties.json"
 OLDEST = 120  # the ages a rule set must cover: 0 to this
+ADILET = "https://adilet.zan.kz/{section}/docs/{code}"
+# English translations on Adilet exist for few texts: English pages link to the Russian
+ADILET_LANGUAGES = {"kk": "kaz", "ru": "rus", "en": "rus"}
 
 
 class GuidanceError(ValueError):
@@ -78,17 +81,23 @@ class Source(Strict):
 
     law: Texts
     article: Texts
-    url: str = ""
+    adilet: str = Field(default="", pattern=r"^([A-Z][0-9]{9,10})?$")
     checked_on: date
     confidence: Literal["text", "secondary", "unconfirmed", "project"]
 
     @model_validator(mode="after")
-    def official_address(self) -> Source:
-        if self.url and not self.url.startswith("https://"):
-            raise ValueError(f"url {self.url!r} is not an https address")
-        if self.confidence != "project" and not self.url:
-            raise ValueError("a legal source needs the address of its official text")
+    def official_text(self) -> Source:
+        if self.confidence != "project" and not self.adilet:
+            raise ValueError("a legal source needs the code of its official text on Adilet")
         return self
+
+    def link(self, language: str | None = None) -> str:
+        """The official text on Adilet, the legal information system, in the page's
+        language (Kazakh; Russian otherwise)."""
+        if not self.adilet:
+            return ""
+        section = ADILET_LANGUAGES.get(language or active_language(), "rus")
+        return ADILET.format(section=section, code=self.adilet)
 
 
 class TrackRule(Strict):
