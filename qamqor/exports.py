@@ -18,7 +18,7 @@ import csv
 import datetime as dt
 import tempfile
 import zoneinfo
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
@@ -203,13 +203,14 @@ class Column:
 
 
 def column(title: Text, path: str) -> Column:
-    """A column that reads an attribute path of the row (``"school.name"``): None along
+    """A column that reads an attribute path of the row (``"school.name"``; a key of a
+    row that is a dict, as a selector's summary rows are): None along
     the way gives an empty cell; a method (``get_status_display``) is called."""
 
     def read(row: Any) -> Any:
         value = row
         for name in path.split("."):
-            value = getattr(value, name, None)
+            value = value.get(name) if isinstance(value, Mapping) else getattr(value, name, None)
             if value is None:
                 return None
             if callable(value) and not isinstance(value, type):

@@ -13,6 +13,7 @@ from typing import Any, TypeVar, cast, overload
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -222,6 +223,8 @@ def exportable(table: exports.TableExport) -> Callable[[ViewFunc], ViewFunc]:
             fmt = request.GET.get("download")
             if fmt is None:
                 return view(request, *args, **kwargs)
+            if not request.user.is_authenticated:  # a page open to visitors (home)
+                return redirect_to_login(request.get_full_path())
             if fmt not in exports.EXPORT_FORMATS or request.method not in ("GET", "HEAD", "POST"):
                 raise Http404("download")
             if gate is not None and not access.allows(request.user, gate):

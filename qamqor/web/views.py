@@ -16,8 +16,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
+from qamqor import exports
 from qamqor.accounts import access, policy
 from qamqor.accounts.models import User
 from qamqor.analytics import selectors as analytics
@@ -27,7 +29,7 @@ from qamqor.intake.forms import SchoolCodeForm
 from qamqor.intake.models import Report
 from qamqor.notify import services as notify_services
 from qamqor.notify.models import Notification
-from qamqor.pages import paginate, user_of
+from qamqor.pages import exportable, paginate, user_of
 from qamqor.protocols.models import Step
 from qamqor.replica import replica_reads
 
@@ -38,6 +40,43 @@ HOME_NOTIFICATIONS = 5
 # --- home -------------------------------------------------------------------------------
 
 
+def _my_steps(request: HttpRequest) -> QuerySet[Step]:
+    """The steps of the user's organisations the task list shows: open, then waiting."""
+    return (
+        Step.objects.restrict(user_of(request), "view")
+        .filter(status__in=[Step.Status.OPEN, Step.Status.WAITING])
+        .select_related("case", "organisation", "run__protocol")
+        .order_by("status", F("due_at").asc(nulls_last=True), "pk")[:HOME_LIST_LIMIT]
+    )
+
+
+TASKS = exports.TableExport(
+    name="tasks",
+    title=_("Steps for my organisation"),
+    rows=_my_steps,
+    columns=[
+        exports.column(_("Case"), "case.number"),
+        exports.column(_("Step"), "title"),
+        exports.column(_("Organisation"), "organisation.name"),
+        exports.column(_("Status"), "get_status_display"),
+        exports.column(_("Due"), "due_at"),
+    ],
+)
+
+NOTIFICATIONS = exports.TableExport(
+    name="notifications",
+    title=_("Notifications"),
+    rows=lambda request: _in_app_notifications(user_of(request)),
+    columns=[
+        exports.column(_("Created"), "created_at"),
+        exports.column(_("Subject"), "subject"),
+        exports.column(_("Case"), "case.number"),
+        exports.column(_("Read"), "read_at"),
+    ],
+)
+
+
+@exportable(TASKS)
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page for visitors; the task list of a signed-in user's role."""
@@ -47,12 +86,7 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     user = user_of(request)
     scope = policy.scope_for(user)
-    steps = list(
-        Step.objects.restrict(user, "view")
-        .filter(status__in=[Step.Status.OPEN, Step.Status.WAITING])
-        .select_related("case", "organisation", "run__protocol")
-        .order_by("status", F("due_at").asc(nulls_last=True), "pk")[:HOME_LIST_LIMIT]
-    )
+    steps = list(_my_steps(request))
     may_triage = access.allows(user, "triage")
     reports = (
         list(
@@ -132,12 +166,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _in_app_notifications(user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(
-        recipient=user, channel=Notification.Channel.IN_APP
-    ).order_by("-created_at", "-pk")
+    return (
+        Notification.objects.filter(recipient=user, channel=Notification.Channel.IN_APP)
+        .select_related("case")
+        .order_by("-created_at", "-pk")
+    )
 
 
 @login_required
+@exportable(NOTIFICATIONS)
 @require_safe
 def notifications(request: HttpRequest) -> HttpResponse:
     page = paginate(request, _in_app_notifications(user_of(request)))

@@ -14,8 +14,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from qamqor import exports
 from qamqor.accounts import access, policy
 from qamqor.accounts.models import User
 from qamqor.care import selectors
@@ -28,6 +30,7 @@ from qamqor.care.forms import (
     WithdrawConsentForm,
     child_arguments,
 )
+from qamqor.care.models import ConsultationBasis
 from qamqor.care.services import children as child_services
 from qamqor.care.views.common import (
     PSC_KINDS,
@@ -37,10 +40,37 @@ from qamqor.care.views.common import (
 )
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind
-from qamqor.pages import bound_form, private, run_form, success, user_of
+from qamqor.pages import bound_form, exportable, private, run_form, success, user_of
+
+
+def _active_children(request: HttpRequest) -> list[dict[str, Any]]:
+    """The active children of the psychologist's caseload (the home page's table; none
+    for the coordinators who open the page for its oversight links)."""
+    user = user_of(request)
+    if not policy.care_scope_for(user).psychologist_org_ids:
+        return []
+    return selectors.caseload(user).active
+
+
+BASIS_LABELS = dict(ConsultationBasis.choices)
+
+CASELOAD = exports.TableExport(
+    name="caseload",
+    title=_("Active children"),
+    rows=_active_children,
+    columns=[
+        exports.column(_("Child"), "child.code"),
+        exports.column(_("Organisation"), "organisation.name"),
+        exports.column(_("Last seen"), "last_seen"),
+        exports.column(_("Sessions"), "sessions"),
+        exports.Column(_("Basis"), lambda row: BASIS_LABELS.get(row["basis"], row["basis"])),
+        exports.column(_("Next appointment"), "next_appointment_at"),
+    ],
+)
 
 
 @login_required
+@exportable(CASELOAD)
 @require_safe
 @access.gate_required("care")
 def home(request: HttpRequest) -> HttpResponse:

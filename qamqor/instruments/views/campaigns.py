@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qamqor import exports
+from qamqor.accounts import access
 from qamqor.errors import InvalidInput
 from qamqor.instruments import selectors
 from qamqor.instruments.forms import (
@@ -25,7 +26,7 @@ from qamqor.instruments.forms import (
     CampaignForm,
     ConsentForm,
 )
-from qamqor.instruments.models import Campaign
+from qamqor.instruments.models import Administration, Campaign
 from qamqor.instruments.services.campaigns import close_campaign, create_campaign_from_form
 from qamqor.instruments.services.catalogue import today
 from qamqor.instruments.services.enrolment import add_class, record_consent
@@ -255,10 +256,39 @@ def campaign_slips(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
+FOLLOW_UP_LIMIT = 500  # the page lists the most urgent pupils first, up to this many
+
+
+def _follow_up(request: HttpRequest, public_id: uuid.UUID) -> QuerySet[Administration]:
+    """The campaign's pupils for follow-up as its page lists them; 404 for anyone the
+    campaign's follow-up rule does not name."""
+    user = _user(request)
+    campaign = access.get_or_404(Campaign.objects.all(), user, "follow_up", public_id=public_id)
+    return selectors.follow_up_list(user, campaign)[:FOLLOW_UP_LIMIT]
+
+
+FOLLOW_UP = exports.TableExport(
+    name="campaign-follow-up",
+    title=_("Follow-up list"),
+    rows=_follow_up,
+    columns=[
+        exports.column(_("Class"), "pupil.class_label"),
+        exports.column(_("Code"), "child.code"),
+        exports.column(_("Instrument"), "instrument.code"),
+        exports.column(_("Score"), "score"),
+        exports.column(_("Result"), "band_label"),
+        exports.column(_("Alert"), "critical"),
+        exports.column(_("Submitted"), "submitted_at"),
+    ],
+    scoped=True,
+)
+
+
 @login_required
+@exportable(FOLLOW_UP)
 @require_safe
 def campaign_follow_up(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    campaign, items = selectors.read_follow_up(_user(request), public_id, limit=500)
+    campaign, items = selectors.read_follow_up(_user(request), public_id, limit=FOLLOW_UP_LIMIT)
     return render(request, "instruments/follow_up.html", {"campaign": campaign, "items": items})
 
 
