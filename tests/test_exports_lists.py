@@ -223,10 +223,13 @@ def _page_of(table: exports.TableExport) -> str:
 EXPECTED = {
     "appeals",
     "call-cards",
+    "campaign-follow-up",
     "campaigns",
+    "caseload",
     "cases",
     "crisis-exceptions",
     "locked-accounts",
+    "notifications",
     "open-steps",
     "protocols",
     "referrals",
@@ -234,7 +237,9 @@ EXPECTED = {
     "screening-alerts",
     "screening-children",
     "supervision",
+    "tasks",
     "undelivered-notifications",
+    "workload",
 }
 
 
@@ -249,6 +254,8 @@ def test_every_list_downloads_for_those_who_see_it_and_for_no_one_else(world: Wo
     tables = exports.registered_tables()
     assert set(tables) >= EXPECTED
     for name, table in sorted(tables.items()):
+        if table.scoped:
+            continue  # the rows of one object: test_an_object_scoped_list_is_404_to_outsiders
         url = _page_of(table)
         opened = 0
         for persona, user in world.users.items():
@@ -290,6 +297,45 @@ def test_reports_and_referrals_export_only_the_users_rows(world: World) -> None:
     mine = table_of(download(client_for(world.psc_a), reverse("referral-list")))
     assert [row[0] for row in mine[1:]] == [referral.reference]
     assert table_of(download(client_for(world.psc_b), reverse("referral-list")))[1:] == []
+
+
+@pytest.mark.django_db
+def test_an_object_scoped_list_is_404_to_outsiders(world: World) -> None:
+    """A campaign's follow-up list downloads for the psychologists its rule names; anyone
+    else gets 404, as on its page, and nothing is recorded for them."""
+    campaign = _campaign(world, "Spring screening 7A")
+    url = reverse("campaign-follow-up", kwargs={"public_id": campaign.public_id})
+    rows = table_of(download(client_for(world.psychologist_a), url))
+    assert rows[0] == exports.registered_tables()["campaign-follow-up"].header()
+    assert AuditEvent.objects.filter(action="export.campaign-follow-up").count() == 1
+    for outsider in ("psychologist_b", "coordinator_b", "monitor"):
+        client = client_for(world.users.get(outsider) or _care_persona(world, outsider))
+        assert client.get(url).status_code == 404
+        assert download(client, url).status_code == 404, outsider
+    assert AuditEvent.objects.filter(action="export.campaign-follow-up").count() == 1
+    # the API exports whole lists only: an object's list is not offered by name
+    api = client_for(world.psychologist_a).get(
+        "/api/v1/exports/campaign-follow-up", {"format": "csv", "purpose": "case_work"}
+    )
+    assert api.status_code == 404
+
+
+def _care_persona(world: World, name: str) -> User:
+    from tests.factories import add_care_personas
+
+    add_care_personas(world)
+    return world.users[name]
+
+
+@pytest.mark.django_db
+def test_the_home_task_list_downloads_only_after_sign_in(world: World) -> None:
+    register_case(world)
+    anonymous = Client().get(reverse("home"), {"download": "csv"})
+    assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
+    rows = table_of(download(client_for(world.coordinator_a), reverse("home")))
+    page = client_for(world.coordinator_a).get(reverse("home"))
+    assert [row[0] for row in rows[1:]] == [step.case.number for step in page.context["steps"]]
+    assert len(rows) > 1
 
 
 # --- constant queries -----------------------------------------------------------------------
