@@ -269,13 +269,18 @@ def local_cell(value: Any) -> Any:
 
 
 def _rows_in_language(
-    table: TableExport, rows: Iterable[Any], language: str
+    table: TableExport, rows: Iterable[Any], language: str, *, worded: bool
 ) -> Iterator[list[Any]]:
     """The cells row by row, in the requester's language even when the rows are read after
-    the view returned (a streamed CSV)."""
+    the view returned (a streamed CSV). ``worded``: a yes or no is written as the word (a
+    CSV has no booleans; an XLSX keeps TRUE and FALSE, which a spreadsheet filters)."""
     with translation.override(language):
+        yes, no = gettext("yes"), gettext("no")
         for row in rows:
-            yield [local_cell(one.value(row)) for one in table.columns]
+            cells = [local_cell(one.value(row)) for one in table.columns]
+            if worded:
+                cells = [(yes if c else no) if isinstance(c, bool) else c for c in cells]
+            yield cells
 
 
 def table_response(
@@ -317,7 +322,7 @@ def table_response(
             },
         )
     language = translation.get_language() or settings.LANGUAGE_CODE
-    cells = _rows_in_language(table, rows, language)
+    cells = _rows_in_language(table, rows, language, worded=fmt == "csv")
     filename = f"{table.name}-{timezone.localdate():%Y-%m-%d}"
     if fmt == "csv":
         response: HttpResponseBase = csv_response(filename, table.header(), cells)

@@ -79,6 +79,21 @@ def test_the_case_export_has_the_rows_of_the_page_and_no_one_elses(world: World)
 
 
 @pytest.mark.django_db
+def test_the_export_speaks_the_users_language_and_kazakhstan_time(world: World) -> None:
+    register_case(world, in_danger_now=True)
+    client = Client(HTTP_ACCEPT_LANGUAGE="ru")
+    client.force_login(world.coordinator_a)
+    header, row = table_of(download(client, reverse("case-list")))
+    titles = dict(zip(header, row, strict=True))
+    assert "Номер" in titles
+    assert titles["Номер"].startswith("KZ-75-")
+    in_danger = [value for title, value in titles.items() if value in ("да", "нет")]
+    assert in_danger == ["да"]  # the one yes-or-no column, worded in Russian
+    registered = next(value for value in row if value.endswith("+05:00"))
+    assert len(registered) == len("2026-12-05T17:04:00+05:00")
+
+
+@pytest.mark.django_db
 def test_the_case_export_keeps_the_page_filters(world: World) -> None:
     register_case(world)
     register_case(world, forms=["physical"])
