@@ -165,9 +165,9 @@ def application(request: HttpRequest) -> HttpResponse:
     if the parent asks, the same sent into Qamqor as a report so the deadlines are
     tracked. Nothing is kept unless it is sent (docs/parents.md, "Personal data")."""
     search = SchoolSearchForm(request.GET)
-    query = search.data.get("q", "") if search.is_valid() else ""
+    query = search.cleaned_data["q"] if search.is_valid() else ""
     posted = request.method == "POST"
-    chosen = intake_school(request.GET.get("school", ""))
+    chosen = _chosen_school(request.GET.get("school", ""))
     language = active_language()
     form = ApplicationForm(
         request.POST if posted else None,
@@ -226,7 +226,7 @@ def application(request: HttpRequest) -> HttpResponse:
     return run_form(form, act, first=first if posted else None, done=done, again=page)
 
 
-def intake_school(code: str) -> Organisation | None:
+def _chosen_school(code: str) -> Organisation | None:
     if not code:
         return None
     return Organisation.objects.schools().filter(code=code.strip()).first()

@@ -156,10 +156,13 @@ def test_a_bad_age_is_a_422_naming_the_field(age: str) -> None:
 
 
 @pytest.mark.django_db
-def test_the_school_is_found_by_name_or_code(school: Any) -> None:
-    response = Client(HTTP_ACCEPT_LANGUAGE="ru").get(
-        reverse("parents-application"), {"q": "гимназия № 12"}
-    )
+def test_the_school_is_found_by_name_or_code(
+    school: Any, django_assert_max_num_queries: Any
+) -> None:
+    with django_assert_max_num_queries(8):
+        response = Client(HTTP_ACCEPT_LANGUAGE="ru").get(
+            reverse("parents-application"), {"q": "гимназия № 12"}
+        )
     assert response.status_code == 200
     assert [s.code for s in response.context["schools"]] == [school.code]
     by_code = Client().get(reverse("parents-application"), {"q": school.code})
