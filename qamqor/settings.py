@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "qamqor.appeals",  # anonymous appeals of specialists (docs/psychological-support.md)
     "qamqor.chatbot",  # Telegram channel (docs/channels.md)
     "qamqor.parents",  # public help for parents: duties, legal track, application (docs/parents.md)
+    "qamqor.oversight",  # the recommendations tracker (docs/oversight.md)
     "qamqor.helpline",  # 111 console and telephony API
     "qamqor.mailbox",  # mail listener's received messages
     "qamqor.ops",  # backups, restores, data keys, retention (docs/security.md)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("qamqor.instruments.urls")),
     path("", include("qamqor.chatbot.urls")),  # the Telegram webhook
     path("", include("qamqor.parents.urls")),  # public help for parents
+    path("", include("qamqor.oversight.urls")),  # the recommendations tracker
     path("", include("qamqor.helpline.urls")),  # the 111 console
     path("", include("qamqor.notify.urls")),  # undelivered notifications
     path("", include("qamqor.cases.urls")),

@@ -226,6 +226,17 @@ ROUTES = {
     "notifications": "notifications/",
     "notifications-read-all": "notifications/read-all/",
     "notification-read": "notifications/<int:pk>/read/",
+    "oversight-recommendations": "oversight/recommendations/",
+    "oversight-recommendation": "oversight/recommendations/<str:number>/",
+    "oversight-recommendation-edit": "oversight/recommendations/<str:number>/edit/",
+    "oversight-evidence-add": "oversight/recommendations/<str:number>/evidence/",
+    "oversight-evidence-document": (
+        "oversight/recommendations/<str:number>/evidence/<uuid:public_id>/"
+    ),
+    "api:list_recommendations": "api/v1/oversight/recommendations",
+    "api:get_recommendation": "api/v1/oversight/recommendations/<number>",
+    "api:update_recommendation": "api/v1/oversight/recommendations/<number>",
+    "api:add_evidence": "api/v1/oversight/recommendations/<number>/evidence",
 }
 
 SAMPLES = {

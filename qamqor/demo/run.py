@@ -13,7 +13,16 @@ from django.db import transaction
 
 from qamqor.accounts.models import User
 from qamqor.analytics.recount import recount
-from qamqor.demo import care, channels, directory, instruments, people, referrals, reports
+from qamqor.demo import (
+    care,
+    channels,
+    directory,
+    instruments,
+    oversight,
+    people,
+    referrals,
+    reports,
+)
 from qamqor.demo import cases as demo_cases
 from qamqor.demo.world import DEMO_CODE_PREFIX, DemoRegion, DemoWorld, SeedSummary
 from qamqor.directory.models import Organisation
@@ -57,6 +66,7 @@ def seed_demo(
     world = DemoWorld(random.Random(rng_seed), progress=progress)
     with transaction.atomic():
         _build(world, schools=schools, cases=cases)
+    oversight.tracker()  # units of work of their own, after the seed's transaction
     world.summary.seconds = time.monotonic() - started
     return world.summary
 
