@@ -215,6 +215,7 @@ class SchoolDuties(Strict):
     deadline_phrases: dict[str, Texts]
     duties: list[Duty] = Field(min_length=1)
     evidence: list[Advice] = Field(min_length=1)
+    school_is_the_problem: list[Advice] = Field(min_length=1)
     application: dict[str, Texts]
 
     @model_validator(mode="after")

@@ -61,13 +61,16 @@ def guide(request: HttpRequest) -> HttpResponse:
             "form": form,
             "start": guidance.format_day(start),
             "timeline": _timeline_rows(start),
-            "evidence": [
-                {"title": a.title, "text": a.text, "sources": [a.source]} for a in data.evidence
-            ],
+            "evidence": _advice(data.evidence),
+            "school_is_the_problem": _advice(data.school_is_the_problem),
             "order": data.order,
         },
         status=status,
     )
+
+
+def _advice(items: list[guidance.Advice]) -> list[dict[str, Any]]:
+    return [{"title": a.title, "text": a.text, "sources": [a.source]} for a in items]
 
 
 def _timeline_rows(start: date) -> list[dict[str, Any]]:

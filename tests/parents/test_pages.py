@@ -101,12 +101,15 @@ def pdf_text(content: bytes) -> str:
 
 @pytest.mark.django_db
 def test_the_guide_counts_the_schools_deadlines_from_the_chosen_day() -> None:
-    response = Client().get(reverse("parents-guide"), {"start": "2026-03-20"})
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").get(
+        reverse("parents-guide"), {"start": "2026-03-20"}
+    )
     assert response.status_code == 200
     text = response.content.decode()
     assert "20.03.2026" in text
     assert "26.03.2026" in text  # the conversation: 1 working day, after Nauryz
     assert "How to keep evidence of cyberbullying" in text
+    assert "pedagogical ethics council" in text  # when a teacher is the offender (2.3.8)
     assert reverse("referral-ask-start") in text and reverse("parents-application") in text
     assert 'id="quick-exit"' in text or "quick-exit" in text
 
