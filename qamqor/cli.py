@@ -5,6 +5,7 @@ qamqor serve [--bind 0.0.0.0:8000 --workers 4]    gunicorn (production)
 qamqor worker                      queued tasks and periodic sweeps
 qamqor mail-listener               reports by email over SMTP (docs/channels.md)
 qamqor seed --demo [--schools N --cases N]   (migrates first)
+qamqor seed --national [--scale 1.0 --years 5]   synthetic national dataset (bench/)
 qamqor manage <django arguments>   e.g. ``qamqor manage createsuperuser``
 qamqor backup FILE / restore FILE  encrypted database backups (docs/deploy.md)
 qamqor keys generate|rotate-backup data keys for backups (docs/security.md)
@@ -61,7 +62,17 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("mail-listener", help="receive reports by email over SMTP (aiosmtpd)")
 
     seed = commands.add_parser("seed", help="fill the database with synthetic demo data")
-    seed.add_argument("--demo", action="store_true", required=True, help="the demo data set")
+    which = seed.add_mutually_exclusive_group(required=True)
+    which.add_argument("--demo", action="store_true", help="the demo data set")
+    which.add_argument(
+        "--national",
+        action="store_true",
+        help="the synthetic national dataset for scale tests (bench/README.md)",
+    )
+    seed.add_argument(
+        "--scale", type=float, default=1.0, help="--national: share of the national figures"
+    )
+    seed.add_argument("--years", type=int, default=5, help="--national: years of history (5)")
     seed.add_argument("--schools", type=int, default=200, help="how many schools (200)")
     seed.add_argument("--cases", type=int, default=300, help="how many registered cases (300)")
     seed.add_argument(
@@ -104,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qamqor.mailbox.mail import run_forever
 
         return run_forever()
+    if args.command == "seed" and args.national:
+        return _seed_national(scale=args.scale, years=args.years)
     if args.command == "seed":
         return _seed(schools=args.schools, cases=args.cases, force=args.force)
     if args.command == "manage":
@@ -281,6 +294,33 @@ def _seed(*, schools: int, cases: int, force: bool) -> int:
         f"{summary.users} users, {sum(summary.reports.values())} reports, "
         f"{sum(summary.cases.values())} cases in {summary.seconds:.1f} s."
     )
+    return 0
+
+
+def _seed_national(*, scale: float, years: int) -> int:
+    from django.core.management import call_command
+
+    from qamqor.demo.national import NationalSeedRefused, seed_national
+
+    call_command("migrate", interactive=False, verbosity=0)
+    try:
+        summary = seed_national(scale=scale, years=years)
+    except NationalSeedRefused as error:
+        print(f"qamqor seed: {error}", file=sys.stderr)
+        return 1
+    counts = summary.counts
+    print(
+        f"Loaded the synthetic national dataset at scale {scale:g} over {years} years: "
+        f"{counts['schools']} schools ({counts['private_schools']} private), "
+        f"{counts['school_psychologists']} school psychologists, {counts['users']} users, "
+        f"{counts['cases']} cases, {counts['steps']} steps ({counts['open_steps']} open, "
+        f"{counts['overdue_steps']} overdue), {counts['referrals']} referrals, "
+        f"{counts['consultations']} consultations, {counts['screenings']} screenings"
+    )
+    parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in summary.seconds.items())
+    print(f"in {summary.total_seconds:.1f} s ({parts}).")
+    if not summary.recounted:
+        print("No statistics recount command is installed; the dashboards count live.")
     return 0
 
 
