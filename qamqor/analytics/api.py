@@ -1,14 +1,18 @@
-"""Aggregated statistics: coordinators for their scope, monitors nationally (no case data)."""
+"""Aggregated statistics: coordinators for their scope, monitors nationally (no case data,
+small cells suppressed). Figures come from the rollups (decision 0014) through
+``analytics.indicators``; each answer says when they were last brought up to date."""
 
+import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django.utils.translation import get_language
 from ninja import Router, Schema
 from ninja.decorators import decorate_view
 
 from qamqor.accounts import policy
-from qamqor.analytics import accessibility, selectors
-from qamqor.analytics.forms import AccessibilityForm
+from qamqor.analytics import accessibility, indicators, selectors
+from qamqor.analytics.forms import AccessibilityForm, IndicatorQueryForm
 from qamqor.apikit import errors, validated
 from qamqor.replica import replica_reads
 
@@ -19,23 +23,29 @@ router_reads = decorate_view(replica_reads())
 
 class RegionRow(Schema):
     region: str
-    registered: int
-    in_progress: int
-    closed: int
-    total: int
-    overdue_steps: int
+    registered: int | None
+    in_progress: int | None
+    closed: int | None
+    total: int | None
+    overdue_steps: int | None
 
 
 class StatsOut(Schema):
     national: bool
-    total: int
-    by_status: dict[str, int]
-    by_form: dict[str, int]
-    overdue_steps: int
+    as_of: dt.datetime | None
+    suppressed: bool
+    total: int | None
+    by_status: dict[str, int | None]
+    by_form: dict[str, int | None]
+    overdue_steps: int | None
     regions: list[RegionRow]
 
 
-@router.get("", response=StatsOut, summary="Counts by region, status and form; overdue steps")
+@router.get(
+    "",
+    response=StatsOut,
+    summary="Counts by region, status and form; overdue steps (null: a suppressed small cell)",
+)
 @router_reads
 def stats(request: HttpRequest) -> dict[str, Any]:
     if not policy.scope_for(request.user).sees_statistics:
@@ -43,11 +53,136 @@ def stats(request: HttpRequest) -> dict[str, Any]:
     board = selectors.dashboard(request.user)
     return {
         "national": board.national,
+        "as_of": board.as_of,
+        "suppressed": board.suppressed,
         "total": board.total,
         "by_status": board.by_status,
         "by_form": board.by_form,
         "overdue_steps": board.overdue_total,
         "regions": [{**row, "region": row["region"].code} for row in board.by_region],
+    }
+
+
+class IndicatorOut(Schema):
+    code: str
+    name: str
+    names: dict[str, str]
+    unit: str
+    period: str
+    disaggregations: list[str]
+    areas: list[str]
+    brief: str
+
+
+def _indicator(indicator: indicators.Indicator) -> dict[str, Any]:
+    return {
+        "code": indicator.code,
+        "name": indicator.name_in(get_language() or "en"),
+        "names": dict(indicator.name),
+        "unit": indicator.unit,
+        "period": indicator.period,
+        "disaggregations": list(indicator.disaggregations),
+        "areas": list(indicator.areas),
+        "brief": indicator.brief,
+    }
+
+
+def _require_statistics(request: HttpRequest) -> None:
+    if not policy.scope_for(request.user).sees_statistics:
+        raise Http404
+
+
+@router.get(
+    "/indicators",
+    response={200: list[IndicatorOut], **errors(404)},
+    summary="The indicator catalogue (brief 1.4.1, 3.1.1)",
+)
+def indicator_catalogue(request: HttpRequest) -> list[dict[str, Any]]:
+    _require_statistics(request)
+    return [_indicator(indicator) for indicator in indicators.catalogue().values()]
+
+
+class ValueOut(Schema):
+    period: str | None
+    area: str
+    category: str
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    suppressed: bool
+
+
+class ValuesOut(Schema):
+    indicator: IndicatorOut
+    as_of: dt.datetime | None
+    suppressed: bool
+    minimum: int | None
+    breakdown: str | None
+    values: list[ValueOut]
+
+
+@router.get(
+    "/indicators/{code}",
+    response={200: ValuesOut, **errors(404, 422)},
+    summary="An indicator's values by period, place and breakdown (null: suppressed)",
+)
+@router_reads
+def indicator_values(
+    request: HttpRequest,
+    code: str,
+    period: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    region: str | None = None,
+    district: str | None = None,
+    organisation: str | None = None,
+    breakdown: str | None = None,
+) -> dict[str, Any]:
+    _require_statistics(request)
+    indicator = indicators.catalogue().get(code)
+    if indicator is None:
+        raise Http404
+    query = {
+        "period": period,
+        "start": start,
+        "end": end,
+        "region": region,
+        "district": district,
+        "organisation": organisation,
+        "breakdown": breakdown,
+    }
+    data = validated(
+        IndicatorQueryForm,
+        {k: v for k, v in query.items() if v is not None},
+        region_ids=policy.statistics_region_ids(request.user),
+        indicator=indicator,
+    )
+    figures = indicators.values(
+        code,
+        periods=data["periods"],
+        kind=data["period"],
+        area=data["area"],
+        breakdown=data.get("breakdown") or None,
+        viewer=indicators.Viewer.of(request.user),
+    )
+    return {
+        "indicator": _indicator(indicator),
+        "as_of": figures.as_of,
+        "suppressed": figures.suppressed,
+        "minimum": indicators.minimum_cell() if figures.suppressed else None,
+        "breakdown": figures.breakdown,
+        "values": [
+            {
+                "period": indicators.period_code(row.period),
+                "area": row.area,
+                "category": row.category,
+                "value": row.value,
+                "numerator": row.numerator,
+                "denominator": row.denominator,
+                "suppressed": row.suppressed,
+            }
+            for row in figures.rows
+        ],
     }
 
 

@@ -55,7 +55,7 @@ def refresh_overdue_snapshot(now: dt.datetime | None = None) -> None:
 def fold(*, batch: int = BATCH) -> int:
     """Fold up to ``batch`` committed deltas into the rollups; returns how many."""
     with transaction.atomic():
-        state = FoldState.objects.select_for_update().get(pk=1)
+        state, _created = FoldState.objects.select_for_update().get_or_create(pk=1)
         claimed = list(
             Delta.objects.select_for_update(skip_locked=True)
             .order_by("pk")

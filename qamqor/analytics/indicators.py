@@ -64,6 +64,9 @@ __all__ = [
     "catalogue",
     "dhis2_values",
     "load_catalogue",
+    "minimum_cell",
+    "period_code",
+    "periods_between",
     "values",
 ]
 
@@ -214,6 +217,30 @@ def _by_period(
         for period in _periods_of(month, periods, kind):
             result[(period, category)] = result.get((period, category), 0) + total
     return result
+
+
+def periods_between(first: dt.date, last: dt.date, kind: str) -> list[Period]:
+    """The periods of ``kind`` (month, quarter, year) from the one holding ``first`` to the
+    one holding ``last``, in order."""
+    result: list[Period] = []
+    month = first.replace(day=1)
+    while month <= last:
+        period = _period_of(month, kind)
+        if period is not None and (not result or result[-1] != period):
+            result.append(period)
+        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return result
+
+
+def period_code(period: Period | None) -> str | None:
+    """``2026-01``, ``2026-Q1``, ``2026``; None for "now" or all time."""
+    if period is None:
+        return None
+    if period.kind == "month":
+        return f"{period.year}-{period.index:02d}"
+    if period.kind == "quarter":
+        return f"{period.year}-Q{period.index}"
+    return str(period.year)
 
 
 def _number(value: float) -> float | int:

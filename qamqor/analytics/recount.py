@@ -317,7 +317,7 @@ def recount(*, now: dt.datetime | None = None) -> dict[str, int]:
         if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        state = FoldState.objects.select_for_update().get(pk=1)
+        state, _created = FoldState.objects.select_for_update().get_or_create(pk=1)
         Delta.objects.all().delete()  # every committed fact is in the tables read below
         for grain in GRAINS.values():
             grain.model._default_manager.all().delete()

@@ -18,5 +18,7 @@ access.operations(
         "GET /stats": DASHBOARD,
         "GET /stats/accessibility": DASHBOARD,
         "GET /stats/siting": DASHBOARD,
+        "GET /stats/indicators": DASHBOARD,
+        "GET /stats/indicators/{code}": DASHBOARD,
     }
 )
