@@ -111,7 +111,28 @@ def test_the_guide_counts_the_schools_deadlines_from_the_chosen_day() -> None:
     assert "How to keep evidence of cyberbullying" in text
     assert "pedagogical ethics council" in text  # when a teacher is the offender (2.3.8)
     assert reverse("referral-ask-start") in text and reverse("parents-application") in text
-    assert 'id="quick-exit"' in text or "quick-exit" in text
+
+
+@pytest.mark.django_db
+def test_every_parents_page_is_public_with_the_quick_exit(world: World) -> None:
+    """No login, and the way out at once, for a visitor and for staff alike."""
+    signed_in = Client()
+    signed_in.force_login(world.coordinator_a)
+    for client in (Client(), signed_in):
+        for name in ("parents-guide", "parents-legal-track", "parents-application"):
+            response = client.get(reverse(name))
+            assert response.status_code == 200, name
+            html = response.content.decode()
+            assert "data-quick-exit" in html and "js/quick-exit.js" in html, name
+            assert "htmx.min.js" not in html, name
+
+
+@pytest.mark.django_db
+def test_the_landing_page_and_the_public_menu_lead_to_the_parents_pages() -> None:
+    html = Client().get(reverse("home")).content.decode()
+    menu = html.split('<ul class="nav-links">')[1].split("</ul>")[0]
+    assert reverse("parents-guide") in menu
+    assert html.count(reverse("parents-guide")) >= 3  # the menu, a card and the footer
 
 
 @pytest.mark.django_db
