@@ -131,7 +131,7 @@ def check() -> tuple[bool, str]:
             in_recovery, caught_up, age = cursor.fetchone()
     except DatabaseError as error:
         _close_replica()
-        return False, f"it does not answer ({str(error).strip() or type(error).__name__})"
+        return False, f"it does not answer ({_why(error)})"
     if not in_recovery:
         return False, "it is not a standby (promoted, or the primary's address)"
     lag = 0.0 if caught_up else age
@@ -141,6 +141,11 @@ def check() -> tuple[bool, str]:
     if lag > limit:
         return False, f"it lags {lag:.1f} s, more than {limit} s"
     return True, f"it lags {lag:.1f} s"
+
+
+def _why(error: Exception) -> str:
+    """The first line of a driver's message (they run over several)."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def _close_replica() -> None:
@@ -163,7 +168,7 @@ def _choose() -> str:
         connections[REPLICA].ensure_connection()
     except DatabaseError as error:
         _close_replica()
-        health.failed(f"it does not answer ({str(error).strip() or type(error).__name__})")
+        health.failed(f"it does not answer ({_why(error)})")
         return PRIMARY
     return REPLICA
 
@@ -179,7 +184,7 @@ def _on_replica_failure(
         reads = _reads.get()
         if reads is not None:
             reads.alias = PRIMARY
-        health.failed(f"a query failed ({str(error).strip() or type(error).__name__})")
+        health.failed(f"a query failed ({_why(error)})")
         raise ReplicaUnavailable(str(error)) from error
 
 
@@ -231,7 +236,7 @@ class ReplicaReads:
                 # A failure outside execute (fetching rows of a server-side cursor).
                 if alias != REPLICA or not _replica_broken():
                     raise
-                health.failed(f"reading failed ({str(error).strip() or type(error).__name__})")
+                health.failed(f"reading failed ({_why(error)})")
             _close_replica()
             with _primary_reads():
                 return view(*args, **kwargs)
