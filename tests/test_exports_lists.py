@@ -220,6 +220,39 @@ def test_hostile_text_is_neutralised_in_csv_and_xlsx(world: World) -> None:
     assert outsider[1:] == []
 
 
+@pytest.mark.django_db
+def test_a_personal_list_neutralises_hostile_text_in_both_formats(world: World) -> None:
+    """A supervision topic typed as a formula stays text in the download of region A's
+    PSC, and region B's PSC head downloads none of A's sessions."""
+    from django.utils import timezone
+
+    from qamqor.care import services as care_services
+    from tests.factories import add_care_personas
+
+    add_care_personas(world)
+    care_services.record_supervision(
+        actor=world.psc_head_a,
+        organisation=world.a.psc,
+        kind="intervision",
+        level="organisation",
+        held_at=timezone.now(),
+        duration_minutes=60,
+        topic=HOSTILE,
+        participants=[world.psc_a, world.psc_head_a],
+    )
+    client = client_for(world.psc_a)
+    url = reverse("care-supervision")
+    assert client.get(url).context["page"].paginator.count == 1
+    rows = table_of(download(client, url, purpose="supervision"))
+    assert len(rows) == 2 and "'" + HOSTILE in rows[1]
+    response: Any = download(client, url, "xlsx", purpose="supervision")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert sheet is not None
+    cells = [cell for cell in sheet[2] if cell.value == "'" + HOSTILE]
+    assert len(cells) == 1 and cells[0].data_type == "s"
+    assert table_of(download(client_for(world.psc_head_b), url))[1:] == []
+
+
 # --- every list -----------------------------------------------------------------------------
 
 
@@ -375,3 +408,33 @@ def test_the_queries_of_an_export_do_not_grow_with_its_rows(world: World) -> Non
         register_case(world)
     assert _export_queries(client, reverse("case-list")) == cases_few
     assert _export_queries(client, reverse("open-steps")) == steps_few
+
+
+@pytest.mark.django_db
+def test_a_prefetched_column_keeps_the_queries_flat(world: World) -> None:
+    """Supervision's participants are prefetched per chunk of rows, not read per row."""
+    from django.utils import timezone
+
+    from qamqor.care import services as care_services
+    from tests.factories import add_care_personas
+
+    add_care_personas(world)
+
+    def session() -> None:
+        care_services.record_supervision(
+            actor=world.psc_head_a,
+            organisation=world.a.psc,
+            kind="intervision",
+            level="organisation",
+            held_at=timezone.now(),
+            duration_minutes=60,
+            topic="Case review",
+            participants=[world.psc_a, world.psc_a2, world.psc_head_a],
+        )
+
+    client = client_for(world.psc_a)
+    session()
+    few = _export_queries(client, reverse("care-supervision"))
+    for _ in range(5):
+        session()
+    assert _export_queries(client, reverse("care-supervision")) == few
