@@ -191,6 +191,9 @@ def test_the_school_is_found_by_name_or_code(
     assert [s.code for s in response.context["schools"]] == [school.code]
     by_code = Client().get(reverse("parents-application"), {"q": school.code})
     assert [s.code for s in by_code.context["schools"]] == [school.code]
+    chosen = Client().get(reverse("parents-application"), {"school": school.code})
+    assert chosen.context["school"] == school
+    assert reverse("report-form", args=[school.code]) in chosen.content.decode()
 
 
 @pytest.mark.django_db
