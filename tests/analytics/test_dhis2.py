@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -118,3 +119,48 @@ def test_the_adx_message_groups_by_place_and_period() -> None:
 def test_a_mapping_without_its_data_set_is_refused() -> None:
     with pytest.raises(ValueError, match="dataSet"):
         dhis2.load_mapping({"dataElements": {}, "orgUnits": {}})
+
+
+@pytest.mark.django_db
+def test_the_export_command_reads_the_catalogue(tmp_path: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from qamqor.analytics.models import CaseFormRollup
+
+    for form, cases in (("physical", 7), ("psychological", 6), ("sexual", 9)):
+        CaseFormRollup.objects.create(
+            month=dt.date(2026, 2, 1), region="KZ-75", district="D", ownership="public",
+            form=form, setting="school", relationship="schoolmate", cases=cases,
+        )  # fmt: skip
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(
+        json.dumps(
+            {
+                "dataSet": "QmqCases001",
+                "dataElements": {"cases_by_form": "DeForms0001"},
+                "orgUnits": {"KZ": "OuKazakhst1"},
+                "categoryOptionCombos": {
+                    "form=physical": "CocPhysical",
+                    "form=psychological": "CocPsychol1",
+                },
+            }
+        )
+    )
+    out, err = StringIO(), StringIO()
+    call_command(
+        "export_dhis2",
+        "--mapping", str(mapping), "--indicator", "cases_by_form", "--period", "quarter",
+        "--start", "2026-01", "--end", "2026-03", "--breakdown", "form",
+        stdout=out, stderr=err,
+    )  # fmt: skip
+    document = json.loads(out.getvalue())
+    assert sorted(
+        (v["dataElement"], v["period"], v["orgUnit"], v["categoryOptionCombo"], v["value"])
+        for v in document["dataValues"]
+    ) == [
+        ("DeForms0001", "2026Q1", "OuKazakhst1", "CocPhysical", "7"),
+        ("DeForms0001", "2026Q1", "OuKazakhst1", "CocPsychol1", "6"),
+    ]
+    assert "left out, breakdown form=sexual: 1" in err.getvalue()
