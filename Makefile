@@ -10,6 +10,7 @@
 #   make test-sqlite    the suite on SQLite (in memory)
 #   make test-postgres  the same suite plus @pytest.mark.postgres tests, on a throwaway
 #                       PostgreSQL cluster (scripts/pg-throwaway)
+#   make test-databases both passes at the same time, each output printed whole
 #   make test-deploy    docs/deploy.md's commands in production mode on a throwaway
 #                       PostgreSQL, then every public page, the login and a staff page
 #   make test-browser   the @pytest.mark.browser tests, in Debian's Chromium
@@ -50,7 +51,7 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv run test lint check test-sqlite test-postgres test-deploy test-browser \
+.PHONY: help venv run test lint check test-sqlite test-postgres test-databases test-deploy test-browser \
 	constraints translations clean audit-deps
 
 help:
@@ -69,7 +70,7 @@ run: venv
 	@mkdir -p var
 	$(BIN)/qamqor demo --port $(PORT)
 
-test: lint check test-sqlite test-postgres test-deploy test-browser
+test: lint check test-databases test-deploy test-browser
 	@echo "all stages passed"
 
 lint: venv
@@ -102,6 +103,11 @@ test-sqlite: venv
 test-postgres: venv
 	@$(STAGE) "pytest on PostgreSQL" bash scripts/pg-throwaway \
 		$(PYTEST) -m "not browser" $(ARGS)
+
+# Both passes at once (scripts/both-databases): one pytest process uses one core.
+test-databases: venv
+	@bash scripts/both-databases $(MAKE) --no-print-directory test-sqlite \
+		-- $(MAKE) --no-print-directory test-postgres
 
 # The production configuration exactly as docs/deploy.md writes it (scripts/deploy_check.py).
 test-deploy: venv
