@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Print pins for everything ``qamqor[dev]`` needs, as installed in the running interpreter.
+"""Print pins for everything ``qamqor[dev,bench]`` needs, as installed in the running
+interpreter.
 
-Walks the requirements in pyproject.toml (runtime and the ``dev`` extra) through the
+Walks the requirements in pyproject.toml (runtime, the ``dev`` and ``bench`` extras) through the
 installed distributions' metadata and prints ``name==version`` for each one reached, so
 packages installed by hand for an experiment do not leak into constraints.txt.
 Run it with the virtualenv's Python: ``make constraints``.
@@ -23,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pending = [Requirement(r) for r in project["dependencies"]]
-    pending += [Requirement(r) for r in project["optional-dependencies"]["dev"]]
+    for extra in ("dev", "bench"):
+        pending += [Requirement(r) for r in project["optional-dependencies"][extra]]
     pins: dict[str, str] = {}
     extras_seen: dict[str, set[str]] = {}
     missing = []
