@@ -229,3 +229,9 @@ def test_the_xlsx_download_holds_every_recommendation(tracker: Tracker) -> None:
     assert len(values) == 1 + 57
     assert values[1][0] == "1.1.1"
     assert values[13][3] == "Стандартизировать порядок направления детей из школ в ЦПП."
+
+
+def test_the_menu_offers_the_tracker_to_visitors_and_staff(tracker: Tracker) -> None:
+    assert f'href="{LIST}"' in _anyone().get("/").content.decode()
+    staff = _signed_in(tracker.psychologist, csrf=False).get(reverse("home"))
+    assert f'href="{LIST}"' in staff.content.decode()
