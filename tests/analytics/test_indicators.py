@@ -171,3 +171,19 @@ def test_staffing_is_read_live_from_the_directory(world: World) -> None:
     assert table(ratio) == {(None, "KZ-75"): 750.0, (None, "KZ-71"): 0.0}
     [row] = values("pupils_per_school_psychologist", area=Area("region", "KZ-75")).rows
     assert (row.numerator, row.denominator) == (1500, 2)
+
+
+def test_every_indicator_reads_by_every_breakdown_and_area(world: World) -> None:
+    """Each catalogue entry's sources, filters and disaggregations resolve to queries (an
+    entry naming a path its table lacks fails here, not on a dashboard)."""
+    areas = {
+        "country": indicators.COUNTRY,
+        "region": Area("region", "KZ-75"),
+        "district": Area("district", "KZ-75-D1"),
+        "organisation": Area("organisation", world.a.psc.code),
+    }
+    for code, indicator in indicators.catalogue().items():
+        for kind in indicator.areas:
+            for breakdown in (None, *indicator.disaggregations):
+                figures = values(code, kind="month", area=areas[kind], breakdown=breakdown)
+                assert figures.indicator.code == code

@@ -211,3 +211,15 @@ def test_the_recount_command_and_the_worker_sweep(world: World) -> None:
     CaseRollup.objects.all().delete()
     call_command("recount_statistics", verbosity=0)
     assert snapshot() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_recount_runs_as_its_own_transaction(world: World) -> None:
+    """Outside a caller's transaction the recount reads one snapshot (REPEATABLE READ on
+    PostgreSQL) and still equals the folded figures."""
+    register_case(world)
+    fold()
+    folded = snapshot()
+    recount()
+    assert snapshot() == folded
+    assert not Delta.objects.exists()
