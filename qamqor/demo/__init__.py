@@ -20,7 +20,8 @@ One module per domain, run in this order by ``run.seed_demo``:
 - ``referrals``: school → PSC referrals in every state;
 - ``care``: consent, the crisis exception, consultations, supervision, the work log;
 - ``instruments``: a screening campaign and interviews;
-- ``channels``: reporters' messages and 111 call cards.
+- ``channels``: reporters' messages and 111 call cards;
+- ``oversight``: the brief's recommendations, five with synthetic statuses and evidence.
 """
 
 from qamqor.demo.people import DEMO_LOGINS, DEMO_PASSWORD

@@ -2,14 +2,15 @@
 brief loaded from the data file, and five of them with synthetic statuses, responsible
 bodies, notes and evidence links set by the demo's national coordinator.
 
-Runs after the seed's one transaction, because the tracker's services are units of work
-of their own (``transaction.atomic(durable=True)``); it draws nothing from the seeded
-random source, so the rest of the demo is the same with or without it.
+Part of the seed's one transaction, so it calls the services the pages' entry points wrap
+(``record_status_change``, ``record_evidence``); it draws nothing from the seeded random
+source, so the rest of the demo is the same with or without it.
 """
 
 from __future__ import annotations
 
-from qamqor.accounts.models import Role, User
+from qamqor.accounts.models import Role
+from qamqor.demo.world import DemoRegion
 from qamqor.oversight import services
 from qamqor.oversight.models import Recommendation, Status
 
@@ -55,13 +56,13 @@ DEMO_STATUSES = (
 )
 
 
-def tracker() -> int:
+def tracker(site: DemoRegion) -> int:
     """Load the recommendations and set the demo statuses; how many recommendations."""
     services.load_recommendations()
-    coordinator = User.objects.get(username=Role.NATIONAL_COORDINATOR.value)
+    coordinator = site.login[Role.NATIONAL_COORDINATOR]
     for number, status, responsible, note, link in DEMO_STATUSES:
         recommendation = Recommendation.objects.get(number=number)
-        services.change_status(
+        services.record_status_change(
             actor=coordinator,
             recommendation=recommendation,
             status=status,
@@ -69,7 +70,7 @@ def tracker() -> int:
             responsible_text=responsible,
         )
         if link:
-            services.add_evidence(
+            services.record_evidence(
                 actor=coordinator,
                 recommendation=recommendation,
                 title=f"Synthetic demo evidence for {number}",

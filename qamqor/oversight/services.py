@@ -7,11 +7,13 @@ before and after, the note) and its audit event in the same transaction.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -37,6 +39,24 @@ DATA_FILE = Path(__file__).resolve().parent / "data" / "recommendations.json"
 NUMBER = re.compile(r"^\d+\.\d+\.\d+$")
 LANGUAGES = ("kk", "ru", "en")
 MAX_NOTE = 2000
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def entry_point(function: Callable[P, R]) -> Callable[P, R]:
+    """``function`` as a unit of work of its own (``transaction.atomic(durable=True)``):
+    called inside someone else's transaction it raises, so "it returned" means "it
+    committed". The pages and the API call the entry points; the demo seed, which builds
+    everything in one transaction, calls the plain functions they wrap."""
+
+    @functools.wraps(function)
+    def durable(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction.atomic(durable=True):
+            return function(*args, **kwargs)
+
+    return durable
 
 
 class RecommendationDataError(ValueError):
@@ -135,8 +155,8 @@ def _responsible(organisation: Organisation | None, text: str) -> tuple[int | No
     return (organisation.pk if organisation is not None else None, text)
 
 
-@transaction.atomic(durable=True)
-def change_status(
+@transaction.atomic
+def record_status_change(
     *,
     actor: User,
     recommendation: Recommendation,
@@ -204,8 +224,8 @@ def change_status(
     return current
 
 
-@transaction.atomic(durable=True)
-def add_evidence(
+@transaction.atomic
+def record_evidence(
     *,
     actor: User,
     recommendation: Recommendation,
@@ -268,3 +288,8 @@ def add_evidence(
         },
     )
     return evidence
+
+
+#: The entry points of the pages and the API.
+change_status = entry_point(record_status_change)
+add_evidence = entry_point(record_evidence)
