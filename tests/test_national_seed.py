@@ -164,3 +164,24 @@ def test_the_statistics_are_recounted_when_the_command_exists(
     monkeypatch.setattr(national_run, "call_command", lambda name: called.append(name))
     summary = seed_national(scale=0.001, years=1, progress=False)
     assert summary.recounted and called == ["check"]
+
+
+def test_the_command_line_passes_scale_and_years(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import django.core.management
+
+    import qamqor.demo.national
+    from qamqor import cli
+
+    asked: dict[str, object] = {}
+
+    def fake_seed(**options: object) -> NationalSummary:
+        asked.update(options)
+        return NationalSummary(scale=0.5, years=2)
+
+    monkeypatch.setattr(django.core.management, "call_command", lambda *a, **k: None)
+    monkeypatch.setattr(qamqor.demo.national, "seed_national", fake_seed)
+    assert cli.main(["seed", "--national", "--scale", "0.5", "--years", "2"]) == 0
+    assert asked == {"scale": 0.5, "years": 2}
+    assert "synthetic national dataset at scale 0.5 over 2 years" in capsys.readouterr().out
