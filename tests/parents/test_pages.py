@@ -268,6 +268,16 @@ def test_bad_answers_are_a_422_naming_the_field(
 
 
 @pytest.mark.django_db
+def test_a_bot_filling_the_hidden_field_gets_no_letter_and_makes_no_report(
+    school: Any,
+) -> None:
+    response = post(csrf_client(), answers(school.code, action="send", website="http://spam"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert Report.objects.count() == 0
+
+
+@pytest.mark.django_db
 def test_a_psc_is_not_a_school(world: World) -> None:
     response = post(csrf_client(), answers(world.a.psc.code))
     assert response.status_code == 422
