@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -17,11 +17,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from qamqor.cases import services as case_services
 from qamqor.intake import services as intake_services
 from qamqor.intake.models import Report
+from qamqor.parents import guidance
 from qamqor.protocols import definitions
+from qamqor.protocols.models import Step
 from qamqor.protocols.workdays import ALMATY
-from tests.factories import World
+from tests.factories import CLASSIFICATION, World
 
 # Friday 20 March 2026, before Nauryz (21-25 March): one working day later is Thursday 26.
 FRIDAY_BEFORE_NAURYZ = datetime(2026, 3, 20, 10, 30, tzinfo=ALMATY)
@@ -324,6 +327,27 @@ def test_sending_makes_a_parents_report_of_the_school(school: Any) -> None:
     assert "26.03.2026" in response.content.decode()  # the conversation's deadline
     # the letter can still be downloaded: its answers travel in the page, not the database
     assert ("what_happened", data["what_happened"]) in response.context["carried"]
+
+
+@pytest.mark.django_db
+def test_the_deadlines_shown_are_those_the_registered_case_runs_on(
+    world: World, school: Any
+) -> None:
+    """Registered by the coordinator later the same day, the case's steps counted from
+    the report's receipt fall on the days the parent was shown."""
+    data = answers(school.code, action="send", idempotency_token=str(uuid.uuid4()))
+    with time_machine.travel(FRIDAY_BEFORE_NAURYZ, tick=False):
+        shown = post(csrf_client(), data)
+    report = Report.objects.get()
+    with time_machine.travel(FRIDAY_BEFORE_NAURYZ + timedelta(hours=5), tick=False):
+        case = case_services.register_case(
+            report=report, actor=world.coordinator_a, classification=CLASSIFICATION
+        )
+    step = Step.objects.get(run__case=case, key="legal_representatives_notice")
+    assert step.due_at is not None
+    due = step.due_at.astimezone(ALMATY).date()
+    assert due == date(2026, 3, 26)
+    assert guidance.format_day(due) in [row["due"] for row in shown.context["timeline"]]
 
 
 @pytest.mark.django_db
