@@ -33,6 +33,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
+from django.http import FileResponse, StreamingHttpResponse
 
 PRIMARY = DEFAULT_DB_ALIAS
 REPLICA = "replica"
@@ -229,7 +230,7 @@ class ReplicaReads:
             alias = PRIMARY
             try:
                 with ReplicaReads() as alias:
-                    return view(*args, **kwargs)
+                    return _carried(view(*args, **kwargs))
             except ReplicaUnavailable:
                 pass
             except (OperationalError, InterfaceError) as error:
@@ -239,7 +240,7 @@ class ReplicaReads:
                 health.failed(f"reading failed ({_why(error)})")
             _close_replica()
             with _primary_reads():
-                return view(*args, **kwargs)
+                return _carried(view(*args, **kwargs))
 
         return wrapper
 
@@ -248,6 +249,32 @@ def replica_reads() -> ReplicaReads:
     """Reads inside go to the healthy replica: ``@replica_reads()`` on a read-only view
     (run again on the primary if the replica fails during it) or ``with replica_reads():``."""
     return ReplicaReads()
+
+
+def _carried(response: R) -> R:
+    """A streamed answer reads its rows after the view returned (a CSV export): each
+    chunk is read where the view's reads went. A replica lost mid-stream cuts the
+    download (it cannot be sent again); the next one finds the replica skipped."""
+    if not isinstance(response, StreamingHttpResponse) or isinstance(response, FileResponse):
+        return response
+    reads = _reads.get()
+    chunks = response.streaming_content
+    if reads is None or not isinstance(chunks, Iterator):
+        return response
+
+    def routed() -> Iterator[Any]:
+        while True:
+            token = _reads.set(reads)
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                return
+            finally:
+                _reads.reset(token)
+            yield chunk
+
+    response.streaming_content = routed()
+    return response
 
 
 @contextmanager
@@ -267,11 +294,21 @@ def reading_alias() -> str:
     return reads.alias
 
 
+# Who someone is and what they may see is never a lagging copy: a revoked membership,
+# token or session must stop counting at once, on every page.
+PRIMARY_ONLY_APPS = frozenset(
+    {"accounts", "auth", "sessions", "axes", "django_otp", "otp_totp", "otp_static", "audit"}
+)
+
+
 class ReplicaRouter:
-    """Reads inside ``replica_reads`` to the chosen database; everything else, every
-    write and every migration to the primary (the two hold the same rows)."""
+    """Reads inside ``replica_reads`` to the chosen database, except the access and audit
+    tables; everything else, every write and every migration to the primary (the two
+    hold the same rows)."""
 
     def db_for_read(self, model: type[Any], **hints: Any) -> str:
+        if model._meta.app_label in PRIMARY_ONLY_APPS:
+            return PRIMARY
         return reading_alias()
 
     def db_for_write(self, model: type[Any], **hints: Any) -> str:

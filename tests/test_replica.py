@@ -21,18 +21,19 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 import pytest
 from django.db import connections, transaction
 from django.db.models.expressions import RawSQL
+from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
 from qamqor import replica
-from qamqor.accounts.models import Role
+from qamqor.accounts.models import Role, User
 from qamqor.directory.models import Region
 from tests.place import build_place, member, new_case, signed_in
 from tests.support import missing_prerequisite
@@ -222,10 +223,10 @@ def _statistics_queries(queries: CaptureQueriesContext) -> list[str]:
     ]
 
 
-def _on_standby() -> Any:
-    """pg_is_in_recovery() of the database an ORM read goes to."""
+def _on_standby(model: Any = Region) -> Any:
+    """pg_is_in_recovery() of the database an ORM read of ``model`` goes to."""
     return (
-        Region.objects.annotate(standby=RawSQL("pg_is_in_recovery()", ()))
+        model.objects.annotate(standby=RawSQL("pg_is_in_recovery()", ()))
         .values_list("standby", flat=True)
         .first()
     )
@@ -236,12 +237,15 @@ def _on_standby() -> Any:
 def test_reads_inside_replica_reads_run_on_the_standby_and_writes_on_the_primary(
     routed: Standby,
 ) -> None:
-    build_place()
+    place = build_place()
+    member("regional", place.education, Role.REGIONAL_COORDINATOR)
     replayed(routed)
     assert _on_standby() is False
     with replica.replica_reads() as alias:
         assert alias == replica.REPLICA
         assert _on_standby() is True
+        # Who someone is and what they may see: always the primary.
+        assert _on_standby(User) is False
         # A write inside goes to the primary (the standby would refuse it) ...
         new_region("KZ-71")
         # ... and a read inside a transaction on the primary reads its own writes there.
@@ -269,6 +273,36 @@ def test_the_dashboard_and_the_statistics_api_query_the_standby(routed: Standby)
         assert response.status_code == 200
         assert _statistics_queries(on_replica), url
         assert not _statistics_queries(on_primary), url
+
+
+@pytest.mark.postgres
+@REPLICATED
+def test_an_export_streams_its_rows_from_the_standby(routed: Standby) -> None:
+    place = build_place()
+    coordinator = member("school", place.school, Role.SCHOOL_COORDINATOR)
+    case = new_case(place, coordinator)
+    client = signed_in(coordinator)
+    replayed(routed)
+    downloads = {
+        "api": lambda: client.get(
+            "/api/v1/exports/cases", {"format": "csv", "purpose": "statistics"}
+        ),
+        "page": lambda: client.post(
+            reverse("case-list") + "?download=csv", {"purpose": "statistics"}
+        ),
+    }
+    for way, download in downloads.items():
+        response = download()
+        assert response.status_code == 200, way
+        # The rows are read while the file streams, after the view returned.
+        with (
+            CaptureQueriesContext(connections["replica"]) as on_replica,
+            CaptureQueriesContext(connections["default"]) as on_primary,
+        ):
+            content = cast(StreamingHttpResponse, response).getvalue().decode()
+        assert case.number in content, way
+        assert _statistics_queries(on_replica), way
+        assert not _statistics_queries(on_primary), way
 
 
 @pytest.mark.postgres
