@@ -5,8 +5,10 @@ seconds (decision 0014); with ``QAMQOR_REPLICA_DATABASE_URL`` set, settings add 
 ``replica`` database and install :class:`ReplicaRouter`. Reads go to the replica only
 inside :func:`replica_reads` (a view decorator, or a ``with`` block), only while the
 replica answers and lags at most ``REPLICA_MAX_LAG_SECONDS``, and never inside a
-transaction on the primary (a page that wrote something reads its own writes). Every
-write, and every read elsewhere, goes to the primary.
+transaction on the primary (a page that wrote something reads its own writes), never
+for the access and audit tables (a revoked right stops at once). Every write, and every
+read elsewhere, goes to the primary. A streamed download returned from a wrapped view
+reads its rows, chunk by chunk, where the view's reads went.
 
 Health is the standby's own word: ``pg_is_in_recovery()`` (a promoted copy no longer
 follows the primary) and the time since the last replayed commit. An idle primary commits
