@@ -235,3 +235,20 @@ def test_the_menu_offers_the_tracker_to_visitors_and_staff(tracker: Tracker) -> 
     assert f'href="{LIST}"' in _anyone().get("/").content.decode()
     staff = _signed_in(tracker.psychologist, csrf=False).get(reverse("home"))
     assert f'href="{LIST}"' in staff.content.decode()
+
+
+def test_a_document_is_found_only_under_its_own_recommendation(tracker: Tracker) -> None:
+    from qamqor.files import check_content
+
+    evidence = services.add_evidence(
+        actor=tracker.coordinator,
+        recommendation=tracker.recommendation("1.8.1"),
+        title="Premises survey",
+        document=check_content("survey.pdf", clean_pdf(), field="document", limit=10**7),
+    )
+    for number in ("1.8.2", "9.9.9"):
+        url = reverse(
+            "oversight-evidence-document",
+            kwargs={"number": number, "public_id": evidence.public_id},
+        )
+        assert _anyone().get(url).status_code == 404
