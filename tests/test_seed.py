@@ -79,6 +79,21 @@ def test_every_case_and_report_status_occurs(demo: SeedSummary) -> None:
     assert Report.objects.filter(status=Report.Status.REGISTERED).count() == 30
 
 
+def test_the_demo_ends_with_its_statistics_counted(demo: SeedSummary) -> None:
+    """The demo dashboard shows figures at once: the seed ends with a recount, and the
+    rollups agree with the cases (decision 0014)."""
+    from qamqor.analytics.fold import as_of
+    from qamqor.analytics.models import CaseRollup, Delta
+
+    rollup = CaseRollup.objects.all()
+    assert sum(rollup.values_list("cases", flat=True)) == 30
+    assert (
+        sum(rollup.values_list("closed", flat=True))
+        == Case.objects.filter(status=Case.Status.CLOSED).count()
+    )
+    assert as_of() is not None and not Delta.objects.exists()
+
+
 def test_cases_were_built_by_the_services(demo: SeedSummary) -> None:
     for case in Case.objects.prefetch_related("steps", "events", "reports"):
         assert case.reports.count() == 1

@@ -14,6 +14,7 @@ or wholly left to the next fold.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -27,7 +28,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -101,20 +101,49 @@ def _latest_protocol(case_pk: str) -> Coalesce:
     return Coalesce(Subquery(runs.values("protocol__code")[:1]), _text(""))
 
 
-def _durations(seconds: Any) -> dict[str, Any]:
-    """count, total_seconds and the histogram buckets of a duration expression."""
-    measures: dict[str, Any] = {"count": Count("pk"), "total_seconds": Sum(seconds)}
-    lower = None
-    for index, name in enumerate(BUCKETS):
+@dataclass(frozen=True)
+class DurationRows:
+    """One row per duration (``r_seconds``) with its dimensions; grouped into count, sum
+    and histogram buckets by ``insert_durations``, so the duration is computed once a row
+    (a correlated subquery, the first report of a case, is not repeated per bucket)."""
+
+    rows: QuerySet[Any]
+
+
+def _durations(queryset: QuerySet[Any], dimensions: dict[str, Any]) -> DurationRows:
+    rows = queryset.annotate(**{PREFIX + name: value for name, value in dimensions.items()}).values(
+        *(PREFIX + name for name in (*dimensions, "seconds"))
+    )
+    return DurationRows(rows.order_by())
+
+
+def insert_durations(model: type[models.Model], source: DurationRows) -> None:
+    """``INSERT INTO durations … SELECT dims, COUNT(*), SUM(seconds), SUM(CASE …) … GROUP BY
+    dims`` over the rows of ``source``."""
+    quote = connection.ops.quote_name
+    dimensions = [name[len(PREFIX) :] for name in source.rows.query.annotation_select]
+    dimensions = [name for name in dimensions if name != "seconds"]
+    seconds = quote(PREFIX + "seconds")
+    buckets = []
+    lower: int | None = None
+    for index in range(len(BUCKETS)):
         upper = BUCKET_EDGES[index] if index < len(BUCKET_EDGES) else None
-        condition = Q()
-        if lower is not None:
-            condition &= Q(seconds__gte=lower)
-        if upper is not None:
-            condition &= Q(seconds__lt=upper)
-        measures[name] = Count("pk", filter=condition)
+        # the edges are the module's own integers, written into the statement as numbers
+        parts = [f"{seconds} >= {int(lower)}"] if lower is not None else []
+        parts += [f"{seconds} < {int(upper)}"] if upper is not None else []
+        buckets.append(f"SUM(CASE WHEN {' AND '.join(parts)} THEN 1 ELSE 0 END)")
         lower = upper
-    return measures
+    sql, params = source.rows.query.sql_with_params()
+    grouped = ", ".join(quote(PREFIX + name) for name in dimensions)
+    columns = [*dimensions, "count", "total_seconds", *BUCKETS]
+    target = f"{quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)})"
+    picked = ", ".join([grouped, "COUNT(*)", f"SUM({seconds})", *buckets])
+    statement = (
+        f"INSERT INTO {target} SELECT {picked} FROM ({sql}) source "  # noqa: S608
+        f"WHERE {seconds} IS NOT NULL GROUP BY {grouped}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, list(params))
 
 
 def _grouped(
@@ -169,7 +198,7 @@ def overdue_steps_source(now: dt.datetime) -> QuerySet[Any]:
     )
 
 
-def sources(now: dt.datetime) -> dict[str, list[QuerySet[Any]]]:
+def sources(now: dt.datetime) -> dict[str, list[QuerySet[Any] | DurationRows]]:
     """For each grain, the grouped queries whose rows are its rollup rows."""
     first_report = Subquery(
         Report.objects.filter(case=OuterRef("pk")).order_by("received_at").values("received_at")[:1]
@@ -238,30 +267,28 @@ def sources(now: dt.datetime) -> dict[str, list[QuerySet[Any]]]:
         ],
         "overdue_steps": [overdue_steps_source(now)],
         "durations": [
-            _grouped(
-                Case.objects.annotate(
-                    seconds=EpochSeconds("registered_at") - EpochSeconds(first_report)
-                ).filter(seconds__isnull=False),
+            _durations(
+                Case.objects.all(),
                 {
                     "measure": _text("report_to_registration"),
                     "month": _month("registered_at"),
                     "region": F("region__code"),
                     "organisation_kind": F("received_by__kind"),
+                    "seconds": EpochSeconds("registered_at") - EpochSeconds(first_report),
                 },
-                _durations(F("seconds")),
             ),
-            _grouped(
-                closed.annotate(seconds=EpochSeconds("closed_at") - EpochSeconds("registered_at")),
+            _durations(
+                closed,
                 {
                     "measure": _text("registration_to_closure"),
                     "month": _month("closed_at"),
                     "region": F("region__code"),
                     "organisation_kind": _text(""),
+                    "seconds": EpochSeconds("closed_at") - EpochSeconds("registered_at"),
                 },
-                _durations(F("seconds")),
             ),
-            _grouped(
-                accepted.annotate(seconds=EpochSeconds("responded_at") - EpochSeconds("sent_at")),
+            _durations(
+                accepted,
                 {
                     "measure": _text("referral_acceptance"),
                     "month": _month("responded_at"),
@@ -269,8 +296,8 @@ def sources(now: dt.datetime) -> dict[str, list[QuerySet[Any]]]:
                         F("to_organisation__region__code"), F("child__region__code")
                     ),
                     "organisation_kind": F("to_organisation__kind"),
+                    "seconds": EpochSeconds("responded_at") - EpochSeconds("sent_at"),
                 },
-                _durations(F("seconds")),
             ),
         ],
         "activity": [
@@ -323,7 +350,10 @@ def recount(*, now: dt.datetime | None = None) -> dict[str, int]:
             grain.model._default_manager.all().delete()
         for code, queries in sources(now).items():
             for query in queries:
-                insert_select(GRAINS[code].model, query)
+                if isinstance(query, DurationRows):
+                    insert_durations(GRAINS[code].model, query)
+                else:
+                    insert_select(GRAINS[code].model, query)
         state.recounted_at = now
         state.folded_at = now
         state.save(update_fields=["recounted_at", "folded_at"])
