@@ -268,6 +268,16 @@ def local_cell(value: Any) -> Any:
     return value
 
 
+def _release(row: Any) -> None:
+    """Drop what a row caches of its prefetched relations once its cells are read: a
+    prefetched queryset refers back to its row, a cycle that only the cyclic collector
+    frees, so a long export would hold the rows it read until a full collection and its
+    memory would grow with its length."""
+    cached = getattr(row, "__dict__", None)
+    if cached is not None:
+        cached.pop("_prefetched_objects_cache", None)
+
+
 def _rows_in_language(
     table: TableExport, rows: Iterable[Any], language: str, *, worded: bool
 ) -> Iterator[list[Any]]:
@@ -278,6 +288,7 @@ def _rows_in_language(
         yes, no = gettext("yes"), gettext("no")
         for row in rows:
             cells = [local_cell(one.value(row)) for one in table.columns]
+            _release(row)
             if worded:
                 cells = [(yes if c else no) if isinstance(c, bool) else c for c in cells]
             yield cells
