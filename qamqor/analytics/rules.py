@@ -12,6 +12,13 @@ def dashboard_gate(scope: Scope) -> bool:
     return scope.sees_statistics
 
 
+@access.gate("statistics")
+def statistics_gate(scope: Scope) -> bool:
+    """The statistics dashboards, country to organisation (brief 1.2.1, 3.1.1): whoever
+    sees statistics; a regional coordinator only their regions (the views' 404)."""
+    return scope.sees_statistics
+
+
 DASHBOARD = access.Guard(gate="dashboard")
 access.operations(
     {
@@ -20,5 +27,6 @@ access.operations(
         "GET /stats/siting": DASHBOARD,
         "GET /stats/indicators": DASHBOARD,
         "GET /stats/indicators/{code}": DASHBOARD,
+        "GET /stats/report": access.PUBLIC,  # the public report (brief 3.1.2)
     }
 )

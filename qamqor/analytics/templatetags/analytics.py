@@ -40,3 +40,16 @@ def kilometres(value: float | None) -> str:
     if value is None or math.isinf(value):
         return "—"
     return _number(value, 1)
+
+
+@register.filter
+def figure(value: object) -> str:
+    """A cell of a statistics table: text as it is, a whole number grouped, any other
+    number with up to two decimals; "—" for no figure."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if float(value).is_integer():
+        return _number(float(value), 0)
+    return _number(float(value), 2).rstrip("0").rstrip(",.") or "0"
