@@ -48,14 +48,37 @@ from qamqor.translation import pick
 HOME_LIMIT = 20
 
 
+def _recent_results(request: HttpRequest) -> QuerySet[Administration]:
+    """The recent results the overview lists for those who screen (none for others)."""
+    if not screening_scope(request).administers:
+        return Administration.objects.none()
+    return selectors.recent_results(_user(request))[:HOME_LIMIT]
+
+
+RESULTS = exports.TableExport(
+    name="screening-results",
+    title=_("Recent results"),
+    rows=_recent_results,
+    columns=[
+        exports.column(_("Submitted"), "submitted_at"),
+        exports.column(_("Child"), "child.code"),
+        exports.column(_("Instrument"), "instrument.code"),
+        exports.column(_("Score"), "score"),
+        exports.column(_("Result"), "band_label"),
+        exports.column(_("Alert"), "critical"),
+    ],
+)
+
+
 @login_required
+@exportable(RESULTS)
 @require_safe
 @access.gate_required("screenings")
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     screening = screening_scope(request)
     alerts = list(selectors.open_alerts(user)[:HOME_LIMIT]) if screening.administers else []
-    recent = list(selectors.recent_results(user)[:HOME_LIMIT]) if screening.administers else []
+    recent = list(_recent_results(request))
     campaigns = list(selectors.campaigns(user)[:HOME_LIMIT])
     return render(
         request,
