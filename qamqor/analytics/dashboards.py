@@ -236,11 +236,17 @@ def _by_category(figures: Figures, period: Period | None) -> dict[str, Any]:
     return {r.category: r.value for r in figures.rows if r.period == period or r.period is None}
 
 
+def _nothing(figures: Figures) -> Any:
+    """The figure where no row came back: nothing was counted (0), but a share or a mean
+    of nothing has no value."""
+    return 0 if figures.indicator.unit == "count" else None
+
+
 def _total(figures: Figures, period: Period | None) -> tuple[Any, bool]:
     for row in figures.rows:
         if row.category == "" and (row.period == period or row.period is None):
             return row.value, row.suppressed
-    return (None if figures.suppressed else 0), False
+    return _nothing(figures), False
 
 
 def _change(value: Any, before: Any) -> float | None:
@@ -289,7 +295,7 @@ def _trend(
     figures = indicators.values(indicator.code, periods=months, area=place.area, viewer=viewer)
     totals = {r.period: r.value for r in figures.rows if r.category == ""}
     labels = [period_label(m) for m in months]
-    points = [totals.get(m, None if figures.suppressed else 0) for m in months]
+    points = [totals.get(m, _nothing(figures)) for m in months]
     rows = [[label, point] for label, point in zip(labels, points, strict=True)]
     return (
         {"labels": labels, "values": points, "name": _name(indicator)},
@@ -346,10 +352,12 @@ def _ranked(
     )
     now = _by_category(figures, period)
     earlier = _by_category(figures, before) if indicator.period != "now" else {}
+    nothing = _nothing(figures)
     entries = []
     for code, (name, url) in children.items():
-        value = now.get(code, None if figures.suppressed else 0)
-        entries.append((code, name, url, value, earlier.get(code)))
+        value = now.get(code, nothing)
+        earlier_value = earlier.get(code, nothing) if indicator.period != "now" else None
+        entries.append((code, name, url, value, earlier_value))
     entries.sort(key=lambda e: (e[3] is None, -(float(e[3]) if e[3] is not None else 0), e[1]))
     title = {
         "region": gettext("Regions ranked"),
@@ -362,7 +370,7 @@ def _ranked(
         gettext("Code"),
         f"{_name(indicator)} · {period_label(period)}",
         gettext("Previous period"),
-        gettext("Change"),
+        gettext("Difference"),
     ]
     rows = [
         [rank, name, code, value, before_value, _change(value, before_value)]
@@ -465,7 +473,10 @@ def _ownership(place: Place, period: Period, viewer: Viewer) -> Table | None:
             code, periods=[period], area=place.area, breakdown="ownership", viewer=viewer
         )
         by = _by_category(figures, period)
-        rows.append([_name(figures.indicator), by.get("public"), by.get("private")])
+        nothing = _nothing(figures)
+        rows.append(
+            [_name(figures.indicator), by.get("public", nothing), by.get("private", nothing)]
+        )
     return Table(
         "ownership",
         gettext("Public and private schools"),
