@@ -223,3 +223,24 @@ def test_the_recount_runs_as_its_own_transaction(world: World) -> None:
     recount()
     assert snapshot() == folded
     assert not Delta.objects.exists()
+
+
+def test_a_hot_cell_is_written_once_per_fold_whatever_the_number_of_deltas(
+    world: World,
+) -> None:
+    """Many facts of one region and month cost the fold the same queries as a few: one
+    UPDATE per rollup row, not one per delta (decision 0014)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def folded_with(n: int) -> int:
+        for _n in range(n):
+            register_case(world)
+        with CaptureQueriesContext(connection) as queries:
+            fold()
+        return len(queries)
+
+    folded_with(1)  # the cells are new: an UPDATE that finds nothing, then an INSERT
+    few = folded_with(1)  # the cells exist: one UPDATE each
+    assert folded_with(5) == few
+    assert sum(CaseRollup.objects.values_list("cases", flat=True)) == 7
