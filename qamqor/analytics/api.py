@@ -12,6 +12,8 @@ from ninja import Router, Schema
 from qamqor.accounts import policy
 from qamqor.analytics import accessibility, indicators, selectors
 from qamqor.analytics.forms import AccessibilityForm, IndicatorQueryForm
+from qamqor.analytics.report_forms import ReportPeriodForm
+from qamqor.analytics.report_json import ReportOut, report_json
 from qamqor.apikit import errors, validated
 from qamqor.replica import replica_reads
 
@@ -322,3 +324,20 @@ def siting_plan(
         "exact_proven": plan.exact_proven,
         "gap": plan.gap,
     }
+
+
+@router.get(
+    "/report",
+    response={200: ReportOut, **errors(422)},
+    auth=None,
+    summary="The public report's tables for a quarter or a year, small cells suppressed",
+)
+@router_reads
+def public_report_tables(
+    request: HttpRequest, year: str | None = None, quarter: str | None = None
+) -> dict[str, Any]:
+    """Anyone, signed in or not (brief 1.4.1, 3.1.2): the page's tables as JSON; a bad
+    year or quarter is a 422 naming the field."""
+    query = {"year": year, "quarter": quarter}
+    data = validated(ReportPeriodForm, {k: v for k, v in query.items() if v is not None})
+    return report_json(data["year"], data["quarter"])

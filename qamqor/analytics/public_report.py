@@ -1,0 +1,576 @@
+"""The public report: a quarter's or a year's figures for monitors and the public, with no
+personal data and no small number that can be read or worked out (brief 1.4.1, 3.1.2).
+
+Every table is read through the one read API (``analytics.indicators``) whole, then
+suppressed as one table with its row and column totals (``protect``): a count from 1 to
+``QAMQOR_PUBLIC_REPORT_MIN_CELL - 1`` (default 5) is shown as "<5", and complementary
+cells are hidden ("x") so that no hidden count follows from the totals. On top of the
+exact small-cell suppression of ``instruments.suppression.suppress``, each small count
+keeps a *protection interval* that reaches the threshold: from the published numbers
+alone (totals included) it could be as large as the threshold, so the totals never tell
+a reader that a cell is small or how small. The page, the PDF and the API read the same
+``Report`` (docs/analytics.md, "Public report").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+from django.conf import settings
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from scipy.optimize import linprog
+
+from qamqor.analytics import indicators
+from qamqor.analytics.dhis2 import Period
+from qamqor.classification import PerpetratorRelationship, Setting, ViolenceForm
+from qamqor.directory.models import Region
+from qamqor.instruments.definitions import latest_all
+from qamqor.instruments.suppression import suppress
+from qamqor.translation import pick
+
+#: The first year the report can be asked for.
+FIRST_YEAR = 2020
+
+Grid = list[list[int | None]]
+
+
+def minimum_cell() -> int:
+    """Counts below this are shown as "<N" in the public report."""
+    return int(getattr(settings, "QAMQOR_PUBLIC_REPORT_MIN_CELL", 5))
+
+
+# --- suppression with protection --------------------------------------------------------------
+
+
+def _equations(hidden: list[list[bool]], table: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """What a reader knows of the hidden cells: each row adds up to its total, each column
+    of the groups to the totals row (the published cells moved to the right side)."""
+    cells = [(r, c) for r, row in enumerate(hidden) for c, is_hidden in enumerate(row) if is_hidden]
+    index = {cell: k for k, cell in enumerate(cells)}
+    width, groups = len(table[0]) - 1, len(table) - 1
+    lines = [[(r, c, 1.0) for c in range(width)] + [(r, width, -1.0)] for r in range(len(table))]
+    lines += [[(r, c, 1.0) for r in range(groups)] + [(groups, c, -1.0)] for c in range(width + 1)]
+    a_eq = np.zeros((len(lines), len(cells)))
+    b_eq = np.zeros(len(lines))
+    for row, line in enumerate(lines):
+        for r, c, sign in line:
+            if (r, c) in index:
+                a_eq[row, index[(r, c)]] += sign
+            else:
+                b_eq[row] -= sign * table[r][c]
+    return a_eq, b_eq
+
+
+def _largest(table: list[list[int]], hidden: list[list[bool]], cell: tuple[int, int]) -> float:
+    """The largest value hidden ``cell`` can take given everything published (no count is
+    negative); the system is totally unimodular, so the bound is a whole number."""
+    cells = [(r, c) for r, row in enumerate(hidden) for c, is_hidden in enumerate(row) if is_hidden]
+    a_eq, b_eq = _equations(hidden, table)
+    objective = np.zeros(len(cells))
+    objective[cells.index(cell)] = -1.0
+    result = linprog(
+        objective, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * len(cells), method="highs"
+    )
+    if result.status == 3:  # unbounded: nothing caps it
+        return float("inf")
+    return float(-result.fun) if result.status == 0 else 0.0
+
+
+def protect(counts: list[list[int]], minimum: int) -> tuple[Grid, list[list[bool]]]:
+    """``counts`` with a totals column and a totals row, hidden cells None, and which of
+    them are small (1 to ``minimum - 1``: shown as "<N").
+
+    First ``suppress`` (small cells and enough complements that none is pinned by the
+    totals); then, while a small count's largest possible value given the published
+    numbers stays below ``minimum`` (so the totals alone would show it is small), one
+    more cell is hidden: a cell inside the table before a total, in the small count's
+    row or column before one elsewhere, and one whose other line already hides a cell
+    (so it can give way) before one that would stand alone.
+    """
+    shown = suppress(counts, minimum)
+    width = len(counts[0])
+    table = [[*row, sum(row)] for row in counts]
+    table.append([sum(row[c] for row in table) for c in range(width + 1)])
+    hidden = [[cell is None for cell in row] for row in shown]
+    small = [
+        [hidden[r][c] and 0 < table[r][c] < minimum for c in range(width + 1)]
+        for r in range(len(table))
+    ]
+
+    def lonely(i: int, j: int) -> bool:
+        """Whether hiding (i, j) would leave it alone in its column or row."""
+        in_column = sum(hidden[k][j] for k in range(len(table)))
+        in_row = sum(hidden[i][k] for k in range(width + 1))
+        return in_column == 0 or in_row == 0
+
+    changed = True
+    while changed:
+        changed = False
+        for r, c in [(r, c) for r in range(len(table)) for c in range(width + 1) if small[r][c]]:
+            if _largest(table, hidden, (r, c)) >= minimum:
+                continue
+            visible = [
+                (i, j) for i in range(len(table)) for j in range(width + 1) if not hidden[i][j]
+            ]
+            if not visible:
+                continue
+            # Totals stay published if they can; then a cell in the small count's row or
+            # column; one that can give way (its other line hides a cell already); a
+            # count before a zero; the smallest.
+            i, j = min(
+                visible,
+                key=lambda cell: (
+                    cell[1] == width or cell[0] == len(table) - 1,
+                    cell[0] != r and cell[1] != c,
+                    lonely(*cell),
+                    table[cell[0]][cell[1]] == 0,
+                    table[cell[0]][cell[1]],
+                ),
+            )
+            hidden[i][j] = True
+            changed = True
+            break
+    grid: Grid = [
+        [None if hidden[r][c] else table[r][c] for c in range(width + 1)] for r in range(len(table))
+    ]
+    return grid, small
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """One published table: ``rows`` by ``columns`` of counts with their totals (the last
+    row and column of ``cells``; None is hidden, ``small`` says which hidden ones are shown
+    as "<N"). ``single`` tables have one row and are shown as a list of their columns.
+    ``extra`` adds derived figures (a mean, a share) per row and the totals row, None
+    where the count they rest on is hidden."""
+
+    code: str
+    title: str
+    heading: str
+    columns: list[tuple[str, str]]
+    rows: list[tuple[str, str]]
+    cells: Grid
+    small: list[list[bool]]
+    note: str = ""
+    extra: list[tuple[str, list[str | None]]] = field(default_factory=list)
+
+    @property
+    def single(self) -> bool:
+        return len(self.rows) == 1
+
+    @property
+    def one_column(self) -> bool:
+        return len(self.columns) == 1
+
+
+@dataclass
+class Report:
+    """The report for one quarter or year."""
+
+    year: int
+    quarter: int | None
+    minimum: int
+    as_of: dt.datetime | None
+    tables: list[Table]
+    definitions: list[tuple[str, str]]
+
+    @property
+    def period(self) -> Period:
+        return period_of(self.year, self.quarter)
+
+    @property
+    def total(self) -> int | None:
+        """Cases registered in the period (the settings table's total)."""
+        return self.tables[0].cells[-1][-1]
+
+
+def period_of(year: int, quarter: int | None) -> Period:
+    return Period(year, "quarter", quarter) if quarter else Period(year, "year")
+
+
+def last_complete_quarter(today: dt.date | None = None) -> tuple[int, int]:
+    """The quarter before the one ``today`` (Kazakhstan's date) falls in."""
+    today = today or timezone.localdate()
+    quarter = (today.month - 1) // 3 + 1
+    return (today.year, quarter - 1) if quarter > 1 else (today.year - 1, 4)
+
+
+def cell_text(table: Table, r: int, c: int, minimum: int) -> str:
+    """A cell as published: the count, "<N" for a small one, "x" for a complement."""
+    value = table.cells[r][c]
+    if value is not None:
+        return str(value)
+    return f"<{minimum}" if table.small[r][c] else "x"
+
+
+def _counts(
+    code: str, period: Period, breakdown: str | None, area: indicators.Area = indicators.COUNTRY
+) -> tuple[dict[str, int], dict[str, float], indicators.Figures]:
+    """Numerators and denominators of ``code`` by category, whole (suppressed here)."""
+    figures = indicators.values(code, periods=[period], area=area, breakdown=breakdown)
+    if any(row.suppressed for row in figures.rows):  # never read a hidden count as zero
+        raise ValueError(f"{code} is suppressed at the source: read it with _presuppressed")
+    numerators = {row.category: int(row.numerator or 0) for row in figures.rows}
+    denominators = {row.category: float(row.denominator or 0) for row in figures.rows}
+    return numerators, denominators, figures
+
+
+def _labels(choices: Sequence[tuple[str, object]]) -> list[tuple[str, str]]:
+    return [(str(code), capfirst(str(label))) for code, label in choices]
+
+
+def _one_row(
+    code: str,
+    title: str,
+    heading: str,
+    columns: list[tuple[str, str]],
+    counts: dict[str, int],
+    minimum: int,
+    note: str = "",
+) -> Table:
+    known = {c for c, _label in columns}
+    columns = columns + [(c, c) for c in sorted(counts) if c not in known and counts[c]]
+    cells, small = protect([[counts.get(c, 0) for c, _label in columns]], minimum)
+    return Table(code, title, heading, columns, [("all", _("All"))], cells, small, note)
+
+
+def _format(value: float | None, digits: int = 1) -> str | None:
+    return None if value is None else f"{value:.{digits}f}"
+
+
+def _share(part: int | None, whole: int | None) -> str | None:
+    if part is None or whole is None or not whole:
+        return None
+    return _format(100 * part / whole)
+
+
+@cache
+def _band_labels() -> dict[str, dict[str, str]]:
+    labels: dict[str, dict[str, str]] = {}
+    for definition in latest_all():
+        for band in definition.spec.bands:
+            labels.setdefault(band.code, band.label.as_dict())
+    return labels
+
+
+def _regions() -> list[tuple[str, str]]:
+    return [(region.code, region.name) for region in Region.objects.order_by("code")]
+
+
+def _region_table(
+    code: str,
+    title: str,
+    columns: list[tuple[str, str]],
+    by_column: dict[str, dict[str, int]],
+    minimum: int,
+    note: str = "",
+) -> Table:
+    """Regions by ``columns`` (each a region → count map), suppressed as one table."""
+    regions = _regions()
+    counts = [[by_column[c].get(r, 0) for c, _label in columns] for r, _name in regions]
+    if not counts:
+        counts = [[0] * len(columns)]
+        regions = [("", "—")]
+    cells, small = protect(counts, minimum)
+    return Table(code, title, _("Region"), columns, regions, cells, small, note)
+
+
+def build(year: int, quarter: int | None) -> Report:
+    """The report's tables for ``year`` (and ``quarter``; None for the whole year)."""
+    period = period_of(year, quarter)
+    minimum = minimum_cell()
+    catalogue = indicators.catalogue()
+    tables: list[Table] = []
+    settings_counts, _d, registered = _counts("cases_registered", period, "setting")
+    tables.append(
+        _one_row(
+            "setting",
+            _("Cases registered, by setting"),
+            _("Setting"),
+            _labels(Setting.choices),
+            settings_counts,
+            minimum,
+        )
+    )
+    relationship_counts, _d, _f = _counts("cases_registered", period, "relationship")
+    tables.append(
+        _one_row(
+            "relationship",
+            _("Cases registered, by the alleged perpetrator's relationship to the child"),
+            _("Relationship"),
+            _labels(PerpetratorRelationship.choices),
+            relationship_counts,
+            minimum,
+        )
+    )
+    forms = _labels(ViolenceForm.choices)
+    by_form = _forms_by_region(period, [form for form, _label in forms])
+    present = [(form, label) for form, label in forms if any(by_form[form].values())] or forms[:1]
+    tables.append(
+        _region_table(
+            "region_form",
+            _("Cases registered, by region and form of violence"),
+            present,
+            by_form,
+            minimum,
+            _(
+                "A case may have several forms of violence and counts under each, so the "
+                "totals of this table count forms, not cases."
+            ),
+        )
+    )
+    ownership, pupils, _f = _counts("cases_per_1000_pupils", period, "ownership")
+    ownership_table = _one_row(
+        "ownership",
+        _("Cases registered in public and private schools"),
+        _("School"),
+        [("public", _("Public schools")), ("private", _("Private schools"))],
+        {k: v for k, v in ownership.items() if k in ("public", "private")},
+        minimum,
+        _("Cases per 1,000 pupils are given only where the count of cases is published."),
+    )
+    ownership_table.extra = [
+        (
+            _("Cases per 1,000 pupils"),
+            [
+                None
+                if ownership_table.cells[0][i] is None or not pupils.get(c)
+                else _format(1000 * (ownership_table.cells[0][i] or 0) / pupils[c], 2)
+                for i, (c, _label) in enumerate(ownership_table.columns)
+            ],
+        )
+    ]
+    tables.append(ownership_table)
+    tables.append(_durations_table(period, minimum))
+    tables.append(_steps_table(period, minimum))
+    tables.append(_referrals_table(period, minimum))
+    tables.append(_screenings_table(period, minimum))
+    used = [
+        "cases_registered",
+        "cases_by_form",
+        "cases_per_1000_pupils",
+        "report_to_registration_days",
+        "steps_on_time_share",
+        "referrals_accepted_within_a_day_share",
+        "referral_acceptance_hours",
+        "screenings",
+    ]
+    definitions = [
+        (catalogue[c].name_in(_language()), catalogue[c].brief) for c in used if c in catalogue
+    ]
+    return Report(year, quarter, minimum, registered.as_of, tables, definitions)
+
+
+def _screenings_table(period: Period, minimum: int) -> Table:
+    """Screening results by band. The catalogue suppresses screening figures for every
+    reader (``always_suppressed``), so the counts come here already hidden, small or
+    complement alike: every hidden cell is an "x", and the note says so."""
+    figures = indicators.values("screenings", periods=[period], breakdown="band")
+    whole = indicators.values("screenings", periods=[period])
+    total = whole.rows[0].numerator if whole.rows else 0
+    labels = _band_labels()
+    rows = sorted(figures.rows, key=lambda row: row.category)
+    columns = [(row.category, capfirst(pick(labels.get(row.category, {"en": row.category}))))
+               for row in rows]  # fmt: skip
+    line: list[int | None] = [None if row.suppressed else int(row.numerator or 0) for row in rows]
+    line.append(None if total is None else int(total))
+    table = Table(
+        "screening_bands",
+        _("Screening results, by band"),
+        _("Band"),
+        columns,
+        [("all", _("All"))],
+        [line, list(line)],
+        [[False] * len(line), [False] * len(line)],
+        _(
+            'Screening counts are suppressed where they are counted, so here "x" may also '
+            "stand for a small count. Bands of different questionnaires that share a code "
+            "are counted together. A screening result is not a diagnosis."
+        ),
+    )
+    table.extra = [(_("Share, %"), [_share(line[i], line[-1]) for i in range(len(columns))])]
+    return table
+
+
+def _language() -> str:
+    from django.utils.translation import get_language
+
+    return get_language() or "en"
+
+
+def _forms_by_region(period: Period, forms: list[str]) -> dict[str, dict[str, int]]:
+    """Cases by form in each region: one read per region, broken down by form."""
+    result: dict[str, dict[str, int]] = {form: {} for form in forms}
+    for region, _name in _regions():
+        counts, _d, _f = _counts("cases_by_form", period, "form", indicators.Area("region", region))
+        for form, count in counts.items():
+            result.setdefault(form, {})[region] = count
+    return result
+
+
+def _ratio_rows(
+    table: Table, column: int, value: Callable[[int], float | None], digits: int = 1
+) -> list[str | None]:
+    """A derived figure per row (and the totals row), None where its count is hidden."""
+    return [
+        None if table.cells[r][column] is None else _format(value(r), digits)
+        for r in range(len(table.cells))
+    ]
+
+
+def _durations_table(period: Period, minimum: int) -> Table:
+    _n, denominators, figures = _counts("report_to_registration_days", period, "region")
+    counts = {region: int(n) for region, n in denominators.items()}
+    table = _region_table(
+        "report_to_registration",
+        _("Time from report to registration"),
+        [("measured", _("Cases with the time measured"))],
+        {"measured": counts},
+        minimum,
+        _("The mean is given only where the count of cases it rests on is published."),
+    )
+    codes = [code for code, _name in table.rows]
+    means = {row.category: row.value for row in figures.rows}
+    table.extra = [
+        (
+            _("Mean, days"),
+            [
+                None
+                if not table.cells[r][0]
+                else _format(
+                    float(means.get(codes[r]) or 0)
+                    if r < len(codes)
+                    else _country_value("report_to_registration_days", period)
+                )
+                for r in range(len(table.cells))
+            ],
+        )
+    ]
+    return table
+
+
+def _country_value(code: str, period: Period) -> float:
+    figures = indicators.values(code, periods=[period])
+    return float(figures.rows[0].value or 0) if figures.rows else 0.0
+
+
+def _steps_table(period: Period, minimum: int) -> Table:
+    on_time, steps, _f = _counts("steps_on_time_share", period, "region")
+    late = {r: int(steps.get(r, 0)) - on_time.get(r, 0) for r in steps}
+    table = _region_table(
+        "steps_on_time",
+        _("Protocol steps done on time"),
+        [("on_time", _("On time")), ("late", _("Late"))],
+        {"on_time": on_time, "late": late},
+        minimum,
+        _("Steps done in the period, by whether they were done by their deadline."),
+    )
+    table.extra = [
+        (
+            _("On time, %"),
+            [_share(row[0], row[-1]) for row in table.cells],
+        )
+    ]
+    return table
+
+
+def _referrals_table(period: Period, minimum: int) -> Table:
+    within, accepted, _f = _counts("referrals_accepted_within_a_day_share", period, "region")
+    later = {r: int(accepted.get(r, 0)) - within.get(r, 0) for r in accepted}
+    table = _region_table(
+        "referrals",
+        _("Referrals accepted"),
+        [("within_a_day", _("Within a day")), ("later", _("Later"))],
+        {"within_a_day": within, "later": later},
+        minimum,
+        _("Referrals to a Psychological Support Center accepted in the period."),
+    )
+    table.extra = [
+        (
+            _("Within a day, %"),
+            [_share(row[0], row[-1]) for row in table.cells],
+        )
+    ]
+    return table
+
+
+def text_rows(table: Table, minimum: int) -> tuple[list[str], list[list[str]]]:
+    """The table as text rows, the last the totals (as on the page)."""
+    extra_header = [label for label, _values in table.extra]
+    if table.single:
+        header = [table.heading, _("Cases") if table.code != "screening_bands" else _("Screenings")]
+        header += extra_header
+        lines = [
+            [label, cell_text(table, 0, c, minimum)]
+            + [values[c] or "—" for _label, values in table.extra]
+            for c, (_code, label) in enumerate(table.columns)
+        ]
+        lines.append(
+            [_("Total"), cell_text(table, 0, len(table.columns), minimum)] + [""] * len(table.extra)
+        )
+        return header, lines
+    header = [table.heading, *(label for _code, label in table.columns)]
+    if not table.one_column:
+        header.append(_("Total"))
+    header += extra_header
+    lines = []
+    for r, (_code, name) in enumerate([*table.rows, ("", _("Total"))]):
+        cells = [cell_text(table, r, c, minimum) for c in range(len(table.columns))]
+        if not table.one_column:
+            cells.append(cell_text(table, r, len(table.columns), minimum))
+        lines.append([name, *cells, *((values[r] or "—") for _label, values in table.extra)])
+    return header, lines
+
+
+def period_label(year: int, quarter: int | None) -> str:
+    """ "2026, 1st quarter" or "2026" in the active language."""
+    if not quarter:
+        return _("%(year)s, the whole year") % {"year": year}
+    names = {1: _("1st quarter"), 2: _("2nd quarter"), 3: _("3rd quarter"), 4: _("4th quarter")}
+    return _("%(year)s, %(quarter)s") % {"year": year, "quarter": names[quarter]}
+
+
+def legend(report: Report) -> str:
+    """What "<5", "x" and "—" stand for, in the active language."""
+    return _(
+        '"<%(minimum)s": a count from 1 to %(below)s. "x": a cell hidden so that a small '
+        'count cannot be worked out from the totals. "—": no figure.'
+    ) % {"minimum": report.minimum, "below": report.minimum - 1}
+
+
+def method_notes(report: Report) -> list[str]:
+    """The method notes, paragraph by paragraph, in the active language."""
+    as_of = (
+        timezone.localtime(report.as_of).strftime("%Y-%m-%d %H:%M")
+        if report.as_of
+        else _("not yet computed")
+    )
+    return [
+        _(
+            "Source: the cases, protocol steps, referrals and screenings recorded in Qamqor "
+            "by schools, Psychological Support Centers, the police and the 111 helpline, "
+            "counted in the statistics tables (rollups) of the coordination center."
+        ),
+        _(
+            "The figures are of registered cases only: violence that was never reported, or "
+            "reported and not registered as a case, is not counted. A case counts in the "
+            "period and the region where it was registered."
+        ),
+        _("Figures as of %(time)s (Kazakhstan time).") % {"time": as_of},
+        _(
+            'Small numbers: a count from 1 to %(below)s is shown as "<%(minimum)s", and '
+            'other cells are hidden as "x" so that no hidden count can be worked out from '
+            "the totals of its row and column; the totals are published. No table holds a "
+            "name, a case number or any other personal data."
+        )
+        % {"below": report.minimum - 1, "minimum": report.minimum},
+    ]
