@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from qamqor.accounts.models import User
 from qamqor.analytics import dashboards, indicators
@@ -221,3 +221,37 @@ def test_query_counts_do_not_grow_with_the_data(figures: World) -> None:
     _grow(figures, 8)  # 3n
     assert _counts(figures) == small
     assert max(small) < 60, small
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "period", "before"),
+    [
+        ("2026-03", "month", Period(2026, "month", 3), Period(2026, "month", 2)),
+        ("2026-01", "month", Period(2026, "month", 1), Period(2025, "month", 12)),
+        ("2026-Q1", "quarter", Period(2026, "quarter", 1), Period(2025, "quarter", 4)),
+        ("2026", "year", Period(2026), Period(2025)),
+    ],
+)
+def test_periods_and_the_one_before(code: str, kind: str, period: Period, before: Period) -> None:
+    assert dashboards.parse_period(code, kind) == period
+    assert dashboards.previous(period) == before
+    assert indicators.period_code(period) == code
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"), [("2026-13", "month"), ("2026-03", "quarter"), ("x", "year")]
+)
+def test_an_unreadable_period_is_none(code: str, kind: str) -> None:
+    assert dashboards.parse_period(code, kind) is None
+
+
+def test_a_quarter_is_compared_with_the_quarter_before(figures: World) -> None:
+    cases(dt.date(2025, 11, 1), "KZ-75", 5)
+    query = {"kind": "quarter", "period": "2026-Q1", "indicator": "cases_registered"}
+    page = board(client_for(figures.national).get(reverse("statistics"), query))
+    tile = next(t for t in page.tiles if t.code == "cases_registered")
+    assert (tile.value, tile.before, tile.change) == (18, 5, 13)
+    assert page.trend["labels"][-1] == "2026-03"  # twelve months to the quarter's last
+    # an unreadable period falls back to the current one rather than failing
+    fallback = client_for(figures.national).get(reverse("statistics"), {"period": "2026-Q9"})
+    assert board(fallback).period == dashboards.period_of(timezone.localdate(), "month")
