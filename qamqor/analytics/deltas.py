@@ -8,9 +8,10 @@ it counts. The dimensions are codes read from the rows the service just wrote.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Min
+from django.db.models import OuterRef, Subquery
 
 from qamqor.analytics.grains import duration_measures, month_of, whole_seconds
 from qamqor.analytics.models import Delta
@@ -36,27 +37,56 @@ def ownership_of(school: Organisation | None) -> str:
     return "private" if school.is_private else "public"
 
 
-def _district_code(organisation: Organisation | None) -> str:
-    if organisation is None or organisation.district_id is None:
-        return ""
-    return organisation.district.code  # type: ignore[union-attr]
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the statistics count a case by, read in one query: its place (region code,
+    the district of its school else of the organisation that received it, ownership), its
+    forms, its latest protocol and when its first report was received."""
+
+    place: dict[str, str]
+    forms: list[str]
+    protocol: str
+    first_received: dt.datetime | None
+    received_by_kind: str
 
 
-def case_place(case: Case) -> dict[str, str]:
-    """Region, district and ownership of a case: the district of its school, else of the
-    organisation that received it."""
-    school = case.school
-    return {
-        "region": case.region.code,
-        "district": _district_code(school) or _district_code(case.received_by),
-        "ownership": ownership_of(school),
-    }
-
-
-def current_protocol(case: Case) -> str:
-    """The code of the case's latest protocol run ("" before any)."""
-    run = ProtocolRun.objects.filter(case=case).order_by("-pk").select_related("protocol").first()
-    return run.protocol.code if run else ""
+def case_facts(case: Case) -> CaseFacts:
+    """The case's ``CaseFacts`` (one query, whatever the signal: registration stays within
+    its query budget)."""
+    runs = ProtocolRun.objects.filter(case=OuterRef("pk")).order_by("-pk")
+    reports = Report.objects.filter(case=OuterRef("pk")).order_by("received_at")
+    rows = list(
+        Case.objects.filter(pk=case.pk)
+        .annotate(
+            latest_protocol=Subquery(runs.values("protocol__code")[:1]),
+            first_received=Subquery(reports.values("received_at")[:1]),
+        )
+        .values_list(
+            "region__code",
+            "school_id",
+            "school__is_private",
+            "school__district__code",
+            "received_by__district__code",
+            "received_by__kind",
+            "forms__code",
+            "latest_protocol",
+            "first_received",
+        )
+    )
+    region, school, private, school_district, received_district, kind = rows[0][:6]
+    protocol, received = rows[0][7:]
+    ownership = "none" if school is None else ("private" if private else "public")
+    return CaseFacts(
+        place={
+            "region": region,
+            "district": school_district or received_district or "",
+            "ownership": ownership,
+        },
+        forms=sorted({row[6] for row in rows if row[6]}),
+        protocol=protocol or "",
+        first_received=received,
+        received_by_kind=kind,
+    )
 
 
 def _write(rows: list[tuple[str, dict[str, Any], dict[str, int]]]) -> None:
@@ -72,10 +102,13 @@ def _write(rows: list[tuple[str, dict[str, Any], dict[str, int]]]) -> None:
 
 
 def _case_rows(
-    case: Case, classification: dict[str, Any], sign: int, status_measure: str
+    case: Case,
+    place: dict[str, str],
+    classification: dict[str, Any],
+    sign: int,
+    status_measure: str,
 ) -> list[tuple[str, dict[str, Any], dict[str, int]]]:
     """The case's rows in the two case grains, as ``classification`` says, times ``sign``."""
-    place = case_place(case)
     month = month_of(case.registered_at)
     common = {
         "month": month,
@@ -97,66 +130,75 @@ def _case_rows(
     return rows
 
 
-def _classification(case: Case) -> dict[str, Any]:
+def _classification(case: Case, facts: CaseFacts) -> dict[str, Any]:
     return {
         "setting": case.setting,
         "perpetrator_relationship": case.perpetrator_relationship,
-        "forms": list(case.forms.values_list("code", flat=True)),
-        "protocol": current_protocol(case),
+        "forms": facts.forms,
+        "protocol": facts.protocol,
     }
 
 
 def on_case_registered(sender: Any, case: Case, **kwargs: Any) -> None:
     """A new case: counted in its registration month; the report's wait to registration."""
-    rows = _case_rows(case, _classification(case), 1, "registered")
-    received = Report.objects.filter(case=case).aggregate(first=Min("received_at"))["first"]
-    if received is not None:
-        seconds = whole_seconds(received, case.registered_at)
+    facts = case_facts(case)
+    rows = _case_rows(case, facts.place, _classification(case, facts), 1, "registered")
+    if facts.first_received is not None:
         rows.append(
             (
                 "durations",
                 {
                     "measure": "report_to_registration",
                     "month": month_of(case.registered_at),
-                    "region": case.region.code,
-                    "organisation_kind": case.received_by.kind,
+                    "region": facts.place["region"],
+                    "organisation_kind": facts.received_by_kind,
                 },
-                duration_measures(seconds),
+                duration_measures(whole_seconds(facts.first_received, case.registered_at)),
             )
         )
     _write(rows)
 
 
+def _case_cell(case: Case, facts: CaseFacts) -> dict[str, Any]:
+    """The case's cell in the ``cases`` grain (its forms are not a dimension there)."""
+    classification = {**_classification(case, facts), "forms": []}
+    [(_kind, dims, _measures)] = _case_rows(case, facts.place, classification, 1, "cases")
+    return dims
+
+
 def on_case_started(sender: Any, case: Case, **kwargs: Any) -> None:
     """The first step done: the case moves from registered to in progress."""
-    classification = _classification(case)
-    [(kind, dims, _measures)] = _case_rows(case, {**classification, "forms": []}, 1, "cases")
-    _write([(kind, dims, {"registered": -1, "in_progress": 1})])
+    cell = _case_cell(case, case_facts(case))
+    _write([("cases", cell, {"registered": -1, "in_progress": 1})])
 
 
 def on_case_reclassified(sender: Any, case: Case, before: dict[str, Any], **kwargs: Any) -> None:
     """Take the case back from its old cells and add it to its new ones (brief 1.4.1)."""
     status = CASE_STATUS_MEASURES[Case.Status(case.status)]
+    facts = case_facts(case)
     old = {
         "setting": before["setting"],
         "perpetrator_relationship": before["perpetrator_relationship"],
         "forms": before["forms"],
         "protocol": before.get("protocol") or "",
     }
-    _write(_case_rows(case, old, -1, status) + _case_rows(case, _classification(case), 1, status))
+    new = _classification(case, facts)
+    _write(
+        _case_rows(case, facts.place, old, -1, status)
+        + _case_rows(case, facts.place, new, 1, status)
+    )
 
 
 def on_case_closed(sender: Any, case: Case, previous_status: str, **kwargs: Any) -> None:
     """Closure: its status moves in the registration month; the closure month counts it
     by outcome; the time from registration to closure."""
-    classification = _classification(case)
-    [(kind, dims, _measures)] = _case_rows(case, {**classification, "forms": []}, 1, "cases")
+    facts = case_facts(case)
     previous = CASE_STATUS_MEASURES[Case.Status(previous_status)]
     closed_at = case.closed_at or case.registered_at
-    place = case_place(case)
+    place = facts.place
     _write(
         [
-            (kind, dims, {previous: -1, "closed": 1}),
+            ("cases", _case_cell(case, facts), {previous: -1, "closed": 1}),
             (
                 "closures",
                 {"month": month_of(closed_at), **place, "outcome": case.outcome},
