@@ -87,7 +87,8 @@ def _page(request: HttpRequest, place: Place, viewer: Viewer) -> HttpResponseBas
 def country(request: HttpRequest) -> HttpResponseBase:
     """The country (for a regional coordinator: their regions), with the tile map."""
     viewer = Viewer.of(request.user)
-    place = Place("country", "KZ", gettext("Kazakhstan"))
+    name = gettext("Kazakhstan") if viewer.region_codes is None else gettext("Your regions")
+    place = Place("country", "KZ", name)
     return _page(request, place, viewer)
 
 

@@ -380,11 +380,12 @@ def _ranked(
 
 
 def _staff_gap(place: Place, viewer: Viewer, names: dict[str, str]) -> Table | None:
-    """Regions (or a region's districts) with PSC staff per 10,000 children below the
-    threshold (brief 1.2.1)."""
-    breakdown = {"country": "region", "region": "district"}.get(place.level)
-    if breakdown is None:
+    """Regions with PSC staff per 10,000 children below the threshold (brief 1.2.1). Only
+    on the country's page: a PSC serves its whole region, so its staff belong to no
+    district and a district's figure would read as none."""
+    if place.level != "country":
         return None
+    breakdown = "region"
     figures = indicators.values(
         "psc_staff_per_10000_children", area=place.area, breakdown=breakdown, viewer=viewer
     )

@@ -21,8 +21,8 @@ from qamqor.accounts.models import User
 from qamqor.analytics import dashboards, indicators
 from qamqor.analytics.dhis2 import Period
 from qamqor.analytics.indicators import Area, Viewer
-from qamqor.analytics.models import ActivityRollup, CaseRollup
-from qamqor.directory.models import Organisation
+from qamqor.analytics.models import ActivityRollup, CaseRollup, OverdueStepSnapshot
+from qamqor.directory.models import Organisation, Settlement
 from tests.factories import World, make_organisation
 
 JAN, FEB, MAR = dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)
@@ -129,8 +129,14 @@ def test_a_place_outside_the_viewers_regions_is_a_404(figures: World) -> None:
     ):
         assert regional_b.get(url).status_code == 404, url
     # their country page holds their region only
-    ranked = board(regional_b.get(reverse("statistics"), QUERY)).table("ranked")
+    own = board(regional_b.get(reverse("statistics"), QUERY))
+    ranked = own.table("ranked")
     assert ranked is not None and [row[2] for row in ranked.rows] == ["KZ-71"]
+    assert own.place.name == "Your regions"
+    tile = next(t for t in own.tiles if t.code == "cases_registered")
+    assert tile.value == 3  # their region's figure, not the country's
+    [almaty] = [t for t in own.tiles_map if t.code == "KZ-75"]
+    assert (almaty.value, almaty.url) == (None, "")  # no figure and no link outside
     assert client_for(figures.psc_a).get(reverse("statistics")).status_code == 404
     assert client_for(figures.national).get("/statistics/region/KZ-00/").status_code == 404
 
@@ -255,3 +261,28 @@ def test_a_quarter_is_compared_with_the_quarter_before(figures: World) -> None:
     # an unreadable period falls back to the current one rather than failing
     fallback = client_for(figures.national).get(reverse("statistics"), {"period": "2026-Q9"})
     assert board(fallback).period == dashboards.period_of(timezone.localdate(), "month")
+
+
+def test_the_gaps_short_staffed_regions_and_overdue_hot_spots(figures: World) -> None:
+    """Region A has one PSC worker for 20,000 children (0.5 per 10,000, below 1.0),
+    region B one for 5,000 (2.0); overdue steps now sit mostly with schools."""
+    for region, children in ((figures.a.region, 20_000), (figures.b.region, 5_000)):
+        Settlement.objects.create(
+            region=region, kind="city", name_kk="S", name_ru="S", name_en="S", children=children
+        )
+    OverdueStepSnapshot.objects.create(region="KZ-75", organisation_kind="school", steps=7)
+    OverdueStepSnapshot.objects.create(region="KZ-71", organisation_kind="psc", steps=2)
+    page = board(client_for(figures.national).get(reverse("statistics"), QUERY))
+    staff = page.table("staff")
+    assert staff is not None
+    expected = indicators.values("psc_staff_per_10000_children", breakdown="region")
+    assert {r.category: r.value for r in expected.rows} == {"KZ-75": 0.5, "KZ-71": 2.0}
+    assert [row[1:] for row in staff.rows] == [["KZ-75", 1, 20_000, 0.5]]
+    overdue = page.table("overdue")
+    assert overdue is not None
+    assert [row[2] for row in overdue.rows] == [7, 2, 7, 2]  # by kind, then by region
+    assert overdue.rows[2][1] == figures.a.region.name
+    region = board(client_for(figures.national).get(reverse("statistics-region", args=["KZ-75"])))
+    assert region.table("staff") is None  # a PSC serves its whole region, no district
+    hot = region.table("overdue")
+    assert hot is not None and [row[2] for row in hot.rows] == [7]
