@@ -413,3 +413,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("QAMQOR_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# The public report (analytics.public_report, brief 3.1.2): counts below this are shown
+# as "<N", with complementary cells hidden so that totals cannot reveal them.
+QAMQOR_PUBLIC_REPORT_MIN_CELL = env_int("QAMQOR_PUBLIC_REPORT_MIN_CELL", 5)

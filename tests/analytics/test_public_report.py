@@ -397,3 +397,15 @@ def test_anyone_reads_it_signed_in_or_not(figures: None, world: World) -> None:
     for client in (english(), signed_in):
         assert client.get(reverse("statistics-report")).status_code == 200
         assert client.get("/api/v1/stats/report").status_code == 200
+
+
+def test_the_threshold_is_a_setting(figures: None, settings: object) -> None:
+    settings.QAMQOR_PUBLIC_REPORT_MIN_CELL = 10  # type: ignore[attr-defined]
+    report = public_report.build(2026, 1)
+    assert report.minimum == 10
+    setting = report.tables[0]
+    # 12 at school is no longer shown beside a hidden 3 and 9 (9 is below 10 now).
+    for line in setting.cells:
+        assert all(value is None or value == 0 or value >= 10 for value in line)
+    page = english().get(reverse("statistics-report"), {"year": 2026, "quarter": 1})
+    assert "&lt;10" in page.content.decode()
