@@ -282,7 +282,7 @@ def test_the_gaps_short_staffed_regions_and_overdue_hot_spots(figures: World) ->
     assert overdue is not None
     assert [row[2] for row in overdue.rows] == [7, 2, 7, 2]  # by kind, then by region
     assert overdue.rows[2][1] == figures.a.region.name
-    region = board(client_for(figures.national).get(reverse("statistics-region", args=["KZ-75"])))
-    assert region.table("staff") is None  # a PSC serves its whole region, no district
-    hot = region.table("overdue")
+    almaty = board(client_for(figures.national).get(reverse("statistics-region", args=["KZ-75"])))
+    assert almaty.table("staff") is None  # a PSC serves its whole region, no district
+    hot = almaty.table("overdue")
     assert hot is not None and [row[2] for row in hot.rows] == [7]
