@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from tests.analytics.test_dashboards import FEB, MAR, cases, consultations
 from tests.factories import World
 
+from .test_content_security_policy import RECORD_VIOLATIONS
 from .test_core_loop import sign_in
 
 pytestmark = pytest.mark.browser
@@ -26,6 +27,7 @@ def test_a_coordinator_drills_from_the_map_to_a_schools_figures(
     consultations(FEB, world.a.school, 7)
     consultations(MAR, world.a.school, 12)
 
+    page.add_init_script(RECORD_VIOLATIONS)  # the chart and the tile map within the CSP
     sign_in(page, "national")
     page.goto("/statistics/?kind=month&period=2026-03&indicator=cases_registered")
     tiles = page.locator("#region-tiles [data-region]")
@@ -33,6 +35,8 @@ def test_a_coordinator_drills_from_the_map_to_a_schools_figures(
     almaty = page.locator("#region-tiles a[data-region='KZ-75']")
     expect(almaty).to_contain_text("9")
     expect(page.locator("#statistics-trend")).to_be_attached()  # the chart's canvas
+    page.wait_for_function("document.querySelector('#statistics-trend').width > 0")
+    assert page.evaluate("window.__cspViolations") == []
 
     almaty.click()
     expect(page).to_have_url(re.compile(r"/statistics/region/KZ-75/\?.*period=2026-03"))
@@ -48,3 +52,4 @@ def test_a_coordinator_drills_from_the_map_to_a_schools_figures(
     tile = page.locator("#headline-tiles li[data-indicator='consultations']")
     expect(tile.locator(".stat-value")).to_have_text("12")
     expect(tile).to_contain_text("7")  # the previous month
+    assert page.evaluate("window.__cspViolations") == []
