@@ -52,7 +52,8 @@ def seed_national(
     *, scale: float = 1.0, years: int = 5, rng_seed: int = 2026, progress: bool = True
 ) -> NationalSummary:
     """Fill an empty database with the synthetic national dataset (``scale`` times the
-    national figures, ``years`` of history). Deterministic for a given seed and day."""
+    national figures, ``years`` of history). A seed gives the same rows, placed
+    relative to the moment it runs."""
     if scale <= 0 or years < 1:
         raise ValueError("scale must be above 0 and years at least 1")
     if Organisation.objects.filter(code__startswith=directory.NATIONAL_CODE_PREFIX).exists():
