@@ -285,22 +285,30 @@ def _headlines(place: Place, period: Period, before: Period, viewer: Viewer) -> 
 def _trend(
     indicator: indicators.Indicator, place: Place, period: Period, viewer: Viewer
 ) -> tuple[dict[str, Any], Table]:
-    header = [gettext("Month"), _name(indicator)]
+    """The twelve months up to the period and the same months a year earlier (one read of
+    24 months): the trend and what it is compared with."""
+    header = [gettext("Month"), _name(indicator), gettext("A year earlier")]
     if indicator.period == "now":
-        return {"labels": [], "values": [], "name": _name(indicator)}, Table(
+        return {"labels": [], "values": [], "earlier": [], "name": _name(indicator)}, Table(
             "trend", gettext("Trend by month"), header, [],
             note=gettext("A figure of the present: it has no history by month."),
         )  # fmt: skip
-    months = months_to(period)
-    figures = indicators.values(indicator.code, periods=months, area=place.area, viewer=viewer)
+    both = months_to(period, 2 * TREND_MONTHS)
+    earlier_months, months = both[:TREND_MONTHS], both[TREND_MONTHS:]
+    figures = indicators.values(indicator.code, periods=both, area=place.area, viewer=viewer)
     totals = {r.period: r.value for r in figures.rows if r.category == ""}
     labels = [period_label(m) for m in months]
     points = [totals.get(m, _nothing(figures)) for m in months]
-    rows = [[label, point] for label, point in zip(labels, points, strict=True)]
-    return (
-        {"labels": labels, "values": points, "name": _name(indicator)},
-        Table("trend", gettext("Trend by month"), header, rows),
-    )
+    earlier = [totals.get(m, _nothing(figures)) for m in earlier_months]
+    rows = [list(row) for row in zip(labels, points, earlier, strict=True)]
+    chart = {
+        "labels": labels,
+        "values": points,
+        "earlier": earlier,
+        "name": _name(indicator),
+        "earlier_name": gettext("A year earlier"),
+    }
+    return chart, Table("trend", gettext("Trend by month"), header, rows)
 
 
 def _children(place: Place, viewer: Viewer) -> dict[str, tuple[str, str]]:

@@ -76,6 +76,7 @@ def board(response: Any) -> dashboards.Dashboard:
 
 
 def test_the_country_page_shows_the_read_apis_figures(figures: World) -> None:
+    cases(dt.date(2025, 3, 1), "KZ-71", 5)  # a year earlier, for the trend's comparison
     page = board(client_for(figures.national).get(reverse("statistics"), QUERY))
     expected = indicators.values("cases_registered", periods=[MARCH], breakdown="region")
     by_region = {row.category: row.value for row in expected.rows}
@@ -87,8 +88,9 @@ def test_the_country_page_shows_the_read_apis_figures(figures: World) -> None:
     tile = next(t for t in page.tiles if t.code == "cases_registered")
     assert (tile.value, tile.before, tile.change) == (12, 6, 6)
     trend = page.table("trend")
-    assert trend is not None and trend.rows[-2:] == [["2026-02", 6], ["2026-03", 12]]
+    assert trend is not None and trend.rows[-2:] == [["2026-02", 6, 0], ["2026-03", 12, 5]]
     assert page.trend["values"][-1] == 12
+    assert page.trend["earlier"][-1] == 5
     [almaty] = [t for t in page.tiles_map if t.code == "KZ-75"]
     assert (almaty.value, almaty.url) == (9, reverse("statistics-region", args=["KZ-75"]))
     assert len(page.tiles_map) == 20  # every region has its tile, with or without data
