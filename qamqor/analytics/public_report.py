@@ -24,7 +24,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from qamqor.analytics import indicators
 from qamqor.analytics.dhis2 import Period
@@ -82,6 +82,45 @@ def _largest(table: list[list[int]], hidden: list[list[bool]], cell: tuple[int, 
     return float(-result.fun) if result.status == 0 else 0.0
 
 
+def _pinned_by_labels(
+    table: list[list[int]],
+    hidden: list[list[bool]],
+    small: list[list[bool]],
+    cell: tuple[int, int],
+    minimum: int,
+) -> bool:
+    """Whether hidden small ``cell`` takes one value only once a reader also uses what
+    the labels say: a "<N" count is from 1 to N - 1, an "x" is 0 or at least N (whole
+    numbers; a mixed-integer programme, a binary per "x" choosing which)."""
+    cells = [(r, c) for r, row in enumerate(hidden) for c, is_hidden in enumerate(row) if is_hidden]
+    crosses = [h for h in cells if not small[h[0]][h[1]]]
+    n, m = len(cells), len(crosses)
+    a_eq, b_eq = _equations(hidden, table)
+    big = float(table[-1][-1]) + 1
+    rows, lower, upper = [np.hstack((a_eq, np.zeros((len(b_eq), m))))], [b_eq], [b_eq]
+    for j, (r, c) in enumerate(crosses):
+        at_least = np.zeros(n + m)
+        at_least[cells.index((r, c))], at_least[n + j] = 1.0, -float(minimum)
+        at_most = np.zeros(n + m)
+        at_most[cells.index((r, c))], at_most[n + j] = 1.0, -big
+        rows += [at_least[None, :], at_most[None, :]]
+        lower += [np.array([0.0]), np.array([-np.inf])]
+        upper += [np.array([np.inf]), np.array([0.0])]
+    constraints = LinearConstraint(np.vstack(rows), np.concatenate(lower), np.concatenate(upper))
+    bounds = Bounds(
+        [1.0 if small[r][c] else 0.0 for r, c in cells] + [0.0] * m,
+        [minimum - 1.0 if small[r][c] else big for r, c in cells] + [1.0] * m,
+    )
+    objective = np.zeros(n + m)
+    objective[cells.index(cell)] = 1.0
+    kinds = np.ones(n + m)
+    low = milp(objective, constraints=constraints, bounds=bounds, integrality=kinds)
+    high = milp(-objective, constraints=constraints, bounds=bounds, integrality=kinds)
+    if low.status != 0 or high.status != 0:
+        return True  # cannot happen for a true table; hide more to be safe
+    return bool(round(-high.fun) - round(low.fun) < 1)
+
+
 def protect(counts: list[list[int]], minimum: int) -> tuple[Grid, list[list[bool]]]:
     """``counts`` with a totals column and a totals row, hidden cells None, and which of
     them are small (1 to ``minimum - 1``: shown as "<N").
@@ -91,7 +130,9 @@ def protect(counts: list[list[int]], minimum: int) -> tuple[Grid, list[list[bool
     numbers stays below ``minimum`` (so the totals alone would show it is small), one
     more cell is hidden: a cell inside the table before a total, in the small count's
     row or column before one elsewhere, and one whose other line already hides a cell
-    (so it can give way) before one that would stand alone.
+    (so it can give way) before one that would stand alone. The same when the labels
+    themselves give a small count away (``_pinned_by_labels``: "<5" says 1 to 4, "x" says
+    0 or at least 5).
     """
     shown = suppress(counts, minimum)
     width = len(counts[0])
@@ -113,7 +154,9 @@ def protect(counts: list[list[int]], minimum: int) -> tuple[Grid, list[list[bool
     while changed:
         changed = False
         for r, c in [(r, c) for r in range(len(table)) for c in range(width + 1) if small[r][c]]:
-            if _largest(table, hidden, (r, c)) >= minimum:
+            if _largest(table, hidden, (r, c)) >= minimum and not _pinned_by_labels(
+                table, hidden, small, (r, c), minimum
+            ):
                 continue
             visible = [
                 (i, j) for i in range(len(table)) for j in range(width + 1) if not hidden[i][j]

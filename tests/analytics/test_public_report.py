@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -17,7 +18,9 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
-from scipy.optimize import linprog
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from qamqor.analytics import indicators, public_report
 from qamqor.analytics.fold import fold
@@ -149,6 +152,52 @@ def interval(table: Table, cell: tuple[int, int]) -> tuple[float, float]:
     return low.fun, np.inf if high.status == 3 else -high.fun
 
 
+def labelled_interval(table: Table, cell: tuple[int, int]) -> tuple[float, float]:
+    """The same, knowing also what the labels say: a "<5" count is from 1 to 4, an "x" is
+    0 or at least 5 (whole numbers; a binary per "x" says which)."""
+    grid = table.cells
+    hidden = [(r, c) for r, line in enumerate(grid) for c, v in enumerate(line) if v is None]
+    crosses = [h for h in hidden if not table.small[h[0]][h[1]]]
+    n, m = len(hidden), len(crosses)
+    index = {h: k for k, h in enumerate(hidden)}
+    width, groups = len(grid[0]) - 1, len(grid) - 1
+    lines = [[(r, c, 1.0) for c in range(width)] + [(r, width, -1.0)] for r in range(len(grid))]
+    lines += [[(r, c, 1.0) for r in range(groups)] + [(groups, c, -1.0)] for c in range(width + 1)]
+    a_eq, b_eq = np.zeros((len(lines), n + m)), np.zeros(len(lines))
+    for k, line in enumerate(lines):
+        for r, c, sign in line:
+            if (r, c) in index:
+                a_eq[k, index[(r, c)]] += sign
+            else:
+                b_eq[k] -= sign * float(grid[r][c])  # type: ignore[arg-type]
+    big = 1e6  # more than any count here
+    rows = [a_eq]
+    lower, upper = [b_eq], [b_eq]
+    for j, h in enumerate(crosses):  # x >= MINIMUM * b and x <= big * b
+        bound = np.zeros(n + m)
+        bound[index[h]], bound[n + j] = 1.0, -MINIMUM
+        rows.append(bound[None, :])
+        lower.append(np.array([0.0]))
+        upper.append(np.array([np.inf]))
+        bound = np.zeros(n + m)
+        bound[index[h]], bound[n + j] = 1.0, -big
+        rows.append(bound[None, :])
+        lower.append(np.array([-np.inf]))
+        upper.append(np.array([0.0]))
+    constraints = LinearConstraint(np.vstack(rows), np.concatenate(lower), np.concatenate(upper))
+    bounds = Bounds(
+        [1.0 if table.small[r][c] else 0.0 for r, c in hidden] + [0.0] * m,
+        [MINIMUM - 1.0 if table.small[r][c] else big for r, c in hidden] + [1.0] * m,
+    )
+    objective = np.zeros(n + m)
+    objective[index[cell]] = 1.0
+    integrality = np.ones(n + m)
+    low = milp(objective, constraints=constraints, bounds=bounds, integrality=integrality)
+    high = milp(-objective, constraints=constraints, bounds=bounds, integrality=integrality)
+    assert low.status == 0 and high.status == 0, (table.code, grid)
+    return low.fun, -high.fun
+
+
 def assert_safe(table: Table, truth: list[list[int]] | None = None) -> None:
     """No published cell is small; every hidden small count's range given the rest is
     more than one value and reaches the threshold (the totals do not show it is small)."""
@@ -161,6 +210,8 @@ def assert_safe(table: Table, truth: list[list[int]] | None = None) -> None:
                 low, high = interval(table, (r, c))
                 assert high - low >= 1, (table.code, (r, c), low, high)
                 assert low < MINIMUM <= high, (table.code, (r, c), low, high)
+                low, high = labelled_interval(table, (r, c))
+                assert high - low >= 1, ("labels pin it", table.code, (r, c), low, high)
     if truth is not None:  # what is shown is true
         for shown, real in zip(table.cells, truth, strict=True):
             assert all(s is None or s == t for s, t in zip(shown, real, strict=True))
@@ -199,6 +250,23 @@ def test_protected_tables_keep_every_small_count_in_doubt(counts: list[list[int]
     truth.append([sum(row[c] for row in truth) for c in range(len(counts[0]) + 1)])
     assert_safe(Table("t", "", "", [("a", "a")] * len(counts[0]), [("r", "r")] * len(counts),
                       cells, small), truth)  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    counts=st.integers(1, 4).flatmap(
+        lambda width: st.lists(
+            st.lists(st.integers(0, 9), min_size=width, max_size=width), min_size=1, max_size=4
+        )
+    )
+)
+def test_any_small_table_keeps_every_small_count_in_doubt(counts: list[list[int]]) -> None:
+    cells, small = protect(counts, MINIMUM)
+    truth = [[*row, sum(row)] for row in counts]
+    truth.append([sum(row[c] for row in truth) for c in range(len(counts[0]) + 1)])
+    width = len(counts[0])
+    assert_safe(Table("t", "", "", [("a", "a")] * width, [("r", "r")] * len(counts), cells, small),
+                truth)  # fmt: skip
 
 
 def test_every_table_of_the_report_is_safe(figures: None) -> None:
@@ -399,8 +467,8 @@ def test_anyone_reads_it_signed_in_or_not(figures: None, world: World) -> None:
         assert client.get("/api/v1/stats/report").status_code == 200
 
 
-def test_the_threshold_is_a_setting(figures: None, settings: object) -> None:
-    settings.QAMQOR_PUBLIC_REPORT_MIN_CELL = 10  # type: ignore[attr-defined]
+def test_the_threshold_is_a_setting(figures: None, settings: Any) -> None:
+    settings.QAMQOR_PUBLIC_REPORT_MIN_CELL = 10
     report = public_report.build(2026, 1)
     assert report.minimum == 10
     setting = report.tables[0]
