@@ -21,6 +21,7 @@ from functools import cache
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache as shared_cache
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from qamqor.analytics import indicators
 from qamqor.analytics.dhis2 import Period
+from qamqor.analytics.fold import as_of
 from qamqor.classification import PerpetratorRelationship, Setting, ViolenceForm
 from qamqor.directory.models import Region
 from qamqor.instruments.definitions import latest_all
@@ -36,6 +38,7 @@ from qamqor.translation import pick
 
 #: The first year the report can be asked for.
 FIRST_YEAR = 2020
+CACHE_SECONDS = 600
 
 Grid = list[list[int | None]]
 
@@ -150,13 +153,19 @@ def protect(counts: list[list[int]], minimum: int) -> tuple[Grid, list[list[bool
         in_row = sum(hidden[i][k] for k in range(width + 1))
         return in_column == 0 or in_row == 0
 
+    # Hiding a cell only widens what a reader must allow (every earlier solution stays
+    # one), so a small count once in doubt stays in doubt: it is not checked again.
+    settled: set[tuple[int, int]] = set()
     changed = True
     while changed:
         changed = False
         for r, c in [(r, c) for r in range(len(table)) for c in range(width + 1) if small[r][c]]:
+            if (r, c) in settled:
+                continue
             if _largest(table, hidden, (r, c)) >= minimum and not _pinned_by_labels(
                 table, hidden, small, (r, c), minimum
             ):
+                settled.add((r, c))
                 continue
             visible = [
                 (i, j) for i in range(len(table)) for j in range(width + 1) if not hidden[i][j]
@@ -325,6 +334,28 @@ def _region_table(
         regions = [("", "—")]
     cells, small = protect(counts, minimum)
     return Table(code, title, _("Region"), columns, regions, cells, small, note)
+
+
+def cached(year: int, quarter: int | None) -> Report:
+    """``build``, kept for ten minutes per period, language, threshold and the time the
+    rollups were last brought up to date (a fold or recount starts afresh): the page is
+    public, and a sparse table costs its linear programmes a second or two."""
+    moment = as_of()
+    key = ":".join(
+        (
+            "public-report",
+            str(year),
+            str(quarter or 0),
+            _language(),
+            str(minimum_cell()),
+            moment.isoformat() if moment else "-",
+        )
+    )
+    report = shared_cache.get(key)
+    if not isinstance(report, Report):
+        report = build(year, quarter)
+        shared_cache.set(key, report, CACHE_SECONDS)
+    return report
 
 
 def build(year: int, quarter: int | None) -> Report:

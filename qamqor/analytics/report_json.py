@@ -65,7 +65,7 @@ def _cell(table: public_report.Table, r: int, c: int, minimum: int) -> Cell:
 
 def report_json(year: int, quarter: int | None) -> dict[str, Any]:
     """The report for ``year`` (and ``quarter``) in ``ReportOut``'s shape."""
-    report = public_report.build(year, quarter)
+    report = public_report.cached(year, quarter)
     minimum = report.minimum
     tables = []
     for table in report.tables:

@@ -27,7 +27,7 @@ def public_report_page(request: HttpRequest) -> HttpResponseBase:
             status=422,
         )
     year, quarter = form.cleaned_data["year"], form.cleaned_data["quarter"]
-    report = public_report.build(year, quarter)
+    report = public_report.cached(year, quarter)
     return render(
         request,
         "analytics/public_report.html",
@@ -62,7 +62,7 @@ def public_report_pdf(request: HttpRequest) -> HttpResponseBase:
     year, quarter = form.cleaned_data["year"], form.cleaned_data["quarter"]
     language = form.cleaned_data.get("lang") or translation.get_language() or "en"
     with translation.override(language):
-        content = report_pdf.render(public_report.build(year, quarter), language)
+        content = report_pdf.render(public_report.cached(year, quarter), language)
     name = f"qamqor-report-{year}{f'-q{quarter}' if quarter else ''}-{language}.pdf"
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{name}"'

@@ -15,6 +15,7 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -28,6 +29,7 @@ from qamqor.analytics.models import (
     CaseFormRollup,
     CaseRollup,
     DurationRollup,
+    FoldState,
     ScreeningRollup,
     StepRollup,
 )
@@ -52,6 +54,13 @@ Q1_TOTAL = 24
 def _english() -> Iterator[None]:
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_report() -> Iterator[None]:
+    cache.clear()  # each test writes its own rollup rows
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -477,3 +486,11 @@ def test_the_threshold_is_a_setting(figures: None, settings: Any) -> None:
         assert all(value is None or value == 0 or value >= 10 for value in line)
     page = english().get(reverse("statistics-report"), {"year": 2026, "quarter": 1})
     assert "&lt;10" in page.content.decode()
+
+
+def test_the_report_is_kept_until_the_rollups_change(figures: None) -> None:
+    assert public_report.cached(2026, 1).total == Q1_TOTAL
+    case_rows(FEB, "KZ-71", "school", "schoolmate", 6)
+    assert public_report.cached(2026, 1).total == Q1_TOTAL  # kept
+    FoldState.objects.update_or_create(pk=1, defaults={"folded_at": dt.datetime.now(dt.UTC)})
+    assert public_report.cached(2026, 1).total == Q1_TOTAL + 6
