@@ -57,7 +57,7 @@ class _ReportPdf(FPDF):
     def grid(self, header: list[str], lines: list[list[str]], first: float) -> None:
         """A table: the first column ``first`` mm wide, the others share the rest."""
         others = max(1, len(header) - 1)
-        width = min(28.0, (float(self.epw) - first) / others)
+        width = min(34.0, (float(self.epw) - first) / others)
         size = 7.5 if others > 6 else 8.5
         if self.will_page_break(ROW * 3):
             self.add_page()

@@ -17,8 +17,13 @@ from qamqor.replica import replica_reads
 @require_safe
 @replica_reads()
 def public_report_page(request: HttpRequest) -> HttpResponseBase:
-    """The report for a quarter or a year (default: the last complete quarter)."""
-    form = ReportPeriodForm(request.GET or {})
+    """The report for a quarter or a year (default: the last complete quarter, shown as
+    chosen in the form)."""
+    if request.GET:
+        form = ReportPeriodForm(request.GET)
+    else:
+        year, quarter = public_report.last_complete_quarter()
+        form = ReportPeriodForm({"year": str(year), "quarter": str(quarter)})
     if not form.is_valid():
         return render(
             request,

@@ -342,7 +342,9 @@ def test_the_page_shows_no_small_count_and_marks_hidden_ones(figures: None) -> N
 def test_the_page_defaults_to_the_last_complete_quarter(figures: None) -> None:
     response = english().get(reverse("statistics-report"))
     assert response.status_code == 200
-    assert "2026, 1st quarter" in response.content.decode()
+    html = response.content.decode()
+    assert "2026, 1st quarter" in html
+    assert 'value="2026"' in html and '<option value="1" selected>' in html
     assert public_report.last_complete_quarter(dt.date(2026, 2, 1)) == (2025, 4)
 
 
