@@ -48,6 +48,7 @@ JAN, FEB, MAR, APR = (
 MINIMUM = 5
 # Registered in the first quarter of 2026 (April's rows belong to the second): 12 + 3 + 9
 Q1_TOTAL = 24
+QUERIES_BESIDE_REGIONS = 28  # each read, and the as-of time it gives back
 
 
 @pytest.fixture(autouse=True)
@@ -496,3 +497,13 @@ def test_the_report_is_kept_until_the_rollups_change(figures: None) -> None:
     assert public_report.cached(2026, 1).total == Q1_TOTAL  # kept
     FoldState.objects.update_or_create(pk=1, defaults={"folded_at": dt.datetime.now(dt.UTC)})
     assert public_report.cached(2026, 1).total == Q1_TOTAL + 6
+
+
+def test_the_report_reads_one_query_per_table_and_one_per_region(
+    figures: None, django_assert_max_num_queries: Any
+) -> None:
+    # The region-by-form table is read one region at a time (the read API gives one
+    # breakdown per call); every other table is one or two grouped queries.
+    regions = Region.objects.count()
+    with django_assert_max_num_queries(QUERIES_BESIDE_REGIONS + 2 * regions):
+        public_report.build(2026, 1)
