@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.cache import cache as shared_cache
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
@@ -476,8 +477,6 @@ def _screenings_table(period: Period, minimum: int) -> Table:
 
 
 def _language() -> str:
-    from django.utils.translation import get_language
-
     return get_language() or "en"
 
 
