@@ -521,3 +521,50 @@ def test_rows_already_written_are_not_kept_alive(world: World) -> None:
         register_case(world)
     many = _retained_after_export(client, url)
     assert many - few < 40 * 1024  # a kept case with its forms costs several KiB
+
+
+# --- the case export's fast path (brief 1.4.1, 3.1.1) --------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_the_case_export_from_database_values_equals_the_model_rows(
+    world: World, language: str
+) -> None:
+    """The rows the case export reads as database values are the cells its columns give
+    for the model rows of the page's query, in each language."""
+    from dataclasses import replace
+
+    from django.utils import timezone
+
+    from qamqor.cases.models import Case
+    from qamqor.cases.selectors import case_list
+    from qamqor.cases.views import CASES
+
+    register_case(world, forms=["physical", "bullying"], in_danger_now=True)
+    closed = register_case(world, forms=["neglect"])
+    Case.objects.filter(pk=closed.pk).update(status="closed", closed_at=timezone.now())
+    register_case(world, school=world.b.school)  # another school's: not in A's rows
+    cases = case_list(world.coordinator_a)
+    model_rows = replace(CASES, values=None)
+    expected = list(
+        exports._rows_in_language(model_rows, cases.iterator(500), language, worded=True)
+    )
+    assert len(expected) == 2
+    assert list(exports._rows_in_language(CASES, cases, language, worded=True)) == expected
+
+
+@pytest.mark.django_db
+def test_the_case_export_never_reads_the_encrypted_fields(world: World) -> None:
+    """The case file shows neither the summary nor the outcome note, so its query does not
+    select them (nothing is decrypted per row)."""
+    register_case(world)
+    client = client_for(world.coordinator_a)
+    with CaptureQueriesContext(connection) as captured:
+        rows = table_of(download(client, reverse("case-list")))
+    assert len(rows) == 2
+    case_queries = [q["sql"] for q in captured.captured_queries if '"cases_case"' in q["sql"]]
+    assert case_queries  # the export did read the cases
+    for sql in case_queries:
+        assert '"cases_case"."summary"' not in sql
+        assert '"cases_case"."outcome_note"' not in sql
