@@ -314,11 +314,11 @@ def _rows_in_language(
         if table.values is not None and isinstance(rows, QuerySet):
             for values in table.values(rows):
                 yield [
-                    (yes if c else no)
-                    if worded and isinstance(c, bool)
+                    c
+                    if c is None or type(c) is str  # most cells: nothing to do
+                    else (yes if c else no)
+                    if worded and type(c) is bool
                     else local_cell(c)
-                    if isinstance(c, dt.datetime | Promise)
-                    else c
                     for c in values
                 ]
             return
