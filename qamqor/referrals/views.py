@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -92,7 +92,7 @@ REFERRALS = exports.TableExport(
     title=_("Referrals"),
     rows=lambda request: _referrals(request)[0],
     columns=[
-        exports.column(_("Reference"), "reference"),
+        exports.column(pgettext_lazy("referral number", "Reference"), "reference"),
         exports.column(_("Child"), "child.code"),
         exports.column(_("From"), "from_organisation.name"),
         exports.column(_("To"), "to_organisation.name"),
