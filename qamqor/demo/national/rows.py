@@ -111,7 +111,7 @@ class RowWriter:
         columns = ", ".join(connection.ops.quote_name(c) for c in table.columns)
         marks = ", ".join(["%s"] * len(table.columns))
         cursor.executemany(
-            f"INSERT INTO {table.name} ({columns}) VALUES ({marks})",  # noqa: S608
+            f"INSERT INTO {table.name} ({columns}) VALUES ({marks})",  # nosec B608 # noqa: S608 - the models' own table and quoted column names
             [tuple(_sqlite(value) for value in row) for row in table.rows],
         )
 
