@@ -124,7 +124,7 @@ def demo(transactional_db: None, tmp_path: Path) -> Iterator[Demo]:
         assert process.poll() is None, running.output()
         yield running
         process.send_signal(signal.SIGINT)  # Ctrl-C, as the banner says
-        assert process.wait(timeout=30) == 0, running.output()
+        assert process.wait(timeout=90) == 0, running.output()
     finally:
         if process.poll() is None:
             process.kill()

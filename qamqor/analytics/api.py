@@ -13,7 +13,7 @@ from qamqor.accounts import policy
 from qamqor.analytics import accessibility, indicators, selectors
 from qamqor.analytics.forms import AccessibilityForm, IndicatorQueryForm
 from qamqor.analytics.report_forms import ReportPeriodForm
-from qamqor.analytics.report_json import ReportOut, report_json
+from qamqor.analytics.report_json import PublicReportOut, report_json
 from qamqor.apikit import errors, validated
 from qamqor.replica import replica_reads
 
@@ -328,7 +328,7 @@ def siting_plan(
 
 @router.get(
     "/report",
-    response={200: ReportOut, **errors(422)},
+    response={200: PublicReportOut, **errors(422)},
     auth=None,
     summary="The public report's tables for a quarter or a year, small cells suppressed",
 )

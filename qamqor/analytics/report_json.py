@@ -34,7 +34,7 @@ class ReportTableOut(Schema):
     note: str
 
 
-class ReportOut(Schema):
+class PublicReportOut(Schema):
     year: int
     quarter: int | None
     period: str
@@ -64,7 +64,7 @@ def _cell(table: public_report.Table, r: int, c: int, minimum: int) -> Cell:
 
 
 def report_json(year: int, quarter: int | None) -> dict[str, Any]:
-    """The report for ``year`` (and ``quarter``) in ``ReportOut``'s shape."""
+    """The report for ``year`` (and ``quarter``) in ``PublicReportOut``'s shape."""
     report = public_report.cached(year, quarter)
     minimum = report.minimum
     tables = []

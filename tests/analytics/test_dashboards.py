@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -64,7 +65,9 @@ def figures(world: World) -> World:
 
 
 def client_for(user: User) -> Client:
+    """Signed in, reading English (without the language cookie a page speaks Russian)."""
     client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.force_login(user)
     return client
 
