@@ -15,10 +15,14 @@ from qamqor.helpline.api import router as helpline_router
 from qamqor.instruments.api import router as instruments_router
 from qamqor.intake.api import followup_router
 from qamqor.intake.api import router as intake_router
+from qamqor.library.api import router as library_router
 from qamqor.notify.api import router as notify_router
 from qamqor.oversight.api import router as oversight_router
+from qamqor.prevention.api import router as prevention_router
 from qamqor.protocols.api import router as protocols_router
 from qamqor.referrals.api import router as referrals_router
+from qamqor.surveys.api import router as surveys_router
+from qamqor.training.api import router as training_router
 from qamqor.web.api import router as exports_router
 
 __all__ = ["api"]
@@ -35,4 +39,8 @@ api.add_router("/care", appeals_router)  # /care/appeals, as before appeals had 
 api.add_router("/helpline", helpline_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/oversight", oversight_router)
+api.add_router("/training", training_router)
+api.add_router("/library", library_router)
+api.add_router("/prevention", prevention_router)
+api.add_router("/surveys", surveys_router)
 api.add_router("/exports", exports_router)

@@ -91,6 +91,10 @@ INSTALLED_APPS = [
     "qamqor.chatbot",  # Telegram channel (docs/channels.md)
     "qamqor.parents",  # public help for parents: duties, legal track, application (docs/parents.md)
     "qamqor.oversight",  # the recommendations tracker (docs/oversight.md)
+    "qamqor.training",  # training programmes and specialists' records (docs/training.md)
+    "qamqor.library",  # regulation library and briefings (docs/library.md)
+    "qamqor.prevention",  # school prevention plans and individual plans (docs/prevention.md)
+    "qamqor.surveys",  # anonymous trust surveys (docs/surveys.md)
     "qamqor.helpline",  # 111 console and telephony API
     "qamqor.mailbox",  # mail listener's received messages
     "qamqor.ops",  # backups, restores, data keys, retention (docs/security.md)

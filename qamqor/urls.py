@@ -20,6 +20,10 @@ urlpatterns = [
     path("", include("qamqor.chatbot.urls")),  # the Telegram webhook
     path("", include("qamqor.parents.urls")),  # public help for parents
     path("", include("qamqor.oversight.urls")),  # the recommendations tracker
+    path("", include("qamqor.training.urls")),  # training programmes
+    path("", include("qamqor.library.urls")),  # regulation library and briefings
+    path("", include("qamqor.prevention.urls")),  # prevention plans
+    path("", include("qamqor.surveys.urls")),  # trust surveys
     path("", include("qamqor.helpline.urls")),  # the 111 console
     path("", include("qamqor.notify.urls")),  # undelivered notifications
     path("", include("qamqor.cases.urls")),
