@@ -18,6 +18,7 @@ class Role(models.TextChoices):
 
     SCHOOL_COORDINATOR = "school_coordinator", _("school coordinator")
     SCHOOL_PSYCHOLOGIST = "school_psychologist", _("school psychologist")
+    SCHOOL_HEAD = "school_head", _("school head")
     PSC_PSYCHOLOGIST = "psc_psychologist", _("PSC psychologist")
     PSC_HEAD = "psc_head", _("PSC head")
     OPERATOR_111 = "operator_111", _("111 operator")

@@ -60,6 +60,9 @@ class Scope:
     # The organisations a coordinator acts for: an education department, the coordinating body
     regional_department_ids: frozenset[int] = frozenset()
     coordinating_body_ids: frozenset[int] = frozenset()
+    # The schools a user heads (Order No. 506 p. 3: the head approves the prevention plan);
+    # a head is not school staff for cases: ``school_ids`` does not include these.
+    headed_school_ids: frozenset[int] = frozenset()
 
     @property
     def sees_cases(self) -> bool:
@@ -147,6 +150,7 @@ def scope_for(user: Any) -> Scope:
     psc_heads: set[int] = set()
     school_psychologists: set[int] = set()
     pscs: set[int] = set()
+    headed: set[int] = set()
     for membership in memberships:
         org = membership.organisation
         roles.add(membership.role)
@@ -172,6 +176,8 @@ def scope_for(user: Any) -> Scope:
         elif membership.role == Role.NATIONAL_COORDINATOR:
             national = True
             coordinating_bodies.add(org.pk)
+        elif membership.role == Role.SCHOOL_HEAD:
+            headed.add(org.pk)
     supervised = set(psc_heads)
     if psc_heads:
         supervised.update(
@@ -196,6 +202,7 @@ def scope_for(user: Any) -> Scope:
         supervised_ids=frozenset(supervised),
         regional_department_ids=frozenset(departments),
         coordinating_body_ids=frozenset(coordinating_bodies),
+        headed_school_ids=frozenset(headed),
     )
     user._qamqor_scope = scope
     return scope
