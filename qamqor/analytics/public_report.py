@@ -2,7 +2,9 @@
 personal data and no small number that can be read or worked out (brief 1.4.1, 3.1.2).
 
 Every table is read through the one read API (``analytics.indicators``) whole, then
-suppressed as one table with its row and column totals (``protect``): a count from 1 to
+suppressed as one table with its row and column totals (``protect``, in
+``instruments.suppression`` beside ``suppress`` so that other apps' published tables use
+the same code): a count from 1 to
 ``QAMQOR_PUBLIC_REPORT_MIN_CELL - 1`` (default 5) is shown as "<5", and complementary
 cells are hidden ("x") so that no hidden count follows from the totals. On top of the
 exact small-cell suppression of ``instruments.suppression.suppress``, each small count
@@ -19,14 +21,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-import numpy as np
 from django.conf import settings
 from django.core.cache import cache as shared_cache
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from qamqor.analytics import indicators
 from qamqor.analytics.dhis2 import Period
@@ -34,165 +34,17 @@ from qamqor.analytics.fold import as_of
 from qamqor.classification import PerpetratorRelationship, Setting, ViolenceForm
 from qamqor.directory.models import Region
 from qamqor.instruments.definitions import latest_all
-from qamqor.instruments.suppression import suppress
+from qamqor.instruments.suppression import Grid, protect
 from qamqor.translation import pick
 
 #: The first year the report can be asked for.
 FIRST_YEAR = 2020
 CACHE_SECONDS = 600
 
-Grid = list[list[int | None]]
-
 
 def minimum_cell() -> int:
     """Counts below this are shown as "<N" in the public report."""
     return int(getattr(settings, "QAMQOR_PUBLIC_REPORT_MIN_CELL", 5))
-
-
-# --- suppression with protection --------------------------------------------------------------
-
-
-def _equations(hidden: list[list[bool]], table: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """What a reader knows of the hidden cells: each row adds up to its total, each column
-    of the groups to the totals row (the published cells moved to the right side)."""
-    cells = [(r, c) for r, row in enumerate(hidden) for c, is_hidden in enumerate(row) if is_hidden]
-    index = {cell: k for k, cell in enumerate(cells)}
-    width, groups = len(table[0]) - 1, len(table) - 1
-    lines = [[(r, c, 1.0) for c in range(width)] + [(r, width, -1.0)] for r in range(len(table))]
-    lines += [[(r, c, 1.0) for r in range(groups)] + [(groups, c, -1.0)] for c in range(width + 1)]
-    a_eq = np.zeros((len(lines), len(cells)))
-    b_eq = np.zeros(len(lines))
-    for row, line in enumerate(lines):
-        for r, c, sign in line:
-            if (r, c) in index:
-                a_eq[row, index[(r, c)]] += sign
-            else:
-                b_eq[row] -= sign * table[r][c]
-    return a_eq, b_eq
-
-
-def _largest(table: list[list[int]], hidden: list[list[bool]], cell: tuple[int, int]) -> float:
-    """The largest value hidden ``cell`` can take given everything published (no count is
-    negative); the system is totally unimodular, so the bound is a whole number."""
-    cells = [(r, c) for r, row in enumerate(hidden) for c, is_hidden in enumerate(row) if is_hidden]
-    a_eq, b_eq = _equations(hidden, table)
-    objective = np.zeros(len(cells))
-    objective[cells.index(cell)] = -1.0
-    result = linprog(
-        objective, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * len(cells), method="highs"
-    )
-    if result.status == 3:  # unbounded: nothing caps it
-        return float("inf")
-    return float(-result.fun) if result.status == 0 else 0.0
-
-
-def _pinned_by_labels(
-    table: list[list[int]],
-    hidden: list[list[bool]],
-    small: list[list[bool]],
-    cell: tuple[int, int],
-    minimum: int,
-) -> bool:
-    """Whether hidden small ``cell`` takes one value only once a reader also uses what
-    the labels say: a "<N" count is from 1 to N - 1, an "x" is 0 or at least N (whole
-    numbers; a mixed-integer programme, a binary per "x" choosing which)."""
-    cells = [(r, c) for r, row in enumerate(hidden) for c, is_hidden in enumerate(row) if is_hidden]
-    crosses = [h for h in cells if not small[h[0]][h[1]]]
-    n, m = len(cells), len(crosses)
-    a_eq, b_eq = _equations(hidden, table)
-    big = float(table[-1][-1]) + 1
-    rows, lower, upper = [np.hstack((a_eq, np.zeros((len(b_eq), m))))], [b_eq], [b_eq]
-    for j, (r, c) in enumerate(crosses):
-        at_least = np.zeros(n + m)
-        at_least[cells.index((r, c))], at_least[n + j] = 1.0, -float(minimum)
-        at_most = np.zeros(n + m)
-        at_most[cells.index((r, c))], at_most[n + j] = 1.0, -big
-        rows += [at_least[None, :], at_most[None, :]]
-        lower += [np.array([0.0]), np.array([-np.inf])]
-        upper += [np.array([np.inf]), np.array([0.0])]
-    constraints = LinearConstraint(np.vstack(rows), np.concatenate(lower), np.concatenate(upper))
-    bounds = Bounds(
-        [1.0 if small[r][c] else 0.0 for r, c in cells] + [0.0] * m,
-        [minimum - 1.0 if small[r][c] else big for r, c in cells] + [1.0] * m,
-    )
-    objective = np.zeros(n + m)
-    objective[cells.index(cell)] = 1.0
-    kinds = np.ones(n + m)
-    low = milp(objective, constraints=constraints, bounds=bounds, integrality=kinds)
-    high = milp(-objective, constraints=constraints, bounds=bounds, integrality=kinds)
-    if low.status != 0 or high.status != 0:
-        return True  # cannot happen for a true table; hide more to be safe
-    return bool(round(-high.fun) - round(low.fun) < 1)
-
-
-def protect(counts: list[list[int]], minimum: int) -> tuple[Grid, list[list[bool]]]:
-    """``counts`` with a totals column and a totals row, hidden cells None, and which of
-    them are small (1 to ``minimum - 1``: shown as "<N").
-
-    First ``suppress`` (small cells and enough complements that none is pinned by the
-    totals); then, while a small count's largest possible value given the published
-    numbers stays below ``minimum`` (so the totals alone would show it is small), one
-    more cell is hidden: a cell inside the table before a total, in the small count's
-    row or column before one elsewhere, and one whose other line already hides a cell
-    (so it can give way) before one that would stand alone. The same when the labels
-    themselves give a small count away (``_pinned_by_labels``: "<5" says 1 to 4, "x" says
-    0 or at least 5).
-    """
-    shown = suppress(counts, minimum)
-    width = len(counts[0])
-    table = [[*row, sum(row)] for row in counts]
-    table.append([sum(row[c] for row in table) for c in range(width + 1)])
-    hidden = [[cell is None for cell in row] for row in shown]
-    small = [
-        [hidden[r][c] and 0 < table[r][c] < minimum for c in range(width + 1)]
-        for r in range(len(table))
-    ]
-
-    def lonely(i: int, j: int) -> bool:
-        """Whether hiding (i, j) would leave it alone in its column or row."""
-        in_column = sum(hidden[k][j] for k in range(len(table)))
-        in_row = sum(hidden[i][k] for k in range(width + 1))
-        return in_column == 0 or in_row == 0
-
-    # Hiding a cell only widens what a reader must allow (every earlier solution stays
-    # one), so a small count once in doubt stays in doubt: it is not checked again.
-    settled: set[tuple[int, int]] = set()
-    changed = True
-    while changed:
-        changed = False
-        for r, c in [(r, c) for r in range(len(table)) for c in range(width + 1) if small[r][c]]:
-            if (r, c) in settled:
-                continue
-            if _largest(table, hidden, (r, c)) >= minimum and not _pinned_by_labels(
-                table, hidden, small, (r, c), minimum
-            ):
-                settled.add((r, c))
-                continue
-            visible = [
-                (i, j) for i in range(len(table)) for j in range(width + 1) if not hidden[i][j]
-            ]
-            if not visible:
-                continue
-            # Totals stay published if they can; then a cell in the small count's row or
-            # column; one that can give way (its other line hides a cell already); a
-            # count before a zero; the smallest.
-            i, j = min(
-                visible,
-                key=lambda cell: (
-                    cell[1] == width or cell[0] == len(table) - 1,
-                    cell[0] != r and cell[1] != c,
-                    lonely(*cell),
-                    table[cell[0]][cell[1]] == 0,
-                    table[cell[0]][cell[1]],
-                ),
-            )
-            hidden[i][j] = True
-            changed = True
-            break
-    grid: Grid = [
-        [None if hidden[r][c] else table[r][c] for c in range(width + 1)] for r in range(len(table))
-    ]
-    return grid, small
 
 
 # --- the report -------------------------------------------------------------------------------
