@@ -90,12 +90,19 @@ class Deadline(Strict):
 
     working_days: int | None = Field(default=None, ge=1, le=60)
     hours: int | None = Field(default=None, ge=1, le=24 * 60)
+    months: int | None = Field(
+        default=None, ge=1, le=24, description="calendar months: a follow-up review"
+    )
     from_: DeadlineAnchor = Field(default="opened", alias="from")
 
     @model_validator(mode="after")
     def exactly_one(self) -> Deadline:
-        if (self.working_days is None) == (self.hours is None):
-            raise ValueError("a deadline has either working_days or hours")
+        given = [value for value in (self.working_days, self.hours, self.months) if value]
+        if len(given) != 1:
+            raise ValueError(
+                "a deadline has either working_days or hours (or months, for a follow-up "
+                "review): exactly one"
+            )
         return self
 
     def starts_at(

@@ -284,7 +284,12 @@ def due_at(spec: StepSpec, *, opened_at: datetime, case: Case, received: datetim
     start = spec.deadline.starts_at(
         opened_at=opened_at, received_at=received, registered_at=case.registered_at
     )
-    return deadline(start, working_days=spec.deadline.working_days, hours=spec.deadline.hours)
+    return deadline(
+        start,
+        working_days=spec.deadline.working_days,
+        hours=spec.deadline.hours,
+        months=spec.deadline.months,
+    )
 
 
 def open_ready_steps(run: ProtocolRun, *, at: datetime, actor: User | None) -> list[Step]:

@@ -155,6 +155,8 @@ def step_description(step: StepSpec) -> dict[str, Any]:
             ngettext("%(n)d working day", "%(n)d working days", deadline.working_days)
             % {"n": deadline.working_days}
             if deadline.working_days
+            else ngettext("%(n)d month", "%(n)d months", deadline.months) % {"n": deadline.months}
+            if deadline.months
             else ngettext("%(n)d hour", "%(n)d hours", deadline.hours or 0) % {"n": deadline.hours}
         ),
         "after": step.after,

@@ -18,6 +18,7 @@ in working days; life-safety deadlines run in clock hours, weekends included.
 
 from __future__ import annotations
 
+import calendar
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -206,8 +207,24 @@ def add_working_days(start: datetime, days: int) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=ALMATY)
 
 
-def deadline(start: datetime, *, working_days: int | None, hours: int | None) -> datetime:
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` calendar months later (earlier if negative); a day the
+    target month lacks becomes its last day (31 August + 6 months = 28/29 February)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def deadline(
+    start: datetime, *, working_days: int | None, hours: int | None, months: int | None = None
+) -> datetime:
+    """``hours`` clock hours after ``start``; the end (23:59:59 Almaty) of the
+    ``working_days``-th working day after it; or of the same day ``months`` calendar months
+    later (a follow-up review such as Order No. 506 p. 12's six months)."""
     if hours is not None:
         return start + timedelta(hours=hours)
-    assert working_days is not None  # noqa: S101  the schema guarantees one of the two
+    if months is not None:
+        day = add_months(start.astimezone(ALMATY).date(), months)
+        return datetime.combine(day, time(23, 59, 59), tzinfo=ALMATY)
+    assert working_days is not None  # noqa: S101  the schema guarantees one of the three
     return add_working_days(start, working_days)

@@ -70,7 +70,7 @@ def test_the_conversation_is_due_one_working_day_after_the_school_received_the_i
     world: World,
 ) -> None:
     case = registered_case(world)
-    assert case.protocol_runs.get().protocol.version == 3
+    assert case.protocol_runs.get().protocol.version == 4  # v3 and the 6-month review
     assert received_at(case) == RECEIVED
     steps = steps_of(case)
     # p. 8: the head within 1 day (24 hours) of receipt, not of registration

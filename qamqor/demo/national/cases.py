@@ -90,6 +90,7 @@ class StepPlan:
     after: tuple[str, ...]
     working_days: int | None
     hours: int | None
+    months: int | None
     anchor: str
     output: str  # the encrypted output a completed step holds (one token per step key)
 
@@ -130,6 +131,7 @@ def templates() -> tuple[list[Template], list[int]]:
                     after=tuple(step.after or ()),
                     working_days=step.deadline.working_days,
                     hours=step.deadline.hours,
+                    months=step.deadline.months,
                     anchor=step.deadline.from_,
                     output=empty,
                 )
@@ -163,6 +165,8 @@ class Deadlines:
     def due(self, start: datetime, plan: StepPlan) -> datetime:
         if plan.hours is not None:
             return start + timedelta(hours=plan.hours)
+        if plan.months is not None:  # a follow-up review: rare, not cached
+            return deadline(start, working_days=None, hours=None, months=plan.months)
         assert plan.working_days is not None  # noqa: S101  a deadline has one of the two
         hour = start.replace(minute=0, second=0, microsecond=0)
         key = (hour, plan.working_days)
