@@ -303,6 +303,9 @@ REFERRAL_RESPONSE_DAYS_ROUTINE = env_int("QAMQOR_REFERRAL_RESPONSE_DAYS_ROUTINE"
 PUPILS_PER_SCHOOL_PSYCHOLOGIST = env_int("QAMQOR_PUPILS_PER_PSYCHOLOGIST", 500)  # DESIGN §9
 PSC_CASELOAD_NORM = env_int("QAMQOR_PSC_CASELOAD_NORM", 40)  # [?] active children each
 NON_SPECIALIST_MAX_PERCENT = env_int("QAMQOR_NON_SPECIALIST_MAX_PERCENT", 10)  # [?] of hours
+# A school's policy on violence and bullying counts as outdated after this many months, or
+# when adopted before the current version of Order No. 506 (docs/prevention.md, brief 1.1.3)
+PREVENTION_POLICY_MAX_AGE_MONTHS = env_int("QAMQOR_PREVENTION_POLICY_MAX_AGE_MONTHS", 36)
 CASELOAD_ACTIVE_DAYS = env_int("QAMQOR_CASELOAD_ACTIVE_DAYS", 60)  # seen this recently = active
 APPEAL_RELEASE_HOUR = env_int("QAMQOR_APPEAL_RELEASE_HOUR", 9)  # appeals appear once a day
 CARE_FILE_MAX_BYTES = env_int("QAMQOR_CARE_FILE_MAX_BYTES", 5 * 1024 * 1024)  # scans, letters
@@ -335,6 +338,9 @@ FOLLOWUP_RATE_PER_HOUR = env_int("QAMQOR_FOLLOWUP_RATE_PER_HOUR", 30)  # per add
 FOLLOWUP_FAILURES_PER_HOUR = env_int("QAMQOR_FOLLOWUP_FAILURES_PER_HOUR", 1000)
 SCREENING_CODE_RATE_PER_HOUR = env_int("QAMQOR_SCREENING_CODE_RATE_PER_HOUR", 300)
 SCREENING_CODE_FAILURES_PER_HOUR = env_int("QAMQOR_SCREENING_CODE_FAILURES_PER_HOUR", 1000)
+# Trust survey answers per address per hour (docs/surveys.md): a class answers from one
+# school address, so this is far above the report form's.
+SURVEY_RATE_PER_HOUR = env_int("QAMQOR_SURVEY_RATE_PER_HOUR", 200)
 LIFE_SAFETY_REPEAT_MINUTES = env_int("QAMQOR_LIFE_SAFETY_REPEAT_MINUTES", 5)
 # The school and ministry sites that may frame /embed/report/… (CSP frame-ancestors), as
 # origins: "https://school12.edu.kz,https://*.edu.gov.kz". Empty (default): nobody may.

@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
@@ -9,3 +11,6 @@ class PreventionConfig(AppConfig):
     """
 
     name = "qamqor.prevention"
+
+    def ready(self) -> None:
+        import_module(f"{self.name}.rules")  # registers the app's access rules
