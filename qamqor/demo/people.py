@@ -27,6 +27,7 @@ DEMO_LOGINS: tuple[tuple[str, Role], ...] = tuple((role.value, role) for role in
 _DEMO_LOGIN_PLACES: dict[Role, str] = {
     Role.SCHOOL_COORDINATOR: "school",
     Role.SCHOOL_PSYCHOLOGIST: "school",
+    Role.SCHOOL_HEAD: "school",
     Role.PSC_PSYCHOLOGIST: OrganisationKind.PSC,
     Role.PSC_HEAD: OrganisationKind.PSC,
     Role.OPERATOR_111: OrganisationKind.HELPLINE,
