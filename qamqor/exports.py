@@ -26,7 +26,22 @@ from typing import IO, Any
 
 from django import forms
 from django.conf import settings
-from django.db.models import QuerySet, TextChoices
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import (
+    Case,
+    Expression,
+    F,
+    Func,
+    QuerySet,
+    TextChoices,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
+from django.db.models.sql.compiler import SQLCompiler
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone, translation
@@ -239,6 +254,7 @@ def column(title: Text, path: str) -> Column:
 
 
 RowsOf = Callable[..., "QuerySet[Any] | Iterable[Any]"]
+Copier = Callable[[QuerySet[Any]], QuerySet[Any, Any]]
 
 
 @dataclass(frozen=True)
@@ -264,6 +280,13 @@ class TableExport:
     # file does not show is read or decrypted. The ``columns`` still give the headings
     # (and the rows when the list is not a queryset).
     values: Callable[[QuerySet[Any]], Iterable[Sequence[Any]]] | None = None
+    # Optional fastest path, PostgreSQL only: given the list's queryset, a
+    # ``values_list()`` of one text expression per column, labelled, formatted and
+    # neutralised by the database (``DbText``, ``db_label``, ``db_yes_no``, ``DbTime``),
+    # which PostgreSQL writes as CSV itself (``COPY … TO STDOUT``): no Python per row.
+    # Built with the requester's language active; the CSV download uses it on PostgreSQL,
+    # the XLSX and SQLite use ``values`` (a test holds the two to the same cells).
+    copy: Copier | None = None
 
     def header(self) -> list[str]:
         return [str(one.title) for one in self.columns]
@@ -330,6 +353,114 @@ def _rows_in_language(
             yield cells
 
 
+# --- PostgreSQL writes the CSV (brief 1.4.1, 3.1.1) ---------------------------------------
+#
+# The export of every case in the country is a million rows: Python spends some 40 µs a row
+# reading, labelling and writing them, PostgreSQL's own CSV writer a few. A list that
+# gives ``TableExport.copy`` has its cells computed in SQL by the same rules as
+# ``neutralise`` and ``local_cell``, and its rows stream from ``COPY (…) TO STDOUT``.
+
+COPY_BUFFER_BYTES = 64 * 1024
+_SQL_PREFIXES = ", ".join(
+    {"\t": "E'\\t'", "\r": "E'\\r'"}.get(prefix, f"'{prefix}'") for prefix in FORMULA_PREFIXES
+)
+
+
+class DbText(Func):
+    """A text column as the file shows it: a value a spreadsheet would take for a formula
+    gets a leading apostrophe, as ``neutralise`` gives it."""
+
+    output_field = TextField()
+
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, list[Any]]:
+        inner, params = compiler.compile(self.source_expressions[0])
+        text = f"({inner})::text"
+        sql = (
+            f"CASE WHEN left({text}, 1) IN ({_SQL_PREFIXES}) THEN chr(39) || {text} ELSE {text} END"
+        )
+        return sql, [*params, *params, *params]  # the column is named three times
+
+
+class DbTime(Func):
+    """A moment as the wall time in Kazakhstan with its offset, ISO 8601 to the second
+    (``2026-12-05T17:04:00+05:00``; +06:00 before the country's one zone of March 2024),
+    as ``local_cell`` and the CSV writer give it."""
+
+    output_field = TextField()
+
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, list[Any]]:
+        inner, params = compiler.compile(self.source_expressions[0])
+        local = f"(({inner}) AT TIME ZONE 'Asia/Almaty')"
+        sql = (
+            f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || '+' || "
+            f"to_char({local} - (({inner}) AT TIME ZONE 'UTC'), 'HH24:MI')"
+        )
+        return sql, [*params, *params, *params]
+
+
+def db_label(field: str, choices: Iterable[tuple[Any, Any]]) -> Expression:
+    """The label of a coded column in the active language (an unknown code as itself)."""
+    whens = [When(**{field: code}, then=Value(neutralise(str(label)))) for code, label in choices]
+    return Case(*whens, default=Cast(F(field), TextField()), output_field=TextField())
+
+
+def db_yes_no(field: str) -> Expression:
+    """A yes-or-no column as the word in the active language (a CSV has no booleans)."""
+    return Case(
+        When(**{field: True}, then=Value(gettext("yes"))),
+        When(**{field: False}, then=Value(gettext("no"))),
+        output_field=TextField(),
+    )
+
+
+def copy_chunks(header: Sequence[str], queryset: QuerySet[Any, Any]) -> Iterator[bytes]:
+    """The CSV as PostgreSQL writes it, in blocks of about 64 KB: the byte-order mark and
+    the header from here, the rows from ``COPY (the queryset's SQL) TO STDOUT``."""
+    head = io.StringIO()
+    csv.writer(head, lineterminator="\n").writerow([neutralise(name) for name in header])
+    yield ("\ufeff" + head.getvalue()).encode()
+    try:
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:  # a list that is empty by its scope (``.none()``): no rows
+        return
+    statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
+    connection = connections[queryset.db]
+    if connection.queries_logged:  # the debug log and the query-count tests see it
+        connection.queries_log.append({"sql": statement, "time": "0.000"})
+    block = bytearray()
+    with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
+        for data in copy:
+            block += data
+            if len(block) >= COPY_BUFFER_BYTES:
+                yield bytes(block)
+                block.clear()
+    if block:
+        yield bytes(block)
+
+
+def _copier(table: TableExport, found: QuerySet[Any], fmt: str) -> Copier | None:
+    """``table.copy`` when PostgreSQL writes this download (a CSV of a queryset)."""
+    if fmt != "csv" or connections[found.db].vendor != "postgresql":
+        return None
+    return table.copy
+
+
 def table_response(
     request: HttpRequest,
     table: TableExport,
@@ -371,10 +502,20 @@ def table_response(
             },
         )
     language = translation.get_language() or settings.LANGUAGE_CODE
-    cells = _rows_in_language(table, rows, language, worded=fmt == "csv")
     filename = f"{table.name}-{timezone.localdate():%Y-%m-%d}"
+    response: HttpResponseBase
+    if isinstance(found, QuerySet) and (copier := _copier(table, found, fmt)) is not None:
+        with translation.override(language):
+            copied = copier(found)
+        response = StreamingHttpResponse(
+            copy_chunks(table.header(), copied), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = _attachment(f"{filename}.csv")
+        response["Cache-Control"] = "private, no-store"
+        return response
+    cells = _rows_in_language(table, rows, language, worded=fmt == "csv")
     if fmt == "csv":
-        response: HttpResponseBase = csv_response(filename, table.header(), cells)
+        response = csv_response(filename, table.header(), cells)
     else:
         response = xlsx_response(filename, table.header(), cells, title=str(table.title))
     response["Cache-Control"] = "private, no-store"

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.db import models
+from django.db.models import Expression, F, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import translation
 
 LANGUAGE_CODES = ("kk", "ru", "en")
@@ -29,6 +31,15 @@ def pick(texts: Mapping[str, str], language: str | None = None) -> str:
         if texts.get(code):
             return texts[code]
     return ""
+
+
+def db_name(path: str, language: str | None = None) -> Expression:
+    """``pick`` in SQL: the ``name`` of the ``TranslatedName`` at ``path`` (``"region"``,
+    ``"school"``) in ``language`` (default: the active one), falling back as ``pick`` does;
+    NULL when there is none."""
+    language = language or active_language()
+    order = [language, *(code for code in FALLBACK_ORDER if code != language)]
+    return Coalesce(*(NullIf(F(f"{path}__name_{code}"), Value("")) for code in order))
 
 
 class TranslatedName(models.Model):

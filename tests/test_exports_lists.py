@@ -568,3 +568,76 @@ def test_the_case_export_never_reads_the_encrypted_fields(world: World) -> None:
     for sql in case_queries:
         assert '"cases_case"."summary"' not in sql
         assert '"cases_case"."outcome_note"' not in sql
+
+
+def _python_and_copy_csv(cases: Any, language: str) -> tuple[list[list[str]], list[list[str]]]:
+    """The case file's rows as Python writes them (``values``) and as PostgreSQL writes
+    them (``copy``), both read back with the csv module."""
+    from qamqor.cases.views import CASES
+
+    assert CASES.copy is not None
+    with translation.override(language):
+        header = CASES.header()
+        cells = exports._rows_in_language(CASES, cases, language, worded=True)
+        python = "".join(exports.csv_chunks(header, cells))
+        copied = b"".join(exports.copy_chunks(header, CASES.copy(cases))).decode()
+    return (
+        list(csv.reader(io.StringIO(python.removeprefix("\ufeff")))),
+        list(csv.reader(io.StringIO(copied.removeprefix("\ufeff")))),
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_postgresql_writes_the_same_case_file_as_python(world: World, language: str) -> None:
+    """On PostgreSQL the case list's CSV is written by ``COPY``: the same cells as the
+    Python path in each language, hostile names neutralised, a name missing in the
+    language replaced as ``pick`` does, times in Kazakhstan's zone of their day (+06:00
+    before March 2024), no school and no closing time left empty."""
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from qamqor.cases.models import Case
+    from qamqor.cases.selectors import case_list
+    from qamqor.directory.models import Organisation
+
+    first = register_case(world, forms=["physical", "bullying"], in_danger_now=True)
+    old = register_case(world, forms=["neglect"])
+    home = register_case(world)
+    Case.objects.filter(pk=old.pk).update(
+        status="closed",
+        registered_at=datetime(2023, 6, 1, 20, 30, tzinfo=UTC),
+        closed_at=timezone.now(),
+    )
+    Case.objects.filter(pk=home.pk).update(school=None)
+    Organisation.objects.filter(pk=world.a.school.pk).update(name_en=HOSTILE, name_kk="")
+    register_case(world, school=world.b.school)
+    # the national coordinator's list: a case without a school is in it
+    python, copied = _python_and_copy_csv(case_list(world.national), language)
+    assert len(python) == 5  # the header and the four cases
+    assert copied == python
+    by_number = {row[0]: row for row in copied[1:]}
+    assert by_number[home.number][2] == ""
+    assert "+06:00" in by_number[old.number][8]
+    assert by_number[first.number][6] in ("yes", "да", "иә")
+    if language == "en":
+        assert by_number[first.number][2] == "'" + HOSTILE
+    if language == "kk":  # no Kazakh name: the Russian one, as on the page
+        assert by_number[first.number][2] == world.a.school.name_ru
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_case_download_on_postgresql_is_written_by_copy(world: World) -> None:
+    """The page's download takes the COPY path on PostgreSQL (its statement is in the query
+    log) and reads no row of the forms of violence in Python."""
+    register_case(world, forms=["physical"])
+    client = client_for(world.coordinator_a)
+    with CaptureQueriesContext(connection) as captured:
+        rows = table_of(download(client, reverse("case-list")))
+    assert len(rows) == 2 and rows[1][3] == "physical violence"
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert any(sql.startswith("COPY (") for sql in statements)
+    assert not any(sql.startswith('SELECT "cases_caseviolenceform"') for sql in statements)
