@@ -20,6 +20,7 @@ from qamqor.demo import (
     instruments,
     oversight,
     people,
+    prevention,
     referrals,
     reports,
 )
@@ -100,6 +101,7 @@ def _build(world: DemoWorld, *, schools: int, cases: int) -> None:
         channels.reporter_messages,
         channels.call_cards,
         oversight.tracker,
+        prevention.plans_and_policies,
     )
     with world.progress_bar(len(parts), "demo services", "part") as bar:
         for part in parts:
