@@ -55,8 +55,8 @@ def test_steps_describe_their_output_fields_and_complete_with_an_object(world: W
     body = client.get(f"/api/v1/cases/{case.number}").json()
     log = next(s for s in body["steps"] if s["key"] == "school_log")
     assert [f["key"] for f in log["output_fields"]] == ["log_entry_number", "head_informed_on"]
-    assert log["protocol"] == "bullying_outside_family v3"
-    assert body["protocol"] == "bullying_outside_family v3"
+    assert log["protocol"] == "bullying_outside_family v4"
+    assert body["protocol"] == "bullying_outside_family v4"
     notice = next(s for s in body["steps"] if s["key"] == "legal_representatives_notice")
     assert [f["key"] for f in notice["output_fields"]] == [
         "conversation_on",
@@ -205,12 +205,12 @@ def test_reclassification_switches_the_protocol(world: World) -> None:
     assert body["setting"] == "family" and body["repeated"] is None
     assert body["forms"] == ["bullying", "cyberbullying"]  # not sent: kept
     assert [run["protocol"] for run in body["protocol_runs"]] == [
-        "bullying_outside_family v3",
+        "bullying_outside_family v4",
         "domestic_violence v1",
     ]
     assert body["protocol_runs"][0]["end_reason"] == "The father hits her at home."
     statuses = {(s["protocol"], s["key"]): s["status"] for s in body["steps"]}
-    assert statuses[("bullying_outside_family v3", "school_log")] == "cancelled"
+    assert statuses[("bullying_outside_family v4", "school_log")] == "cancelled"
     assert statuses[("domestic_violence v1", "juvenile_police_response")] == "open"
     # completing by key acts on the current protocol's step, not the cancelled one
     psc_step = open_step(case, "psc_support")
