@@ -92,6 +92,12 @@ class Document(models.Model):
     def title(self) -> str:
         return pick({"kk": self.title_kk, "ru": self.title_ru, "en": self.title_en})
 
+    @property
+    def current_version(self) -> DocumentVersion | None:
+        """The latest version (from the prefetched versions when the list has them)."""
+        versions = list(self.versions.all())
+        return max(versions, key=lambda version: version.sequence) if versions else None
+
 
 class VersionFile(StoredFile):
     """The text of a version or a material's file (PDF, JPEG or PNG), checked by content
