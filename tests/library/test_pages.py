@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from qamqor.accounts.models import Role
 from qamqor.library import services
-from qamqor.protocols import services as protocol_services
 from qamqor.library.models import Acknowledgement
+from qamqor.protocols import services as protocol_services
 from tests.library.conftest import BRIEFED, Library
 
 pytestmark = pytest.mark.django_db
