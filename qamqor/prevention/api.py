@@ -11,12 +11,14 @@ from uuid import UUID
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from qamqor.accounts import access
 from qamqor.apikit import errors, validated
 from qamqor.apikit import request_user as _user
+from qamqor.errors import InvalidInput
 from qamqor.prevention import selectors, services
 from qamqor.prevention.forms import (
     SECTION_PREFIX,
@@ -48,7 +50,7 @@ def _gate(request: HttpRequest, name: str) -> None:
 
 @router.get(
     "/documents",
-    response=list[DocumentOut],
+    response={200: list[DocumentOut], **errors(404)},
     summary="The plans and policies of the schools you work at or head",
 )
 def list_documents(request: HttpRequest) -> Any:
@@ -63,7 +65,7 @@ def list_documents(request: HttpRequest) -> Any:
 
 @router.post(
     "/documents",
-    response={201: DocumentOut, **errors(403, 409)},
+    response={201: DocumentOut, **errors(403, 404, 409)},
     summary="Compose a plan or policy from the template's sections (a draft)",
 )
 def compose_document(request: HttpRequest, payload: ComposeIn) -> Status[PreventionDocument]:
@@ -84,7 +86,7 @@ def compose_document(request: HttpRequest, payload: ComposeIn) -> Status[Prevent
 
 @router.post(
     "/documents/upload",
-    response={201: DocumentOut, **errors(403, 409)},
+    response={201: DocumentOut, **errors(403, 404, 409)},
     summary="Upload a plan or policy: a PDF, JPEG or PNG (multipart, field `document`)",
 )
 def upload_document(
@@ -143,11 +145,13 @@ def add_activity(request: HttpRequest, public_id: UUID, payload: ActivityIn) -> 
 
 @router.get(
     "/coverage",
-    response=CoverageOut,
+    response={200: CoverageOut, **errors(404)},
     summary="Schools without an approved plan or with an outdated policy, by district",
 )
 def coverage(request: HttpRequest, district: int | None = None) -> dict[str, Any]:
     _gate(request, "prevention_coverage")
+    if district is not None and not 0 < district < 2**31:
+        raise InvalidInput.on("district", _("No such district."))
     today = timezone.localdate()
     report = selectors.coverage(request.user, today=today, district=district)
 

@@ -198,7 +198,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
     policy, by district, public and private side by side (``?district=<id>``)."""
     district: int | None = None
     raw = request.GET.get("district", "")
-    if raw.isdigit():
+    if raw.isdigit() and len(raw) < 10:
         district = int(raw)
     report = selectors.coverage(request.user, today=timezone.localdate(), district=district)
     return render(
