@@ -199,3 +199,13 @@ def test_coordinators_share_materials_found_in_any_language(library: Library) ->
 
 def _ack(version: DocumentVersion, username: str) -> UUID:
     return Acknowledgement.objects.get(version=version, user__username=username).public_id
+
+
+def test_the_worker_sweep_sends_the_reminders(library: Library) -> None:
+    from qamqor.worker import run_sweeps
+
+    version = library.publish()
+    yesterday = services.local_today() - timedelta(days=1)
+    Acknowledgement.objects.filter(version=version).update(notified_on=yesterday)
+    assert run_sweeps()["briefings_reminded"] == len(BRIEFED)
+    assert run_sweeps()["briefings_reminded"] == 0
