@@ -145,3 +145,41 @@ def day_view(scope: Scope, user: Any) -> Q:
 def day_manage(scope: Scope, user: Any) -> Q:
     return scope.where(region="psc__region_id")
 
+
+access.operations(
+    {
+        "GET /training/programmes": access.Guard(
+            model="training.Programme", action="view", gate="training"
+        ),
+        "POST /training/programmes": access.Guard(
+            model="training.Programme", action="manage", gate="training_manage"
+        ),
+        "GET /training/programmes/{code}": access.Guard(
+            model="training.Programme", action="view", gate="training"
+        ),
+        "PATCH /training/programmes/{code}": access.Guard(
+            model="training.Programme", action="manage", gate="training_manage"
+        ),
+        "POST /training/programmes/{code}/retire": access.Guard(
+            model="training.Programme", action="manage", gate="training_manage"
+        ),
+        "GET /training/me": access.Guard(gate="training_own"),
+        "POST /training/me/enrolments": access.Guard(gate="training_own"),
+        "GET /training/specialists": access.Guard(
+            model="accounts.User", action="training_record", gate="training_staff"
+        ),
+        "GET /training/specialists/{specialist}": access.Guard(
+            model="accounts.User", action="training_record"
+        ),
+        "GET /training/days": access.Guard(
+            model="training.MethodologicalDay", action="view", gate="training_days"
+        ),
+        "POST /training/days": access.Guard(
+            model="training.MethodologicalDay", action="manage", gate="training_days_manage"
+        ),
+        "POST /training/days/{public_id}/attendance": access.Guard(
+            model="training.MethodologicalDay", action="manage", gate="training_days_manage"
+        ),
+        "GET /training/coverage": access.Guard(gate="training_coverage"),
+    }
+)
