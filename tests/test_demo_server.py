@@ -7,6 +7,7 @@ copy of this test's (migrated) database holding one user, so the demo skips the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -104,6 +105,7 @@ def demo(transactional_db: None, tmp_path: Path) -> Iterator[Demo]:
         QAMQOR_VAR_DIR=str(tmp_path),
         QAMQOR_EMAIL_PORT="9",  # nothing is sent; never a developer's local SMTP catcher
         PYTHONUNBUFFERED="1",
+        PYTHONFAULTHANDLER="1",  # SIGABRT prints every thread's stack into the log
     )
     log = tmp_path / "demo.log"
     with log.open("wb") as output:
@@ -113,6 +115,7 @@ def demo(transactional_db: None, tmp_path: Path) -> Iterator[Demo]:
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, as a terminal's job is
         )
     running = Demo(port, log)
     try:
@@ -123,12 +126,18 @@ def demo(transactional_db: None, tmp_path: Path) -> Iterator[Demo]:
         )
         assert process.poll() is None, running.output()
         yield running
-        process.send_signal(signal.SIGINT)  # Ctrl-C, as the banner says
-        assert process.wait(timeout=90) == 0, running.output()
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C, as the banner says: to the job
+        try:
+            code = process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)  # where it hangs, into the log
+            process.wait(timeout=30)
+            pytest.fail(f"the demo did not stop on Ctrl-C:\n{running.output()}")
+        assert code == 0, running.output()
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        with contextlib.suppress(ProcessLookupError):  # the worker too, if it outlived it
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def test_the_demo_serves_the_product_with_debug_off_on_the_chosen_port(demo: Demo) -> None:
