@@ -77,6 +77,7 @@ PUBLIC_LIMITS = {
     "screening-code": PublicLimit(
         "screening-code", "SCREENING_CODE_RATE_PER_HOUR", "SCREENING_CODE_FAILURES_PER_HOUR"
     ),
+    "survey": PublicLimit("survey", "SURVEY_RATE_PER_HOUR"),
 }
 
 
