@@ -3,7 +3,7 @@
 - The catalogue (brief 2.3.4) is read by every member of staff and kept by the
   coordinating body's staff (national coordinators).
 - A specialist's record (enrolments, certificates, hours) is seen by the specialist, the
-  head of their organisation (a school's coordinator, a PSC's head for the PSC and its
+  head of their organisation (a school's head or coordinator, a PSC's head for the PSC and its
   branches), the coordinator of its region and the national coordinator; anyone else gets
   a 404 (DESIGN §5.2).
 - A PSC's methodological days (2.3.5) are seen by its staff and the coordinators above
@@ -32,8 +32,8 @@ def keeps_catalogue(scope: Scope) -> bool:
 
 def heads_ids(scope: Scope) -> frozenset[int]:
     """Organisations whose staff's records the user sees as their head: the schools they
-    coordinate, the PSC they head and its branches."""
-    return scope.coordinated_school_ids | scope.supervised_ids
+    head or coordinate, the PSC they head and its branches."""
+    return scope.coordinated_school_ids | scope.headed_school_ids | scope.supervised_ids
 
 
 def reaches_staff(scope: Scope) -> bool:

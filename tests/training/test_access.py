@@ -8,11 +8,11 @@ import pytest
 from django.http import Http404
 from django.utils.timezone import localdate
 
-from qamqor.accounts.models import User
+from qamqor.accounts.models import Role, User
 from qamqor.audit.models import AuditEvent
 from qamqor.training import selectors, services
 from qamqor.training.models import Enrolment, MethodologicalDay
-from tests.factories import World
+from tests.factories import World, make_user
 from tests.training.conftest import add_programme, complete
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +125,9 @@ def test_a_pscs_days_are_seen_by_its_staff_and_its_coordinators(trained: World) 
         selectors.get_day(world.psc_b, day.public_id)
     with pytest.raises(Http404):
         selectors.get_day(world.psc_a, day.public_id, "manage")
+
+
+def test_a_school_head_opens_the_records_of_the_schools_staff(trained: World) -> None:
+    head = make_user("head_a", trained.a.school, Role.SCHOOL_HEAD)
+    assert _sees(head, trained.psychologist_a)
+    assert not _sees(head, trained.coordinator_a2)
