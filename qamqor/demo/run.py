@@ -23,6 +23,7 @@ from qamqor.demo import (
     prevention,
     referrals,
     reports,
+    training,
 )
 from qamqor.demo import cases as demo_cases
 from qamqor.demo.world import DEMO_CODE_PREFIX, DemoRegion, DemoWorld, SeedSummary
@@ -102,6 +103,7 @@ def _build(world: DemoWorld, *, schools: int, cases: int) -> None:
         channels.call_cards,
         oversight.tracker,
         prevention.plans_and_policies,
+        training.catalogue,
     )
     with world.progress_bar(len(parts), "demo services", "part") as bar:
         for part in parts:
