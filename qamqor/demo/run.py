@@ -23,6 +23,7 @@ from qamqor.demo import (
     prevention,
     referrals,
     reports,
+    surveys,
     training,
 )
 from qamqor.demo import cases as demo_cases
@@ -103,6 +104,7 @@ def _build(world: DemoWorld, *, schools: int, cases: int) -> None:
         channels.call_cards,
         oversight.tracker,
         prevention.plans_and_policies,
+        surveys.campaigns,
         training.catalogue,
     )
     with world.progress_bar(len(parts), "demo services", "part") as bar:
