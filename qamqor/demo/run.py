@@ -18,6 +18,7 @@ from qamqor.demo import (
     channels,
     directory,
     instruments,
+    library,
     oversight,
     people,
     prevention,
@@ -105,6 +106,7 @@ def _build(world: DemoWorld, *, schools: int, cases: int) -> None:
         oversight.tracker,
         prevention.plans_and_policies,
         surveys.campaigns,
+        library.library,
         training.catalogue,
     )
     with world.progress_bar(len(parts), "demo services", "part") as bar:
