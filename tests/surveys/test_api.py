@@ -21,7 +21,7 @@ API = "/api/v1/surveys"
 
 def _bearer(user: object) -> dict[str, str]:
     _token, raw = ApiToken.issue(user, "surveys")  # type: ignore[arg-type]
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    return {"Authorization": f"Bearer {raw}"}
 
 
 def test_a_coordinator_opens_a_campaign_and_reads_its_results(world: World) -> None:
@@ -35,19 +35,19 @@ def test_a_coordinator_opens_a_campaign_and_reads_its_results(world: World) -> N
         "closes_on": (today + timedelta(days=5)).isoformat(),
     }
     refused = client.post(
-        f"{API}/campaigns", body, content_type="application/json", **_bearer(world.regional_b)
+        f"{API}/campaigns", body, content_type="application/json", headers=_bearer(world.regional_b)
     )
     assert refused.status_code == 403  # another region
     bad = client.post(
         f"{API}/campaigns",
         {**body, "closes_on": (today - timedelta(days=1)).isoformat()},
         content_type="application/json",
-        **_bearer(world.regional_a),
+        headers=_bearer(world.regional_a),
     )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "closes_on"
     opened = client.post(
-        f"{API}/campaigns", body, content_type="application/json", **_bearer(world.regional_a)
+        f"{API}/campaigns", body, content_type="application/json", headers=_bearer(world.regional_a)
     )
     assert opened.status_code == 201
     campaign = Campaign.objects.get()
@@ -103,14 +103,14 @@ def test_a_coordinator_opens_a_campaign_and_reads_its_results(world: World) -> N
     assert parent.status_code == 422  # parents are not asked
     assert Response.objects.count() == 6 == DeviceMark.objects.count()
 
-    read = client.get(f"{API}/campaigns/{campaign.public_id}", **_bearer(world.regional_a))
+    read = client.get(f"{API}/campaigns/{campaign.public_id}", headers=_bearer(world.regional_a))
     assert read.status_code == 200
     table = read.json()["results"]["tables"][0]
     assert table["question"] == "trust_psc" and table["rows"] == ["adolescent", "total"]
     assert table["cells"][0][0] == "6"
-    other = client.get(f"{API}/campaigns/{campaign.public_id}", **_bearer(world.regional_b))
+    other = client.get(f"{API}/campaigns/{campaign.public_id}", headers=_bearer(world.regional_b))
     assert other.status_code == 404
-    results = client.get(f"{API}/results", {"group": "adolescent"}, **_bearer(world.monitor))
+    results = client.get(f"{API}/results", {"group": "adolescent"}, headers=_bearer(world.monitor))
     assert results.status_code == 200
     assert results.json()["tables"][0]["rows"] == [world.a.region.code, "total"]
-    assert client.get(f"{API}/results", **_bearer(world.coordinator_a)).status_code == 404
+    assert client.get(f"{API}/results", headers=_bearer(world.coordinator_a)).status_code == 404
