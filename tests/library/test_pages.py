@@ -151,3 +151,32 @@ def test_the_library_lists_the_loaded_documents(library: Library) -> None:
     page = _signed_in(library.world.clinic_a).get(reverse("library")).content.decode()
     assert "Rules for the prevention of bullying (Order No. 506" in page
     assert "Amended by Order No. 54 (2025)" in page
+
+
+def _queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_coverage_page_takes_as_many_queries_for_many_people_as_for_few(
+    library: Library,
+) -> None:
+    from tests.factories import make_user
+
+    world = library.world
+    few = library.publish()
+    for n in range(10):
+        school = world.a.school if n % 2 else world.b.school
+        make_user(f"extra_psychologist_{n}", school, Role.SCHOOL_PSYCHOLOGIST)
+    many = library.publish(number="Edition 2", changes_en="More people.")
+    client = _signed_in(world.national)
+    assert Acknowledgement.objects.filter(version=many).count() == len(BRIEFED) + 10
+    assert _queries(client, reverse("library-coverage", args=[few.public_id])) == _queries(
+        client, reverse("library-coverage", args=[many.public_id])
+    )
+    mine = _signed_in(world.psychologist_a)
+    assert _queries(mine, reverse("library-briefings")) <= 12
