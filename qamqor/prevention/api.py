@@ -30,14 +30,14 @@ from qamqor.prevention.forms import (
 )
 from qamqor.prevention.models import DocumentKind, IndividualPlan, PreventionDocument
 from qamqor.prevention.schemas import (
-    ActivityIn,
-    ActivityOut,
-    ComposeIn,
-    CoverageOut,
-    DocumentOut,
     IndividualPlanIn,
     IndividualPlanOut,
     IndividualPlanPatchIn,
+    PreventionActivityIn,
+    PreventionActivityOut,
+    PreventionComposeIn,
+    PreventionCoverageOut,
+    PreventionDocumentOut,
 )
 
 router = Router(tags=["prevention"])
@@ -50,7 +50,7 @@ def _gate(request: HttpRequest, name: str) -> None:
 
 @router.get(
     "/documents",
-    response={200: list[DocumentOut], **errors(404)},
+    response={200: list[PreventionDocumentOut], **errors(404)},
     summary="The plans and policies of the schools you work at or head",
 )
 def list_documents(request: HttpRequest) -> Any:
@@ -65,10 +65,12 @@ def list_documents(request: HttpRequest) -> Any:
 
 @router.post(
     "/documents",
-    response={201: DocumentOut, **errors(403, 404, 409)},
+    response={201: PreventionDocumentOut, **errors(403, 404, 409)},
     summary="Compose a plan or policy from the template's sections (a draft)",
 )
-def compose_document(request: HttpRequest, payload: ComposeIn) -> Status[PreventionDocument]:
+def compose_document(
+    request: HttpRequest, payload: PreventionComposeIn
+) -> Status[PreventionDocument]:
     _gate(request, "prevention")
     user = _user(request)
     if payload.kind not in DocumentKind.values:
@@ -86,7 +88,7 @@ def compose_document(request: HttpRequest, payload: ComposeIn) -> Status[Prevent
 
 @router.post(
     "/documents/upload",
-    response={201: DocumentOut, **errors(403, 404, 409)},
+    response={201: PreventionDocumentOut, **errors(403, 404, 409)},
     summary="Upload a plan or policy: a PDF, JPEG or PNG (multipart, field `document`)",
 )
 def upload_document(
@@ -115,14 +117,14 @@ def upload_document(
     return Status(201, services.save_document(actor=user, **cleaned))
 
 
-@router.get("/documents/{public_id}", response=DocumentOut, summary="One plan or policy")
+@router.get("/documents/{public_id}", response=PreventionDocumentOut, summary="One plan or policy")
 def get_document(request: HttpRequest, public_id: UUID) -> PreventionDocument:
     return selectors.get_document(request.user, public_id)
 
 
 @router.post(
     "/documents/{public_id}/approve",
-    response={200: DocumentOut, **errors(403, 409)},
+    response={200: PreventionDocumentOut, **errors(403, 409)},
     summary="Approve a draft plan or policy (the school's head)",
 )
 def approve_document(request: HttpRequest, public_id: UUID) -> PreventionDocument:
@@ -133,10 +135,12 @@ def approve_document(request: HttpRequest, public_id: UUID) -> PreventionDocumen
 
 @router.post(
     "/documents/{public_id}/activities",
-    response={201: ActivityOut, **errors(403)},
+    response={201: PreventionActivityOut, **errors(403)},
     summary="Record prevention work held under a plan",
 )
-def add_activity(request: HttpRequest, public_id: UUID, payload: ActivityIn) -> Status[Any]:
+def add_activity(
+    request: HttpRequest, public_id: UUID, payload: PreventionActivityIn
+) -> Status[Any]:
     user = _user(request)
     plan = selectors.get_document(user, public_id, "edit")
     cleaned = validated(ActivityForm, payload.dict())
@@ -145,7 +149,7 @@ def add_activity(request: HttpRequest, public_id: UUID, payload: ActivityIn) -> 
 
 @router.get(
     "/coverage",
-    response={200: CoverageOut, **errors(404)},
+    response={200: PreventionCoverageOut, **errors(404)},
     summary="Schools without an approved plan or with an outdated policy, by district",
 )
 def coverage(request: HttpRequest, district: int | None = None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from ninja import Schema
 from qamqor.prevention.models import IndividualPlan, PreventionDocument
 
 
-class ActivityOut(Schema):
+class PreventionActivityOut(Schema):
     held_on: date
     kind: str
     audience: str
@@ -19,7 +19,7 @@ class ActivityOut(Schema):
     note: str
 
 
-class DocumentOut(Schema):
+class PreventionDocumentOut(Schema):
     id: UUID
     school: str
     kind: str
@@ -48,7 +48,7 @@ class DocumentOut(Schema):
         return reverse("prevention-file", kwargs={"public_id": obj.public_id})
 
 
-class ComposeIn(Schema):
+class PreventionComposeIn(Schema):
     kind: str
     school: str = ""
     school_year: int | None = None
@@ -57,7 +57,7 @@ class ComposeIn(Schema):
     sections: dict[str, str]
 
 
-class ActivityIn(Schema):
+class PreventionActivityIn(Schema):
     held_on: date
     kind: str
     audience: str
@@ -65,13 +65,13 @@ class ActivityIn(Schema):
     note: str = ""
 
 
-class SideOut(Schema):
+class PreventionSideOut(Schema):
     schools: int
     without_plan: int
     policy_outdated: int
 
 
-class SchoolStandingOut(Schema):
+class PreventionSchoolStandingOut(Schema):
     code: str
     name: str
     is_private: bool
@@ -80,21 +80,21 @@ class SchoolStandingOut(Schema):
     policy_outdated: bool
 
 
-class DistrictOut(Schema):
+class PreventionDistrictOut(Schema):
     district_id: int | None
     name: str
     region: str
-    public: SideOut
-    private: SideOut
-    schools: list[SchoolStandingOut]
+    public: PreventionSideOut
+    private: PreventionSideOut
+    schools: list[PreventionSchoolStandingOut]
 
 
-class CoverageOut(Schema):
+class PreventionCoverageOut(Schema):
     school_year: int
     as_of: date
-    public: SideOut
-    private: SideOut
-    districts: list[DistrictOut]
+    public: PreventionSideOut
+    private: PreventionSideOut
+    districts: list[PreventionDistrictOut]
 
 
 class IndividualPlanIn(Schema):

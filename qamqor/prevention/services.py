@@ -48,7 +48,7 @@ from qamqor.protocols.workdays import add_months
 from qamqor.translation import LANGUAGE_CODES, active_language, pick
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "templates.json"
-#: The protocol step whose completion is "the decision" of Order No. 506 p. 10-12.
+#: The protocol step whose completion is "the decision" of Order No. 506 pp. 10, 12.
 DECISION_STEP = "education_decision"
 MAX_SECTION = 4000
 MAX_MEASURES = 4000

@@ -342,6 +342,7 @@ def test_protocol_versions_diff_and_publishing(world: World) -> None:
     bullying = listed["bullying_outside_family"]
     assert bullying["published_version"] is None
     assert [(v["version"], v["status"]) for v in bullying["versions"]] == [
+        (4, "available"),
         (3, "available"),
         (2, "available"),
         (1, "available"),

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from qamqor.directory.models import Organisation
+from qamqor.directory.models import District, Organisation
 from qamqor.prevention import selectors, services
 from qamqor.prevention.models import DocumentKind, school_year_of
 from tests.factories import make_organisation
@@ -131,13 +131,21 @@ def test_the_coverage_page_reads_a_fixed_number_of_queries(
 
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
-    for n in range(12):
-        make_organisation(
-            "school",
-            f"school-extra-{n}",
-            place.world.a.region,
-            district=place.district2,
-            is_private=bool(n % 2),
+    for n in range(6):  # more districts and more schools: the same queries
+        district = District.objects.create(
+            region=place.world.a.region,
+            code=f"extra-{n}",
+            name_kk=f"X{n}",
+            name_ru=f"X{n}",
+            name_en=f"X{n}",
         )
+        for m in range(2):
+            make_organisation(
+                "school",
+                f"school-extra-{n}-{m}",
+                place.world.a.region,
+                district=district,
+                is_private=bool(m),
+            )
     with django_assert_max_num_queries(len(few.captured_queries)):  # type: ignore[operator]
         assert client.get(url).status_code == 200

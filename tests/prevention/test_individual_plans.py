@@ -114,6 +114,9 @@ def test_the_school_adds_a_plan_on_the_page_and_outsiders_get_404(place: Place) 
         assert signed_in(outsider).get(url).status_code == 404
         api = f"/api/v1/prevention/cases/{case.number}/individual-plans"
         assert signed_in(outsider).get(api).status_code in (403, 404)
+    for outsider in (world.coordinator_b, world.regional_b, world.monitor, place.head_a):
+        assert not IndividualPlan.objects.restrict(outsider, "view").exists()
+    assert IndividualPlan.objects.restrict(world.regional_a, "view").get() == plan
     reads = AuditEvent.objects.filter(action="prevention.individual_plan.read").count()
     page = signed_in(world.regional_a).get(url)
     assert page.status_code == 200 and "7B-014" in page.content.decode()
