@@ -43,6 +43,13 @@ class NotAllowed(DomainError):
     status_code = 403
 
 
+class NotConfigured(DomainError):
+    """A capability this server has not been set up for (an operator's setting is
+    missing): 404, with the reason."""
+
+    status_code = 404
+
+
 class Conflict(DomainError):
     """The object's state does not allow the change (already closed, already done, …)."""
 

@@ -427,3 +427,7 @@ LOGGING = {
 # The public report (analytics.public_report, brief 3.1.2): counts below this are shown
 # as "<N", with complementary cells hidden so that totals cannot reveal them.
 QAMQOR_PUBLIC_REPORT_MIN_CELL = env_int("QAMQOR_PUBLIC_REPORT_MIN_CELL", 5)
+
+# The ministry's DHIS2 mapping (a JSON file, docs/analytics.md "DHIS2"): with it,
+# GET /api/v1/stats/dhis2 writes indicator values for its DHIS2; without it, 404.
+QAMQOR_DHIS2_MAPPING = env("QAMQOR_DHIS2_MAPPING")

@@ -3,21 +3,27 @@ small cells suppressed). Figures come from the rollups (decision 0014) through
 ``analytics.indicators``; each answer says when they were last brought up to date."""
 
 import datetime as dt
+import json
+import logging
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import get_language
-from ninja import Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
 
 from qamqor.accounts import policy
-from qamqor.analytics import accessibility, indicators, selectors
-from qamqor.analytics.forms import AccessibilityForm, IndicatorQueryForm
+from qamqor.analytics import accessibility, dhis2, indicators, selectors
+from qamqor.analytics.forms import AccessibilityForm, Dhis2ExportForm, IndicatorQueryForm
 from qamqor.analytics.report_forms import ReportPeriodForm
 from qamqor.analytics.report_json import PublicReportOut, report_json
 from qamqor.apikit import errors, validated
+from qamqor.errors import InvalidInput, NotConfigured
 from qamqor.replica import replica_reads
 
 router = Router(tags=["statistics"])
+logger = logging.getLogger(__name__)
 # The operations reading figures do so from the replica when healthy (brief 3.1.1); the
 # caller is authenticated before, on the primary.
 router_reads = replica_reads()
@@ -186,6 +192,81 @@ def indicator_values(
             for row in figures.rows
         ],
     }
+
+
+def _dhis2_mapping() -> dhis2.Dhis2Mapping:
+    """The ministry's mapping named by ``QAMQOR_DHIS2_MAPPING``; 404 when none is set (or
+    it cannot be read: the operator's log says why)."""
+    path = settings.QAMQOR_DHIS2_MAPPING
+    if not path:
+        raise NotConfigured(_("No DHIS2 mapping is configured on this server."))
+    try:
+        with open(path, encoding="utf-8") as file:
+            return dhis2.load_mapping(json.load(file))
+    except (OSError, ValueError) as error:
+        logger.error("the DHIS2 mapping %s cannot be read: %s", path, error)
+        raise NotConfigured(_("No DHIS2 mapping is configured on this server.")) from None
+
+
+@router.get(
+    "/dhis2",
+    response={200: None, **errors(404, 422)},
+    summary="Indicator values for a ministry's DHIS2: dataValueSets JSON or ADX (brief 1.4.1)",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The document to import into DHIS2; `X-Qamqor-Written` counts "
+                "its values, `X-Qamqor-Unmapped` those left out for want of a mapping.",
+                "content": {"application/json": {}, "application/adx+xml": {}},
+            }
+        }
+    },
+)
+@router_reads
+def dhis2_export(
+    request: HttpRequest,
+    indicator: Query[list[str]],
+    start: str,
+    end: str,
+    period: str | None = None,
+    breakdown: str | None = None,
+    format: str | None = None,
+    unsuppressed: bool = False,
+) -> HttpResponse:
+    """The same document as ``manage.py export_dhis2`` for the national view: the national
+    coordinator may ask for small cells as they are, a monitor only for suppressed ones."""
+    scope = policy.scope_for(request.user)
+    if not scope.statistics_national:
+        raise Http404
+    query = {"indicator": indicator, "start": start, "end": end, "period": period,
+             "breakdown": breakdown, "format": format, "unsuppressed": unsuppressed}  # fmt: skip
+    data = validated(Dhis2ExportForm, {k: v for k, v in query.items() if v is not None})
+    if data["unsuppressed"] and not scope.national:
+        raise InvalidInput.on("unsuppressed", _("Only the national coordinator sees small cells."))
+    mapping = _dhis2_mapping()
+    periods = indicators.periods_between(data["start"], data["end"], data["period"])
+    try:
+        export = indicators.dhis2_export(
+            data["indicator"],
+            mapping=mapping,
+            periods=periods,
+            breakdown=data["breakdown"] or None,
+            viewer=indicators.NATIONAL if data["unsuppressed"] else indicators.PUBLIC,
+            fmt=data["format"],
+        )
+    except ValueError as error:
+        raise InvalidInput.on("breakdown", str(error)) from None
+    adx = data["format"] == "adx"
+    response = HttpResponse(
+        export.body,
+        content_type="application/adx+xml; charset=utf-8" if adx else "application/json",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="qamqor-dhis2.{"xml" if adx else "json"}"'
+    )
+    response["X-Qamqor-Written"] = str(export.written)
+    response["X-Qamqor-Unmapped"] = str(sum(export.unmapped.values()))
+    return response
 
 
 class WithinOut(Schema):

@@ -149,3 +149,47 @@ class IndicatorQueryForm(forms.Form):
 
 
 MAX_PERIODS = 120
+
+
+class Dhis2ExportForm(forms.Form):
+    """The query of ``GET /api/v1/stats/dhis2``: the arguments of ``manage.py
+    export_dhis2`` (brief 1.4.1, 3.1.1), checked before anything is read."""
+
+    indicator = forms.MultipleChoiceField(label=_("Indicators"), choices=[])
+    period = forms.ChoiceField(
+        label=_("Period"),
+        required=False,
+        choices=[("month", _("month")), ("quarter", _("quarter")), ("year", _("year"))],
+    )
+    start = forms.DateField(label=_("From (month)"), input_formats=["%Y-%m"])
+    end = forms.DateField(label=_("To (month)"), input_formats=["%Y-%m"])
+    breakdown = forms.CharField(label=_("Broken down by"), required=False, max_length=40)
+    format = forms.ChoiceField(
+        label=_("Format"), required=False, choices=[("json", "dataValueSets JSON"), ("adx", "ADX")]
+    )
+    unsuppressed = forms.BooleanField(label=_("Small cells as they are"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [  # type: ignore[attr-defined]
+            (code, code) for code in indicators.catalogue()
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["period"] = data.get("period") or "month"
+        data["format"] = data.get("format") or "json"
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", _("The last month comes before the first."))
+        found = indicators.catalogue()
+        for code in data.get("indicator") or ():
+            if "country" not in found[code].areas:
+                self.add_error("indicator", _("%(code)s has no national figures.") % {"code": code})
+            breakdown = data.get("breakdown")
+            if breakdown and breakdown not in found[code].disaggregations:
+                self.add_error(
+                    "breakdown",
+                    _("%(code)s is not broken down by %(breakdown)s.")
+                    % {"code": code, "breakdown": breakdown},
+                )
+        return data

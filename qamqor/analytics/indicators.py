@@ -33,7 +33,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+from django.utils import timezone
+
 from qamqor.accounts import policy
+from qamqor.analytics import dhis2
 from qamqor.analytics.catalogue import (
     AREA_KINDS,
     COUNTRY_CODE,
@@ -402,3 +405,25 @@ def dhis2_values(figures: Figures) -> list[Any]:
             breakdown = ((dimension, row.category),)
         result.append(Dhis2Value(figures.indicator.code, place, row.period, row.value, breakdown))
     return result
+
+
+def dhis2_export(
+    codes: Sequence[str],
+    *,
+    mapping: dhis2.Dhis2Mapping,
+    periods: Sequence[Period],
+    breakdown: str | None,
+    viewer: Viewer,
+    fmt: str,
+) -> dhis2.Export:
+    """The values of the indicators ``codes`` as a DHIS2 ``dataValueSets`` document
+    (``fmt="json"``) or an ADX message (``"adx"``) under the ministry's ``mapping``
+    (brief 1.4.1, 3.1.1): what ``manage.py export_dhis2`` and ``GET /api/v1/stats/dhis2``
+    write. LookupError for an unknown indicator, ValueError for a breakdown it lacks."""
+    rows: list[Any] = []
+    for code in codes:
+        figures = values(code, periods=periods, breakdown=breakdown, viewer=viewer)
+        rows += dhis2_values(figures)
+    if fmt == "adx":
+        return dhis2.adx(rows, mapping, exported=timezone.now())
+    return dhis2.data_value_set(rows, mapping)

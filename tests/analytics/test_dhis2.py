@@ -164,3 +164,111 @@ def test_the_export_command_reads_the_catalogue(tmp_path: Any) -> None:
         ("DeForms0001", "2026Q1", "OuKazakhst1", "CocPsychol1", "6"),
     ]
     assert "left out, breakdown form=sexual: 1" in err.getvalue()
+
+
+# --- GET /api/v1/stats/dhis2: the same document through the API ---------------------------
+
+API_MAPPING = {
+    "dataSet": "QmqCases001",
+    "dataElements": {"cases_by_form": "DeForms0001"},
+    "orgUnits": {"KZ": "OuKazakhst1"},
+    "categoryOptionCombos": {"form=physical": "CocPhysical", "form=psychological": "CocPsychol1"},
+}
+API_QUERY = "indicator=cases_by_form&period=quarter&start=2026-01&end=2026-03&breakdown=form"
+
+
+@pytest.fixture
+def february(db: None) -> None:
+    from qamqor.analytics.models import CaseFormRollup
+
+    # neglect's 2 is a small cell; sexual's 6, the next smallest, hides it from the total
+    cells = (("physical", 7), ("psychological", 8), ("sexual", 6), ("neglect", 2), ("bullying", 9))
+    for form, cases in cells:
+        CaseFormRollup.objects.create(
+            month=dt.date(2026, 2, 1), region="KZ-75", district="D", ownership="public",
+            form=form, setting="school", relationship="schoolmate", cases=cases,
+        )  # fmt: skip
+
+
+@pytest.fixture
+def mapped(tmp_path: Any, settings: Any) -> None:
+    path = tmp_path / "mapping.json"
+    path.write_text(json.dumps(API_MAPPING))
+    settings.QAMQOR_DHIS2_MAPPING = str(path)
+
+
+def _token_client(user: Any) -> Any:
+    from django.test import Client
+
+    from qamqor.accounts.models import ApiToken
+
+    _token, raw = ApiToken.issue(user, "the ministry's DHIS2 import")
+    return Client(headers={"Authorization": f"Bearer {raw}", "Accept-Language": "en"})
+
+
+def test_the_api_writes_the_commands_document(
+    world: Any, february: None, mapped: None, tmp_path: Any
+) -> None:
+    """With a token, as the ministry's import script would call it: the same values as
+    ``manage.py export_dhis2`` with the same arguments, suppressed small cells left out."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    answer = _token_client(world.national).get(f"/api/v1/stats/dhis2?{API_QUERY}")
+    assert answer.status_code == 200, answer.content
+    assert answer["Content-Type"] == "application/json"
+    assert answer["X-Qamqor-Written"] == "2" and answer["X-Qamqor-Unmapped"] == "1"
+    out = StringIO()
+    call_command(
+        "export_dhis2", "--mapping", str(tmp_path / "mapping.json"), "--indicator",
+        "cases_by_form", "--period", "quarter", "--start", "2026-01", "--end", "2026-03",
+        "--breakdown", "form", stdout=out, stderr=StringIO(),
+    )  # fmt: skip
+    assert json.loads(answer.content) == json.loads(out.getvalue())
+    sent = json.loads(answer.content)["dataValues"]
+    # bullying has no mapping (the one left out); neglect and sexual are suppressed
+    assert {v["categoryOptionCombo"]: v["value"] for v in sent} == {
+        "CocPhysical": "7",
+        "CocPsychol1": "8",
+    }
+
+
+def test_adx_and_small_cells_for_the_national_coordinator_only(
+    world: Any, february: None, mapped: None
+) -> None:
+    national = _token_client(world.national)
+    adx = national.get(f"/api/v1/stats/dhis2?{API_QUERY}&format=adx&unsuppressed=true")
+    assert adx.status_code == 200 and adx["Content-Type"].startswith("application/adx+xml")
+    root = ET.fromstring(adx.content)  # noqa: S314 - our own output
+    assert root.tag == "{urn:ihe:qrph:adx:2015}adx"
+    monitor = _token_client(world.monitor)
+    assert monitor.get(f"/api/v1/stats/dhis2?{API_QUERY}").status_code == 200
+    refused = monitor.get(f"/api/v1/stats/dhis2?{API_QUERY}&unsuppressed=true")
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["unsuppressed"]
+
+
+def test_no_one_else_and_no_mapping_get_404(world: Any, february: None, settings: Any) -> None:
+    settings.QAMQOR_DHIS2_MAPPING = ""
+    answer = _token_client(world.national).get(f"/api/v1/stats/dhis2?{API_QUERY}")
+    assert answer.status_code == 404
+    assert "No DHIS2 mapping" in answer.json()["detail"]
+    for persona in (world.regional_a, world.coordinator_a, world.psc_a):
+        assert _token_client(persona).get(f"/api/v1/stats/dhis2?{API_QUERY}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("indicator=no_such&start=2026-01&end=2026-03", "indicator"),
+        ("indicator=cases_by_form&start=2026-13&end=2026-03", "start"),
+        ("indicator=cases_by_form&start=2026-04&end=2026-03", "end"),
+        ("indicator=cases_by_form&start=2026-01&end=2026-03&breakdown=shoe_size", "breakdown"),
+        ("indicator=cases_by_form&start=2026-01&end=2026-03&format=pdf", "format"),
+    ],
+)
+def test_bad_queries_name_their_field(world: Any, mapped: None, query: str, field: str) -> None:
+    answer = _token_client(world.national).get(f"/api/v1/stats/dhis2?{query}")
+    assert answer.status_code == 422, answer.content
+    assert field in [e["field"] for e in answer.json()["errors"]]

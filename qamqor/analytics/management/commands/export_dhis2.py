@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from qamqor.analytics import dhis2, indicators
 
@@ -53,21 +52,19 @@ class Command(BaseCommand):
             _month(options["start"]), _month(options["end"]), options["period"]
         )
         viewer = indicators.NATIONAL if options["unsuppressed"] else indicators.PUBLIC
-        rows: list[dhis2.Value] = []
-        for code in options["indicator"]:
-            try:
-                figures = indicators.values(
-                    code, periods=periods, breakdown=options["breakdown"], viewer=viewer
-                )
-            except LookupError:
-                raise CommandError(f"no indicator {code}") from None
-            except ValueError as error:
-                raise CommandError(str(error)) from None
-            rows += indicators.dhis2_values(figures)
-        if options["format"] == "adx":
-            export = dhis2.adx(rows, mapping, exported=timezone.now())
-        else:
-            export = dhis2.data_value_set(rows, mapping)
+        try:
+            export = indicators.dhis2_export(
+                options["indicator"],
+                mapping=mapping,
+                periods=periods,
+                breakdown=options["breakdown"],
+                viewer=viewer,
+                fmt=options["format"],
+            )
+        except LookupError as error:
+            raise CommandError(f"no indicator {error}") from None
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         if options["output"]:
             Path(options["output"]).write_text(export.body, encoding="utf-8")
         else:
