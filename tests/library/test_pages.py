@@ -180,3 +180,32 @@ def test_the_coverage_page_takes_as_many_queries_for_many_people_as_for_few(
     )
     mine = _signed_in(world.psychologist_a)
     assert _queries(mine, reverse("library-briefings")) <= 12
+
+
+def test_the_text_of_a_version_is_uploaded_checked_and_downloaded(library: Library) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.pdfs import clean_pdf, pdf_with_document_javascript
+
+    client = _signed_in(library.world.national)
+    url = reverse("library-version-new", kwargs={"code": library.methodology.code})
+    form = {
+        "version-number": "Methodology 2026, edition 1",
+        "version-summary_kk": "Қысқаша",
+        "version-summary_ru": "Кратко",
+        "version-summary_en": "In short",
+        "version-affected_roles": [Role.SCHOOL_PSYCHOLOGIST],
+        "csrfmiddlewaretoken": _token(client, url),
+    }
+    scripted = SimpleUploadedFile("m.pdf", pdf_with_document_javascript(), "application/pdf")
+    refused = client.post(url, {**form, "version-file": scripted})
+    assert refused.status_code == 422 and refused.context["form"].errors["file"]
+    upload = SimpleUploadedFile("methodology.pdf", clean_pdf(), "application/pdf")
+    assert client.post(url, {**form, "version-file": upload}).status_code == 302
+    stored = library.methodology.versions.get().file
+    assert stored is not None
+    download = _signed_in(library.world.psychologist_b).get(
+        reverse("library-file", args=[stored.public_id])
+    )
+    assert download.status_code == 200 and download.content == clean_pdf()
+    assert download["Content-Disposition"].startswith("attachment")
