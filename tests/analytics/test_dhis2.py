@@ -249,13 +249,18 @@ def test_adx_and_small_cells_for_the_national_coordinator_only(
     assert [e["field"] for e in refused.json()["errors"]] == ["unsuppressed"]
 
 
-def test_no_one_else_and_no_mapping_get_404(world: Any, february: None, settings: Any) -> None:
+def test_no_mapping_is_a_404_saying_so(world: Any, february: None, settings: Any) -> None:
     settings.QAMQOR_DHIS2_MAPPING = ""
     answer = _token_client(world.national).get(f"/api/v1/stats/dhis2?{API_QUERY}")
     assert answer.status_code == 404
     assert "No DHIS2 mapping" in answer.json()["detail"]
+
+
+def test_no_one_but_the_national_bodies(world: Any, february: None, mapped: None) -> None:
     for persona in (world.regional_a, world.coordinator_a, world.psc_a):
-        assert _token_client(persona).get(f"/api/v1/stats/dhis2?{API_QUERY}").status_code == 404
+        answer = _token_client(persona).get(f"/api/v1/stats/dhis2?{API_QUERY}")
+        assert answer.status_code == 404
+        assert "No DHIS2 mapping" not in answer.json()["detail"]
 
 
 @pytest.mark.parametrize(
