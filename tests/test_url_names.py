@@ -283,6 +283,22 @@ ROUTES = {
     "api:library_coverage": "api/v1/library/coverage/<public_id>",
     "api:library_materials": "api/v1/library/materials",
     "api:library_add_material": "api/v1/library/materials",
+    "survey-campaigns": "surveys/",
+    "survey-campaign-new": "surveys/new/",
+    "survey-results": "surveys/results/",
+    "survey-campaign": "surveys/<uuid:public_id>/",
+    "survey-campaign-close": "surveys/<uuid:public_id>/close/",
+    "survey-campaign-poster": "surveys/<uuid:public_id>/poster/",
+    "survey-start": "survey/<str:token>/",
+    "survey-thanks": "survey/<str:token>/thanks/<str:group>/",
+    "survey-answer": "survey/<str:token>/<str:group>/",
+    "api:list_survey_campaigns": "api/v1/surveys/campaigns",
+    "api:open_survey_campaign": "api/v1/surveys/campaigns",
+    "api:get_survey_campaign": "api/v1/surveys/campaigns/<public_id>",
+    "api:close_survey_campaign": "api/v1/surveys/campaigns/<public_id>/close",
+    "api:survey_results": "api/v1/surveys/results",
+    "api:get_survey_sheet": "api/v1/surveys/answer/<token>",
+    "api:answer_survey": "api/v1/surveys/answer/<token>",
 }
 
 SAMPLES = {
