@@ -641,3 +641,25 @@ def test_the_case_download_on_postgresql_is_written_by_copy(world: World) -> Non
     statements = [q["sql"] for q in captured.captured_queries]
     assert any(sql.startswith("COPY (") for sql in statements)
     assert not any(sql.startswith('SELECT "cases_caseviolenceform"') for sql in statements)
+
+
+@pytest.mark.django_db
+def test_a_view_run_again_after_a_lost_replica_audits_its_export_once(world: World) -> None:
+    """``replica_reads`` runs a view again on the primary, with the same request, when the
+    standby fails during it (an XLSX is written inside the view): one download, one audit
+    event."""
+    from django.test import RequestFactory
+
+    from qamqor.cases.views import CASES
+
+    register_case(world)
+    request = RequestFactory().get("/cases/?download=xlsx")
+    request.user = world.coordinator_a
+    purpose = {"purpose": "statistics", "purpose_detail": ""}
+    for _attempt in range(2):
+        assert exports.table_response(request, CASES, "xlsx", purpose=purpose).status_code == 200
+    assert AuditEvent.objects.filter(action="export.cases").count() == 1
+    again = RequestFactory().get("/cases/?download=xlsx")  # another download: audited
+    again.user = world.coordinator_a
+    exports.table_response(again, CASES, "xlsx", purpose=purpose)
+    assert AuditEvent.objects.filter(action="export.cases").count() == 2
