@@ -26,16 +26,16 @@ from qamqor.training.forms import (
 )
 from qamqor.training.models import Enrolment, Programme
 from qamqor.training.schemas import (
-    AttendanceIn,
-    CoverageOut,
-    DayDetailOut,
-    DayIn,
-    DayOut,
-    EnrolmentOut,
     ProgrammeIn,
     ProgrammeOut,
-    RecordOut,
-    SpecialistOut,
+    TrainingAttendanceIn,
+    TrainingCoverageOut,
+    TrainingDayDetailOut,
+    TrainingDayIn,
+    TrainingDayOut,
+    TrainingEnrolmentOut,
+    TrainingRecordOut,
+    TrainingSpecialistOut,
 )
 
 router = Router(tags=["training"])
@@ -146,7 +146,9 @@ def _record_out(record: selectors.Record) -> dict[str, Any]:
     }
 
 
-@router.get("/me", response={200: RecordOut, **errors(404)}, summary="Your own training record")
+@router.get(
+    "/me", response={200: TrainingRecordOut, **errors(404)}, summary="Your own training record"
+)
 def training_my_record(request: HttpRequest) -> dict[str, Any]:
     _gate(request, "training_own")
     return _record_out(selectors.own_record(_user(request)))
@@ -154,7 +156,7 @@ def training_my_record(request: HttpRequest) -> dict[str, Any]:
 
 @router.post(
     "/me/enrolments",
-    response={201: EnrolmentOut, **errors(403, 404)},
+    response={201: TrainingEnrolmentOut, **errors(403, 404)},
     summary="Add a planned or completed programme to your record (multipart, field `certificate`)",
 )
 def training_add_enrolment(
@@ -182,7 +184,7 @@ def training_add_enrolment(
 
 @router.get(
     "/specialists",
-    response={200: list[SpecialistOut], **errors(404)},
+    response={200: list[TrainingSpecialistOut], **errors(404)},
     summary="The specialists whose records you open, with a year's programmes and hours",
 )
 @paginate(AuditedPagination, audit_as="training_record", audit_id="pk")
@@ -193,7 +195,9 @@ def training_specialists(request: HttpRequest, query: Query[YearQuery]) -> Any:
 
 
 @router.get(
-    "/specialists/{specialist}", response=RecordOut, summary="A specialist's training record"
+    "/specialists/{specialist}",
+    response=TrainingRecordOut,
+    summary="A specialist's training record",
 )
 def training_specialist(request: HttpRequest, specialist: int) -> dict[str, Any]:
     return _record_out(selectors.specialist_record(_user(request), specialist))
@@ -201,7 +205,7 @@ def training_specialist(request: HttpRequest, specialist: int) -> dict[str, Any]
 
 @router.get(
     "/days",
-    response={200: list[DayOut], **errors(404)},
+    response={200: list[TrainingDayOut], **errors(404)},
     summary="Methodological days (upcoming or past)",
 )
 @paginate(Pagination)
@@ -212,10 +216,10 @@ def training_days(request: HttpRequest, filters: Query[DayFilters]) -> Any:
 
 @router.post(
     "/days",
-    response={201: DayDetailOut, **errors(403, 404)},
+    response={201: TrainingDayDetailOut, **errors(403, 404)},
     summary="Schedule a PSC's methodological day (regional or national coordinator)",
 )
-def training_schedule_day(request: HttpRequest, payload: DayIn) -> Status[Any]:
+def training_schedule_day(request: HttpRequest, payload: TrainingDayIn) -> Status[Any]:
     _gate(request, "training_days_manage")
     user = _user(request)
     data = validated(DayForm, payload.dict(), actor=user)
@@ -245,11 +249,11 @@ def _detail(request: HttpRequest, public_id: UUID) -> dict[str, Any]:
 
 @router.post(
     "/days/{public_id}/attendance",
-    response={200: DayDetailOut, **errors(403)},
+    response={200: TrainingDayDetailOut, **errors(403)},
     summary="Record who of the PSC's staff attended (usernames in `present`)",
 )
 def training_attendance(
-    request: HttpRequest, public_id: UUID, payload: AttendanceIn
+    request: HttpRequest, public_id: UUID, payload: TrainingAttendanceIn
 ) -> dict[str, Any]:
     _gate(request, "training_days_manage")
     user = _user(request)
@@ -261,7 +265,7 @@ def training_attendance(
 
 @router.get(
     "/coverage",
-    response={200: CoverageOut, **errors(404)},
+    response={200: TrainingCoverageOut, **errors(404)},
     summary="Training coverage (brief 2.3.9)",
 )
 def training_coverage(request: HttpRequest, query: Query[YearQuery]) -> dict[str, Any]:

@@ -14,16 +14,16 @@ from qamqor.apikit import OrganisationRef
 from qamqor.training.models import Enrolment, MethodologicalDay, Programme
 
 
-class TextsOut(Schema):
+class TrainingTextsOut(Schema):
     kk: str
     ru: str
     en: str
 
 
-class ModuleOut(Schema):
+class TrainingModuleOut(Schema):
     position: int
     hours: int
-    title: TextsOut
+    title: TrainingTextsOut
 
     @staticmethod
     def resolve_title(obj: Any) -> dict[str, str]:
@@ -32,15 +32,15 @@ class ModuleOut(Schema):
 
 class ProgrammeOut(Schema):
     code: str
-    title: TextsOut
-    description: TextsOut
+    title: TrainingTextsOut
+    description: TrainingTextsOut
     provider_kind: str
     provider_name: str
     hours: int
     format: str
     topics: list[str]
     target_roles: list[str]
-    modules: list[ModuleOut]
+    modules: list[TrainingModuleOut]
     retired: bool
 
     @staticmethod
@@ -56,7 +56,7 @@ class ProgrammeOut(Schema):
         return list(obj.modules.all())
 
 
-class ModuleIn(Schema):
+class TrainingModuleIn(Schema):
     hours: int
     title_kk: str
     title_ru: str
@@ -80,10 +80,10 @@ class ProgrammeIn(Schema):
     format: str | None = None
     topics: list[str] | None = None
     target_roles: list[str] | None = None
-    modules: list[ModuleIn] | None = None
+    modules: list[TrainingModuleIn] | None = None
 
 
-class EnrolmentOut(Schema):
+class TrainingEnrolmentOut(Schema):
     id: UUID
     programme: str
     programme_title: str
@@ -112,25 +112,25 @@ class EnrolmentOut(Schema):
         return reverse("training-certificate", kwargs={"public_id": obj.public_id})
 
 
-class WorkplaceOut(Schema):
+class TrainingWorkplaceOut(Schema):
     organisation: OrganisationRef
     role: str
 
 
-class YearHoursOut(Schema):
+class TrainingYearHoursOut(Schema):
     year: int
     hours: int
 
 
-class RecordOut(Schema):
+class TrainingRecordOut(Schema):
     specialist: int
     name: str
-    workplaces: list[WorkplaceOut]
-    enrolments: list[EnrolmentOut]
-    hours_by_year: list[YearHoursOut]
+    workplaces: list[TrainingWorkplaceOut]
+    enrolments: list[TrainingEnrolmentOut]
+    hours_by_year: list[TrainingYearHoursOut]
 
 
-class SpecialistOut(Schema):
+class TrainingSpecialistOut(Schema):
     id: int
     name: str
     completed: int
@@ -145,13 +145,13 @@ class SpecialistOut(Schema):
         return int(obj.hours or 0)
 
 
-class AttendanceOut(Schema):
+class TrainingAttendanceOut(Schema):
     specialist: str
     name: str
     present: bool | None
 
 
-class DayOut(Schema):
+class TrainingDayOut(Schema):
     id: UUID
     psc: OrganisationRef
     held_on: date
@@ -168,7 +168,7 @@ class DayOut(Schema):
         return obj.programme.code if obj.programme is not None else None
 
 
-class DayDetailOut(Schema):
+class TrainingDayDetailOut(Schema):
     """A day with its attendance (built by the API as a mapping)."""
 
     id: UUID
@@ -177,10 +177,10 @@ class DayDetailOut(Schema):
     topic: str
     programme: str | None
     note: str
-    attendance: list[AttendanceOut]
+    attendance: list[TrainingAttendanceOut]
 
 
-class DayIn(Schema):
+class TrainingDayIn(Schema):
     psc: str
     held_on: date
     topic: str
@@ -188,22 +188,22 @@ class DayIn(Schema):
     note: str = ""
 
 
-class AttendanceIn(Schema):
+class TrainingAttendanceIn(Schema):
     present: list[str]  # usernames of the PSC's staff who attended
 
 
-class TableOut(Schema):
+class TrainingTableOut(Schema):
     key: str
     title: str
     header: list[str]
     rows: list[list[str | int | float | None]]
 
 
-class CoverageOut(Schema):
+class TrainingCoverageOut(Schema):
     year: int
     specialists: int
     trained: int
     share: float | None
     hours: int
     hours_per_specialist: float | None
-    tables: list[TableOut]
+    tables: list[TrainingTableOut]
