@@ -15,7 +15,7 @@ from qamqor.care.models import LegalGround, ShareBasis
 from qamqor.cases.forms import resolve_case
 from qamqor.cases.models import Child
 from qamqor.classification import ChildSex
-from qamqor.directory.models import Organisation, OrganisationKind
+from qamqor.directory.models import Organisation, OrganisationKind, Region
 from qamqor.errors import InvalidInput
 from qamqor.forms import DATE_WIDGET, acting_organisation, resolve_organisation
 from qamqor.referrals.models import Concern, Requester, SelfReferralChannel, Urgency
@@ -286,3 +286,20 @@ def self_referral_arguments(
         "school_named": school,
         "school_may_be_told": bool(data.get("school_may_be_told")),
     }
+
+
+class PscFinderForm(forms.Form):
+    """The public list of PSCs narrowed by region and by a word of a centre's name, its
+    town or village or its address (brief 2.3.8: a family finds its centre on a phone)."""
+
+    region = forms.ModelChoiceField(
+        label=_("Region"),
+        queryset=Region.objects.order_by("code"),
+        required=False,
+        empty_label=_("All regions"),
+        to_field_name="code",
+    )
+    q = forms.CharField(label=_("Name, town or village"), required=False, max_length=100)
+
+    def clean_q(self) -> str:
+        return " ".join(str(self.cleaned_data.get("q") or "").split())

@@ -43,6 +43,7 @@ from qamqor.referrals.forms import (
     CompleteForm,
     DeclineForm,
     InformSchoolForm,
+    PscFinderForm,
     ReferralFilterForm,
     ReferralForm,
     SelfReferralForm,
@@ -447,13 +448,42 @@ def referral_self_new(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def ask_start(request: HttpRequest) -> HttpResponse:
-    """Public: choose a PSC to ask for help, without going through the school (2.3.8)."""
-    pscs = (
+    """Public: choose a PSC to ask for help, without going through the school (2.3.8),
+    narrowed by region and by a word of the centre's name, town or address. The country
+    has a few dozen centres and branches: they are matched here, case-folded, so that
+    Kazakh and Russian letters match in any case on every database."""
+    finder = PscFinderForm(request.GET or None)
+    pscs = list(
         Organisation.objects.filter(kind__in=PSC_KINDS)
-        .select_related("region")
+        .select_related("region", "settlement")
         .order_by("region__code", "kind", "name_en")
     )
-    return render(request, "referrals/ask_start.html", {"public_page": True, "pscs": pscs})
+    status = 200
+    if finder.is_bound and not finder.is_valid():
+        status = 400
+    elif finder.is_bound:
+        region, words = finder.cleaned_data["region"], finder.cleaned_data["q"].casefold()
+        pscs = [
+            psc
+            for psc in pscs
+            if (region is None or psc.region_id == region.pk)
+            and all(word in _psc_text(psc) for word in words.split())
+        ]
+    return render(
+        request,
+        "referrals/ask_start.html",
+        {"public_page": True, "pscs": pscs, "finder": finder, "filtered": finder.is_bound},
+        status=status,
+    )
+
+
+def _psc_text(psc: Organisation) -> str:
+    """What a visitor's words are matched against: the centre's names in the three
+    languages, its town or village and its address, case-folded."""
+    parts = [psc.name_kk, psc.name_ru, psc.name_en, psc.address]
+    if psc.settlement is not None:
+        parts += [psc.settlement.name_kk, psc.settlement.name_ru, psc.settlement.name_en]
+    return " ".join(parts).casefold()
 
 
 def _public_psc(psc_code: str) -> Organisation:
