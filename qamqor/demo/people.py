@@ -112,7 +112,8 @@ def build_people(world: DemoWorld) -> None:
     )
     for user, org, role in wanted:
         world.user_ids.append(user.pk)
-        world.members[org.pk].append(user)
+        if role != Role.SCHOOL_HEAD:  # the head approves documents; the staff work the cases
+            world.members[org.pk].append(user)
         if role == Role.SCHOOL_COORDINATOR:
             world.school_coordinator[org.pk] = user
         elif role == Role.REGIONAL_COORDINATOR and org.region_id:
