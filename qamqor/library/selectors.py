@@ -18,6 +18,7 @@ from qamqor.audit import services as audit
 from qamqor.directory.models import Region
 from qamqor.library.models import (
     Acknowledgement,
+    AcknowledgementQuerySet,
     Document,
     DocumentVersion,
     Material,
@@ -204,9 +205,7 @@ def coverage(user: Any, version: DocumentVersion, *, region_code: str = "") -> C
     national coordinator all), optionally one region of theirs. Two queries for the counts
     and the list; the list of people shown is written to the audit log."""
     region = region_in_scope(user, region_code)
-    rows = Acknowledgement.objects.restrict(user, "view").filter(version=version)
-    if region is not None:
-        rows = rows.filter(region=region)
+    rows = _in_scope(user, version, region)
     table: dict[tuple[str, str], CoverageRow] = {}
     counted = list(
         rows.order_by()
@@ -224,11 +223,7 @@ def coverage(user: Any, version: DocumentVersion, *, region_code: str = "") -> C
         row = table.setdefault((name, label), CoverageRow(name, label))
         row.due += due
         row.done += done
-    missing = list(
-        rows.pending()
-        .select_related("user", "organisation", "region")
-        .order_by("region__code", "organisation__code", "user__last_name", "user__username")
-    )
+    missing = list(_missing(rows))
     audit.record_list(
         actor=user,
         object_type="acknowledgement",
@@ -238,6 +233,29 @@ def coverage(user: Any, version: DocumentVersion, *, region_code: str = "") -> C
     result.rows = [table[key] for key in sorted(table)]
     result.missing = missing
     return result
+
+
+def _in_scope(
+    user: Any, version: DocumentVersion, region: Region | None
+) -> AcknowledgementQuerySet:
+    rows = Acknowledgement.objects.restrict(user, "view").filter(version=version)
+    return rows.filter(region=region) if region is not None else rows
+
+
+def _missing(rows: AcknowledgementQuerySet) -> AcknowledgementQuerySet:
+    return (
+        rows.pending()
+        .select_related("user", "organisation", "region")
+        .order_by("region__code", "organisation__code", "user__last_name", "user__username")
+    )
+
+
+def missing_list(
+    user: Any, version: DocumentVersion, *, region_code: str = ""
+) -> QuerySet[Acknowledgement]:
+    """The people who have not acknowledged ``version``, as the coverage page lists them
+    (its download: the export writes its own audit event)."""
+    return _missing(_in_scope(user, version, region_in_scope(user, region_code)))
 
 
 def coverage_regions(user: Any) -> QuerySet[Region]:

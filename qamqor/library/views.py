@@ -10,11 +10,14 @@ from uuid import UUID
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from qamqor import exports
 from qamqor.accounts import access
 from qamqor.library import selectors, services
 from qamqor.library.forms import (
@@ -24,8 +27,8 @@ from qamqor.library.forms import (
     MaterialForm,
     VersionForm,
 )
-from qamqor.library.models import Document
-from qamqor.pages import bound_form, paginate, private, run_form, success, user_of
+from qamqor.library.models import Acknowledgement, Document
+from qamqor.pages import bound_form, exportable, paginate, private, run_form, success, user_of
 
 ACK_PREFIX = "ack"
 
@@ -198,7 +201,30 @@ def coverage_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _missing_rows(request: HttpRequest, public_id: UUID) -> QuerySet[Acknowledgement]:
+    user = user_of(request)
+    version = selectors.get_briefing_version(user, public_id)
+    return selectors.missing_list(user, version, region_code=request.GET.get("region", ""))
+
+
+MISSING = exports.TableExport(
+    name="briefing-missing",
+    title=_("Not yet acknowledged"),
+    rows=_missing_rows,
+    columns=[
+        exports.Column(_("Name"), lambda ack: str(ack.user)),
+        exports.column(_("Role"), "get_role_display"),
+        exports.column(_("Organisation"), "organisation.name"),
+        exports.column(_("Region"), "region.name"),
+        exports.column(_("Reminders sent"), "reminders"),
+    ],
+    filters=("region",),
+    scoped=True,
+)
+
+
 @login_required
+@exportable(MISSING)
 @access.gate_required("library_coverage")
 @require_safe
 def coverage(request: HttpRequest, public_id: UUID) -> HttpResponse:

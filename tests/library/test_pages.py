@@ -209,3 +209,35 @@ def test_the_text_of_a_version_is_uploaded_checked_and_downloaded(library: Libra
     )
     assert download.status_code == 200 and download.content == clean_pdf()
     assert download["Content-Disposition"].startswith("attachment")
+
+
+def test_the_people_missing_download_within_the_region_with_a_purpose(library: Library) -> None:
+    import csv
+    import io
+
+    from qamqor.audit.models import AuditEvent
+
+    world = library.world
+    version = library.publish()
+    url = reverse("library-coverage", args=[version.public_id])
+    client = _signed_in(world.regional_a)
+    token = _token(client, url)
+    response = client.post(
+        f"{url}?download=csv",
+        {"csrfmiddlewaretoken": token, "purpose": "case_work"},
+    )
+    assert response.status_code == 200, response.content[:300]
+    text = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["Name", "Role", "Organisation", "Region", "Reminders sent"]
+    assert sorted(row[0] for row in rows[1:]) == ["psc_a", "psychologist_a", "psychologist_a2"]
+    assert AuditEvent.objects.filter(action="export.briefing-missing").count() == 1
+    outsider = _signed_in(world.psychologist_a)
+    assert outsider.get(url, {"download": "csv"}).status_code == 404
+    other_region = _signed_in(world.regional_b)
+    refused = other_region.post(
+        f"{url}?region=KZ-75&download=csv",
+        {"csrfmiddlewaretoken": _token(other_region, url), "purpose": "case_work"},
+    )
+    assert refused.status_code == 404
+    assert AuditEvent.objects.filter(action="export.briefing-missing").count() == 1
