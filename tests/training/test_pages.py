@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -245,3 +246,27 @@ def test_coverage_page_and_download(world: World) -> None:
 
 def test_services_used_by_pages_are_the_same(world: World) -> None:
     assert services.add_enrolment.__wrapped__ is services.record_enrolment  # type: ignore[attr-defined]
+
+
+def test_the_days_list_takes_as_many_queries_for_many_days(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    programme = add_programme(world)
+    client = _client(world.psc_a)
+    url = reverse("training-days")
+    services.schedule_day(
+        actor=world.regional_a, psc=world.a.psc, held_on=localdate(), topic="violence"
+    )
+    client.get(url)
+    with django_assert_max_num_queries(40) as few:
+        client.get(url)
+    for n in range(1, 6):
+        services.schedule_day(
+            actor=world.regional_a,
+            psc=world.a.psc,
+            held_on=localdate() + timedelta(days=n),
+            topic="bullying",
+            programme=programme,
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get(url).context["upcoming"]) == 6
