@@ -41,6 +41,9 @@ class Navigation:
 
 # Each language named as its speakers name the language itself ("Қазақша", not "Қазақ").
 LANGUAGE_SELF_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+# The header's buttons show the short forms Kazakhstan's sites use (the full name is what
+# a screen reader says), so that a header fits one row.
+LANGUAGE_SHORT_NAMES = {"kk": "Қаз", "ru": "Рус", "en": "Eng"}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -48,6 +51,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         {
             "code": code,
             "name": LANGUAGE_SELF_NAMES.get(code) or get_language_info(code)["name_local"],
+            "short": LANGUAGE_SHORT_NAMES.get(code, code),
         }
         for code, _name in settings.LANGUAGES
     ]

@@ -133,7 +133,7 @@ def test_every_parents_page_is_public_with_the_quick_exit(world: World) -> None:
 @pytest.mark.django_db
 def test_the_landing_page_and_the_public_menu_lead_to_the_parents_pages() -> None:
     html = Client().get(reverse("home")).content.decode()
-    menu = html.split('<ul class="nav-links">')[1].split("</ul>")[0]
+    menu = html.split('<ul class="nav-links"')[1].split("</nav>")[0]
     assert reverse("parents-guide") in menu
     assert html.count(reverse("parents-guide")) >= 3  # the menu, a card and the footer
 

@@ -44,6 +44,20 @@
     showFailure(event.detail.elt);
   });
 
+  // Phones: the menu folds behind its button, shown only where this script runs (without
+  // it the menu stays open). Wide screens never show the button (qamqor.css).
+  var toggle = document.querySelector("[data-menu-toggle]");
+  var menu = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
+  if (toggle && menu) {
+    toggle.hidden = false;
+    document.documentElement.classList.add("menu-folds");
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      menu.classList.toggle("open", open);
+    });
+  }
+
   // "Choose all" buttons tick every box of one name in their form (no inline handlers:
   // the Content-Security-Policy forbids them). Hidden until this script runs.
   Array.prototype.forEach.call(document.querySelectorAll("[data-check-all]"), function (button) {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -128,3 +129,44 @@ def get_item(mapping: object, key: object) -> Any:
     if isinstance(mapping, Mapping):
         return mapping.get(key, "")
     return ""
+
+
+_NAV_ITEM = re.compile(r"<li\b")
+
+
+class NavGroupNode(template.Node):
+    """The menu items inside, grouped under ``label``: none, nothing; one, the item as it
+    is; several, a dropdown (``details.dropdown`` in Pico) whose summary is marked when
+    the current page is one of them. Each app's ``_nav.html`` decides its items, so a
+    role's menu holds a group only when the role has something in it."""
+
+    def __init__(self, label: template.base.FilterExpression, nodelist: template.NodeList):
+        self.label = label
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        inner = self.nodelist.render(context)  # safe: the templates' own output
+        items = len(_NAV_ITEM.findall(inner))
+        if items <= 1:
+            return inner
+        summary = (
+            format_html('<summary class="current">{}</summary>', self.label.resolve(context))
+            if 'aria-current="page"' in inner
+            else format_html("<summary>{}</summary>", self.label.resolve(context))
+        )
+        return format_html(
+            '<li class="nav-group"><details class="dropdown">{}<ul>{}</ul></details></li>',
+            summary,
+            inner,
+        )
+
+
+@register.tag
+def navgroup(parser: template.base.Parser, token: template.base.Token) -> NavGroupNode:
+    """``{% navgroup label %}…menu items…{% endnavgroup %}`` (see ``NavGroupNode``)."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("navgroup takes one argument, the group's label")
+    nodelist = parser.parse(("endnavgroup",))
+    parser.delete_first_token()
+    return NavGroupNode(parser.compile_filter(bits[1]), nodelist)
