@@ -223,6 +223,7 @@ ENCRYPTED_FIELDS = {
     "intake.ReportAttachment": ["content"],
     "care.ConsentDocument": ["content"],
     "referrals.ReferralAttachment": ["content"],
+    "training.Certificate": ["content"],
     "referrals.Referral": [
         "reason",
         "actions_taken",

@@ -4,6 +4,7 @@ methodological day and record attendance. Each change is audited."""
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from typing import Any
 
@@ -190,3 +191,20 @@ def test_a_regional_coordinator_schedules_a_day_and_records_attendance(world: Wo
         services.record_attendance(actor=world.national, day=later, present=[world.psc_b])
     assert MethodologicalDay.objects.count() == 2
     assert AuditEvent.objects.filter(action="training.day.attendance").count() == 1
+
+
+def test_a_certificate_moves_to_the_new_key_on_rotation(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    old = Fernet.generate_key().decode()
+    monkeypatch.setenv("QAMQOR_DATA_KEYS", old)
+    done = complete(world.psychologist_a, add_programme(world), localdate(), certificate=_pdf())
+    new = Fernet.generate_key().decode()
+    monkeypatch.setenv("QAMQOR_DATA_KEYS", f"{new},{old}")
+    call_command("keys", "rotate-fields", stdout=io.StringIO())
+    monkeypatch.setenv("QAMQOR_DATA_KEYS", new)  # the old key is gone
+    certificate = Enrolment.objects.get(pk=done.pk).certificate
+    assert certificate is not None and bytes(certificate.content) == clean_pdf()
