@@ -28,6 +28,7 @@ def test_a_response_row_holds_only_campaign_group_and_week(campaign: Campaign) -
     monday_plus_2 = campaign.opens_on + timedelta(days=(2 - campaign.opens_on.weekday()) % 7)
     campaign.closes_on = monday_plus_2 + timedelta(days=1)
     campaign.save()
+    audited = AuditEvent.objects.count()
     services.submit_response(
         campaign=campaign,
         group="adolescent",
@@ -52,7 +53,7 @@ def test_a_response_row_holds_only_campaign_group_and_week(campaign: Campaign) -
     assert DEVICE not in mark.key and len(mark.key) == 64
     assert str(row["id"]) != str(mark.id)
     # nothing about the answer reaches the audit log (it keeps the requester's address)
-    assert not AuditEvent.objects.filter(action__startswith="surveys.answer").exists()
+    assert AuditEvent.objects.count() == audited
     assert AuditEvent.objects.filter(action="surveys.open").count() == 1
 
 
