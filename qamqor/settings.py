@@ -322,6 +322,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("QAMQOR_MAX_BODY_BYTES", 2_621_440)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 10  # no form takes more than 3
 FOLLOWUP_EXPIRY_DAYS = env_int("QAMQOR_FOLLOWUP_EXPIRY_DAYS", 90)  # after the case closes
+# How long a process may show a school's form from its cached lookup after another
+# process changed the school (qamqor.intake.school_cache; its own changes apply at once).
+SCHOOL_CACHE_SECONDS = env_int("QAMQOR_SCHOOL_CACHE_SECONDS", 60)
 # Retention (qamqor.ops.retention, docs/security.md; `qamqor retention run`). [?] defaults:
 # the periods the law sets for these records are not confirmed; set them per deployment.
 RETENTION_CLOSED_CASE_YEARS = env_int("QAMQOR_RETENTION_CLOSED_CASE_YEARS", 5)  # pseudonymised

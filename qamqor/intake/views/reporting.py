@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qamqor.accounts import access, policy
 from qamqor.directory.models import Organisation
 from qamqor.errors import Conflict, DomainError
-from qamqor.intake import limits, services
+from qamqor.intake import limits, school_cache, services
 from qamqor.intake.attachments import check_uploads
 from qamqor.intake.forms import HONEYPOT_FIELD, ReportForm, SchoolCodeForm, StaffEntryForm
 from qamqor.intake.models import Report
@@ -49,8 +49,11 @@ def report_start(request: HttpRequest) -> HttpResponse:
     return render(request, "web/landing.html", {"public_page": True, "school_form": form})
 
 
-def _school_or_404(school_code: str) -> Organisation:
-    school = services.find_school(school_code)
+def _school_or_404(school_code: str, *, cached: bool = False) -> Organisation:
+    """The school by its code; ``cached`` for pages that only show it (a crowd opens the
+    poster's form at once: qamqor.intake.school_cache), never for a submission."""
+    find = school_cache.find_school if cached else services.find_school
+    school = find(school_code)
     if school is None:
         raise Http404("school")
     return school
@@ -107,11 +110,12 @@ def report_form(request: HttpRequest, school_code: str) -> HttpResponse:
 
 
 def _report_form(request: HttpRequest, school_code: str, *, embed: bool) -> HttpResponse:
-    school = _school_or_404(school_code)
     if request.method != "POST":
+        school = _school_or_404(school_code, cached=True)
         return _render_report_form(
             request, school, ReportForm(), token=str(uuid.uuid4()), embed=embed
         )
+    school = _school_or_404(school_code)
     form = ReportForm(request.POST)
     # The same token on a second submission (double click, resend) returns the first report.
     token = _idempotency_token(request.POST.get(IDEMPOTENCY_FIELD))
