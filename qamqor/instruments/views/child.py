@@ -4,6 +4,8 @@ answers are sent. The one-time code is kept in the session, never in an address.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -138,7 +140,12 @@ def answer(request: HttpRequest) -> HttpResponse:
                 "public_page": True,
                 "spec": spec,
                 "instructions": pick(spec.instructions.as_dict()),
-                "questions": questions(spec, posted, errors),
+                # computed only if the template renders them: an unanswered questionnaire
+                # is cached by its definition's checksum and language (docs/instruments.md)
+                "questions": partial(questions, spec, posted, errors),
+                "questions_checksum": ""
+                if posted or errors
+                else administration.instrument.checksum,
                 "errors": errors,
                 "language": language,
                 "languages": [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")],
