@@ -58,3 +58,30 @@ def test_the_longest_menu_fits_one_row_and_folds_on_a_phone(
     statistics.focus()
     page.keyboard.press("Enter")
     expect(page.locator("#main-menu a[href='/dashboard/']")).to_be_visible()
+
+
+FOCUS_RING = """(selector) => {
+  const style = getComputedStyle(document.activeElement);
+  const reached = document.activeElement.matches(selector);
+  return [reached, style.outlineStyle, parseFloat(style.outlineWidth)];
+}"""
+
+
+def test_keyboard_focus_is_visible_on_the_language_buttons_and_links(
+    browser_page: Page, world: World
+) -> None:
+    """Tabbing past the quick exit and the skip link: the brand link, then the language
+    buttons, each with a solid ring at least 2 px wide (it was Pico's faint shadow,
+    invisible on the buttons)."""
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/")
+    for _press in range(6):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.matches('a.brand')"):
+            break
+    reached = page.evaluate(FOCUS_RING, "a.brand")
+    assert reached[0] and reached[1] == "solid" and reached[2] >= 2, reached
+    page.keyboard.press("Tab")
+    reached = page.evaluate(FOCUS_RING, ".language-switcher button")
+    assert reached[0] and reached[1] == "solid" and reached[2] >= 2, reached
