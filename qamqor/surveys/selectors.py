@@ -115,14 +115,23 @@ def _tables(
     minimum = minimum_cell()
     tables = []
     for question in questionnaire().questions:
-        grid = [
-            [counts.get((row, question.code, option), 0) for option in question.option_codes]
-            for row, _label in rows
+        lines = [
+            (
+                (row, label),
+                [counts.get((row, question.code, option), 0) for option in question.option_codes],
+            )
+            for row, label in rows
         ]
-        if not any(any(line) for line in grid):
+        # A row nobody answered the question in is left out: that no one of a group or a
+        # region answered says nothing of anyone, and a row of zeros would only make the
+        # suppression hide the rows that have answers.
+        answered = [(row, line) for row, line in lines if any(line)]
+        if not answered:
             continue
-        cells, small = protect(grid, minimum)
-        tables.append(ResultTable(question, rows, cells, small, minimum))
+        cells, small = protect([line for _row, line in answered], minimum)
+        tables.append(
+            ResultTable(question, [row for row, _line in answered], cells, small, minimum)
+        )
     return tables
 
 

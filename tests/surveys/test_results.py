@@ -141,3 +141,14 @@ def test_reading_results_takes_the_same_queries_at_any_size(
     results = reverse("survey-results")
     with django_assert_max_num_queries(12):  # type: ignore[operator]
         assert client.get(results).status_code == 200
+
+
+def test_a_group_that_did_not_answer_a_question_is_not_a_row(campaign: Campaign) -> None:
+    """Eight pupils naming a friend stay visible when no parent answered that question."""
+    answer(campaign, 8, "adolescent", first_contact="friend")
+    answer(campaign, 6, "parent", trust_psc="fully")
+    tables = {table.question.code: table for table in selectors.campaign_results(campaign)}
+    first = tables["first_contact"]
+    assert [code for code, _label in first.rows] == ["adolescent"]
+    assert dict(first.lines())["adolescents"][1] == "8"
+    assert [code for code, _label in tables["trust_psc"].rows] == ["parent"]
