@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
-from qamqor.accounts import policy
+from qamqor.accounts import access, policy
 from qamqor.analytics import accessibility, dhis2, indicators, selectors
 from qamqor.analytics.forms import AccessibilityForm, Dhis2ExportForm, IndicatorQueryForm
 from qamqor.analytics.report_forms import ReportPeriodForm
@@ -235,13 +235,12 @@ def dhis2_export(
 ) -> HttpResponse:
     """The same document as ``manage.py export_dhis2`` for the national view: the national
     coordinator may ask for small cells as they are, a monitor only for suppressed ones."""
-    scope = policy.scope_for(request.user)
-    if not scope.statistics_national:
+    if not access.allows(request.user, "national_statistics"):
         raise Http404
     query = {"indicator": indicator, "start": start, "end": end, "period": period,
              "breakdown": breakdown, "format": format, "unsuppressed": unsuppressed}  # fmt: skip
     data = validated(Dhis2ExportForm, {k: v for k, v in query.items() if v is not None})
-    if data["unsuppressed"] and not scope.national:
+    if data["unsuppressed"] and not policy.scope_for(request.user).national:
         raise InvalidInput.on("unsuppressed", _("Only the national coordinator sees small cells."))
     mapping = _dhis2_mapping()
     periods = indicators.periods_between(data["start"], data["end"], data["period"])

@@ -19,6 +19,13 @@ def statistics_gate(scope: Scope) -> bool:
     return scope.sees_statistics
 
 
+@access.gate("national_statistics")
+def national_statistics_gate(scope: Scope) -> bool:
+    """The country's figures as a whole (the DHIS2 export, brief 1.4.1): the national
+    coordinator, and the monitor with small cells suppressed."""
+    return scope.statistics_national
+
+
 DASHBOARD = access.Guard(gate="dashboard")
 access.operations(
     {
@@ -28,5 +35,6 @@ access.operations(
         "GET /stats/indicators": DASHBOARD,
         "GET /stats/indicators/{code}": DASHBOARD,
         "GET /stats/report": access.PUBLIC,  # the public report (brief 3.1.2)
+        "GET /stats/dhis2": access.Guard(gate="national_statistics"),
     }
 )

@@ -159,7 +159,18 @@ def examples(place: Place) -> dict[str, dict[str, str]]:
 
 
 #: Query parameters a read requires, by operation.
-QUERIES = {"GET /screenings/aggregates": {"instrument": "gad7"}}
+QUERIES = {
+    "GET /screenings/aggregates": {"instrument": "gad7"},
+    "GET /stats/dhis2": {"indicator": "cases_registered", "start": "2026-01", "end": "2026-01"},
+}
+
+
+@pytest.fixture
+def operator_settings(settings: Any, tmp_path: Any) -> None:
+    """What an operator configures for operations that need it: a DHIS2 mapping."""
+    mapping = tmp_path / "dhis2.json"
+    mapping.write_text('{"dataSet": "DsQamqor001", "dataElements": {}, "orgUnits": {}}')
+    settings.QAMQOR_DHIS2_MAPPING = str(mapping)
 
 
 def fill(operation: str, path: str, guard: access.Guard, place: Place) -> tuple[str, bool]:
@@ -208,6 +219,7 @@ def items(response: Any) -> list[Any]:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("operator_settings")
 def test_every_api_operation_answers_each_persona_as_its_guard_says() -> None:
     place = build_place()
     guards = access.registered_operations()
