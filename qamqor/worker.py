@@ -34,7 +34,7 @@ def run_sweeps() -> dict[str, int]:
     from qamqor.instruments.services import escalate_unacknowledged_alerts
     from qamqor.intake.alerts import repeat_unacknowledged
     from qamqor.library.services import send_briefing_reminders
-    from qamqor.notify.services import sweep_outbox
+    from qamqor.notify.services import send_digests, sweep_outbox
     from qamqor.protocols.sweeps import escalate_overdue, send_reminders
     from qamqor.referrals.services import escalate_overdue_referrals
 
@@ -46,6 +46,7 @@ def run_sweeps() -> dict[str, int]:
         "screening_alerts_escalated": escalate_unacknowledged_alerts(),
         "life_safety_repeated": repeat_unacknowledged(),  # life-safety alerts nobody acknowledged
         "briefings_reminded": send_briefing_reminders(),  # at most once a day per person
+        "digests": send_digests(),  # one a day per user who takes the digest
         "delivered": sweep_outbox(),
         "audit_anchored": int(anchor_chain() is not None),  # once a day
         "statistics_folded": fold(),  # deltas into the rollups (decision 0014)

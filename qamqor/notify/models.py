@@ -17,16 +17,26 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from email.utils import parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.ops.fields import BlindIndexField, EncryptedTextField, blind_index
+from qamqor.notify import kinds
+from qamqor.ops.fields import (
+    BlindIndexField,
+    EncryptedJSONField,
+    EncryptedTextField,
+    blind_index,
+)
 
 #: The blind index purpose of notification addresses (``Notification.recipient_ref``).
 ADDRESS_PURPOSE = "notification-address"
+
+#: The group of notifications that belong to no case, in filters and addresses.
+NO_CASE = "none"
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
@@ -35,6 +45,30 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
         the blind index: the addresses themselves are encrypted (docs/security.md)."""
         refs = [blind_index(address, purpose=ADDRESS_PURPOSE) for address in addresses]
         return self.filter(recipient_ref__in=[ref for ref in refs if ref])
+
+    def in_app_of(self, user: Any) -> NotificationQuerySet:
+        """The in-app notifications addressed to ``user`` (nobody else's, ever)."""
+        return self.filter(recipient=user, channel=Notification.Channel.IN_APP)
+
+    def of_case(self, case: str) -> NotificationQuerySet:
+        """One group of the list: ``case`` is a case number, ``"none"`` (notifications
+        without a case) or empty (every group)."""
+        if not case:
+            return self
+        if case == NO_CASE:
+            return self.filter(case__isnull=True)
+        return self.filter(case__number=case)
+
+    def of_kind(self, kind: str) -> NotificationQuerySet:
+        """Notifications of one kind (``kinds.KINDS``); empty: every kind."""
+        if not kind:
+            return self
+        if kind == "other":
+            return self.exclude(template__in=list(kinds.TEMPLATE_KINDS))
+        return self.filter(template__in=kinds.templates_of(kind))
+
+    def urgent(self) -> NotificationQuerySet:
+        return self.filter(template__in=sorted(kinds.URGENT_TEMPLATES))
 
 
 def new_message_id() -> str:
@@ -57,6 +91,8 @@ class Notification(models.Model):
         FAILED = "failed", _("failed")
         CANCELLED = "cancelled", _("cancelled: the case's protocol forbids it")
         UNCONFIRMED = "unconfirmed", _("delivery unconfirmed")
+        HELD = "held", _("held for the daily digest")
+        DIGESTED = "digested", _("sent in a daily digest")
 
     channel = models.CharField(max_length=10, choices=Channel.choices)
     recipient = models.ForeignKey(
@@ -77,6 +113,11 @@ class Notification(models.Model):
     language = models.CharField(max_length=2, default="ru")
     subject = EncryptedTextField(max_length=255)  # the rendered texts may name a child
     body = EncryptedTextField()
+    # in-app rows: subject and body in every language, so that the list shows them in the
+    # reader's current language; empty on rows written before (they show subject/body)
+    texts = EncryptedJSONField(
+        default=dict, blank=True, help_text='per language: {"kk": [subject, body], …}'
+    )
     link = models.CharField(max_length=255, blank=True)
     extra = models.JSONField(
         default=dict, blank=True, help_text="delivery options of the channel (a chat keyboard)"
@@ -85,6 +126,14 @@ class Notification(models.Model):
         "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
     dedupe_key = models.CharField(max_length=200, unique=True)
+    digest = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="digest_items",
+        help_text="the daily digest email that carried this held email",
+    )
     message_id = models.CharField(
         max_length=255,
         unique=True,
@@ -135,6 +184,36 @@ class Notification(models.Model):
     def retry_deadline(self) -> datetime:
         """No try starts after this moment (``OUTBOX_RETRY_DAYS`` after queueing or resending)."""
         return self.retry_until or self.created_at + timedelta(days=settings.OUTBOX_RETRY_DAYS)
+
+    def text_in(self, language: str) -> tuple[str, str]:
+        """Subject and body in ``language`` when the row holds its texts in every language
+        (in-app rows queued since they do), else the text stored in the queueing language."""
+        texts = self.texts or {}
+        found = texts.get(language) or texts.get(self.language)
+        if found:
+            return found[0], found[1]
+        return self.subject, self.body
+
+
+class NotificationPreference(models.Model):
+    """How a user wants email notifications: each at once (the default), or the ones that
+    are not urgent gathered into one digest a day (life-safety and overdue always at once)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    daily_digest = models.BooleanField(
+        default=False,
+        verbose_name=_("Daily digest"),
+        help_text=_(
+            "One email a day with the notifications that are not urgent; life-safety alerts "
+            "and overdue steps are always sent at once."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {'digest' if self.daily_digest else 'each'}"
 
 
 class SmsPart(models.Model):

@@ -17,5 +17,12 @@ access.operations(
     {
         "GET /notifications/undelivered": access.Guard(gate="undelivered"),
         "POST /notifications/{notification_id}/resend": access.Guard(gate="undelivered"),
+        # the caller's own notifications and preference: every signed-in user, their own
+        "GET /notifications": access.SIGNED_IN,
+        "GET /notifications/groups": access.SIGNED_IN,
+        "POST /notifications/read": access.SIGNED_IN,
+        "POST /notifications/{notification_id}/read": access.SIGNED_IN,
+        "GET /notifications/preference": access.SIGNED_IN,
+        "PUT /notifications/preference": access.SIGNED_IN,
     }
 )

@@ -18,4 +18,5 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
+    path("notifications/digest/", views.notifications_digest, name="notifications-digest"),
 ]

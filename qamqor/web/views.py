@@ -8,14 +8,19 @@ object out of scope is a 404); every change goes through a service (DESIGN §5.2
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import F, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -27,11 +32,15 @@ from qamqor.cases.models import Case
 from qamqor.classification import ViolenceForm
 from qamqor.intake.forms import SchoolCodeForm
 from qamqor.intake.models import Report
+from qamqor.notify import kinds as notify_kinds
+from qamqor.notify import selectors as notify_selectors
 from qamqor.notify import services as notify_services
-from qamqor.notify.models import Notification
-from qamqor.pages import exportable, paginate, user_of
+from qamqor.notify.forms import DigestForm, MarkReadForm
+from qamqor.notify.models import NO_CASE, Notification
+from qamqor.pages import exportable, paginate, run_form, success, user_of
 from qamqor.protocols.models import Step
 from qamqor.replica import replica_reads
+from qamqor.translation import active_language
 
 HOME_LIST_LIMIT = 20
 HOME_NOTIFICATIONS = 5
@@ -98,7 +107,7 @@ def home(request: HttpRequest) -> HttpResponse:
         if may_triage
         else []
     )
-    notifications = list(_in_app_notifications(user)[:HOME_NOTIFICATIONS])
+    notifications = _in_reader_language(_in_app_notifications(user)[:HOME_NOTIFICATIONS])
     return render(
         request,
         "web/home.html",
@@ -163,33 +172,131 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _in_app_notifications(user: User) -> QuerySet[Notification]:
-    return (
-        Notification.objects.filter(recipient=user, channel=Notification.Channel.IN_APP)
-        .select_related("case")
-        .order_by("-created_at", "-pk")
-    )
+    return notify_selectors.inbox(user)
+
+
+def _in_reader_language(items: Iterable[Notification]) -> list[Notification]:
+    """Subject and body in the reader's current language where the row holds them in every
+    language (older rows keep the text they were written in)."""
+    language = active_language()
+    shown = list(items)
+    for item in shown:
+        item.subject, item.body = item.text_in(language)
+        item.is_urgent = notify_kinds.is_urgent(item.template)  # type: ignore[attr-defined]
+    return shown
+
+
+def _filters(request: HttpRequest) -> tuple[str, str]:
+    """The kind and group the list is narrowed to (an unknown kind: every kind)."""
+    kind = request.GET.get("kind", "")
+    case = request.GET.get("case", "")[:40]
+    return (kind if kind in notify_kinds.KIND_CODES else ""), case
+
+
+def _list_url(*, kind: str = "", case: str = "") -> str:
+    query = urlencode({key: value for key, value in (("kind", kind), ("case", case)) if value})
+    return reverse("notifications") + (f"?{query}" if query else "")
 
 
 @login_required
 @exportable(NOTIFICATIONS)
 @require_safe
 def notifications(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, _in_app_notifications(user_of(request)))
-    has_unread = any(item.read_at is None for item in page.object_list)
-    return render(request, "web/notifications.html", {"page": page, "has_unread": has_unread})
+    """The reader's notifications grouped by case (one entry per case: unread count, the
+    newest message, a link to the case's notifications), filtered by kind, with unread
+    urgent ones pinned on top; ``?case=`` lists one group (brief 1.3.5)."""
+    user = user_of(request)
+    kind, case = _filters(request)
+    context: dict[str, object] = {
+        "kind": kind,
+        "case": case,
+        "kinds": notify_selectors.kind_counts(user),
+        "no_case": NO_CASE,
+        "digest_form": DigestForm(initial={"daily_digest": notify_services.wants_digest(user)}),
+    }
+    if case:
+        page = paginate(request, notify_selectors.inbox(user, kind=kind, case=case))
+        if not page.object_list and not kind:
+            raise Http404("no notifications of this group")
+        page.object_list = _in_reader_language(page.object_list)
+        context.update(
+            page=page,
+            has_unread=any(item.read_at is None for item in page.object_list),
+            case_number="" if case == NO_CASE else case,
+        )
+        return render(request, "web/notification_group.html", context)
+    page = paginate(request, notify_selectors.groups(user, kind=kind))
+    _in_reader_language(group.newest for group in page.object_list if group.newest)
+    context.update(
+        page=page,
+        pinned=_in_reader_language(notify_selectors.pinned(user, kind=kind)),
+        has_unread=any(group.unread for group in page.object_list),
+    )
+    return render(request, "web/notifications.html", context)
 
 
 @login_required
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
-    notify_services.mark_read(user_of(request), pk)
+    """Mark one of the reader's notifications read; another user's is a 404."""
+    if not notify_services.mark_read(user_of(request), pk):
+        raise Http404("no such notification")
+    back = request.POST.get("next") or ""
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+        return redirect(back)
     return redirect("notifications")
 
 
 @login_required
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    """Mark read every unread notification, or those of one group and/or one kind."""
     user = user_of(request)
-    notify_services.mark_all_read(user)
-    messages.success(request, gettext("All notifications are marked as read."))
-    return redirect("notifications")
+    form = MarkReadForm(request.POST)
+    back = _list_url()
+
+    def done(count: int) -> HttpResponse:
+        return success(
+            request,
+            ngettext(
+                "%(count)d notification marked as read.",
+                "%(count)d notifications marked as read.",
+                count,
+            )
+            % {"count": count},
+            redirect(_list_url(kind=form.cleaned_data["kind"])),
+        )
+
+    def again(status: int) -> HttpResponse:
+        messages.error(request, gettext("Nothing was marked: the filter is not valid."))
+        return redirect(back)
+
+    return run_form(
+        form,
+        lambda data: notify_services.mark_all_read(user, **data),
+        done=done,
+        again=again,
+    )
+
+
+@login_required
+@require_POST
+def notifications_digest(request: HttpRequest) -> HttpResponse:
+    """Turn the daily email digest on or off (brief 1.3.5: urgent ones still go at once)."""
+    user = user_of(request)
+    form = DigestForm(request.POST)
+
+    def done(on: bool) -> HttpResponse:
+        text = (
+            gettext("Non-urgent emails now come as one digest a day.")
+            if on
+            else gettext("Every notification is emailed at once again.")
+        )
+        return success(request, text, redirect("notifications"))
+
+    return run_form(
+        form,
+        lambda data: notify_services.set_daily_digest(user, **data),
+        done=done,
+        again=lambda status: redirect("notifications"),
+    )
