@@ -235,9 +235,10 @@ def record_document(
         adopted_on = None
     replaced = None
     if kind == DocumentKind.PLAN:
-        existing = (
-            PreventionDocument.objects.select_for_update()
+        existing = (  # no join: PostgreSQL locks no row of a nullable outer join
+            PreventionDocument.objects.select_for_update(of=("self",))
             .filter(school=school, kind=kind, school_year=school_year)
+            .order_by("pk")
             .first()
         )
         if existing is not None and existing.is_approved:
