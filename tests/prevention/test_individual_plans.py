@@ -154,3 +154,21 @@ def test_the_api_adds_and_changes_a_plan_over_csrf(place: Place) -> None:
     outsider = signed_in(world.coordinator_b)
     refused = outsider.patch(patch, {"responsible": "X"}, content_type="application/json")
     assert refused.status_code in (403, 404)
+
+
+def test_a_case_running_on_version_3_keeps_its_steps(place: Place) -> None:
+    """Running cases finish on their version: a case started while version 3 was the
+    published one gets no review step, before or after the decision."""
+    from qamqor.protocols.models import ProtocolVersion
+    from qamqor.protocols.services import sync_versions
+
+    sync_versions()
+    ProtocolVersion.objects.filter(code="bullying_outside_family", version=3).update(
+        published_at=timezone.now()
+    )
+    case = register_case(place.world)
+    assert case.protocol_runs.get().protocol.version == 3
+    decide(place, case)
+    assert not Step.objects.filter(case=case, key="monitoring_review").exists()
+    newer = register_case(place.world)
+    assert newer.protocol_runs.get().protocol.version == 3  # until version 4 is published
