@@ -8,6 +8,7 @@ import csv
 import io
 from datetime import timedelta
 
+import pypdfium2 as pdfium
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -63,6 +64,13 @@ def test_a_coordinator_opens_a_campaign_over_csrf(world: World) -> None:
     assert campaign.token in html and "data:image/svg+xml;base64," in html
     poster = client.get(reverse("survey-campaign-poster", args=[campaign.public_id]))
     assert poster["Content-Type"] == "application/pdf" and poster.content.startswith(b"%PDF")
+    document = pdfium.PdfDocument(poster.content)
+    try:
+        text = document[0].get_textpage().get_text_bounded()
+    finally:
+        document.close()
+    assert "Ваше мнение важно" in text and "Пікіріңіз маңызды" in text
+    assert f"/survey/{campaign.token}/" in text.replace("\r", "").replace("\n", "")
 
 
 def test_another_regions_coordinator_gets_404(world: World, campaign: Campaign) -> None:
