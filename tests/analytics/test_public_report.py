@@ -33,8 +33,9 @@ from qamqor.analytics.models import (
     ScreeningRollup,
     StepRollup,
 )
-from qamqor.analytics.public_report import Table, protect
+from qamqor.analytics.public_report import Table
 from qamqor.directory.models import Region
+from qamqor.instruments.suppression import protect
 from tests.factories import CLASSIFICATION, REPORT_DATA, World, register_case
 
 pytestmark = pytest.mark.django_db
