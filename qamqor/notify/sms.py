@@ -360,7 +360,7 @@ def render_notice(template: str, language: str, context: dict[str, Any]) -> dict
     from django.template import Context
     from django.utils import translation
 
-    from qamqor.notify.services import _render, _text_engine
+    from qamqor.notify.services.outbox import _render, _text_engine
     from qamqor.translation import pick
 
     subject, body = _render(template, language, context)

@@ -18,6 +18,7 @@ from qamqor.accounts.models import Role, User
 from qamqor.cases.models import Case
 from qamqor.notify import services
 from qamqor.notify.models import Notification
+from qamqor.notify.services import digest as digest_module
 from tests.factories import World, make_user, register_case
 from tests.notify.inbox_helpers import note
 
@@ -139,7 +140,7 @@ def test_a_worker_killed_while_writing_the_digest_loses_nothing(
 
     with time_machine.travel(AFTER_HOUR, tick=False):
         with monkeypatch.context() as patch:
-            patch.setattr(services, "_enqueue_after_commit", killed)
+            patch.setattr(digest_module, "_enqueue_after_commit", killed)
             with pytest.raises(SystemExit):
                 services.send_digests()
         assert digests(reader) == []  # rolled back with the items it would carry
