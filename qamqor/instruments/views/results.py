@@ -150,10 +150,22 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _instrument_from_filter(value: str) -> InstrumentVersion | None:
     code, _sep, version = (value or "").partition(":")
-    if not code:  # the campaigns' usual instrument first
-        loaded = definitions.latest(DEFAULT_DASHBOARD_INSTRUMENT)
-        code, version = loaded.spec.code, str(loaded.spec.version)
     return InstrumentVersion.objects.filter(code=code, version=int(version or 1)).first()
+
+
+def _dashboard_filters(request: HttpRequest) -> AggregateFilterForm:
+    """The filters as the page applies them. Without a known instrument in the query it is
+    the campaigns' usual one, written into the form too: the select must name the
+    instrument whose figures are shown (unbound, it showed the first in the list)."""
+    query = request.GET.copy()
+    filters = AggregateFilterForm(query)
+    known = {value for value, _label in filters.fields["instrument"].choices}  # type: ignore[attr-defined]
+    if query.get("instrument") not in known:
+        loaded = definitions.latest(DEFAULT_DASHBOARD_INSTRUMENT)
+        query["instrument"] = f"{loaded.spec.code}:{loaded.spec.version}"
+        filters = AggregateFilterForm(query)
+    filters.is_valid()  # a field in error is left out of cleaned_data; the others apply
+    return filters
 
 
 @login_required
@@ -163,9 +175,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not policy.scope_for(user).sees_statistics:
         raise Http404("dashboard")
-    filters = AggregateFilterForm(request.GET or None)
-    chosen: dict[str, Any] = filters.cleaned_data if filters.is_valid() else {}
-    instrument = _instrument_from_filter(chosen.get("instrument") or "")
+    filters = _dashboard_filters(request)
+    chosen: dict[str, Any] = filters.cleaned_data
+    instrument = _instrument_from_filter(chosen["instrument"])
     region = Region.objects.filter(code=chosen["region"]).first() if chosen.get("region") else None
     data = selectors.read_aggregates(
         user,
