@@ -27,7 +27,9 @@
 # Translations: the compiled .mo files are committed next to their .po files, so
 # `make run` works on a machine without gettext. After editing a .po file run
 # `make translations` and commit both; `make check` recompiles every catalog with msgfmt
-# into a temporary file and fails if a committed .mo differs from its .po.
+# into a temporary file and fails if a committed .mo differs from its .po, and runs
+# makemessages over a copy of the source and fails on a message missing, untranslated or
+# fuzzy in the kk or ru catalog (qamqor/locale/README.md, "Checks").
 #
 # Missing prerequisites (PostgreSQL binaries, Chromium, msgfmt) skip their stage with a
 # message; with CI=true they fail it instead.
