@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import multiprocessing
 import os
+import signal
 import socket
 import sys
 import threading
@@ -201,6 +202,11 @@ def _demo(port: int) -> int:
     )
     worker.start()
     _print_logins(f"http://127.0.0.1:{port}/")
+    # A job started in the background by a script (bash without job control) inherits
+    # SIGINT ignored, and Python then never raises KeyboardInterrupt: Ctrl-C, or the
+    # interrupt a supervisor sends the process group, would stop the worker and leave
+    # the web server running. The demo is stopped by Ctrl-C, so it takes it back.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
     except KeyboardInterrupt:

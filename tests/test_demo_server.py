@@ -72,6 +72,10 @@ class Demo:
         return self.log.read_text(errors="replace")
 
 
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -116,6 +120,9 @@ def demo(transactional_db: None, tmp_path: Path) -> Iterator[Demo]:
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, as a terminal's job is
+            # As a script's background job starts it (bash without job control): with
+            # SIGINT ignored, which Python keeps, so Ctrl-C must be taken back by the demo.
+            preexec_fn=_ignore_interrupts,
         )
     running = Demo(port, log)
     try:
