@@ -115,7 +115,7 @@ class AddClassForm(forms.Form):
     pupils = forms.CharField(
         label=_("Or one line per new pupil: date of birth and sex"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "2012-05-14 girl"}),
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("2012-05-14 girl")}),
         max_length=4000,
     )
 

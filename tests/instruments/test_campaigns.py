@@ -108,6 +108,20 @@ def test_pupils_outside_the_age_range_get_no_code(screening_world: World, pupils
     assert pupils_2a.filter(administration__isnull=True).count() == 1  # the seven-year-old
 
 
+def test_pupil_lines_take_the_sex_in_kazakh_and_russian_too(screening_world: World) -> None:
+    """The form's example is "2012-05-14 қыз" on a Kazakh page, "… девочка" on a Russian one."""
+    campaign = school_campaign(screening_world)
+    services.add_class(
+        actor=screening_world.psychologist_a,
+        campaign=campaign,
+        school=screening_world.a.school,
+        class_label="6B",
+        pupil_lines=["2013-02-01 қыз", "2013-03-01 ұл", "2013-04-01 Девочка", "2013-05-01 мальчик"],
+    )
+    sexes = CampaignPupil.objects.filter(campaign=campaign, class_label="6B").order_by("pk")
+    assert [pupil.child.sex for pupil in sexes] == ["girl", "boy", "girl", "boy"]
+
+
 def test_a_bad_pupil_line_names_the_line(screening_world: World) -> None:
     campaign = school_campaign(screening_world)
     with translation.override("en"), pytest.raises(InvalidInput) as error:

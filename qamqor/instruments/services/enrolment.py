@@ -76,7 +76,12 @@ def _issue_codes(campaign: Campaign, pupils: list[CampaignPupil]) -> int:
 def _check_pupil_lines(lines: list[str]) -> list[tuple[date | None, str]]:
     """``2012-05-14 girl`` per line (both parts optional); errors name the line."""
     pupils: list[tuple[date | None, str]] = []
-    sexes = {"girl": "girl", "boy": "boy", "f": "girl", "m": "boy", "-": "unknown"}
+    # the words of the form's example in each language ("2012-05-14 қыз", "… девочка")
+    sexes = {
+        **dict.fromkeys(("girl", "f", "қыз", "девочка"), "girl"),
+        **dict.fromkeys(("boy", "m", "ұл", "мальчик"), "boy"),
+        "-": "unknown",
+    }
     for number, line in enumerate(lines, start=1):
         birth: date | None = None
         sex = "unknown"
