@@ -22,7 +22,12 @@ from qamqor.training import services
 from qamqor.training.models import Programme
 from qamqor.training.services import ModuleSpec
 
-SYNTHETIC = "(synthetic demo programme)"
+# Said in the title's own language, so a Kazakh or Russian page holds no English words.
+SYNTHETIC = {
+    "kk": "(синтетикалық демо бағдарлама)",
+    "ru": "(синтетическая демо-программа)",
+    "en": "(synthetic demo programme)",
+}
 
 
 def synthetic_certificate() -> bytes:
@@ -40,9 +45,9 @@ def synthetic_certificate() -> bytes:
 PROGRAMMES: tuple[dict[str, object], ...] = (
     {
         "code": "demo-bullying-school",
-        "title_kk": f"Мектептегі буллинг: тану және әрекет ету {SYNTHETIC}",
-        "title_ru": f"Буллинг в школе: распознать и отреагировать {SYNTHETIC}",
-        "title_en": f"Bullying at school: recognise and respond {SYNTHETIC}",
+        "title_kk": f"Мектептегі буллинг: тану және әрекет ету {SYNTHETIC['kk']}",
+        "title_ru": f"Буллинг в школе: распознать и отреагировать {SYNTHETIC['ru']}",
+        "title_en": f"Bullying at school: recognise and respond {SYNTHETIC['en']}",
         "description_en": "Synthetic demo text: the school's duties under the response protocol.",
         "provider_kind": "state",
         "provider_name": "State professional development centre (synthetic)",
@@ -57,9 +62,9 @@ PROGRAMMES: tuple[dict[str, object], ...] = (
     },
     {
         "code": "demo-suicide-prevention",
-        "title_kk": f"Суицидтік мінез-құлықтың алдын алу {SYNTHETIC}",
-        "title_ru": f"Профилактика суицидального поведения {SYNTHETIC}",
-        "title_en": f"Preventing suicidal behaviour {SYNTHETIC}",
+        "title_kk": f"Суицидтік мінез-құлықтың алдын алу {SYNTHETIC['kk']}",
+        "title_ru": f"Профилактика суицидального поведения {SYNTHETIC['ru']}",
+        "title_en": f"Preventing suicidal behaviour {SYNTHETIC['en']}",
         "description_en": "Synthetic demo text: screening, crisis sessions, referral.",
         "provider_kind": "alternative",
         "provider_name": "Synthetic NGO training centre",
@@ -71,9 +76,9 @@ PROGRAMMES: tuple[dict[str, object], ...] = (
     },
     {
         "code": "demo-violence-interagency",
-        "title_kk": f"Зорлық-зомбылық: ведомствоаралық әрекет {SYNTHETIC}",
-        "title_ru": f"Насилие: межведомственное взаимодействие {SYNTHETIC}",
-        "title_en": f"Violence: working across agencies {SYNTHETIC}",
+        "title_kk": f"Зорлық-зомбылық: ведомствоаралық әрекет {SYNTHETIC['kk']}",
+        "title_ru": f"Насилие: межведомственное взаимодействие {SYNTHETIC['ru']}",
+        "title_en": f"Violence: working across agencies {SYNTHETIC['en']}",
         "description_en": "Synthetic demo text: police, guardianship and health together.",
         "provider_kind": "state",
         "provider_name": "State professional development centre (synthetic)",
@@ -85,9 +90,9 @@ PROGRAMMES: tuple[dict[str, object], ...] = (
     },
     {
         "code": "demo-cyberbullying-evidence",
-        "title_kk": f"Кибербуллинг: дәлелдерді сақтау {SYNTHETIC}",
-        "title_ru": f"Кибербуллинг: сохранение доказательств {SYNTHETIC}",
-        "title_en": f"Cyberbullying: keeping the evidence {SYNTHETIC}",
+        "title_kk": f"Кибербуллинг: дәлелдерді сақтау {SYNTHETIC['kk']}",
+        "title_ru": f"Кибербуллинг: сохранение доказательств {SYNTHETIC['ru']}",
+        "title_en": f"Cyberbullying: keeping the evidence {SYNTHETIC['en']}",
         "description_en": "Synthetic demo text: screenshots, platforms, reporting.",
         "provider_kind": "alternative",
         "provider_name": "Synthetic online course provider",
