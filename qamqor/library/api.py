@@ -17,15 +17,15 @@ from qamqor.library import selectors, services
 from qamqor.library.forms import AcknowledgeForm, DocumentForm, MaterialForm, VersionForm
 from qamqor.library.models import Acknowledgement, Document, DocumentVersion, Material
 from qamqor.library.schemas import (
-    AcknowledgeIn,
-    BriefingOut,
-    CoverageOut,
-    DocumentIn,
-    DocumentOut,
-    MaterialIn,
-    MaterialOut,
-    VersionIn,
-    VersionOut,
+    LibraryAcknowledgeIn,
+    LibraryBriefingOut,
+    LibraryCoverageOut,
+    LibraryDocumentIn,
+    LibraryDocumentOut,
+    LibraryMaterialIn,
+    LibraryMaterialOut,
+    LibraryVersionIn,
+    LibraryVersionOut,
 )
 
 router = Router(tags=["library"])
@@ -36,13 +36,17 @@ def _gate(request: HttpRequest, name: str) -> None:
         raise Http404(name)
 
 
-@router.get("/documents", response=list[DocumentOut], summary="Every document with its versions")
+@router.get(
+    "/documents", response=list[LibraryDocumentOut], summary="Every document with its versions"
+)
 def library_documents(request: HttpRequest) -> Any:
     _gate(request, "library")
     return selectors.document_list(request.user)
 
 
-@router.get("/documents/{code}", response=DocumentOut, summary="One document with its versions")
+@router.get(
+    "/documents/{code}", response=LibraryDocumentOut, summary="One document with its versions"
+)
 def library_document(request: HttpRequest, code: str) -> Document:
     _gate(request, "library")
     return selectors.get_document(request.user, code)
@@ -50,10 +54,10 @@ def library_document(request: HttpRequest, code: str) -> Document:
 
 @router.post(
     "/documents",
-    response={201: DocumentOut, **errors(403)},
+    response={201: LibraryDocumentOut, **errors(403)},
     summary="Add a document (coordinating body)",
 )
-def library_add_document(request: HttpRequest, payload: DocumentIn) -> Status[Document]:
+def library_add_document(request: HttpRequest, payload: LibraryDocumentIn) -> Status[Document]:
     _gate(request, "library_publish")
     data = validated(DocumentForm, payload.dict())
     return Status(201, services.add_document(actor=_user(request), **data))
@@ -61,11 +65,11 @@ def library_add_document(request: HttpRequest, payload: DocumentIn) -> Status[Do
 
 @router.post(
     "/documents/{code}/versions",
-    response={201: VersionOut, **errors(403)},
+    response={201: LibraryVersionOut, **errors(403)},
     summary="Publish a new version and brief the roles it names (coordinating body)",
 )
 def library_publish_version(
-    request: HttpRequest, code: str, payload: VersionIn
+    request: HttpRequest, code: str, payload: LibraryVersionIn
 ) -> Status[DocumentVersion]:
     _gate(request, "library_publish")
     document = selectors.get_document(_user(request), code, "publish")
@@ -78,7 +82,7 @@ def library_publish_version(
 
 @router.get(
     "/briefings",
-    response=list[BriefingOut],
+    response=list[LibraryBriefingOut],
     summary="My briefings: versions I am to acknowledge, and those I have",
 )
 def library_briefings(request: HttpRequest) -> Any:
@@ -88,11 +92,11 @@ def library_briefings(request: HttpRequest) -> Any:
 
 @router.post(
     "/briefings/{public_id}/acknowledge",
-    response={200: BriefingOut, **errors(403)},
+    response={200: LibraryBriefingOut, **errors(403)},
     summary="Confirm that I have read the version",
 )
 def library_acknowledge(
-    request: HttpRequest, public_id: UUID, payload: AcknowledgeIn
+    request: HttpRequest, public_id: UUID, payload: LibraryAcknowledgeIn
 ) -> Acknowledgement:
     _gate(request, "library")
     acknowledgement = selectors.get_acknowledgement(_user(request), public_id)
@@ -106,7 +110,7 @@ class CoverageQuery(Schema):
 
 @router.get(
     "/coverage/{public_id}",
-    response=CoverageOut,
+    response=LibraryCoverageOut,
     summary="Who has acknowledged a version, by region and role, and who has not",
 )
 def library_coverage(
@@ -135,7 +139,7 @@ class MaterialQuery(Schema):
 
 @router.get(
     "/materials",
-    response=list[MaterialOut],
+    response=list[LibraryMaterialOut],
     summary="The methodological base: search by a word, a topic, a role",
 )
 @paginate(Pagination)
@@ -148,10 +152,10 @@ def library_materials(request: HttpRequest, filters: Query[MaterialQuery]) -> An
 
 @router.post(
     "/materials",
-    response={201: MaterialOut, **errors(403)},
+    response={201: LibraryMaterialOut, **errors(403)},
     summary="Share a material (coordinators)",
 )
-def library_add_material(request: HttpRequest, payload: MaterialIn) -> Status[Material]:
+def library_add_material(request: HttpRequest, payload: LibraryMaterialIn) -> Status[Material]:
     _gate(request, "library_share")
     data = validated(MaterialForm, payload.dict())
     return Status(201, services.add_material(actor=_user(request), **data))

@@ -9,19 +9,19 @@ from ninja import Schema
 from qamqor.library.models import Acknowledgement, Document, DocumentVersion, Material
 
 
-class TextsOut(Schema):
+class LibraryTextsOut(Schema):
     kk: str
     ru: str
     en: str
 
 
-class VersionOut(Schema):
+class LibraryVersionOut(Schema):
     id: UUID
     sequence: int
     number: str
     effective_on: date | None
-    summary: TextsOut
-    changes: TextsOut
+    summary: LibraryTextsOut
+    changes: LibraryTextsOut
     url: str
     file: UUID | None
     protocol_version: str | None  # "code:version"
@@ -54,13 +54,13 @@ class VersionOut(Schema):
         return obj.roles
 
 
-class DocumentOut(Schema):
+class LibraryDocumentOut(Schema):
     code: str
     kind: str
-    title: TextsOut
+    title: LibraryTextsOut
     issuer: str
     reference: str
-    versions: list[VersionOut]
+    versions: list[LibraryVersionOut]
 
     @staticmethod
     def resolve_title(obj: Document) -> dict[str, str]:
@@ -71,7 +71,7 @@ class DocumentOut(Schema):
         return list(obj.versions.all())
 
 
-class DocumentIn(Schema):
+class LibraryDocumentIn(Schema):
     code: str
     kind: str
     title_kk: str
@@ -81,7 +81,7 @@ class DocumentIn(Schema):
     reference: str = ""
 
 
-class VersionIn(Schema):
+class LibraryVersionIn(Schema):
     """A new version (a link to its text; a file is added from the page)."""
 
     number: str
@@ -97,7 +97,7 @@ class VersionIn(Schema):
     protocol_version: str = ""  # "code:version"
 
 
-class BriefingOut(Schema):
+class LibraryBriefingOut(Schema):
     id: UUID
     document: str
     version: UUID
@@ -123,18 +123,18 @@ class BriefingOut(Schema):
         return obj.version.number
 
 
-class AcknowledgeIn(Schema):
+class LibraryAcknowledgeIn(Schema):
     read: bool
 
 
-class CoverageRowOut(Schema):
+class LibraryCoverageRowOut(Schema):
     region: str
     role: str
     due: int
     done: int
 
 
-class MissingOut(Schema):
+class LibraryMissingOut(Schema):
     username: str
     name: str
     role: str
@@ -159,18 +159,18 @@ class MissingOut(Schema):
         return obj.region.code if obj.region is not None else None
 
 
-class CoverageOut(Schema):
+class LibraryCoverageOut(Schema):
     version: UUID
     due: int
     done: int
-    rows: list[CoverageRowOut]
-    missing: list[MissingOut]
+    rows: list[LibraryCoverageRowOut]
+    missing: list[LibraryMissingOut]
 
 
-class MaterialOut(Schema):
+class LibraryMaterialOut(Schema):
     id: UUID
-    title: TextsOut
-    summary: TextsOut
+    title: LibraryTextsOut
+    summary: LibraryTextsOut
     topics: list[str]
     roles: list[str]
     url: str
@@ -207,7 +207,7 @@ class MaterialOut(Schema):
         return obj.region.code if obj.region is not None else None
 
 
-class MaterialIn(Schema):
+class LibraryMaterialIn(Schema):
     """A material with a link (a file is added from the page)."""
 
     topics: list[str]
