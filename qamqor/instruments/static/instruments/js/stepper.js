@@ -1,7 +1,10 @@
 /* One question per screen for the child's questionnaire, with a progress bar.
    Without JavaScript the form shows every question and works the same. Questions that
    earlier answers switch off (data-enable) are skipped and their answers cleared, as
-   the server drops them too. */
+   the server drops them too.
+   A tap or click on an answer moves on to the next question by itself; the keyboard
+   does not (the arrow keys choose within a question, WCAG 3.2.2): Tab to Next. Each new
+   question, and a question the server sent back unanswered, takes the focus. */
 (function () {
   "use strict";
   var form = document.querySelector("form[data-stepper]");
@@ -18,6 +21,7 @@
   var template = form.getAttribute("data-text-of") || "{n} / {total}";
   var current = 0;
   var timer = null;
+  var lastPointer = 0;
 
   function answer(key) {
     var checked = form.querySelector('input[name="a_' + key + '"]:checked');
@@ -82,7 +86,14 @@
   if (firstInvalid > 0) {
     current = enabledQuestions().indexOf(all[firstInvalid]);
   }
-  show(false);
+  show(firstInvalid !== -1);
+
+  form.addEventListener("pointerdown", function () {
+    lastPointer = Date.now();
+  });
+  form.addEventListener("keydown", function () {
+    lastPointer = 0;
+  });
 
   form.addEventListener("change", function (event) {
     if (event.target.type !== "radio") {
@@ -91,7 +102,8 @@
     var list = enabledQuestions();
     show(false);
     window.clearTimeout(timer);
-    if (current < list.length - 1) {
+    var byPointer = Date.now() - lastPointer < 2000;
+    if (byPointer && current < list.length - 1) {
       timer = window.setTimeout(function () {
         current += 1;
         show(true);
