@@ -206,41 +206,34 @@ class BlindIndexField(_CharField):
         return value
 
 
-#: Every encrypted field, for ``qamqor keys rotate-fields`` (app label.model: fields).
-ENCRYPTED_FIELDS = {
-    "intake.Report": ["narrative", "reporter_name", "reporter_contact", "dismissal_reason"],
-    "intake.ReporterMessage": ["body"],
-    "cases.Case": ["summary", "outcome_note"],
-    "cases.Child": ["full_name"],
-    "cases.LegalRepresentative": ["full_name", "phone", "email"],
-    "cases.CaseRepresentative": ["do_not_contact_reason"],
-    "cases.CaseEvent": ["note"],
-    "care.Consultation": ["notes", "topic", "participants_note", "next_steps"],
-    "care.ConsentRecord": ["giver_name", "withdrawal_note"],
-    "care.CrisisBasis": ["justification"],
-    "care.ChildShare": ["override_reason", "revoke_reason"],
-    "appeals.Appeal": ["text", "response"],
-    "intake.ReportAttachment": ["content"],
-    "care.ConsentDocument": ["content"],
-    "referrals.ReferralAttachment": ["content"],
-    "training.Certificate": ["content"],
-    "referrals.Referral": [
-        "reason",
-        "actions_taken",
-        "decline_reason",
-        "feedback",
-        "cancel_reason",
-        "contact",
-    ],
-    "helpline.CallCard": ["narrative"],
-    "notify.Notification": ["recipient_address", "subject", "body"],
-    "protocols.Step": ["output"],
-    "protocols.RepresentativeNotice": ["texts"],
-}
+#: The field classes whose values are Fernet tokens in the database.
+ENCRYPTED_FIELD_CLASSES = (EncryptedTextField, EncryptedJSONField, EncryptedBinaryField)
 
-#: Models that moved to another app since their fields were encrypted: the migrations that
-#: encrypted them name them by the old label.
-MOVED = {"care.Appeal": "appeals.Appeal"}
+
+def encrypted_field_names(model: type[models.Model]) -> list[str]:
+    """The encrypted fields stored in ``model``'s own table (its files' contents among them),
+    read from the model itself, so a field added later is never left out."""
+    return [
+        field.name
+        for field in model._meta.local_concrete_fields
+        if isinstance(field, ENCRYPTED_FIELD_CLASSES)
+    ]
+
+
+def encrypted_fields(registry: Any = None) -> dict[str, list[str]]:
+    """Every encrypted field of every installed model (app label.model: fields): what
+    ``qamqor keys rotate-fields`` rewrites. ``registry`` is an app registry (a migration's
+    historical apps); the installed apps by default."""
+    if registry is None:
+        from django.apps import apps as registry
+    found: dict[str, list[str]] = {}
+    for model in registry.get_models():
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        names = encrypted_field_names(model)
+        if names:
+            found[model._meta.label] = names
+    return found
 
 
 def reencrypt(model: type[models.Model], names: list[str], batch_size: int = 500) -> int:
@@ -263,7 +256,11 @@ def decrypt_json_migration(label: str) -> Any:
         app_label, model_name = label.split(".")
         model = apps.get_model(app_label, model_name)
         table = schema_editor.quote_name(model._meta.db_table)
-        names = ENCRYPTED_FIELDS[label]
+        names = [
+            field.name
+            for field in model._meta.local_concrete_fields
+            if isinstance(field, EncryptedJSONField)
+        ]
         with schema_editor.connection.cursor() as cursor:
             for row in model._default_manager.only("pk", *names).iterator(chunk_size=500):
                 for name in names:
@@ -279,11 +276,14 @@ def decrypt_json_migration(label: str) -> Any:
 
 def reencrypt_migration(label: str) -> Any:
     """A RunPython function that encrypts the rows written before ``label``'s fields were
-    encrypted (used by the migrations that switched them on)."""
+    encrypted (used by the migrations that switched them on): every field that is
+    encrypted in the model as that migration leaves it."""
 
     def forwards(apps: Any, schema_editor: Any) -> None:
         app_label, model_name = label.split(".")
-        names = ENCRYPTED_FIELDS[MOVED.get(label, label)]
-        reencrypt(apps.get_model(app_label, model_name), names)
+        model = apps.get_model(app_label, model_name)
+        names = encrypted_field_names(model)
+        if names:
+            reencrypt(model, names)
 
     return forwards

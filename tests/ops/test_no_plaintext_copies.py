@@ -140,14 +140,14 @@ def test_no_encrypted_value_of_the_demo_world_is_stored_in_clear_anywhere(db: No
     from django.apps import apps
 
     from qamqor.demo import seed_demo
-    from qamqor.ops.fields import ENCRYPTED_FIELDS, REMOVED, EncryptedTextField
+    from qamqor.ops.fields import REMOVED, EncryptedTextField, encrypted_fields
 
     seed_demo(schools=10, cases=30, progress=False, rng_seed=7)
     # staff and the directory's contact people are public officials, not protected here;
     # the demo draws their synthetic names from the same list as the children's
     text = raw_database_text(skip=("accounts_user", "directory_contactperson"))
     checked: dict[str, int] = {}
-    for label, names in ENCRYPTED_FIELDS.items():
+    for label, names in encrypted_fields().items():
         model = apps.get_model(label)
         for name in names:
             if not isinstance(model._meta.get_field(name), EncryptedTextField):

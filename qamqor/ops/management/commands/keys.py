@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qamqor.ops.backup import BackupError, rotate_file
-from qamqor.ops.fields import ENCRYPTED_FIELDS, reencrypt
+from qamqor.ops.fields import encrypted_fields, reencrypt
 from qamqor.ops.keys import data_keys, generate_key
 
 
@@ -34,7 +34,8 @@ class Command(BaseCommand):
             self.stdout.write(generate_key())
             return
         if options["action"] == "rotate-fields":
-            for label, names in ENCRYPTED_FIELDS.items():
+            # every encrypted field of every installed model, read from the models
+            for label, names in encrypted_fields(apps).items():
                 count = reencrypt(apps.get_model(label), names)
                 self.stdout.write(f"{label}: {count} rows re-encrypted ({', '.join(names)})")
             return
