@@ -287,7 +287,7 @@ class CaseMessage(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
+    body = EncryptedTextField()  # staff write about the child: encrypted (qamqor.ops.fields)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

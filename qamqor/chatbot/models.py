@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from qamqor.ops.fields import EncryptedJSONField
+
 
 class TelegramUpdate(models.Model):
     """An ``update_id`` already handled: Telegram repeats an update it thinks was lost."""
@@ -37,7 +39,8 @@ class Conversation(models.Model):
     chat_id = models.CharField(max_length=32, unique=True)
     language = models.CharField(max_length=2, default="ru")
     state = models.CharField(max_length=10, choices=State.choices, default=State.LANGUAGE)
-    draft = models.JSONField(default=dict, blank=True)
+    # what the reporter has typed so far (the narrative, a name): encrypted at rest
+    draft = EncryptedJSONField(default=dict, blank=True)
     report = models.ForeignKey(
         "intake.Report", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -5,15 +5,17 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from qamqor.ops.fields import EncryptedTextField
+
 
 class InboundMail(models.Model):
     """An accepted email: its Message-ID (hashed) makes a resent copy a no-op, and the
-    sender's address is where the reporter is answered (stored in Qamqor's database only;
-    the report keeps a keyed hash of it)."""
+    sender's address is where the reporter is answered (stored in Qamqor's database only,
+    encrypted; the report keeps a keyed hash of it)."""
 
     message_key = models.CharField(max_length=64, unique=True)
     report = models.ForeignKey("intake.Report", on_delete=models.CASCADE, related_name="+")
-    sender = models.EmailField(max_length=254)
+    sender = EncryptedTextField(max_length=254, blank=True)  # found by report, never by value
     mailbox = models.CharField(max_length=254)
     received_at = models.DateTimeField(default=timezone.now)
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from qamqor.accounts.access import RestrictedQuerySet
 from qamqor.cases.models import Case
 from qamqor.directory.models import ContactPerson, Organisation
-from qamqor.ops.fields import EncryptedJSONField
+from qamqor.ops.fields import EncryptedJSONField, EncryptedTextField
 from qamqor.protocols.definitions import ProtocolSpec, StepSpec, parse
 from qamqor.translation import pick
 
@@ -59,7 +59,8 @@ class ProtocolRun(models.Model):
     protocol = models.ForeignKey(ProtocolVersion, on_delete=models.PROTECT, related_name="runs")
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.TextField(blank=True, help_text="why the protocol was switched")
+    # why the protocol was switched (a reclassification's reason): may name the family
+    end_reason = EncryptedTextField(blank=True, help_text="why the protocol was switched")
 
     def __str__(self) -> str:
         return f"{self.case} · {self.protocol}"

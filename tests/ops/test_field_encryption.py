@@ -20,6 +20,10 @@ from tests.factories import REPORT_DATA, World, register_case
 SECRET_NARRATIVE = "Aigerim Serikova is hit at home by her stepfather"
 SECRET_NAME = "Serik Zhumabekov"
 SECRET_PHONE = "+77019998877"
+SECRET_THREAD = "Thread: Aigerim's stepfather waits at the school gate"
+SECRET_SWITCH = "Switched: the stepfather hits Aigerim at home"
+SECRET_SENDER = "serik.zhumabekov@mail.test.qamqor.invalid"
+SECRET_DRAFT = "Draft: my classmate Dana Oralova is beaten at home"
 
 
 def raw(table: str, column: str, pk: int) -> str:
@@ -45,7 +49,55 @@ def make_records(world: World) -> tuple[Report, Case, Child, LegalRepresentative
     representative = LegalRepresentative.objects.create(
         child=child, full_name=SECRET_NAME, relationship="father", phone=SECRET_PHONE
     )
+    make_copies(world, case)
     return report, case, child, representative
+
+
+def make_copies(world: World, case: Case) -> None:
+    """The interagency thread, the reason a protocol was switched, an emailing reporter's
+    address and an unfinished chat: copies of personal data outside the case's own fields."""
+    from qamqor.cases.thread import post_message
+    from qamqor.chatbot.models import Conversation
+    from qamqor.mailbox.models import InboundMail
+    from qamqor.protocols.models import ProtocolRun
+
+    post_message(case=case, author=world.coordinator_a, body=SECRET_THREAD)
+    ProtocolRun.objects.filter(case=case).update(end_reason=SECRET_SWITCH)
+    InboundMail.objects.create(
+        message_key="enc-1", report=case.reports.get(), sender=SECRET_SENDER, mailbox="report@x"
+    )
+    Conversation.objects.create(
+        chat_id="777", state="name", draft={"narrative": SECRET_DRAFT, "anonymous": False}
+    )
+
+
+COPIES = [
+    ("cases_casemessage", "body", SECRET_THREAD),
+    ("protocols_protocolrun", "end_reason", SECRET_SWITCH),
+    ("mailbox_inboundmail", "sender", SECRET_SENDER),
+    ("chatbot_conversation", "draft", SECRET_DRAFT),
+]
+
+
+def test_the_thread_the_switch_reason_the_sender_and_the_chat_draft_are_tokens(
+    world: World,
+) -> None:
+    from qamqor.cases.models import CaseMessage
+    from qamqor.chatbot.models import Conversation
+    from qamqor.mailbox.models import InboundMail
+    from qamqor.protocols.models import ProtocolRun
+
+    make_records(world)
+    with connection.cursor() as cursor:
+        for table, column, secret in COPIES:
+            cursor.execute(f"SELECT {column} FROM {table}")  # noqa: S608 - fixed names
+            stored = [str(row[0]) for row in cursor.fetchall()]
+            assert any(value.startswith(fields.TOKEN_PREFIX) for value in stored), table
+            assert not any(secret in value for value in stored), table
+    assert CaseMessage.objects.get().body == SECRET_THREAD
+    assert ProtocolRun.objects.get().end_reason == SECRET_SWITCH
+    assert InboundMail.objects.get().sender == SECRET_SENDER
+    assert Conversation.objects.get().draft["narrative"] == SECRET_DRAFT
 
 
 def test_the_database_holds_tokens_python_sees_text(world: World) -> None:
@@ -127,7 +179,9 @@ def test_a_database_dump_shows_no_plaintext(
         timeout=120,
     ).stdout
     assert b"gAAAAA" in dump  # the tokens are there
-    for secret in (SECRET_NARRATIVE, SECRET_NAME, SECRET_PHONE, "Aigerim Serikova"):
+    secrets = [SECRET_NARRATIVE, SECRET_NAME, SECRET_PHONE, "Aigerim Serikova"]
+    secrets += [secret for _table, _column, secret in COPIES]
+    for secret in secrets:
         assert secret.encode() not in dump, secret
 
 
