@@ -9,9 +9,11 @@ Each rule has its own period, set in the environment (settings ``RETENTION_*``):
                       pseudonymised: its summary and outcome note, its reports' narratives
                       and reporters' names and contacts are replaced, attachments,
                       follow-up threads, chat and mail records deleted, the follow-up code
-                      retired; the child's name and birth date and the legal
-                      representatives' names and contacts are removed once no case of
-                      the child is younger than the period.
+                      retired; the interagency thread's messages, the reasons its
+                      protocol was switched, its event notes and its individual plans'
+                      names and measures replaced; the child's name and birth date and the
+                      legal representatives' names and contacts are removed once no case
+                      of the child is younger than the period.
 ``dismissed_reports`` a report dismissed (or closed as untrue) more than
                       ``RETENTION_DISMISSED_REPORT_DAYS`` ago: the same for the report.
 ``transcripts``       ``RETENTION_TRANSCRIPT_DAYS`` after a matter ended: the reporter's
@@ -19,7 +21,13 @@ Each rule has its own period, set in the environment (settings ``RETENTION_*``):
                       sender are deleted and the follow-up code retired (it can never open
                       the report again).
 ``chat_drafts``       an unfinished Telegram conversation (no report) untouched for
-                      ``RETENTION_CHAT_DRAFT_DAYS``.
+                      ``RETENTION_CHAT_DRAFT_DAYS`` is deleted; a new report begun in a
+                      chat that already led to one, untouched as long, loses its draft
+                      (the chat keeps reaching the first report's thread).
+``notifications``     the outbox's copies (address, subject, body, texts, last error) of a
+                      notification finished (sent, failed, cancelled, …) and queued more
+                      than ``RETENTION_TRANSCRIPT_DAYS`` ago are removed; the row, its
+                      status and its de-duplication key stay, so it is never sent again.
 
 ``qamqor retention run --dry-run`` lists what would go; the real run does it, one
 transaction per record, and writes an audit event for each (``retention.*``). Running it
@@ -39,18 +47,37 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from qamqor.audit.services import record
-from qamqor.cases.models import Case, CaseRepresentative, Child, LegalRepresentative
+from qamqor.cases.models import (
+    Case,
+    CaseEvent,
+    CaseMessage,
+    CaseRepresentative,
+    Child,
+    LegalRepresentative,
+)
 from qamqor.chatbot.models import Conversation
 from qamqor.helpline.models import CallCard
 from qamqor.intake.models import Report, ReportAttachment, ReporterMessage
 from qamqor.mailbox.models import InboundMail
+from qamqor.notify.models import Notification
 from qamqor.ops import fields
+from qamqor.prevention.models import IndividualPlan
+from qamqor.protocols.models import ProtocolRun
 
 #: What replaces a narrative, summary or name; stored in clear even in encrypted fields.
 REMOVED = fields.REMOVED
 #: A retired follow-up code hash starts with this; no code hashes to it.
 RETIRED_PREFIX = "retired-"
 _ENDED = (Report.Status.DISMISSED, Report.Status.UNTRUE)
+#: Notifications no worker will touch again (pending, sending and held ones are left).
+_FINISHED = (
+    Notification.Status.SENT,
+    Notification.Status.FAILED,
+    Notification.Status.CANCELLED,
+    Notification.Status.UNCONFIRMED,
+    Notification.Status.DIGESTED,
+)
+_BATCH = 500
 
 
 @dataclass
@@ -63,6 +90,8 @@ class RetentionReport:
     dismissed_reports: list[str] = field(default_factory=list)  # report public ids
     transcripts: list[str] = field(default_factory=list)  # report public ids
     chat_drafts: int = 0
+    chat_drafts_cleared: int = 0
+    notifications: int = 0
     children: int = 0
     attachments: int = 0
     messages: int = 0
@@ -74,7 +103,9 @@ class RetentionReport:
             + (f" — {', '.join(self.closed_cases[:50])}" if self.closed_cases else ""),
             f"dismissed reports pseudonymised ({verb}): {len(self.dismissed_reports)}",
             f"follow-up threads and transcripts expired ({verb}): {len(self.transcripts)}",
-            f"unfinished chat conversations deleted ({verb}): {self.chat_drafts}",
+            f"unfinished chat conversations deleted ({verb}): {self.chat_drafts}; "
+            f"unfinished new reports in chats cleared: {self.chat_drafts_cleared}",
+            f"notification copies removed ({verb}): {self.notifications}",
             f"children's names removed: {self.children}; attachments deleted: "
             f"{self.attachments}; reporter messages deleted: {self.messages}",
         ]
@@ -123,6 +154,26 @@ def due_chat_drafts(now: datetime) -> QuerySet[Conversation]:
     return Conversation.objects.filter(report__isnull=True, updated_at__lte=cutoff)
 
 
+def due_chat_drafts_of_reporters(now: datetime) -> QuerySet[Conversation]:
+    """Chats that led to a report and then began another one, untouched for the period:
+    the draft (encrypted, so not selectable in SQL) goes by the conversation's state."""
+    cutoff = now - timedelta(days=settings.RETENTION_CHAT_DRAFT_DAYS)
+    return Conversation.objects.filter(report__isnull=False, updated_at__lte=cutoff).exclude(
+        state=Conversation.State.DONE
+    )
+
+
+def due_notifications(now: datetime) -> QuerySet[Notification]:
+    """Finished notifications queued more than the transcript period ago that still hold
+    their copies (``REMOVED`` is stored in clear, so SQL tells the expired ones)."""
+    cutoff = now - timedelta(days=settings.RETENTION_TRANSCRIPT_DAYS)
+    return (
+        Notification.objects.filter(status__in=_FINISHED, created_at__lte=cutoff)
+        .exclude(subject=REMOVED)
+        .order_by("pk")
+    )
+
+
 def run(*, now: datetime | None = None, dry_run: bool = False) -> RetentionReport:
     """Apply every rule (or, with ``dry_run``, only list what would go)."""
     now = now or timezone.now()
@@ -156,11 +207,17 @@ def run(*, now: datetime | None = None, dry_run: bool = False) -> RetentionRepor
                     changes=changes,
                 )
     drafts = due_chat_drafts(now)
+    of_reporters = due_chat_drafts_of_reporters(now)
     result.chat_drafts = drafts.count()
-    if not dry_run and result.chat_drafts:
+    result.chat_drafts_cleared = of_reporters.count()
+    if not dry_run and (result.chat_drafts or result.chat_drafts_cleared):
         with transaction.atomic():
             ids = list(drafts.values_list("pk", flat=True))
             Conversation.objects.filter(pk__in=ids).delete()
+            cleared = list(of_reporters.values_list("pk", flat=True))
+            Conversation.objects.filter(pk__in=cleared).update(
+                draft={}, state=Conversation.State.DONE
+            )
             record(
                 actor=None,
                 action="retention.delete_chat_drafts",
@@ -168,10 +225,41 @@ def run(*, now: datetime | None = None, dry_run: bool = False) -> RetentionRepor
                 object_id=len(ids),
                 changes={
                     "deleted": len(ids),
+                    "drafts_cleared": len(cleared),
                     "older_than_days": settings.RETENTION_CHAT_DRAFT_DAYS,
                 },
             )
+    _expire_notifications(now, result, dry_run=dry_run)
     return result
+
+
+def _expire_notifications(now: datetime, result: RetentionReport, *, dry_run: bool) -> None:
+    """Remove the outbox's copies in batches, one transaction and audit event each."""
+    due = due_notifications(now)
+    if dry_run:
+        result.notifications = due.count()
+        return
+    while ids := list(due.values_list("pk", flat=True)[:_BATCH]):
+        with transaction.atomic():
+            Notification.objects.filter(pk__in=ids).update(
+                recipient_address="",
+                recipient_ref="",
+                subject=REMOVED,
+                body=REMOVED,
+                texts={},
+                last_error="",
+            )
+            record(
+                actor=None,
+                action="retention.expire_notifications",
+                object_type="notify.Notification",
+                object_id=len(ids),
+                changes={
+                    "ids": ids,
+                    "older_than_days": settings.RETENTION_TRANSCRIPT_DAYS,
+                },
+            )
+        result.notifications += len(ids)
 
 
 def _pseudonymise_case(case: Case, now: datetime, result: RetentionReport) -> None:
@@ -182,6 +270,7 @@ def _pseudonymise_case(case: Case, now: datetime, result: RetentionReport) -> No
         Case.objects.filter(pk=case.pk).update(summary=REMOVED, outcome_note="")
         reports = list(Report.objects.filter(case=case))
         changes = _pseudonymise_reports(reports, result)
+        changes.update(_pseudonymise_case_work(case))
         changes["child_identity_removed"] = _pseudonymise_child(case, now, result)
         record(
             actor=None,
@@ -223,6 +312,33 @@ def _expire_transcripts(reports: Iterable[Report], result: RetentionReport) -> d
         Report.objects.filter(pk=report_id).update(followup_code_hash=retired)
     result.messages += messages
     return {"messages_deleted": messages, "chats_deleted": chats, "mails_deleted": mails}
+
+
+def _pseudonymise_case_work(case: Case) -> dict[str, int]:
+    """What staff wrote on the case besides its summary: the interagency thread, the reasons
+    its protocol was switched, its event notes, its individual plans' names and measures,
+    and the outbox's copies of its notifications."""
+    return {
+        "thread_messages": CaseMessage.objects.filter(case=case).update(body=REMOVED),
+        "switch_reasons": ProtocolRun.objects.filter(case=case)
+        .exclude(end_reason="")
+        .update(end_reason=REMOVED),
+        "event_notes": CaseEvent.objects.filter(case=case).exclude(note="").update(note=REMOVED),
+        "individual_plans": IndividualPlan.objects.filter(case=case).update(
+            child_label="", measures=REMOVED
+        ),
+        "notifications": Notification.objects.filter(case=case)
+        .filter(status__in=_FINISHED)
+        .exclude(subject=REMOVED)
+        .update(
+            recipient_address="",
+            recipient_ref="",
+            subject=REMOVED,
+            body=REMOVED,
+            texts={},
+            last_error="",
+        ),
+    }
 
 
 def _pseudonymise_child(case: Case, now: datetime, result: RetentionReport) -> bool:

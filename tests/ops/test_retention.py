@@ -14,13 +14,16 @@ from django.utils import timezone
 from qamqor.audit.models import AuditEvent
 from qamqor.audit.services import verify_chain
 from qamqor.cases import services as case_services
-from qamqor.cases.models import Case, Child, LegalRepresentative
+from qamqor.cases.models import Case, CaseEvent, CaseMessage, Child, LegalRepresentative
 from qamqor.chatbot.models import Conversation
 from qamqor.errors import InvalidInput
 from qamqor.intake import services as intake_services
 from qamqor.intake.models import Report, ReportAttachment, ReporterMessage
 from qamqor.mailbox.models import InboundMail
+from qamqor.notify.models import Notification
 from qamqor.ops import retention
+from qamqor.prevention.models import IndividualPlan
+from qamqor.protocols.models import ProtocolRun
 from tests import pdfs
 from tests.factories import REPORT_DATA, World, complete_open_steps, register_case
 
@@ -194,3 +197,105 @@ def test_dismissed_reports_and_chat_drafts(world: World, periods: None) -> None:
     assert AuditEvent.objects.filter(
         action="retention.pseudonymise_report", object_id=str(report.public_id)
     ).exists()
+
+
+def _outbox_copy(key: str, **extra: object) -> Notification:
+    return Notification.objects.create(
+        channel="email",
+        recipient_address="serik.serikov@mail.test.qamqor.invalid",
+        subject="Aigerim Serikova: the case",
+        body="Dear Serik, Aigerim was hurt at school",
+        texts={"ru": ["Aigerim Serikova", "Aigerim was hurt"]},
+        template="representative_notice",
+        dedupe_key=key,
+        status=Notification.Status.SENT,
+        last_error="550 serik.serikov@mail.test.qamqor.invalid unknown",
+        **extra,
+    )
+
+
+def _expired(notification: Notification) -> bool:
+    notification.refresh_from_db()
+    return (
+        notification.subject == notification.body == retention.REMOVED
+        and (notification.recipient_address, notification.recipient_ref) == ("", "")
+        and notification.texts == {}
+        and notification.last_error == ""
+    )
+
+
+def test_a_closed_case_loses_its_thread_reasons_notes_plans_and_notifications(
+    world: World, periods: None
+) -> None:
+    case, _ = closed_case_with_everything(world)
+    CaseMessage.objects.create(
+        case=case, author=world.coordinator_a, organisation=world.a.school, body="Aigerim cried"
+    )
+    ProtocolRun.objects.filter(case=case).update(end_reason="Her stepfather hits Aigerim")
+    CaseEvent.objects.filter(case=case).update(note="Aigerim's mother asked us to wait")
+    IndividualPlan.objects.create(
+        case=case,
+        party="initiator",
+        child_label="Timur Aliev, 8A",
+        measures="Talks with Timur's parents every week",
+        responsible="School psychologist",
+        review_on=timezone.now().date(),
+        created_by=world.coordinator_a,
+        updated_by=world.coordinator_a,
+    )
+    mine = _outbox_copy("case-copy", case=case)
+    with time_machine.travel(timezone.now() + 6 * YEAR):
+        retention.run()
+    assert set(CaseMessage.objects.values_list("body", flat=True)) == {retention.REMOVED}
+    assert set(ProtocolRun.objects.values_list("end_reason", flat=True)) == {retention.REMOVED}
+    assert not any("Aigerim" in note for note in CaseEvent.objects.values_list("note", flat=True))
+    plan = IndividualPlan.objects.get()
+    assert (plan.child_label, plan.measures, plan.party) == ("", retention.REMOVED, "initiator")
+    assert _expired(mine)
+    event = AuditEvent.objects.get(action="retention.pseudonymise_case")
+    assert event.changes["thread_messages"] == 1 and event.changes["individual_plans"] == 1
+    assert event.changes["switch_reasons"] == 1 and event.changes["notifications"] >= 1
+
+
+def test_the_outbox_keeps_its_copies_for_the_transcript_period_only(
+    world: World, periods: None
+) -> None:
+    sent = _outbox_copy("sent-copy")
+    waiting = _outbox_copy("waiting-copy")
+    Notification.objects.filter(pk=waiting.pk).update(status=Notification.Status.PENDING)
+    with time_machine.travel(timezone.now() + timedelta(days=170)):
+        assert retention.run().notifications == 0
+    with time_machine.travel(timezone.now() + timedelta(days=190)):
+        assert retention.run(dry_run=True).notifications == 1
+        assert not _expired(sent)
+        result = retention.run()
+        again = retention.run()
+    assert result.notifications == 1 and again.notifications == 0
+    assert _expired(sent)
+    assert not _expired(waiting)  # a worker may still deliver it
+    assert sent.status == Notification.Status.SENT and sent.dedupe_key == "sent-copy"
+    event = AuditEvent.objects.get(action="retention.expire_notifications")
+    assert event.changes["ids"] == [sent.pk]
+    assert verify_chain().intact
+
+
+def test_a_new_report_left_unfinished_in_a_chat_loses_its_draft(
+    world: World, periods: None
+) -> None:
+    report = intake_services.submit_report(school=world.a.school, data=REPORT_DATA).report
+    Conversation.objects.create(
+        chat_id="4343",
+        report=report,
+        state=Conversation.State.NAME,
+        draft={"narrative": "Dana Oralova is beaten at home", "anonymous": False},
+    )
+    Conversation.objects.create(chat_id="4444", report=report, state=Conversation.State.DONE)
+    with time_machine.travel(timezone.now() + timedelta(days=20)):
+        assert retention.run().chat_drafts_cleared == 0
+    with time_machine.travel(timezone.now() + timedelta(days=40)):
+        result = retention.run()
+    assert result.chat_drafts_cleared == 1 and result.chat_drafts == 0
+    left = Conversation.objects.get(chat_id="4343")
+    assert (left.draft, left.state, left.report_id) == ({}, "done", report.pk)
+    event = AuditEvent.objects.get(action="retention.delete_chat_drafts")
+    assert event.changes["drafts_cleared"] == 1 and event.changes["deleted"] == 0
