@@ -30,6 +30,9 @@ from qamqor.intake import limits
 from qamqor.translation import active_language, pick
 
 CODE_SESSION_KEY = "qamqor.screening_code"
+# Set when the answers are in: a resend whose first answer was lost on the way (a dropped
+# connection, js/resend.js) is led to the thanks page, not back to the code.
+SENT_SESSION_KEY = "qamqor.screening_sent"
 
 
 def _child_language(request: HttpRequest, administration: Administration) -> str:
@@ -51,6 +54,7 @@ def code_entry(request: HttpRequest) -> HttpResponse:
             status = error.status_code
         else:
             request.session[CODE_SESSION_KEY] = normalise_code(form.cleaned_data["code"])
+            request.session.pop(SENT_SESSION_KEY, None)
             return redirect("screening-answer")
     return render(
         request,
@@ -90,6 +94,7 @@ def code_link(request: HttpRequest, code: str) -> HttpResponse:
             status=error.status_code,
         )
     request.session[CODE_SESSION_KEY] = normalise_code(code)
+    request.session.pop(SENT_SESSION_KEY, None)
     return redirect("screening-answer")
 
 
@@ -99,6 +104,10 @@ def answer(request: HttpRequest) -> HttpResponse:
     """The questionnaire, one question per screen, in the child's language."""
     code = request.session.get(CODE_SESSION_KEY)
     if not code:
+        if request.method == "POST" and SENT_SESSION_KEY in request.session:
+            return redirect(
+                reverse("screening-done") + f"?lang={request.session[SENT_SESSION_KEY]}"
+            )
         return redirect("screening-code")
     try:
         administration = find_by_code(code)
@@ -131,6 +140,7 @@ def answer(request: HttpRequest) -> HttpResponse:
                 status = error.status_code
             if not errors:
                 request.session.pop(CODE_SESSION_KEY, None)
+                request.session[SENT_SESSION_KEY] = language
                 return redirect(reverse("screening-done") + f"?lang={language}")
         spec = administration.spec
         return render(
