@@ -1,0 +1,174 @@
+"""In Chromium, at a phone's 390 px and a desktop's 1280 px: layout defects that were seen
+and fixed stay fixed. A field's hint sits under its input, not over it; a button's label
+never breaks inside a word in Kazakh or Russian; a filter bar lays out its fields in a
+grid with a plain button, not as one row of squeezed pills."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import Page, ViewportSize
+
+from qamqor.accounts.models import User
+from tests.factories import World, add_school_psychologists
+from tests.support import verify_second_factor
+
+pytestmark = pytest.mark.browser
+
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+
+
+def signed_in(page: Page, user: User) -> None:
+    """The page's browser holds ``user``'s session, both sign-in steps passed: the sign-in
+    pages themselves are tested in test_two_factor.py, and this skips waiting for a fresh
+    authenticator code per user."""
+    client = Client()
+    client.force_login(user)
+    verify_second_factor(client, user)
+    page.context.clear_cookies()
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies([cookie(page, settings.SESSION_COOKIE_NAME, session)])
+
+
+def in_language(page: Page, language: str) -> None:
+    page.context.add_cookies([cookie(page, settings.LANGUAGE_COOKIE_NAME, language)])
+
+
+def cookie(page: Page, name: str, value: str) -> Any:
+    if not page.url.startswith("http"):
+        page.goto("/healthz")  # the live server's address, for the cookie's
+    return {"name": name, "value": value, "url": page.evaluate("location.origin")}
+
+
+# Every hint (a <small> right after an input, select, textarea or fieldset) against its
+# input's box: [field name, overlapping?].
+HINTS = """() => [...document.querySelectorAll('main small')]
+  .filter((hint) => hint.previousElementSibling &&
+    hint.previousElementSibling.matches('input:not([type=hidden]), select, textarea, fieldset'))
+  .map((hint) => {
+    const field = hint.previousElementSibling;
+    const a = hint.getBoundingClientRect(), b = field.getBoundingClientRect();
+    const overlap = a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5
+      && a.left < b.right && b.left < a.right;
+    return [field.name || field.id, overlap];
+  })"""
+
+
+def test_a_fields_hint_sits_under_its_input(browser_page: Page, world: World) -> None:
+    """The landing page's school code, the follow-up code, the staff's report entry and the
+    consultation form: no hint box intersects its input's (Pico pulled every hint up into
+    its input's lower edge)."""
+    page = browser_page
+    add_school_psychologists(world)
+    visits: list[tuple[User | None, str]] = [
+        (None, "/"),
+        (None, "/followup/"),
+        (world.coordinator_a, "/reports/new/"),
+        (world.psychologist_a, "/care/consultations/new/"),
+    ]
+    for user, path in visits:
+        if user is not None:
+            signed_in(page, user)
+        page.set_viewport_size(PHONE)
+        page.goto(path)
+        for size in (PHONE, DESKTOP):
+            page.set_viewport_size(size)
+            hints: list[list[Any]] = page.evaluate(HINTS)
+            assert hints, f"{path}: no hint under a field"
+            overlapping = [name for name, overlap in hints if overlap]
+            assert not overlapping, f"{path} at {size['width']} px: {overlapping}"
+
+
+# Every visible button-like element whose label is split inside a word (a word's text
+# on two lines) or is wider than the button: [label, split words, overflowing?].
+BROKEN_LABELS = """() => {
+  const found = [];
+  const buttons = document.querySelectorAll(
+    'button, [role="button"], input[type="submit"], a.button-link');
+  for (const button of buttons) {
+    const box = button.getBoundingClientRect();
+    if (!box.width || !box.height || !button.checkVisibility()) continue;
+    const split = [];
+    const walker = document.createTreeWalker(button, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest('.visually-hidden')) continue;
+      for (const word of node.data.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        const lines = new Set([...range.getClientRects()]
+          .filter((rect) => rect.width > 0).map((rect) => Math.round(rect.top)));
+        if (lines.size > 1) split.push(word[0]);
+      }
+    }
+    const overflowing = button.tagName !== 'INPUT' && button.scrollWidth > button.clientWidth;
+    if (split.length || overflowing) {
+      found.push([(button.innerText || button.value).trim(), split, overflowing]);
+    }
+  }
+  return found;
+}"""
+
+
+def test_button_labels_never_break_inside_a_word(browser_page: Page, world: World) -> None:
+    """Kazakh and Russian at 390 px, on the public pages and the psychologist's screening
+    pages: the "find a child" button's one word ("open") split before its last letter."""
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    add_school_psychologists(world)
+    public = ["/", "/followup/", f"/report/{world.a.school.code}/", "/s/"]
+    staff = ["/screenings/", "/screenings/children/", "/cases/", "/referrals/"]
+    for language in ("kk", "ru"):
+        page.context.clear_cookies()
+        in_language(page, language)
+        for path in public:
+            page.goto(path)
+            assert page.evaluate(BROKEN_LABELS) == [], f"{language} {path}"
+        signed_in(page, world.psychologist_a)
+        in_language(page, language)
+        for path in staff:
+            page.goto(path)
+            assert page.evaluate("document.documentElement.lang") == language
+            assert page.evaluate(BROKEN_LABELS) == [], f"{language} {path}"
+
+
+# The filter bar's fields and button: each select wide enough for its chosen text, the
+# button's box and corner radius.
+FILTER_BAR = """() => {
+  const form = document.querySelector('form.filters');
+  const context = document.createElement('canvas').getContext('2d');
+  const cut = [...form.querySelectorAll('select')].filter((select) => {
+    const style = getComputedStyle(select);
+    context.font = style.font;
+    const text = context.measureText(select.selectedOptions[0].text).width;
+    const room = select.clientWidth - parseFloat(style.paddingLeft)
+      - parseFloat(style.paddingRight);
+    return text > room;
+  }).map((select) => select.name);
+  const button = form.querySelector('button[type=submit]').getBoundingClientRect();
+  const radius = parseFloat(getComputedStyle(form.querySelector('button[type=submit]'))
+    .borderTopRightRadius);
+  return {cut, height: button.height, width: button.width, radius,
+          formWidth: form.getBoundingClientRect().width};
+}"""
+
+
+def test_filter_bars_show_whole_choices_and_a_plain_button(
+    browser_page: Page, world: World
+) -> None:
+    """The screening statistics' bar (five fields), at both widths: no select cuts its
+    chosen text ("област"), the button is an ordinary one, not a pill filling the row."""
+    page = browser_page
+    signed_in(page, world.monitor)
+    in_language(page, "ru")
+    page.goto("/screenings/dashboard/?group_by=district")
+    for size in (DESKTOP, PHONE):
+        page.set_viewport_size(size)
+        bar = page.evaluate(FILTER_BAR)
+        assert bar["cut"] == [], size
+        assert bar["height"] < 64 and bar["radius"] < 16, (size, bar)
+        assert bar["width"] < bar["formWidth"] / 2, (size, bar)
