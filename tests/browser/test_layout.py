@@ -1,19 +1,23 @@
 """In Chromium, at a phone's 390 px and a desktop's 1280 px: layout defects that were seen
 and fixed stay fixed. A field's hint sits under its input, not over it; a button's label
 never breaks inside a word in Kazakh or Russian; a filter bar lays out its fields in a
-grid with a plain button, not as one row of squeezed pills."""
+grid with a plain button, not as one row of squeezed pills; the child's questions keep
+their progress bar clear of the sticky quick exit and a total that does not grow; the
+workload chart draws its threshold line."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import Page, ViewportSize
+from playwright.sync_api import Page, ViewportSize, expect
 
 from qamqor.accounts.models import User
-from tests.factories import World, add_school_psychologists
+from qamqor.instruments import services
+from tests.factories import World, add_school_psychologists, make_pupil
 from tests.support import verify_second_factor
 
 pytestmark = pytest.mark.browser
@@ -172,3 +176,50 @@ def test_filter_bars_show_whole_choices_and_a_plain_button(
         assert bar["cut"] == [], size
         assert bar["height"] < 64 and bar["radius"] < 16, (size, bar)
         assert bar["width"] < bar["formWidth"] / 2, (size, bar)
+
+
+PROGRESS_IN_VIEW = """() => {
+  const sticky = document.querySelector('.quick-exit-bar').getBoundingClientRect();
+  const progress = document.querySelector('[data-progress-box]').getBoundingClientRect();
+  return progress.top >= sticky.bottom && progress.bottom <= innerHeight;
+}"""
+
+
+def test_the_childs_questions_keep_the_progress_in_view_and_a_steady_total(
+    browser_page: Page, world: World
+) -> None:
+    """PHQ-9 on a phone. The first answer is the lowest on the screen (the page scrolls
+    down to it); each next question brings the progress bar back into view below the
+    sticky quick exit (it stayed under it). The total counts the tenth question, asked
+    only after an answer above 0, from the start: it read "of 9", then "of 10"."""
+    page = browser_page
+    add_school_psychologists(world)
+    child = make_pupil(world.a.school, age=14)
+    _administration, code = services.invite(
+        actor=world.psychologist_a, child=child, instrument_code="phq9", language="ru"
+    )
+    page.set_viewport_size(PHONE)
+    page.goto("/s/")
+    page.fill("input[name=code]", code)
+    page.locator("form.code-form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/s/answer/$"))
+    label = page.locator("[data-progress-text]")
+    totals = []
+    answers = [("q1", "3")] + [(f"q{n}", "0") for n in range(2, 10)] + [("q10", "1")]
+    for number, (key, value) in enumerate(answers, start=1):
+        question = page.locator(f"fieldset#question-{key}")
+        expect(question).to_be_visible()
+        expect(label).to_contain_text(f" {number} ")
+        totals.append(int(label.inner_text().split()[-1]))
+        if number == 2:  # back, down to Next, and on: the same as the answer's own step
+            page.locator("[data-back]").click()
+            page.locator("[data-next]").click()
+            expect(question).to_be_visible()
+            assert page.evaluate(PROGRESS_IN_VIEW)
+        question.locator(f"label.option:has(input[value='{value}'])").click()
+        if number == 1:
+            assert page.evaluate("scrollY") > 0  # the answer was below the fold
+            expect(page.locator("fieldset#question-q2")).to_be_visible()
+            assert page.evaluate(PROGRESS_IN_VIEW)
+    assert totals == [10] * 10
+    expect(page.locator("button[data-send]")).to_be_enabled()

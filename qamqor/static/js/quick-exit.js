@@ -11,6 +11,17 @@
     hint.hidden = false;
   }
 
+  // The bar is sticky: whatever the page scrolls to (a focused field, an anchor, the
+  // next question) stops below it, not under it. Its height changes as it wraps.
+  var bar = link.closest(".quick-exit-bar");
+  function padScrolling() {
+    if (bar) {
+      document.documentElement.style.scrollPaddingTop = bar.offsetHeight + 8 + "px";
+    }
+  }
+  padScrolling();
+  window.addEventListener("resize", padScrolling);
+
   function leave(event) {
     if (event) {
       event.preventDefault();

@@ -23,6 +23,11 @@
   var timer = null;
   var lastPointer = 0;
 
+  function stickyBottom() {
+    var sticky = document.querySelector(".quick-exit-bar");
+    return sticky ? sticky.getBoundingClientRect().bottom : 0;
+  }
+
   function answer(key) {
     var checked = form.querySelector('input[name="a_' + key + '"]:checked');
     return checked ? checked.value : null;
@@ -38,6 +43,46 @@
       return condition.codes.indexOf(answer(condition.item)) !== -1;
     });
     return rule.any ? results.some(Boolean) : results.every(Boolean);
+  }
+
+  /* How many questions are or may still be asked: a question switched on by an answer
+     not given yet counts, one that the answers given rule out does not. The total only
+     ever falls; counting the questions switched on so far made it grow mid-way ("of 9",
+     then "of 10" once an answer switched the last one on). */
+  function mayBeAskedCount() {
+    var state = {}; // key: "yes" (asked), "no" (never asked), "maybe"
+    var count = 0;
+    all.forEach(function (question) {
+      var key = question.getAttribute("data-key");
+      var raw = question.getAttribute("data-enable");
+      var result = "yes";
+      if (raw) {
+        var rule = JSON.parse(raw);
+        var values = rule.conditions.map(function (condition) {
+          var given = answer(condition.item);
+          if (state[condition.item] === "no") {
+            return "no";
+          }
+          if (given === null) {
+            return "maybe";
+          }
+          return condition.codes.indexOf(given) !== -1 ? "yes" : "no";
+        });
+        var settles = rule.any ? "yes" : "no";
+        if (values.indexOf(settles) !== -1) {
+          result = settles;
+        } else if (values.indexOf("maybe") !== -1) {
+          result = "maybe";
+        } else {
+          result = rule.any ? "no" : "yes";
+        }
+      }
+      state[key] = result;
+      if (result !== "no") {
+        count += 1;
+      }
+    });
+    return count;
   }
 
   function enabledQuestions() {
@@ -70,10 +115,17 @@
     send.disabled = !list.every(function (q) {
       return answer(q.getAttribute("data-key")) !== null;
     });
-    bar.max = list.length;
+    var total = Math.max(mayBeAskedCount(), list.length);
+    bar.max = total;
     bar.value = current + (answered ? 1 : 0);
-    label.textContent = template.replace("{n}", current + 1).replace("{total}", list.length);
+    label.textContent = template.replace("{n}", current + 1).replace("{total}", total);
     if (focus && here) {
+      // A child who scrolled down to the answers or to Next would meet the new question
+      // scrolled away, its progress bar under the sticky quick-exit bar: bring the bar
+      // back into view (the page's scroll padding keeps it clear of the quick exit).
+      if (box.getBoundingClientRect().top < stickyBottom()) {
+        box.scrollIntoView({ block: "start" });
+      }
       var legend = here.querySelector("legend");
       legend.setAttribute("tabindex", "-1");
       legend.focus();
