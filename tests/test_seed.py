@@ -453,7 +453,63 @@ def test_the_same_seed_gives_the_same_demo(db: None) -> None:
         ("demo-school-kz75-001", "+77621206024"),
     ]
     assert [name for name, _ in first["contacts"][-3:]] == [
-        "Gulnara Nurpeisova (synthetic)",
-        "Dinara Bekova (synthetic)",
-        "Saule Seitkali (synthetic)",
+        "Гульнара Нурпеисова (synthetic)",
+        "Динара Бекова (synthetic)",
+        "Сауле Сеиткали (synthetic)",
     ]
+
+
+def test_every_protocol_has_a_case_in_progress_at_the_demo_school(demo: SeedSummary) -> None:
+    """Each shipped protocol is at work where the demo logins look: bullying, family,
+    school staff, suicide risk and sexual violence (brief 1.4.2), with the perpetrator's
+    relationship that chose it."""
+    from qamqor.protocols import definitions
+    from qamqor.protocols.models import ProtocolRun
+
+    runs = ProtocolRun.objects.filter(
+        ended_at__isnull=True,
+        case__status=Case.Status.IN_PROGRESS,
+        case__school__code="demo-school-kz75-001",
+    )
+    assert set(runs.values_list("protocol__code", flat=True)) == set(definitions.codes())
+    relationships = set(Case.objects.values_list("perpetrator_relationship", flat=True))
+    assert {"schoolmate", "primary_caregiver", "teacher_school_official"} <= relationships
+    assert Case.objects.filter(self_harm_risk=True, setting="online").exists()
+    assert Case.objects.filter(setting="family").exists()
+
+
+def test_demo_logins_have_tens_of_notifications_not_months_of_unread(demo: SeedSummary) -> None:
+    """The newest notifications of the last days are unread, at most ``UNREAD_AT_MOST``;
+    the older ones were read after they came."""
+    from qamqor.demo.people import UNREAD_AT_MOST
+
+    in_app = Notification.objects.filter(channel=Notification.Channel.IN_APP)
+    for username in ("school_coordinator", "psc_psychologist", "regional_coordinator"):
+        mine = in_app.filter(recipient__username=username)
+        assert 1 <= mine.filter(read_at__isnull=True).count() <= UNREAD_AT_MOST, username
+        assert mine.filter(read_at__isnull=False).exists(), username
+    for user in User.objects.all():
+        assert in_app.filter(recipient=user, read_at__isnull=True).count() <= UNREAD_AT_MOST
+    for created_at, read_at in in_app.filter(read_at__isnull=False).values_list(
+        "created_at", "read_at"
+    ):
+        assert read_at is not None and created_at <= read_at <= timezone.now()
+
+
+def test_contact_persons_are_named_in_kazakh_or_russian(demo: SeedSummary) -> None:
+    """A contact person's name and position as the organisation writes them, in Cyrillic,
+    Kazakh or Russian (brief 2.2.2), and still marked synthetic."""
+    from qamqor.demo.directory import CONTACT_POSITIONS, contact_language
+
+    languages = set()
+    for contact in ContactPerson.objects.select_related("organisation"):
+        language = contact_language(contact.organisation)
+        languages.add(language)
+        assert contact.position == CONTACT_POSITIONS[contact.organisation.kind][language]
+        assert re.fullmatch(
+            r"[А-ЯЁӘҒҚҢӨҰҮІа-яёәғқңөұүі]+ [А-ЯЁӘҒҚҢӨҰҮІа-яёәғқңөұүі]+ \(synthetic\)",
+            contact.full_name,
+        ), contact.full_name
+    assert languages == {"kk", "ru"}
+    names = " ".join(ContactPerson.objects.values_list("full_name", flat=True))
+    assert re.search(r"[әғқңөұүі]", names)  # Kazakh letters

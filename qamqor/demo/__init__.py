@@ -21,7 +21,8 @@ One module per domain, run in this order by ``run.seed_demo``:
 - ``care``: consent, the crisis exception, consultations, supervision, the work log;
 - ``instruments``: a screening campaign and interviews;
 - ``channels``: reporters' messages and 111 call cards;
-- ``oversight``: the brief's recommendations, five with synthetic statuses and evidence.
+- ``oversight``: the brief's recommendations, five with synthetic statuses and evidence;
+- ``people`` again at the end: older notifications read, the newest left unread.
 """
 
 from qamqor.demo.people import DEMO_LOGINS, DEMO_PASSWORD

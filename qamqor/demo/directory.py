@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+import zlib
 from collections import Counter
 from typing import Any
 
@@ -91,18 +92,40 @@ SCHOOL_NAMES = {
     },
 }
 
-CONTACT_POSITIONS: dict[str, str] = {
-    OrganisationKind.SCHOOL: "Deputy Director for Educational Work (school coordinator)",
-    OrganisationKind.PSC: "Head of the centre",
-    OrganisationKind.PSC_BRANCH: "Head of the branch",
-    OrganisationKind.JUVENILE_POLICE: "Senior juvenile inspector",
-    OrganisationKind.POLICE_DUTY: "Duty officer",
-    OrganisationKind.GUARDIANSHIP: "Chief specialist for guardianship and custody",
-    OrganisationKind.CLINIC: "Deputy chief physician",
-    OrganisationKind.HELPLINE: "Shift supervisor",
-    OrganisationKind.EDUCATION_DEPARTMENT: "Head of the child protection unit",
-    OrganisationKind.COORDINATING_BODY: "Head of the coordination unit",
-    OrganisationKind.MONITORING_BODY: "Monitoring officer",
+# A contact person's position as their organisation writes it, in Kazakh or Russian.
+CONTACT_POSITIONS: dict[str, dict[str, str]] = {
+    OrganisationKind.SCHOOL: {
+        "kk": "Директордың тәрбие ісі жөніндегі орынбасары (мектеп үйлестірушісі)",
+        "ru": "Заместитель директора по воспитательной работе (школьный координатор)",
+    },
+    OrganisationKind.PSC: {"kk": "Орталық басшысы", "ru": "Руководитель центра"},
+    OrganisationKind.PSC_BRANCH: {"kk": "Филиал басшысы", "ru": "Руководитель филиала"},
+    OrganisationKind.JUVENILE_POLICE: {
+        "kk": "Кәмелетке толмағандардың істері жөніндегі аға инспектор",
+        "ru": "Старший инспектор по делам несовершеннолетних",
+    },
+    OrganisationKind.POLICE_DUTY: {"kk": "Жедел кезекші", "ru": "Оперативный дежурный"},
+    OrganisationKind.GUARDIANSHIP: {
+        "kk": "Қорғаншылық және қамқоршылық жөніндегі бас маман",
+        "ru": "Главный специалист по опеке и попечительству",
+    },
+    OrganisationKind.CLINIC: {
+        "kk": "Бас дәрігердің орынбасары",
+        "ru": "Заместитель главного врача",
+    },
+    OrganisationKind.HELPLINE: {"kk": "Ауысым жетекшісі", "ru": "Руководитель смены"},
+    OrganisationKind.EDUCATION_DEPARTMENT: {
+        "kk": "Балалар құқықтарын қорғау бөлімінің басшысы",
+        "ru": "Руководитель отдела защиты прав детей",
+    },
+    OrganisationKind.COORDINATING_BODY: {
+        "kk": "Үйлестіру бөлімінің басшысы",
+        "ru": "Руководитель отдела координации",
+    },
+    OrganisationKind.MONITORING_BODY: {
+        "kk": "Мониторинг жөніндегі бас маман",
+        "ru": "Главный специалист по мониторингу",
+    },
 }
 
 NATIONAL_BODIES = (
@@ -251,16 +274,24 @@ def build_organisations(world: DemoWorld, schools: int) -> None:
     ContactPerson.objects.bulk_create(
         ContactPerson(
             organisation=org,
-            full_name=world.person_name(),
-            position=CONTACT_POSITIONS[org.kind],
+            full_name=world.person_name(language),
+            position=CONTACT_POSITIONS[org.kind][language],
             email=f"contact.{org.code}@{DEMO_EMAIL_DOMAIN}",
             phone=world.phones.next(),
             is_designated=True,
         )
         for org in world.organisations
+        for language in [contact_language(org)]
     )
     world.summary.organisations = len(world.organisations)
     world.summary.schools = len(world.schools)
+
+
+def contact_language(org: Organisation) -> str:
+    """The language an organisation writes its contact person's name and position in:
+    Kazakh or Russian, about half each, fixed by the organisation's code (no random draw,
+    so the rest of the demo is the same whichever it is)."""
+    return ("kk", "ru")[zlib.crc32(org.code.encode()) % 2]
 
 
 def _organisation(

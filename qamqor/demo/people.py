@@ -3,6 +3,9 @@ school's cases need (a police officer on duty everywhere, a coordinator in every
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import timedelta
+
 from django.contrib.auth.hashers import make_password
 from django.db.models import F, Value
 from django.db.models.functions import Concat
@@ -17,6 +20,7 @@ from qamqor.demo.world import (
     region_slug,
 )
 from qamqor.directory.models import Organisation, OrganisationKind
+from qamqor.notify.models import Notification
 
 DEMO_PASSWORD = "qamqor-demo-2026"  # noqa: S105  published on purpose: demo logins only
 
@@ -134,3 +138,36 @@ def fill_in_email_addresses(world: DemoWorld) -> None:
     User.objects.filter(pk__in=world.user_ids).update(
         email=Concat(F("username"), Value(f"@{DEMO_EMAIL_DOMAIN}"))
     )
+
+
+UNREAD_AT_MOST = 25  # per person: what a working week leaves unread, not months of it
+UNREAD_FOR_DAYS = 10
+
+
+def read_older_notifications(world: DemoWorld) -> None:
+    """The staff have read their older in-app notifications, as people who use Qamqor do.
+
+    Each keeps unread only the newest of the last ``UNREAD_FOR_DAYS`` days, at most
+    ``UNREAD_AT_MOST``; the rest were read an hour to two days after they came. Without
+    this, a demo login would open the notifications page on 200 unread, three months'
+    worth (no random draw: the rest of the demo is the same).
+    """
+    latest = world.now - timedelta(minutes=1)
+    recent = world.now - timedelta(days=UNREAD_FOR_DAYS)
+    kept: Counter[int] = Counter()
+    read: list[Notification] = []
+    for pk, recipient, created_at in (
+        Notification.objects.filter(
+            channel=Notification.Channel.IN_APP,
+            recipient_id__in=world.user_ids,
+            read_at__isnull=True,
+        )
+        .order_by("recipient_id", "-created_at", "-pk")
+        .values_list("pk", "recipient_id", "created_at")
+    ):
+        if created_at >= recent and kept[recipient] < UNREAD_AT_MOST:
+            kept[recipient] += 1
+            continue
+        moment = min(created_at + timedelta(hours=1 + pk % 47), max(created_at, latest))
+        read.append(Notification(pk=pk, read_at=moment))
+    Notification.objects.bulk_update(read, ["read_at"], batch_size=500)

@@ -14,13 +14,20 @@ from typing import Any
 from django.utils import timezone
 
 from qamqor.cases.models import Case
-from qamqor.classification import ChildSex, RiskLevel, Setting, ViolenceForm
+from qamqor.classification import (
+    ChildSex,
+    PerpetratorRelationship,
+    RiskLevel,
+    Setting,
+    ViolenceForm,
+)
 from qamqor.demo import cases as demo_cases
 from qamqor.demo.world import HISTORY_DAYS, DemoWorld, between, weighted
 from qamqor.directory.models import Organisation
 from qamqor.intake import alerts as intake_alerts
 from qamqor.intake import services as intake_services
 from qamqor.intake.models import Channel, LifeSafetyAlert, Report, ReporterRole
+from qamqor.protocols import services as protocol_services
 from qamqor.protocols.workdays import ALMATY
 
 
@@ -33,6 +40,8 @@ class Scenario:
     reporter_role: str
     summary: str
     narrative: dict[str, str]
+    perpetrator: str = PerpetratorRelationship.UNKNOWN
+    self_harm: bool = False
 
 
 SCENARIOS = (
@@ -49,6 +58,7 @@ SCENARIOS = (
             "en": "Older pupils mock me every break and push me in the corridor. "
             "It has gone on for weeks.",
         },
+        PerpetratorRelationship.SCHOOLMATE,
     ),
     Scenario(
         (ViolenceForm.CYBERBULLYING,),
@@ -63,6 +73,7 @@ SCENARIOS = (
             "en": "Someone made a fake account with my photos and classmates write insults "
             "under every post.",
         },
+        PerpetratorRelationship.SCHOOLMATE,
     ),
     Scenario(
         (ViolenceForm.PHYSICAL, ViolenceForm.BULLYING),
@@ -77,6 +88,7 @@ SCENARIOS = (
             "en": "A group of boys beat my son behind the school after lessons; he came home "
             "with bruises.",
         },
+        PerpetratorRelationship.SCHOOLMATE,
     ),
     Scenario(
         (ViolenceForm.ECONOMIC, ViolenceForm.BULLYING),
@@ -91,6 +103,7 @@ SCENARIOS = (
             "en": "Pupils from another class take my lunch money every day and threaten me "
             "if I tell anyone.",
         },
+        PerpetratorRelationship.SCHOOLMATE,
     ),
     Scenario(
         (ViolenceForm.ONLINE_SEXUAL_EXPLOITATION, ViolenceForm.CYBERBULLYING),
@@ -105,6 +118,7 @@ SCENARIOS = (
             "en": "An adult my friend met in an online game asks her for private photos and "
             "threatens to publish their chat.",
         },
+        PerpetratorRelationship.NO_RELATION,
     ),
     Scenario(
         (ViolenceForm.PHYSICAL,),
@@ -117,6 +131,7 @@ SCENARIOS = (
             "en": "Teenagers from the neighbouring yard wait for my sister on the way home "
             "and hit her.",
         },
+        PerpetratorRelationship.SCHOOLMATE,
     ),
     Scenario(
         (ViolenceForm.PSYCHOLOGICAL_EMOTIONAL, ViolenceForm.PHYSICAL),
@@ -131,6 +146,7 @@ SCENARIOS = (
             "en": "At the sports section the coach shouts at the children, calls them names "
             "and makes them train when injured.",
         },
+        PerpetratorRelationship.SERVICE_PROVIDER,
     ),
     Scenario(
         (ViolenceForm.OTHER,),
@@ -159,6 +175,83 @@ SCENARIOS = (
             "en": "The whole class was told not to talk to me, and they laugh when I answer "
             "at the board.",
         },
+        PerpetratorRelationship.SCHOOLMATE,
+    ),
+    # The other protocols (brief 1.4.2): family, school staff, suicide risk, sexual violence.
+    Scenario(
+        (ViolenceForm.PHYSICAL, ViolenceForm.PSYCHOLOGICAL_EMOTIONAL),
+        Setting.FAMILY,
+        ReporterRole.STAFF,
+        "bruises noticed at school; the child says the stepfather hits him at home",
+        {
+            "kk": "Сынып жетекшісі ретінде оқушының қолындағы көгерген жерлерді байқадым; ол "
+            "үйде өгей әкесі ұратынын айтты.",
+            "ru": "Как классный руководитель, я заметила синяки на руках ученика; он сказал, "
+            "что дома его бьёт отчим.",
+            "en": "As the class teacher I noticed bruises on a pupil's arms; he said his "
+            "stepfather hits him at home.",
+        },
+        PerpetratorRelationship.PRIMARY_CAREGIVER,
+    ),
+    Scenario(
+        (ViolenceForm.NEGLECT,),
+        Setting.FAMILY,
+        ReporterRole.OTHER,
+        "young children left alone at home for days without food",
+        {
+            "kk": "Көрші пәтердегі кішкентай балалар бірнеше күн бойы тамақсыз жалғыз қалады, "
+            "ата-анасы үйге сирек келеді.",
+            "ru": "Маленькие дети из соседней квартиры по несколько дней остаются одни без еды, "
+            "родители редко бывают дома.",
+            "en": "The small children next door are left alone for days without food; the "
+            "parents are rarely at home.",
+        },
+        PerpetratorRelationship.PRIMARY_CAREGIVER,
+    ),
+    Scenario(
+        (ViolenceForm.PSYCHOLOGICAL_EMOTIONAL, ViolenceForm.PHYSICAL),
+        Setting.SCHOOL,
+        ReporterRole.PARENT,
+        "a teacher shouts at the child in front of the class and pulls his ear",
+        {
+            "kk": "Математика мұғалімі ұлыма бүкіл сыныптың алдында айқайлап, құлағынан "
+            "тартады; ұлым мектепке барудан қорқады.",
+            "ru": "Учитель математики кричит на сына перед всем классом и дёргает его за ухо; "
+            "сын боится идти в школу.",
+            "en": "The maths teacher shouts at my son in front of the whole class and pulls "
+            "his ear; he is afraid to go to school.",
+        },
+        PerpetratorRelationship.TEACHER_SCHOOL_OFFICIAL,
+    ),
+    Scenario(
+        (ViolenceForm.CYBERBULLYING, ViolenceForm.PSYCHOLOGICAL_EMOTIONAL),
+        Setting.ONLINE,
+        ReporterRole.WITNESS,
+        "after classmates' messages a girl wrote that she does not want to live",
+        {
+            "kk": "Құрбым сыныптастарының хаттарынан кейін өмір сүргісі келмейтінін жазып, "
+            "қоштасу жазбасын жариялады.",
+            "ru": "Подруга написала, что не хочет жить после сообщений одноклассников, и "
+            "выложила прощальный пост.",
+            "en": "My friend wrote that she does not want to live after the messages from "
+            "classmates, and posted a farewell.",
+        },
+        PerpetratorRelationship.SCHOOLMATE,
+        self_harm=True,
+    ),
+    Scenario(
+        (ViolenceForm.SEXUAL,),
+        Setting.COMMUNITY,
+        ReporterRole.PARENT,
+        "an adult neighbour waited for the girl in the stairwell and touched her",
+        {
+            "kk": "Ересек көршіміз қызымды подъезде күтіп алып, оған қол тигізген; қызым қатты "
+            "қорқып жүр.",
+            "ru": "Взрослый сосед подкараулил дочь в подъезде и трогал её; дочь очень напугана.",
+            "en": "An adult neighbour waited for my daughter in the stairwell and touched her; "
+            "she is very frightened.",
+        },
+        PerpetratorRelationship.OTHER_ADULT_KNOWN,
     ),
 )
 
@@ -190,6 +283,7 @@ class Planned:
     school: Organisation
     received_at: datetime
     triaged_at: datetime | None = None
+    scenario: Scenario | None = None  # chosen in advance; else drawn when it is played
 
 
 def plan(world: DemoWorld, cases: int) -> list[Planned]:
@@ -214,6 +308,7 @@ def plan(world: DemoWorld, cases: int) -> list[Planned]:
         triaged = latest - (latest - earliest) * rng.random() ** 1.6
         plans.append(Planned("case", school(), triaged - delay(), triaged))
     _assign_case_states(world, plans)
+    _cover_every_protocol(plans, demo_school)
     for _ in range(max(1, cases // 12)):
         triaged = between(rng, earliest, latest)
         plans.append(Planned("dismissed", school(), triaged - delay(), triaged))
@@ -256,10 +351,44 @@ def _assign_case_states(world: DemoWorld, plans: list[Planned]) -> None:
             planned.outcome = status
 
 
+def protocol_scenarios() -> dict[str, Scenario]:
+    """For each protocol the scenarios call for, the first scenario that calls for it."""
+    found: dict[str, Scenario] = {}
+    for scenario in SCENARIOS:
+        code = protocol_services.protocol_for_classification(
+            {
+                "setting": scenario.setting,
+                "forms": list(scenario.forms),
+                "perpetrator_relationship": scenario.perpetrator,
+                "self_harm_risk": scenario.self_harm,
+            }
+        )
+        found.setdefault(code, scenario)
+    return found
+
+
+def _cover_every_protocol(plans: list[Planned], demo_school: Organisation) -> None:
+    """Every protocol has a case in progress at the demo school, among the recent cases
+    (not the newest, left registered, nor the middle one, in progress already), so that
+    the demo logins see each protocol at work. No random draw: the rest stays as it was."""
+    scenarios = list(protocol_scenarios().values())
+    by_age = sorted(plans, key=lambda planned: planned.triaged_at or planned.received_at)
+    if len(by_age) < len(Case.Status) + len(scenarios) + 1:
+        return
+    middle = by_age[len(by_age) // 2]
+    recent = [planned for planned in reversed(by_age[1:-1]) if planned is not middle]
+    for planned, scenario in zip(recent, scenarios, strict=False):
+        planned.outcome = Case.Status.IN_PROGRESS
+        planned.school = demo_school
+        planned.scenario = scenario
+
+
 def play(world: DemoWorld, planned: Planned) -> None:
     """Submit the report, triage it as planned, and move it back to its planned moments."""
     rng = world.rng
-    scenario = rng.choice(SCENARIOS)
+    scenario = rng.choice(SCENARIOS)  # drawn in any case: the draws stay in step
+    if planned.scenario is not None:
+        scenario = planned.scenario
     language = weighted(rng, _LANGUAGES)
     if planned.outcome == "dismissed" and rng.random() < 0.5:
         data = {**_report_data(world, scenario, language), "narrative": _TEST_NARRATIVE}
@@ -326,7 +455,10 @@ def _classification(world: DemoWorld, scenario: Scenario, data: dict[str, Any]) 
     in_danger = bool(data["in_danger_now"])
     if in_danger:
         risk = RiskLevel.IMMEDIATE
-    elif ViolenceForm.ONLINE_SEXUAL_EXPLOITATION in scenario.forms:
+    elif scenario.self_harm or {
+        ViolenceForm.ONLINE_SEXUAL_EXPLOITATION,
+        ViolenceForm.SEXUAL,
+    } & set(scenario.forms):
         risk = RiskLevel.HIGH
     else:
         risk = weighted(rng, ((RiskLevel.HIGH, 20), (RiskLevel.MEDIUM, 50), (RiskLevel.LOW, 30)))
@@ -334,6 +466,8 @@ def _classification(world: DemoWorld, scenario: Scenario, data: dict[str, Any]) 
         "summary": f"Synthetic demo case: {scenario.summary}.",
         "forms": list(scenario.forms),
         "setting": scenario.setting,
+        "perpetrator_relationship": scenario.perpetrator,
+        "self_harm_risk": scenario.self_harm,
         "risk_level": risk,
         "in_danger_now": in_danger,
         "repeated": rng.choice((True, True, False, None)),

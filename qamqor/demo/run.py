@@ -113,6 +113,7 @@ def _build(world: DemoWorld, *, schools: int, cases: int) -> None:
         for part in parts:
             part(site)
             bar.update()
+    people.read_older_notifications(world)
     people.fill_in_email_addresses(world)
     directory.estimate_children(world)
     recount()  # the dashboard's figures come from the rollups (decision 0014)

@@ -39,6 +39,30 @@ SURNAMES = (
     "Kim", "Petrov",
 )  # fmt: skip
 FEMALE_NAMES = frozenset(FIRST_NAMES[:9])
+# The same names as Kazakh and Russian write them (kk, ru): contact persons are listed the
+# way their organisation writes them, in Cyrillic. A woman's surname in -ov/-ev/-in ends
+# in -ova/-eva/-ina, in Cyrillic as in Latin letters.
+CYRILLIC_FIRST_NAMES: dict[str, tuple[str, str]] = {
+    "Aigerim": ("Әйгерім", "Айгерим"), "Aruzhan": ("Аружан", "Аружан"),
+    "Asel": ("Әсел", "Асель"), "Dana": ("Дана", "Дана"), "Dinara": ("Динара", "Динара"),
+    "Gulnara": ("Гүлнара", "Гульнара"), "Madina": ("Мадина", "Мадина"),
+    "Saule": ("Сәуле", "Сауле"), "Zhanna": ("Жанна", "Жанна"), "Aliya": ("Әлия", "Алия"),
+    "Arman": ("Арман", "Арман"), "Askar": ("Асқар", "Аскар"),
+    "Bauyrzhan": ("Бауыржан", "Бауыржан"), "Daulet": ("Дәулет", "Даулет"),
+    "Marat": ("Марат", "Марат"), "Nurlan": ("Нұрлан", "Нурлан"), "Serik": ("Серік", "Серик"),
+    "Timur": ("Тимур", "Тимур"), "Yerlan": ("Ерлан", "Ерлан"), "Yerzhan": ("Ержан", "Ержан"),
+}  # fmt: skip
+CYRILLIC_SURNAMES: dict[str, tuple[str, str]] = {
+    "Abenov": ("Әбенов", "Абенов"), "Akhmetov": ("Ахметов", "Ахметов"),
+    "Bekov": ("Беков", "Беков"), "Dzhaksybekov": ("Жақсыбеков", "Джаксыбеков"),
+    "Ibraimov": ("Ибраимов", "Ибраимов"), "Kassymov": ("Қасымов", "Касымов"),
+    "Mukanov": ("Мұқанов", "Муканов"), "Nurpeisov": ("Нұрпейісов", "Нурпеисов"),
+    "Omarov": ("Омаров", "Омаров"), "Sadykov": ("Садықов", "Садыков"),
+    "Seitkali": ("Сейітқали", "Сеиткали"), "Tulegenov": ("Төлегенов", "Тулегенов"),
+    "Zhakupov": ("Жақыпов", "Жакупов"), "Ivanov": ("Иванов", "Иванов"), "Kim": ("Ким", "Ким"),
+    "Petrov": ("Петров", "Петров"),
+}  # fmt: skip
+SYNTHETIC_MARK = " (synthetic)"
 
 
 @dataclass
@@ -144,11 +168,21 @@ class DemoWorld:
         surname = self.rng.choice(SURNAMES)
         if first in FEMALE_NAMES and surname.endswith(("ov", "ev", "in")):
             surname += "a"
-        return first, f"{surname} (synthetic)"
+        return first, f"{surname}{SYNTHETIC_MARK}"
 
-    def person_name(self) -> str:
+    def person_name(self, language: str = "en") -> str:
+        """A synthetic full name, in Latin letters or as Kazakh (``kk``) or Russian (``ru``)
+        writes it; the same draws in every language, and it still says it is synthetic."""
         first, last = self.person()
-        return f"{first} {last}"
+        if language == "en":
+            return f"{first} {last}"
+        index = ("kk", "ru").index(language)
+        surname = last.removesuffix(SYNTHETIC_MARK)
+        female = surname not in CYRILLIC_SURNAMES
+        cyrillic = CYRILLIC_SURNAMES[surname[:-1] if female else surname][index]
+        if female:
+            cyrillic += "а"
+        return f"{CYRILLIC_FIRST_NAMES[first][index]} {cyrillic}{SYNTHETIC_MARK}"
 
     def progress_bar(self, total: int, desc: str, unit: str) -> tqdm[Any]:
         """A console progress bar, silent unless the run was asked to show progress."""
