@@ -8,6 +8,8 @@ workload chart draws its threshold line."""
 from __future__ import annotations
 
 import re
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from django.test import Client
 from playwright.sync_api import Page, ViewportSize, expect
 
 from qamqor.accounts.models import User
+from qamqor.care.services import save_work_week
 from qamqor.instruments import services
 from tests.factories import World, add_school_psychologists, make_pupil
 from tests.support import verify_second_factor
@@ -223,3 +226,49 @@ def test_the_childs_questions_keep_the_progress_in_view_and_a_steady_total(
             assert page.evaluate(PROGRESS_IN_VIEW)
     assert totals == [10] * 10
     expect(page.locator("button[data-send]")).to_be_enabled()
+
+
+# Red pixels of the canvas in the plot's column at the norm: how many in the top and in
+# the bottom quarter of the plot (the dashed threshold line crosses the whole plot).
+THRESHOLD_DRAWN = """() => {
+  const canvas = document.getElementById('workload-chart');
+  const chart = Chart.getChart(canvas);
+  const data = JSON.parse(document.getElementById('workload-chart-data').textContent);
+  const ratio = chart.currentDevicePixelRatio;
+  const x = Math.round(chart.scales.x.getPixelForValue(data.share_norm) * ratio);
+  const area = chart.chartArea;
+  const top = Math.round(area.top * ratio), bottom = Math.round(area.bottom * ratio);
+  const column = chart.ctx.getImageData(x - 1, top, 3, bottom - top).data;
+  const red = (row) => [0, 1, 2].some((i) => {
+    const at = (row * 3 + i) * 4;
+    return column[at] > 150 && column[at + 1] < 80 && column[at + 2] < 80;
+  });
+  const quarter = Math.floor((bottom - top) / 4);
+  let upper = 0, lower = 0;
+  for (let row = 0; row < quarter; row += 1) {
+    if (red(row)) upper += 1;
+    if (red(bottom - top - 1 - row)) lower += 1;
+  }
+  return [upper, lower];
+}"""
+
+
+def test_the_workload_chart_draws_its_threshold_line(browser_page: Page, world: World) -> None:
+    """A region's report has one row: the permissible share was in the legend but not
+    drawn (a line dataset of one point). It now crosses the plot from top to bottom."""
+    page = browser_page
+    add_school_psychologists(world)
+    week = date(2025, 3, 3)
+    save_work_week(
+        actor=world.psychologist_a,
+        organisation=world.a.school,
+        week=week,
+        hours={"consultation": Decimal(30), "monitoring": Decimal(10)},
+    )
+    signed_in(page, world.regional_a)
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"/care/workload/?start={week}&end={week}&level=region")
+    expect(page.locator("#workload-table tbody tr")).to_have_count(1)
+    page.wait_for_function("() => window.Chart && Chart.getChart('workload-chart')")
+    upper, lower = page.evaluate(THRESHOLD_DRAWN)
+    assert upper > 5 and lower > 5, (upper, lower)

@@ -10,6 +10,32 @@
   }
   var data = JSON.parse(source.textContent);
   canvas.parentElement.style.height = Math.max(180, data.labels.length * 44 + 60) + "px";
+
+  // The permissible share as a dashed vertical line over the whole plot. As a line
+  // dataset it joined one point per row, from the first row's middle to the last's, so
+  // with a single row (a region's own report) it drew nothing at all; the dataset is
+  // kept, empty, for its legend entry, which also switches the line off and on.
+  var NORM = 2;
+  var normLine = {
+    id: "normLine",
+    afterDatasetsDraw: function (chart) {
+      if (!chart.isDatasetVisible(NORM)) {
+        return;
+      }
+      var x = chart.scales.x.getPixelForValue(data.share_norm);
+      var area = chart.chartArea;
+      var context = chart.ctx;
+      context.save();
+      context.strokeStyle = "#b91c1c";
+      context.lineWidth = 2;
+      context.setLineDash([6, 4]);
+      context.beginPath();
+      context.moveTo(x, area.top);
+      context.lineTo(x, area.bottom);
+      context.stroke();
+      context.restore();
+    }
+  };
   new window.Chart(canvas, {
     type: "bar",
     data: {
@@ -32,20 +58,22 @@
         {
           type: "line",
           label: names.getAttribute("data-norm") + " (" + data.share_norm + "%)",
-          data: data.labels.map(function () { return data.share_norm; }),
+          data: [],
           borderColor: "#b91c1c",
+          borderWidth: 2,
           borderDash: [6, 4],
           pointRadius: 0,
           fill: false
         }
       ]
     },
+    plugins: [normLine],
     options: {
       indexAxis: "y",
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
-      scales: { x: { beginAtZero: true, ticks: { callback: function (v) { return v + "%"; } } } }
+      scales: { x: { beginAtZero: true, suggestedMax: data.share_norm, ticks: { callback: function (v) { return v + "%"; } } } }
     }
   });
 })();
