@@ -232,6 +232,8 @@ AXES_IPWARE_PROXY_COUNT = env_int("QAMQOR_PROXY_COUNT", 0)
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Kazakh number and date formats, which Django lacks (decimal comma as in Russian)
+FORMAT_MODULE_PATH = ["qamqor.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Asia/Almaty"  # Kazakhstan's single zone, UTC+5 all year; stored in UTC

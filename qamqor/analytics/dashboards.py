@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext, gettext_lazy
 
 from qamqor.analytics import indicators
@@ -419,7 +419,7 @@ def _staff_gap(place: Place, viewer: Viewer, names: dict[str, str]) -> Table | N
         header,
         rows,
         note=gettext("Below %(threshold)s PSC staff per 10,000 children.")
-        % {"threshold": threshold},
+        % {"threshold": formats.number_format(threshold, use_l10n=True)},
     )
 
 

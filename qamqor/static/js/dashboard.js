@@ -8,6 +8,7 @@
     return;
   }
   var data = JSON.parse(source.textContent);
+  var lang = document.documentElement.lang || "en";  // Chart.js formats numbers by it
   var box = canvas.parentElement;
   box.style.height = Math.max(160, data.labels.length * 36 + 40) + "px";
   new window.Chart(canvas, {
@@ -25,6 +26,7 @@
       ]
     },
     options: {
+      locale: lang,
       indexAxis: "y",
       responsive: true,
       maintainAspectRatio: false,

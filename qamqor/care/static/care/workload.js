@@ -9,6 +9,11 @@
     return;
   }
   var data = JSON.parse(source.textContent);
+  // Numbers as the page's language writes them (Intl): 20,4 % in Kazakh and Russian,
+  // 20.4% in English, like the tables beside the chart.
+  var lang = document.documentElement.lang || "en";
+  var number = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
+  function percent(v) { return number.format(v) + (lang === "en" ? "%" : "\u00a0%"); }
   canvas.parentElement.style.height = Math.max(180, data.labels.length * 44 + 60) + "px";
 
   // The permissible share as a dashed vertical line over the whole plot. As a line
@@ -57,7 +62,7 @@
         },
         {
           type: "line",
-          label: names.getAttribute("data-norm") + " (" + data.share_norm + "%)",
+          label: names.getAttribute("data-norm") + " (" + percent(data.share_norm) + ")",
           data: [],
           borderColor: "#b91c1c",
           borderWidth: 2,
@@ -69,11 +74,12 @@
     },
     plugins: [normLine],
     options: {
+      locale: lang,
       indexAxis: "y",
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
-      scales: { x: { beginAtZero: true, suggestedMax: data.share_norm, ticks: { callback: function (v) { return v + "%"; } } } }
+      scales: { x: { beginAtZero: true, suggestedMax: data.share_norm, ticks: { callback: percent } } }
     }
   });
 })();

@@ -8,6 +8,11 @@
   }
   var total = document.getElementById("worklog-total");
   var other = document.getElementById("worklog-non-specialist");
+  // Totals as the page's language writes them: 7,5 and "(20 %)" in Kazakh and Russian,
+  // 7.5 and "(20%)" in English, like the server-rendered figures.
+  var lang = document.documentElement.lang || "en";
+  var number = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
+  var sign = lang === "en" ? "%" : "\u00a0%";
   function value(input) {
     var number = parseFloat(String(input.value || "0").replace(",", "."));
     return isFinite(number) && number > 0 ? number : 0;
@@ -22,8 +27,8 @@
         non += hours;
       }
     });
-    total.textContent = all.toFixed(2).replace(/\.?0+$/, "");
-    other.textContent = non.toFixed(2).replace(/\.?0+$/, "") + (all ? " (" + Math.round((non / all) * 100) + "%)" : "");
+    total.textContent = number.format(all);
+    other.textContent = number.format(non) + (all ? " (" + Math.round((non / all) * 100) + sign + ")" : "");
   }
   form.addEventListener("input", update);
   update();

@@ -8,6 +8,11 @@
     return;
   }
   var data = JSON.parse(source.textContent);
+  // Numbers as the page's language writes them (Intl): 20,4 % in Kazakh and Russian,
+  // 20.4% in English, like the tables beside the chart.
+  var lang = document.documentElement.lang || "en";
+  var number = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
+  function percent(v) { return number.format(v) + (lang === "en" ? "%" : "\u00a0%"); }
   var palette = ["#0f766e", "#65a30d", "#ca8a04", "#ea580c", "#b91c1c", "#7c3aed"];
   var bands = document.getElementById("bands-chart");
   if (bands && data.groups && data.groups.length) {
@@ -25,12 +30,13 @@
         })
       },
       options: {
+        locale: lang,
         indexAxis: "y",
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
         scales: {
-          x: { stacked: true, min: 0, max: 100, ticks: { callback: function (v) { return v + "%"; } } },
+          x: { stacked: true, min: 0, max: 100, ticks: { callback: percent } },
           y: { stacked: true, ticks: { autoSkip: false } }
         }
       }
@@ -50,6 +56,7 @@
         }]
       },
       options: {
+        locale: lang,
         responsive: true,
         maintainAspectRatio: false,
         animation: false,

@@ -1,0 +1,1 @@
+"""Formats Django lacks for our languages (``settings.FORMAT_MODULE_PATH``)."""
