@@ -30,6 +30,7 @@ from qamqor.replica import replica_reads
 PAGE_SIZE = 50
 
 Result = TypeVar("Result")
+Answer = TypeVar("Answer")
 
 
 def user_of(request: HttpRequest) -> User:
@@ -113,6 +114,7 @@ def run_form(
     *,
     field_prefix: str = "",
     field_name: Callable[[str], str] | None = None,
+    show_refusal: Callable[[forms.Form, DomainError], None] | None = None,
 ) -> int | None: ...
 
 
@@ -126,6 +128,7 @@ def run_form(
     first: Callable[[], object] | None = None,
     field_prefix: str = "",
     field_name: Callable[[str], str] | None = None,
+    show_refusal: Callable[[forms.Form, DomainError], None] | None = None,
 ) -> HttpResponse: ...
 
 
@@ -138,10 +141,12 @@ def run_form(
     first: Callable[[], object] | None = None,
     field_prefix: str = "",
     field_name: Callable[[str], str] | None = None,
+    show_refusal: Callable[[forms.Form, DomainError], None] | None = None,
 ) -> HttpResponse | int | None:
     """The cycle of a posted form: validate it, hand its data to a service, show the
     service's refusal on the form (``apply_domain_error``, with ``field_prefix`` and
-    ``field_name``).
+    ``field_name``; or ``show_refusal(form, error)`` for a page that words some refusals
+    its own way).
 
     With ``done`` and ``again`` it answers the request: ``done(result)`` once the service
     accepted (a redirect, usually after ``success``), else ``again(status)`` to show the
@@ -166,11 +171,32 @@ def run_form(
             else:
                 status = 422
         except DomainError as error:
-            apply_domain_error(form, error, field_prefix=field_prefix, field_name=field_name)
+            if show_refusal is not None:
+                show_refusal(form, error)
+            else:
+                apply_domain_error(form, error, field_prefix=field_prefix, field_name=field_name)
             status = error.status_code
     if done is None or again is None:
         return status
     return done(result) if status is None else again(status)
+
+
+def run_service(
+    action: Callable[[], Result],
+    *,
+    done: Callable[[Result], Answer],
+    refused: Callable[[DomainError], Answer],
+) -> Answer:
+    """A service call whose refusal the page shows its own way (an alert on the page, the
+    answers of a questionnaire, a code's field, a preview's note): ``done(result)`` when
+    the service accepted, else ``refused(error)``. The one place a page catches a
+    ``DomainError``; a form with fields goes through ``run_form``, a button through
+    ``run_action``."""
+    try:
+        result = action()
+    except DomainError as error:
+        return refused(error)
+    return done(result)
 
 
 def run_action(
@@ -183,12 +209,12 @@ def run_action(
     """The cycle of a button without a form to show again (acknowledge, close, reply):
     call the service; ``done(result)`` when it accepted, else its refusal is told as an
     error message and ``again()`` answers (a redirect back, usually)."""
-    try:
-        result = action()
-    except DomainError as error:
+
+    def told(error: DomainError) -> HttpResponse:
         messages.error(request, refusal_text(error))
         return again()
-    return done(result)
+
+    return run_service(action, done=done, refused=told)
 
 
 def refusal_text(error: DomainError) -> str:

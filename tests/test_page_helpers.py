@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 
 from qamqor.errors import Conflict, FieldProblem, InvalidInput, NotAllowed
-from qamqor.pages import refusal_text, run_action, run_form, success
+from qamqor.pages import refusal_text, run_action, run_form, run_service, success
 
 
 class NoteForm(forms.Form):
@@ -145,6 +145,36 @@ def test_without_done_and_again_the_status_is_returned() -> None:
     assert run_form(NoteForm({"note": "hello"}), lambda data: None) is None
     assert run_form(NoteForm({"note": ""}), lambda data: None) == 422
     assert run_form(NoteForm({"note": "hello"}), refuse) == 409
+
+
+def test_a_page_may_word_a_refusal_on_its_form_its_own_way() -> None:
+    shown: list[str] = []
+
+    def action(data: dict[str, Any]) -> None:
+        raise Conflict("Sent already.")
+
+    def refused(form: forms.Form, error: Any) -> None:
+        shown.append(type(error).__name__)
+        form.add_error(None, "Your first report is saved.")
+
+    form = NoteForm({"note": "hello"})
+    response = _answer(form, action, show_refusal=refused)
+
+    assert response.status_code == 409
+    assert shown == ["Conflict"]
+    assert form.non_field_errors() == ["Your first report is saved."]
+
+
+def test_a_service_call_answers_done_or_its_refusal_as_the_page_shows_it() -> None:
+    def refuse() -> str:
+        raise NotAllowed("Only the national coordinator publishes.")
+
+    assert run_service(lambda: "v3", done=lambda r: f"published {r}", refused=str) == (
+        "published v3"
+    )
+    assert run_service(
+        refuse, done=lambda r: f"published {r}", refused=lambda e: e.status_code
+    ) == (403)
 
 
 def test_an_accepted_action_answers_done_and_tells_nothing() -> None:

@@ -23,13 +23,12 @@ from qamqor.cases import selectors as case_selectors
 from qamqor.cases.models import Case
 from qamqor.classification import PerpetratorRelationship, RiskLevel, Setting, ViolenceForm
 from qamqor.directory.models import OrganisationKind, Region
-from qamqor.errors import DomainError
-from qamqor.pages import exportable, paginate, run_form, success, user_of
+from qamqor.pages import exportable, paginate, run_form, run_service, success, user_of
 from qamqor.protocols import notices, selectors
 from qamqor.protocols import services as protocol_services
 from qamqor.protocols.definitions import Condition, StepSpec
 from qamqor.protocols.forms import NoticeCancelForm, NoticeReviewForm, OpenStepFilterForm
-from qamqor.protocols.models import RepresentativeNotice
+from qamqor.protocols.models import ProtocolVersion, RepresentativeNotice
 from qamqor.translation import pick
 
 
@@ -253,18 +252,22 @@ def protocol_publish(request: HttpRequest, code: str, version: int) -> HttpRespo
     """The national coordinator publishes a version: new cases start on it."""
     _require_reader(request)
     selectors.version_detail(code, version)  # 404 for an unknown version
-    try:
-        published = protocol_services.publish(code=code, version=version, actor=user_of(request))
-    except DomainError as error:
-        return _render_version(
-            request, code, version, status=error.status_code, alert=str(error.detail)
+
+    def published(result: ProtocolVersion) -> HttpResponse:
+        messages.success(
+            request,
+            gettext("%(protocol)s version %(version)d is published: new cases start on it.")
+            % {"protocol": result.title, "version": result.version},
         )
-    messages.success(
-        request,
-        gettext("%(protocol)s version %(version)d is published: new cases start on it.")
-        % {"protocol": published.title, "version": published.version},
+        return redirect("protocol-version", code=code, version=version)
+
+    return run_service(
+        lambda: protocol_services.publish(code=code, version=version, actor=user_of(request)),
+        done=published,
+        refused=lambda error: _render_version(
+            request, code, version, status=error.status_code, alert=str(error.detail)
+        ),
     )
-    return redirect("protocol-version", code=code, version=version)
 
 
 # --- notices to a case's legal representatives ------------------------------------------

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from qamqor.cases import services as case_services
 from qamqor.cases.forms import CloseCaseForm
+from qamqor.cases.models import Case
 from qamqor.cases.reclassification import ReclassifyForm, classification_of
 from qamqor.cases.views.page import (
     RECLASSIFY_PREFIX,
@@ -26,7 +27,7 @@ from qamqor.cases.views.page import (
 )
 from qamqor.errors import DomainError
 from qamqor.htmx import is_htmx, partial_response
-from qamqor.pages import apply_domain_error, run_form, success, user_of
+from qamqor.pages import apply_domain_error, run_form, run_service, success, user_of
 from qamqor.protocols import services as protocol_services
 from qamqor.protocols.outputs import step_form_class
 from qamqor.protocols.selectors import step_on_case
@@ -47,41 +48,49 @@ def case_step_complete(request: HttpRequest, number: str, key: str) -> HttpRespo
     step = step_on_case(case, key)
     prefix = step_prefix(step)
     form = step_form_class(step)(request.POST, prefix=prefix)
-    status = 200
-    steps_alert = None
+
+    def show(case: Case, *, steps_alert: str | None = None, status: int = 200) -> HttpResponse:
+        if is_htmx(request):
+            context = _case_context(
+                request, case, bound={prefix: form}, steps_alert=steps_alert, with_thread=False
+            )
+            return partial_response(
+                render(
+                    request, "cases/partials/steps.html", {**context, "oob": True}, status=status
+                )
+            )
+        context = _case_context(request, case, bound={prefix: form}, steps_alert=steps_alert)
+        return render(request, "cases/case_detail.html", context, status=status)
+
+    def done(result: object) -> HttpResponse:
+        notice = gettext("The step “%(title)s” is done.") % {"title": step.title}
+        if is_htmx(request):
+            context = _case_context(
+                request, _case(request, number), steps_notice=notice, with_thread=False
+            )
+            return partial_response(
+                render(request, "cases/partials/steps.html", {**context, "oob": True})
+            )
+        messages.success(request, notice)
+        return redirect(reverse("case-detail", args=[case.number]) + f"#step-{step.key}")
+
+    def refused(error: DomainError) -> HttpResponse:
+        now = _case(request, number)
+        if _may_fill(user, now, step_on_case(now, key)) and error.status_code == 422:
+            apply_domain_error(form, error, field_prefix="output.")
+            return show(now, status=error.status_code)
+        return show(now, steps_alert=str(error.detail), status=error.status_code)
+
     # A user who may not complete the step is told why by the service (403, 409), not
     # shown the fields of a form they are not offered.
-    if form.is_valid() or not _may_fill(user, case, step):
-        values = _output_values(form) if form.is_valid() else {}
-        try:
-            protocol_services.complete_step(step=step, actor=user, output=values)
-        except DomainError as error:
-            status = error.status_code
-            case = _case(request, number)
-            step = step_on_case(case, key)
-            if _may_fill(user, case, step) and status == 422:
-                apply_domain_error(form, error, field_prefix="output.")
-            else:
-                steps_alert = str(error.detail)
-        else:
-            notice = gettext("The step “%(title)s” is done.") % {"title": step.title}
-            if is_htmx(request):
-                case = _case(request, number)
-                context = _case_context(request, case, steps_notice=notice, with_thread=False)
-                return partial_response(
-                    render(request, "cases/partials/steps.html", {**context, "oob": True})
-                )
-            messages.success(request, notice)
-            return redirect(reverse("case-detail", args=[case.number]) + f"#step-{step.key}")
-    if is_htmx(request):
-        context = _case_context(
-            request, case, bound={prefix: form}, steps_alert=steps_alert, with_thread=False
-        )
-        return partial_response(
-            render(request, "cases/partials/steps.html", {**context, "oob": True}, status=status)
-        )
-    context = _case_context(request, case, bound={prefix: form}, steps_alert=steps_alert)
-    return render(request, "cases/case_detail.html", context, status=status)
+    if not form.is_valid() and _may_fill(user, case, step):
+        return show(case)
+    values = _output_values(form) if form.is_valid() else {}
+    return run_service(
+        lambda: protocol_services.complete_step(step=step, actor=user, output=values),
+        done=done,
+        refused=refused,
+    )
 
 
 @login_required

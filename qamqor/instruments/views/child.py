@@ -27,6 +27,7 @@ from qamqor.instruments.views.common import (
     translation_note,
 )
 from qamqor.intake import limits
+from qamqor.pages import run_service
 from qamqor.translation import active_language, pick
 
 CODE_SESSION_KEY = "qamqor.screening_code"
@@ -40,28 +41,40 @@ def _child_language(request: HttpRequest, administration: Administration) -> str
     return chosen if chosen in ("kk", "ru", "en") else administration.language
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def code_entry(request: HttpRequest) -> HttpResponse:
-    """The shared tablet's page: the child types the code from the slip."""
-    form = CodeForm(request.POST or None)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            _find_throttled(request, form.cleaned_data["code"])
-        except DomainError as error:
-            form.add_error("code", str(error.detail))
-            status = error.status_code
-        else:
-            request.session[CODE_SESSION_KEY] = normalise_code(form.cleaned_data["code"])
-            request.session.pop(SENT_SESSION_KEY, None)
-            return redirect("screening-answer")
+def _code_page(request: HttpRequest, form: CodeForm, status: int = 200) -> HttpResponse:
     return render(
         request,
         "instruments/child/code.html",
         {"public_page": True, "form": form},
         status=status,
     )
+
+
+def _keep_code(request: HttpRequest, code: str) -> HttpResponse:
+    """Keep the code in the session (never in an address) and open the questionnaire."""
+    request.session[CODE_SESSION_KEY] = normalise_code(code)
+    request.session.pop(SENT_SESSION_KEY, None)
+    return redirect("screening-answer")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def code_entry(request: HttpRequest) -> HttpResponse:
+    """The shared tablet's page: the child types the code from the slip."""
+    form = CodeForm(request.POST or None)
+
+    def refused(error: DomainError) -> HttpResponse:
+        form.add_error("code", str(error.detail))
+        return _code_page(request, form, error.status_code)
+
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
+        return run_service(
+            lambda: _find_throttled(request, code),
+            done=lambda found: _keep_code(request, code),
+            refused=refused,
+        )
+    return _code_page(request, form)
 
 
 def _find_throttled(request: HttpRequest, code: str) -> Administration:
@@ -79,23 +92,20 @@ def _find_throttled(request: HttpRequest, code: str) -> Administration:
 def code_link(request: HttpRequest, code: str) -> HttpResponse:
     """The one-time link: checks the code once (throttled), keeps it in the session and
     leaves the address bar, so the code is never in a later address, log or history."""
-    try:
-        _find_throttled(request, code)
-    except Conflict:
-        return redirect("screening-done")
-    except DomainError as error:
+
+    def refused(error: DomainError) -> HttpResponse:
+        if isinstance(error, Conflict):
+            return redirect("screening-done")
         form = CodeForm({"code": code})
         form.is_valid()
         form.add_error("code", str(error.detail))
-        return render(
-            request,
-            "instruments/child/code.html",
-            {"public_page": True, "form": form},
-            status=error.status_code,
-        )
-    request.session[CODE_SESSION_KEY] = normalise_code(code)
-    request.session.pop(SENT_SESSION_KEY, None)
-    return redirect("screening-answer")
+        return _code_page(request, form, error.status_code)
+
+    return run_service(
+        lambda: _find_throttled(request, code),
+        done=lambda found: _keep_code(request, code),
+        refused=refused,
+    )
 
 
 @never_cache
@@ -109,39 +119,27 @@ def answer(request: HttpRequest) -> HttpResponse:
                 reverse("screening-done") + f"?lang={request.session[SENT_SESSION_KEY]}"
             )
         return redirect("screening-code")
-    try:
-        administration = find_by_code(code)
-    except Conflict:
+
+    def gone(error: DomainError) -> HttpResponse:
         request.session.pop(CODE_SESSION_KEY, None)
-        return redirect("screening-done")
-    except DomainError as error:
-        request.session.pop(CODE_SESSION_KEY, None)
+        if isinstance(error, Conflict):
+            return redirect("screening-done")
         form = CodeForm(initial={"code": code})
         form.add_error("code", str(error.detail))
-        return render(
-            request,
-            "instruments/child/code.html",
-            {"public_page": True, "form": form},
-            status=error.status_code,
-        )
+        return _code_page(request, form, error.status_code)
+
+    return run_service(
+        lambda: find_by_code(code),
+        done=lambda administration: _questionnaire(request, code, administration),
+        refused=gone,
+    )
+
+
+def _questionnaire(request: HttpRequest, code: str, administration: Administration) -> HttpResponse:
     language = _child_language(request, administration)
-    errors: dict[str, str] = {}
     posted: dict[str, str] = {}
-    status = 200
-    with translation.override(language):
-        if request.method == "POST":
-            posted = posted_answers(request)
-            try:
-                submit_by_code(code=code, answers=posted)
-            except Conflict:
-                pass  # sent twice (a double tap): the first one counts
-            except DomainError as error:
-                errors = answer_errors(error)
-                status = error.status_code
-            if not errors:
-                request.session.pop(CODE_SESSION_KEY, None)
-                request.session[SENT_SESSION_KEY] = language
-                return redirect(reverse("screening-done") + f"?lang={language}")
+
+    def show(errors: dict[str, str], status: int) -> HttpResponse:
         spec = administration.spec
         return render(
             request,
@@ -163,6 +161,25 @@ def answer(request: HttpRequest) -> HttpResponse:
                 "LANGUAGE_CODE": language,
             },
             status=status,
+        )
+
+    def sent(result: object = None) -> HttpResponse:
+        request.session.pop(CODE_SESSION_KEY, None)
+        request.session[SENT_SESSION_KEY] = language
+        return redirect(reverse("screening-done") + f"?lang={language}")
+
+    def refused(error: DomainError) -> HttpResponse:
+        if isinstance(error, Conflict):
+            return sent()  # sent twice (a double tap): the first one counts
+        errors = answer_errors(error)
+        return show(errors, error.status_code) if errors else sent()
+
+    with translation.override(language):
+        if request.method != "POST":
+            return show({}, 200)
+        posted = posted_answers(request)
+        return run_service(
+            lambda: submit_by_code(code=code, answers=posted), done=sent, refused=refused
         )
 
 

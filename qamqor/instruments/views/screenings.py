@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from qamqor import exports
 from qamqor.accounts import access, policy
 from qamqor.cases.models import Child
-from qamqor.errors import DomainError, NotAllowed
+from qamqor.errors import NotAllowed
 from qamqor.instruments import selectors
 from qamqor.instruments.forms import (
     CodeForm,
@@ -41,7 +41,7 @@ from qamqor.instruments.views.common import (
     screening_scope,
     translation_note,
 )
-from qamqor.pages import exportable, run_form
+from qamqor.pages import exportable, run_form, run_service
 from qamqor.pages import user_of as _user
 from qamqor.translation import pick
 
@@ -221,34 +221,33 @@ def interview(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         administration = selectors.administration_for_user(user, public_id)
     if administration.status != Administration.Status.IN_PROGRESS:
         return redirect("screening-result", public_id=public_id)
-    errors: dict[str, str] = {}
-    posted: dict[str, str] = {}
-    status = 200
-    if request.method == "POST":
-        posted = posted_answers(request)
-        try:
-            submit_interview(administration=administration, actor=user, answers=posted)
-        except DomainError as error:
-            errors = answer_errors(error)
-            status = error.status_code
-        else:
-            return redirect("screening-result", public_id=public_id)
-    spec = administration.spec
-    with translation.override(administration.language):
-        shown = questions(spec, posted, errors)
-        instructions = pick(spec.instructions.as_dict())
-    return render(
-        request,
-        "instruments/interview.html",
-        {
-            "administration": administration,
-            "spec": spec,
-            "questions": shown,
-            "instructions": instructions,
-            "errors": errors,
-            "translation": translation_note(spec, administration.language),
-        },
-        status=status,
+
+    def show(posted: dict[str, str], errors: dict[str, str], status: int) -> HttpResponse:
+        spec = administration.spec
+        with translation.override(administration.language):
+            shown = questions(spec, posted, errors)
+            instructions = pick(spec.instructions.as_dict())
+        return render(
+            request,
+            "instruments/interview.html",
+            {
+                "administration": administration,
+                "spec": spec,
+                "questions": shown,
+                "instructions": instructions,
+                "errors": errors,
+                "translation": translation_note(spec, administration.language),
+            },
+            status=status,
+        )
+
+    if request.method != "POST":
+        return show({}, {}, 200)
+    posted = posted_answers(request)
+    return run_service(
+        lambda: submit_interview(administration=administration, actor=user, answers=posted),
+        done=lambda submitted: redirect("screening-result", public_id=public_id),
+        refused=lambda error: show(posted, answer_errors(error), error.status_code),
     )
 
 

@@ -3,8 +3,7 @@ message thread for this browser session only. Thin: services and selectors decid
 
 from __future__ import annotations
 
-from typing import Any
-
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
@@ -15,7 +14,7 @@ from qamqor.errors import DomainError
 from qamqor.intake import limits, services
 from qamqor.intake.forms import FollowupCodeForm, ReporterMessageForm
 from qamqor.intake.models import Report
-from qamqor.pages import run_form, success
+from qamqor.pages import apply_domain_error, run_form, success
 
 FOLLOWUP_SESSION_KEY = "qamqor.followup"
 
@@ -27,12 +26,10 @@ def followup_start(request: HttpRequest) -> HttpResponse:
     only (the code is never put in an address, where history would keep it)."""
     form = FollowupCodeForm(request.POST if request.method == "POST" else None)
 
-    def open_report(data: dict[str, Any]) -> Report:
-        try:
-            return services.report_for_code(data["code"])
-        except DomainError:
+    def refused(form: forms.Form, error: DomainError) -> None:
+        if not isinstance(error, limits.RateLimited):  # a wrong code, not the address's limit
             limits.code_failed("followup")
-            raise
+        apply_domain_error(form, error)
 
     def remember(report: Report) -> HttpResponse:
         request.session.cycle_key()
@@ -41,8 +38,9 @@ def followup_start(request: HttpRequest) -> HttpResponse:
 
     return run_form(
         form,
-        open_report,
+        lambda data: services.report_for_code(data["code"]),
         first=lambda: limits.check_public(request, "followup", field="code"),
+        show_refusal=refused,
         done=remember,
         again=lambda status: render(
             request,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -122,71 +123,61 @@ def _report_form(request: HttpRequest, school_code: str, *, embed: bool) -> Http
     if request.POST.get(HONEYPOT_FIELD):
         # a bot filled the hidden field: answer as if it worked, keep nothing
         return _thanks(request, school, code=None, report=None, embed=embed)
-    try:
-        limits.check_public(request, "report", field="narrative")
-    except DomainError as error:
-        apply_domain_error(form, error)
-        return _render_report_form(
-            request,
-            school,
-            form,
-            token=token or str(uuid.uuid4()),
-            status=error.status_code,
-            embed=embed,
-        )
-    if not form.is_valid():
-        return _render_report_form(
-            request, school, form, token=token or str(uuid.uuid4()), status=422, embed=embed
-        )
-    data = {k: v for k, v in form.cleaned_data.items() if k != HONEYPOT_FIELD}
-    try:
-        files = check_uploads(request.FILES.getlist("attachments"))
-        submitted = services.submit_report(
+    shown_token = {"token": token or str(uuid.uuid4())}
+
+    def submit(data: dict[str, Any]) -> services.Submitted:
+        data = {k: v for k, v in data.items() if k != HONEYPOT_FIELD}
+        return services.submit_report(
             school=school,
             data=data,
             language=active_language(),
             idempotency_key=f"web-form:{token}" if token else None,
-            attachments=files,
+            attachments=check_uploads(request.FILES.getlist("attachments")),
         )
-    except Conflict as error:
-        # This form was already sent with other words (Back, edited, sent again): the
-        # first report is kept; a fresh token lets the reporter send this one as well.
-        form.add_error(
-            None,
-            _(
-                "This form was already sent with a different text. Your first report is "
-                "saved. To send this text as a new report, press “Send the report” again."
-            ),
-        )
-        return _render_report_form(
-            request, school, form, token=str(uuid.uuid4()), status=error.status_code, embed=embed
-        )
-    except DomainError as error:
+
+    def refused(form: forms.Form, error: DomainError) -> None:
+        if isinstance(error, Conflict):
+            # This form was already sent with other words (Back, edited, sent again): the
+            # first report is kept; a fresh token lets the reporter send this one as well.
+            form.add_error(
+                None,
+                _(
+                    "This form was already sent with a different text. Your first report is "
+                    "saved. To send this text as a new report, press “Send the report” again."
+                ),
+            )
+            shown_token["token"] = str(uuid.uuid4())
+            return
         apply_domain_error(form, error)
         for problem in error.errors:
             if problem.field == "attachments":
                 form.attachment_error = str(problem.message)  # type: ignore[attr-defined]
-        return _render_report_form(
-            request,
-            school,
-            form,
-            token=token or str(uuid.uuid4()),
-            status=error.status_code,
-            embed=embed,
-        )
-    if embed:
-        # In a school's frame the session cookie is not sent (SameSite), so the code is
-        # shown in this answer; a resend with the same token shows the same code.
-        return _thanks(
-            request, school, code=submitted.followup_code, report=submitted.report, embed=True
-        )
-    request.session[THANKS_SESSION_KEY] = {
-        "school": school.code,
-        "code": submitted.followup_code,
-        "in_danger_now": submitted.report.in_danger_now,
-        "self_harm_risk": submitted.report.self_harm_risk,
-    }
-    return redirect("report-thanks", school_code=school.code)
+
+    def thanks(submitted: services.Submitted) -> HttpResponse:
+        if embed:
+            # In a school's frame the session cookie is not sent (SameSite), so the code is
+            # shown in this answer; a resend with the same token shows the same code.
+            return _thanks(
+                request, school, code=submitted.followup_code, report=submitted.report, embed=True
+            )
+        request.session[THANKS_SESSION_KEY] = {
+            "school": school.code,
+            "code": submitted.followup_code,
+            "in_danger_now": submitted.report.in_danger_now,
+            "self_harm_risk": submitted.report.self_harm_risk,
+        }
+        return redirect("report-thanks", school_code=school.code)
+
+    return run_form(
+        form,
+        submit,
+        first=lambda: limits.check_public(request, "report", field="narrative"),
+        show_refusal=refused,
+        done=thanks,
+        again=lambda status: _render_report_form(
+            request, school, form, token=shown_token["token"], status=status, embed=embed
+        ),
+    )
 
 
 @csrf_exempt  # framed by another site: no session, no cookie to protect, nothing to forge

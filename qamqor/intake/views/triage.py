@@ -28,7 +28,16 @@ from qamqor.htmx import partial_response
 from qamqor.intake import alerts, selectors, services
 from qamqor.intake.forms import StaffReplyForm, UntrueForm
 from qamqor.intake.models import Report
-from qamqor.pages import exportable, paginate, private, run_action, run_form, success, user_of
+from qamqor.pages import (
+    exportable,
+    paginate,
+    private,
+    run_action,
+    run_form,
+    run_service,
+    success,
+    user_of,
+)
 from qamqor.protocols import definitions
 from qamqor.translation import pick
 
@@ -143,22 +152,27 @@ def protocol_preview(classification: dict[str, Any]) -> dict[str, Any]:
     """The protocol registration would start for this classification and the steps of it
     that would apply, chosen by the very function ``register_case`` calls
     (``cases.services.choose_protocol``), so the preview cannot disagree with it."""
-    try:
-        code = case_services.choose_protocol(classification)
-    except DomainError as error:
+
+    def preview(code: str) -> dict[str, Any]:
+        spec = definitions.latest(code).spec
+        facts = definitions.facts_of(classification, list(classification.get("forms") or []))
+        return {
+            "preview_code": code,
+            "preview_title": pick(spec.title.model_dump()),
+            "preview_steps": [
+                pick(step.title.model_dump())
+                for step in spec.steps
+                if definitions.any_holds(step.when, facts)
+            ],
+        }
+
+    def unchosen(error: DomainError) -> dict[str, Any]:
         problems = [str(problem.message) for problem in error.errors]
         return {"preview_code": None, "preview_problem": " ".join(problems) or str(error.detail)}
-    spec = definitions.latest(code).spec
-    facts = definitions.facts_of(classification, list(classification.get("forms") or []))
-    return {
-        "preview_code": code,
-        "preview_title": pick(spec.title.model_dump()),
-        "preview_steps": [
-            pick(step.title.model_dump())
-            for step in spec.steps
-            if definitions.any_holds(step.when, facts)
-        ],
-    }
+
+    return run_service(
+        lambda: case_services.choose_protocol(classification), done=preview, refused=unchosen
+    )
 
 
 @login_required
