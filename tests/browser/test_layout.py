@@ -123,7 +123,8 @@ BROKEN_LABELS = """() => {
 
 def test_button_labels_never_break_inside_a_word(browser_page: Page, world: World) -> None:
     """Kazakh and Russian at 390 px, on the public pages and the psychologist's screening
-    pages: the "find a child" button's one word ("open") split before its last letter."""
+    pages: the "find a child" button's one word ("open") split before its last letter, and
+    the screenings' own menu made the page wider than the phone."""
     page = browser_page
     page.set_viewport_size(PHONE)
     add_school_psychologists(world)
@@ -141,6 +142,8 @@ def test_button_labels_never_break_inside_a_word(browser_page: Page, world: Worl
             page.goto(path)
             assert page.evaluate("document.documentElement.lang") == language
             assert page.evaluate(BROKEN_LABELS) == [], f"{language} {path}"
+            # nor does a page's own menu push it wider than the phone
+            assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), path
 
 
 # The filter bar's fields and button: each select wide enough for its chosen text, the
