@@ -105,6 +105,8 @@ def test_report_to_closure_to_dashboard(browser_page: Page, world: World) -> Non
     sign_in(page, "coordinator_a")
     page.goto(f"/cases/{case.number}/")
     complete(page, "school_measures", "Individual plan for both pupils")
+    # Six months after the decision the school reviews the plans (Order No. 506 p. 12).
+    complete(page, "monitoring_review", "Both pupils are doing better")
     assert not Step.objects.filter(case=case, status__in=["open", "waiting"]).exists()
 
     # 6. The coordinator closes the case.
