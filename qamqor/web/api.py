@@ -68,7 +68,7 @@ class ExportQuery(Schema):
     summary="Download a list as CSV or XLSX (streamed)",
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "The list as a file (CSV streamed; XLSX spooled, then streamed).",
                 "content": {"text/csv": {}, exports.XLSX_CONTENT_TYPE: {}},
             }

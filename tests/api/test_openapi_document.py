@@ -60,3 +60,17 @@ def test_every_operation_declares_the_errors_every_operation_can_answer() -> Non
 def test_a_public_report_declares_the_idempotency_conflict() -> None:
     responses = api.get_openapi_schema()["paths"]["/api/v1/reports"]["post"]["responses"]
     assert {200, 201, 409, 429} <= set(responses)
+
+
+def test_the_served_document_has_no_key_twice() -> None:
+    """A status written as the string "200" beside ninja's 200 became one key twice in the
+    served JSON, which Swagger UI refuses as a whole ("duplicated mapping key")."""
+
+    def refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _value in pairs]
+        assert len(keys) == len(set(keys)), f"a key twice among {keys}"
+        return dict(pairs)
+
+    served = json.dumps(api.get_openapi_schema())
+    document = json.loads(served, object_pairs_hook=refuse_duplicates)
+    assert "/api/v1/exports/{name}" in document["paths"]
