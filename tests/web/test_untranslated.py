@@ -33,7 +33,15 @@ from django.urls import Resolver404, resolve
 from qamqor.accounts.models import User
 from tests.test_url_names import ROUTES
 
-pytestmark = pytest.mark.django_db
+# What these tests read (catalogues, templates, number formats) does not depend on the
+# database, and they are among the slowest of the suite: they run once, in the SQLite pass.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        "postgresql" in settings.DATABASES["default"]["ENGINE"],
+        reason="database-independent; runs in the SQLite pass",
+    ),
+]
 
 # Words and codes that are the same in every language: the product's and standards'
 # names, file formats, units, instruments' codes.
