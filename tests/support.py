@@ -24,18 +24,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from qamqor.browser import CHROMIUM_ARGS
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = os.environ.get("QAMQOR_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    # Without these Chromium keeps trying to reach the internet.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "test-results"
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from qamqor.accounts.models import Role, User
+from qamqor.browser import CHROMIUM_ARGS
 from qamqor.cases.models import Case
 from qamqor.demo.people import DEMO_PASSWORD
 
@@ -37,16 +38,6 @@ STAFF_LANGUAGES = ("kk", "ru")
 PUBLIC_LANGUAGES = ("kk", "ru", "en")
 DEMO_SCHOOL = "demo-school-kz75-001"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    # without these Chromium keeps trying to reach the internet
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 START_SECONDS = 180
 
 
