@@ -24,13 +24,19 @@ def active_language() -> str:
 
 def pick(texts: Mapping[str, str], language: str | None = None) -> str:
     """The text in ``language`` (default: the active one), falling back to ru, en, kk."""
+    return pick_with_language(texts, language)[1]
+
+
+def pick_with_language(texts: Mapping[str, str], language: str | None = None) -> tuple[str, str]:
+    """``pick``, and the language of the text it picked (for an element's ``lang``):
+    ``(code, text)``, or ``(language, "")`` when there is no text."""
     language = language or active_language()
     if texts.get(language):
-        return texts[language]
+        return language, texts[language]
     for code in FALLBACK_ORDER:
         if texts.get(code):
-            return texts[code]
-    return ""
+            return code, texts[code]
+    return language, ""
 
 
 def db_name(path: str, language: str | None = None) -> Expression:

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
+#: The Kazakh and Russian of every English ``basis`` string of the definitions, kept
+#: outside them: a published definition's file never changes (its checksum is stored).
+BASES_PATH = Path(__file__).parent / "bases.json"
 
 OrganisationRole = Literal[
     "school",
@@ -43,6 +47,38 @@ class Texts(Strict):
     kk: str = Field(min_length=1)
     ru: str = Field(min_length=1)
     en: str = Field(min_length=1)
+
+
+class LocalText(NamedTuple):
+    """A text in the reader's language and the language it is in (an element's ``lang``)."""
+
+    language: str
+    text: str
+
+
+#: A legal basis: the first versions' English string, whose Kazakh and Russian are in
+#: ``bases.json``, or the three languages written in the definition.
+Basis = Annotated[str, Field(min_length=1)] | Texts
+
+
+def basis_texts(basis: Basis) -> dict[str, str]:
+    """The basis in kk, ru and en: written in the definition, or the English string with
+    its catalogue entry."""
+    if isinstance(basis, Texts):
+        return basis.model_dump()
+    return {**bases().get(basis, {}), "en": basis}
+
+
+class HasBasis:
+    """What a protocol and a step share: a legal basis shown in the reader's language."""
+
+    basis: Basis
+
+    def basis_in(self, language: str | None = None) -> LocalText:
+        """The basis in ``language`` (default: the active one), with the language shown."""
+        from qamqor.translation import pick_with_language  # needs Django; loading does not
+
+        return LocalText(*pick_with_language(basis_texts(self.basis), language))
 
 
 class Condition(Strict):
@@ -208,7 +244,7 @@ class RepresentativeNotice(Strict):
         return self
 
 
-class StepSpec(Strict):
+class StepSpec(HasBasis, Strict):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: Texts
     accountable: OrganisationRole
@@ -219,7 +255,7 @@ class StepSpec(Strict):
     notify: list[Notification] = []
     representative_notice: RepresentativeNotice | None = None
     reminder_hours_before: int | None = Field(default=None, ge=1, le=24 * 7)
-    basis: str = Field(min_length=1)
+    basis: Basis
     output: Output
 
     @model_validator(mode="after")
@@ -285,11 +321,11 @@ class AppliesTo(Strict):
     settings: list[str]
 
 
-class ProtocolSpec(Strict):
+class ProtocolSpec(HasBasis, Strict):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     version: int = Field(ge=1)
     title: Texts
-    basis: str
+    basis: Basis
     priority: int = 0
     applies_when: list[Condition] | None = None
     applies_to: AppliesTo | None = None
@@ -456,6 +492,50 @@ def facts_of(case: Any, forms: list[str] | None = None) -> dict[str, Any]:
     }
 
 
+@cache
+def bases() -> dict[str, dict[str, str]]:
+    """``bases.json``: each English basis string → its ``{"kk", "ru"}``."""
+    catalogue: dict[str, dict[str, str]] = json.loads(BASES_PATH.read_text(encoding="utf-8"))
+    for english, texts in catalogue.items():
+        if not isinstance(texts, dict) or set(texts) - {"kk", "ru"}:
+            raise DefinitionError(
+                f'{BASES_PATH.name}: {english!r}: an entry holds only "kk" and "ru" texts'
+            )
+    return catalogue
+
+
+def check_bases(
+    loaded: Iterable[LoadedDefinition], catalogue: Mapping[str, Mapping[str, str]]
+) -> None:
+    """Every English basis of every definition has its Kazakh and Russian in the
+    catalogue, and the catalogue holds nothing no definition uses; else a DefinitionError
+    naming the file, the step (or the protocol) and the missing language."""
+    problems: list[str] = []
+    used: set[str] = set()
+    for item in loaded:
+        spec = item.spec
+        owners: list[tuple[str, HasBasis]] = [("protocol", spec)]
+        owners += [(f"step {step.key!r}", step) for step in spec.steps]
+        for where, owner in owners:
+            if isinstance(owner.basis, Texts):
+                continue
+            used.add(owner.basis)
+            entry = catalogue.get(owner.basis, {})
+            for language in ("kk", "ru"):
+                if not (entry.get(language) or "").strip():
+                    problems.append(
+                        f"{item.path}: {where}: basis has no {language} text in "
+                        f"{BASES_PATH.name}: {owner.basis!r}"
+                    )
+    problems += [
+        f"{BASES_PATH.name}: {english!r} is the basis of no definition"
+        for english in sorted(set(catalogue) - used)
+    ]
+    if problems:
+        raise DefinitionError("; ".join(problems))
+
+
 def validate_all_at_startup() -> None:
-    """Called from the app's ready(): a broken file stops the process with its reason."""
-    load_all()
+    """Called from the app's ready(): a broken file, or a basis without its Kazakh or
+    Russian, stops the process with its reason."""
+    check_bases(load_all().values(), bases())
