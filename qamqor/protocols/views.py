@@ -162,7 +162,7 @@ def step_description(step: StepSpec) -> dict[str, Any]:
         "when": [describe_condition(condition) for condition in step.when or []],
         "qualification": step.requires_qualification,
         "notify": [_notify_target(notice.to) for notice in step.notify],
-        "basis": step.basis,
+        "basis": step.basis_in(),
         "fields": [
             {"label": pick(f.label.model_dump()), "kind": f.kind, "required": f.required}
             for f in step.output.fields
@@ -224,6 +224,7 @@ def _render_version(
         {
             "detail": detail,
             "spec": spec,
+            "basis": spec.basis_in(),
             "applies": [describe_condition(condition) for condition in spec.conditions],
             "steps": [step_description(step) for step in spec.steps],
             "titles": titles,

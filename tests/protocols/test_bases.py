@@ -5,11 +5,16 @@ kk/ru/en in the definition itself."""
 from __future__ import annotations
 
 import copy
+from html import escape
 
 import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
 
 from qamqor.protocols import definitions
 from qamqor.protocols.definitions import LoadedDefinition, Texts
+from tests.factories import World
 
 
 def every_basis() -> list[tuple[str, str, definitions.HasBasis]]:
@@ -85,3 +90,21 @@ def test_a_basis_written_in_three_languages_needs_no_catalogue_entry() -> None:
     raw["steps"][0]["basis"] = {"kk": "", "ru": "п. 0", "en": "p. 0"}
     with pytest.raises(definitions.DefinitionError, match="step 'school_log'"):
         definitions.parse(raw, name="bullying_outside_family.v99.json")
+
+
+def test_the_protocol_page_in_kazakh_shows_the_kazakh_basis(world: World) -> None:
+    item = _bullying()
+    client = Client(HTTP_ACCEPT_LANGUAGE="kk")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "kk"
+    client.force_login(world.national)
+    response = client.get(reverse("protocol-version", args=["bullying_outside_family", 4]))
+    assert response.status_code == 200
+    # the steps as described (the raw file's line-by-line difference above them is code)
+    html = response.content.decode().split('id="definition-title"', 1)[1]
+    kazakh = definitions.bases()
+    assert f'<dd lang="kk">{escape(kazakh[str(item.spec.basis)]["kk"])}</dd>' in html
+    for step in item.spec.steps:
+        shown = f'<dd class="muted" lang="kk">{escape(kazakh[str(step.basis)]["kk"])}</dd>'
+        assert shown in html, step.key
+        assert escape(str(step.basis)) not in html, step.key
+    assert 'lang="en"' not in html
