@@ -43,6 +43,7 @@ from qamqor.instruments.models import Administration
 from qamqor.intake.models import Report
 from qamqor.protocols.models import ProtocolRun, Step
 from qamqor.referrals.models import Referral, ReferralEvent
+from qamqor.units import entry_point_in_steps
 
 PREFIX = "r_"
 
@@ -336,6 +337,7 @@ def sources(now: dt.datetime) -> dict[str, list[QuerySet[Any] | DurationRows]]:
     }
 
 
+@entry_point_in_steps
 def recount(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Rebuild every rollup from the domain tables; returns the rows per grain."""
     now = now or timezone.now()

@@ -31,6 +31,7 @@ from qamqor.directory.models import OrganisationKind, Region
 from qamqor.errors import InvalidInput, NotAllowed
 from qamqor.notify import services as notify
 from qamqor.protocols.workdays import ALMATY
+from qamqor.units import entry_point
 
 APPEAL_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -62,7 +63,7 @@ class SubmittedAppeal:
     created: bool
 
 
-@transaction.atomic
+@entry_point
 def submit_appeal(
     *,
     actor: User,
@@ -155,7 +156,7 @@ def release_appeals(now: datetime | None = None) -> int:
     return count
 
 
-@transaction.atomic
+@entry_point
 def answer_appeal(*, actor: User, appeal: Appeal, status: str, response: str) -> Appeal:
     """The coordinating body's answer; the author reads it with their follow-up code."""
     if not policy.care_scope_for(actor).national:

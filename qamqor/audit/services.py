@@ -17,6 +17,7 @@ from django.utils import timezone
 from qamqor.audit.context import current_request
 from qamqor.audit.models import AuditAnchor, AuditEvent
 from qamqor.ops.fields import blind_index
+from qamqor.units import entry_point_in_steps
 
 logger = logging.getLogger(__name__)
 ANCHOR_FILE_NAME = "audit-anchors.jsonl"
@@ -146,6 +147,7 @@ def _anchor_file() -> Path | None:
     return Path(directory) / ANCHOR_FILE_NAME if directory else None
 
 
+@entry_point_in_steps
 def anchor_chain(*, force: bool = False) -> AuditAnchor | None:
     """Write the chain's head (event count, last id and hash) to the anchors table and, if
     ``AUDIT_ANCHOR_DIR`` is set, append it to the anchors file there. Without ``force``

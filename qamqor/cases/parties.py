@@ -20,7 +20,6 @@ from typing import Any
 import phonenumbers
 from django import forms
 from django.conf import settings
-from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +32,7 @@ from qamqor.cases.hooks import engine
 from qamqor.cases.models import Case, CaseRepresentative, Child, LegalRepresentative
 from qamqor.classification import ChildSex, Relationship
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
+from qamqor.units import entry_point
 
 PHONE_REGION = "KZ"
 ADULT_AGE = 18
@@ -248,7 +248,7 @@ def _check(user: User, case: Case) -> None:
         raise Conflict(_("The case is closed."))
 
 
-@transaction.atomic(durable=True)
+@entry_point
 def attach_child(*, case: Case, actor: User, data: dict[str, Any]) -> Child:
     """Record the case's child: an existing child by code (one the actor may see) or a new
     pseudonymous one. ``data`` is the cleaned data of ``ChildForm``."""
@@ -337,7 +337,7 @@ def _after_flags(case: Case, person: LegalRepresentative, link: CaseRepresentati
     engine().notify_legal_representatives(case)
 
 
-@transaction.atomic(durable=True)
+@entry_point
 def add_legal_representative(
     *, case: Case, actor: User, data: dict[str, Any]
 ) -> LegalRepresentative:
@@ -367,7 +367,7 @@ def add_legal_representative(
     return person
 
 
-@transaction.atomic(durable=True)
+@entry_point
 def update_legal_representative(
     *, case: Case, actor: User, representative: LegalRepresentative, data: dict[str, Any]
 ) -> LegalRepresentative:

@@ -26,6 +26,7 @@ from qamqor.errors import Conflict, InvalidInput, NotAllowed
 from qamqor.intake import services as intake
 from qamqor.intake.models import Report
 from qamqor.notify import services as notify
+from qamqor.units import entry_point
 
 CHILD_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
 
@@ -196,7 +197,7 @@ def _school_in_region(code: str | None, region: Region) -> Organisation | None:
     return school
 
 
-@transaction.atomic
+@entry_point
 def register_case(*, report: Report, actor: User, classification: dict[str, Any]) -> Case:
     """Register a report as a case, give it a number and start its protocol (1.3.5, 1.4.2).
 
@@ -244,7 +245,7 @@ def register_case(*, report: Report, actor: User, classification: dict[str, Any]
     return case
 
 
-@transaction.atomic(durable=True)
+@entry_point
 def link_report(*, report: Report, case: Case, actor: User) -> Report:
     """Attach a report to an open case it repeats, and tell the reporter the case number."""
     locked = intake.lock_for_triage(actor, report)
@@ -267,7 +268,7 @@ def link_report(*, report: Report, case: Case, actor: User) -> Report:
     return locked
 
 
-@transaction.atomic
+@entry_point
 def close_case(*, case: Case, actor: User, outcome: str, note: str = "") -> Case:
     """Close a case with its outcome once every protocol step is done."""
     if not access.permits(actor, "close", case):

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django import forms
-from django.db import transaction
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +23,7 @@ from qamqor.cases.models import Case, CaseMessage, CaseMessageReceipt
 from qamqor.directory.models import Organisation
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
 from qamqor.notify import services as notify
+from qamqor.units import entry_point
 
 MAX_BODY = 5000
 TEMPLATE = "case_message"
@@ -103,6 +103,7 @@ def _messages(case: Case) -> list[CaseMessage]:
     )
 
 
+@entry_point
 def open_thread(*, case: Case, reader: User, audit_read: bool = True) -> Thread:
     """The case's messages for ``reader`` (the case was read through the policy); marks
     them read for the reader's organisation. The read is audited, unless the caller has
@@ -138,7 +139,7 @@ def open_thread(*, case: Case, reader: User, audit_read: bool = True) -> Thread:
     return Thread(organisation=organisation, messages=messages, new_ids=new_ids)
 
 
-@transaction.atomic(durable=True)
+@entry_point
 def post_message(*, case: Case, author: User, body: str) -> CaseMessage:
     """Post a message as the author's organisation and tell the other organisations on
     the case, in the application and by email, without the text (it stays in Qamqor)."""

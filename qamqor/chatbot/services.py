@@ -20,6 +20,7 @@ from qamqor.helpline import services as helpline
 from qamqor.intake import services as intake
 from qamqor.intake.models import Channel, Report
 from qamqor.notify import services as notify
+from qamqor.units import entry_point_in_steps
 
 logger = logging.getLogger(__name__)
 State = Conversation.State
@@ -128,6 +129,7 @@ def _danger_keyboard(language: str) -> dict[str, Any]:
     )
 
 
+@entry_point_in_steps
 def handle_update(update: dict[str, Any]) -> bool:
     """Handle one update; False if it was already handled (or carries no text message)."""
     update_id = update.get("update_id")
@@ -304,7 +306,7 @@ def _submit(conversation: Conversation, reply: Reply) -> None:
         "reporter_contact": "" if draft.get("anonymous", True) else "Telegram",
     }
     try:
-        submitted = intake.submit_report(
+        submitted = intake.submit_report.within(
             data=data,
             school=school,
             region=region,
@@ -331,7 +333,7 @@ def _submit(conversation: Conversation, reply: Reply) -> None:
 def add_to_thread(report: Report, body: str) -> None:
     """A later message from the same chat joins the report's thread (intake's
     ``post_reporter_message``: stored, and the handler told in the application)."""
-    intake.post_reporter_message(report=report, body=body)
+    intake.post_reporter_message.within(report=report, body=body)
 
 
 def on_reporter_message(sender: Any, report: Report, message: Any, **kwargs: Any) -> None:

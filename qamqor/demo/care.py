@@ -88,7 +88,7 @@ def consult(
     hotline: bool = False,
 ) -> None:
     """Record a synthetic consultation; a topic and a duration are drawn unless given."""
-    care_services.record_consultation(
+    care_services.record_consultation.within(
         actor=psychologist,
         organisation=organisation,
         format=format,
@@ -126,7 +126,7 @@ def consent(
     **covers: Any,
 ) -> ConsentRecord:
     """Record a synthetic consent (by default a parent's, signed in person)."""
-    record = care_services.record_consent(
+    record = care_services.record_consent.within(
         actor=actor,
         child=child,
         organisation=organisation,
@@ -148,13 +148,13 @@ def crisis_support(site: DemoRegion) -> None:
     head = site.login[Role.PSC_HEAD]
     limit = settings.CRISIS_SESSION_LIMIT
     for ground, sessions, ending in _CRISIS_PLAN:
-        child = care_services.register_child(
+        child = care_services.register_child.within(
             actor=psychologist,
             organisation=site.psc,
             birth_date=site.birth_date(rng.randint(11, 16)),
             sex=rng.choice(("girl", "boy")),
         )
-        basis = care_services.record_crisis_basis(
+        basis = care_services.record_crisis_basis.within(
             actor=psychologist,
             child=child,
             organisation=site.psc,
@@ -180,10 +180,10 @@ def crisis_support(site: DemoRegion) -> None:
             )
             consult(site, psychologist, site.psc, child, held + timedelta(days=2))
         elif ending == "ended":
-            care_services.close_crisis_basis(actor=head, basis=basis)
+            care_services.close_crisis_basis.within(actor=head, basis=basis)
         if ground == CrisisGround.VIOLENCE_BY_REPRESENTATIVE:
             # the PSC tells the guardianship body, on the protocol's legal basis
-            referral_services.send_referral(
+            referral_services.send_referral.within(
                 actor=psychologist,
                 from_organisation=site.psc,
                 to_organisation=site.world.bodies[(DEMO_REGION, OrganisationKind.GUARDIANSHIP)],
@@ -215,11 +215,11 @@ def school_support(site: DemoRegion) -> None:
     school's pupil count, and an anonymous appeal about non-specialist duties (1.6.1)."""
     rng = site.rng
     psychologist = site.login[Role.SCHOOL_PSYCHOLOGIST]
-    care_services.set_enrolment(
+    care_services.set_enrolment.within(
         actor=site.login[Role.SCHOOL_COORDINATOR], school=site.school, pupils=1180
     )
     for number in range(2):
-        child = care_services.register_child(
+        child = care_services.register_child.within(
             actor=psychologist,
             organisation=site.school,
             full_name=site.world.person_name(),
@@ -248,7 +248,7 @@ def school_support(site: DemoRegion) -> None:
         format=ConsultationFormat.GROUP,
         participants=14,
     )
-    appeal_services.submit_appeal(
+    appeal_services.submit_appeal.within(
         actor=psychologist,
         category=AppealCategory.NON_SPECIALIST_DUTIES,
         text="Synthetic demo appeal (not a real school): every week I am told to "
@@ -272,7 +272,7 @@ def supervision_and_work_log(site: DemoRegion) -> None:
         for org_id in care_services.provider_ids(site.psc)
         for user in site.world.members[org_id]
     ]
-    care_services.record_supervision(
+    care_services.record_supervision.within(
         actor=head,
         organisation=site.psc,
         kind=SupervisionKind.SUPERVISION,
@@ -291,7 +291,7 @@ def supervision_and_work_log(site: DemoRegion) -> None:
     ):
         for weeks_back in range(1, 9):  # the eight weeks before this one
             week = current - timedelta(weeks=weeks_back)
-            work_week = care_services.save_work_week(
+            work_week = care_services.save_work_week.within(
                 actor=user,
                 organisation=organisation,
                 week=week,

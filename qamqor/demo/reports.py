@@ -396,7 +396,7 @@ def play(world: DemoWorld, planned: Planned) -> None:
     else:
         data = _report_data(world, scenario, language)
         reason = _DISMISSAL_REASONS[1]
-    report = intake_services.submit_report(
+    report = intake_services.submit_report.within(
         school=planned.school, data=data, channel=weighted(rng, _CHANNELS), language=language
     ).report
     status = planned.outcome if planned.outcome in ("new", "dismissed") else "registered"
@@ -405,14 +405,14 @@ def play(world: DemoWorld, planned: Planned) -> None:
     if status == "dismissed" and not world.summary.reports["untrue"] and regional:
         # one report in the demo was found untrue and meant to harm: counted apart
         status = "untrue"
-        intake_services.close_as_untrue(
+        intake_services.close_as_untrue.within(
             report=report,
             actor=regional,
             reason="Synthetic demo: the report was found untrue and meant to harm.",
         )
     world.summary.reports[status] += 1
     if planned.outcome == "dismissed" and status == "dismissed":
-        intake_services.dismiss_report(report=report, actor=coordinator, reason=reason)
+        intake_services.dismiss_report.within(report=report, actor=coordinator, reason=reason)
     elif planned.outcome not in ("new", "dismissed"):
         registrar = coordinator
         if rng.random() < 0.2 and planned.school.region_id in world.regional_coordinator:
@@ -485,5 +485,7 @@ def acknowledge_past_alerts(world: DemoWorld) -> None:
     for alert in pending:
         for organisation in intake_alerts.responders_for(alert.report):
             if world.members.get(organisation.pk):
-                intake_alerts.acknowledge(alert=alert, actor=world.members[organisation.pk][0])
+                intake_alerts.acknowledge.within(
+                    alert=alert, actor=world.members[organisation.pk][0]
+                )
                 break

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from qamqor.directory.models import District, Region, Settlement
+from qamqor.units import entry_point
 
 SETTLEMENT_COLUMNS = (
     "kato",
@@ -118,6 +119,7 @@ def _number(
     return value
 
 
+@entry_point
 def load_settlements(lines: Iterable[str]) -> Loaded:
     """Create or update settlements from the registry file (matched by KATO code)."""
     required = {"kato", "region", "kind", "name_kk", "name_ru", "latitude", "longitude"}
@@ -200,6 +202,7 @@ def _write_settlements(parsed: dict[str, dict[str, Any]]) -> Loaded:
     return loaded
 
 
+@entry_point
 def load_vulnerability(lines: Iterable[str]) -> Loaded:
     """Set the social-vulnerability index of the settlements the file names by KATO code;
     a settlement the file does not name keeps its index."""

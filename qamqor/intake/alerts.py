@@ -28,6 +28,7 @@ from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import Conflict, NotAllowed
 from qamqor.intake.models import LifeSafetyAlert, Report
 from qamqor.notify import services as notify
+from qamqor.units import entry_point
 
 RESPONDER_KINDS = (OrganisationKind.POLICE_DUTY, OrganisationKind.PSC)
 SWEEP_BATCH = 200
@@ -190,7 +191,7 @@ def may_acknowledge(user: User, alert: LifeSafetyAlert) -> bool:
     return bool(responder_ids & scope.organisation_ids) or access.permits(user, "triage", report)
 
 
-@transaction.atomic
+@entry_point
 def acknowledge(*, alert: LifeSafetyAlert, actor: User) -> LifeSafetyAlert:
     """Someone has taken the alert: the repeats stop."""
     if not may_acknowledge(actor, alert):

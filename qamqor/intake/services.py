@@ -29,6 +29,7 @@ from qamqor.files import CheckedFile
 from qamqor.intake import limits
 from qamqor.intake.models import Channel, Report, ReportAttachment, ReporterMessage
 from qamqor.notify import services as notify
+from qamqor.units import entry_point, entry_point_in_steps
 
 #: Sent (after commit) for every message the reporter should receive: a staff answer or a
 #: notice from the system. Channels that can reach the reporter (the chatbot, email)
@@ -95,6 +96,7 @@ def channel_ref(channel: str, identifier: str) -> str:
     return _hmac("channel-ref", f"{channel}:{identifier.strip().lower()}").hex()[:32]
 
 
+@entry_point_in_steps
 def submit_report(
     *,
     data: dict[str, Any],
@@ -217,7 +219,7 @@ def _replay(existing: Report, key: str, fingerprint: str) -> Submitted:
     return Submitted(report=existing, followup_code=new_followup_code(key), created=False)
 
 
-@transaction.atomic
+@entry_point
 def dismiss_report(*, report: Report, actor: User, reason: str) -> Report:
     """Close a report without a case (not about a child's safety, a test, a duplicate)."""
     _check_triage(actor, report)
@@ -259,7 +261,7 @@ def lock_for_triage(actor: User, report: Report) -> Report:
 # --- closing as untrue, marking registered ------------------------------------------------
 
 
-@transaction.atomic
+@entry_point
 def close_as_untrue(*, report: Report, actor: User, reason: str) -> Report:
     """Close a report found untrue and meant to harm; counted apart from dismissals.
 
@@ -374,7 +376,7 @@ def _handlers_of(report: Report) -> tuple[Organisation, list[str] | None]:
     return report.received_by, None
 
 
-@transaction.atomic
+@entry_point
 def post_reporter_message(*, report: Report, body: str) -> ReporterMessage:
     """The reporter writes to the handler (from the follow-up page, the chatbot, email)."""
     text = _clean_body(body)
@@ -404,7 +406,7 @@ def post_reporter_message(*, report: Report, body: str) -> ReporterMessage:
     return message
 
 
-@transaction.atomic
+@entry_point
 def post_staff_reply(*, report: Report, actor: User, body: str) -> ReporterMessage:
     """The handler answers the reporter; the reporter sees "the child protection team"."""
     if not access.permits(actor, "answer", report):

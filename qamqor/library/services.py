@@ -8,14 +8,13 @@ outbox (``notify.services``), so a briefing is neither lost nor sent twice.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Max
@@ -41,28 +40,13 @@ from qamqor.library.models import (
 )
 from qamqor.notify import services as notify
 from qamqor.protocols.models import ProtocolVersion
+from qamqor.units import entry_point
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "documents.json"
 LANGUAGES = ("kk", "ru", "en")
 MAX_TEXT = 4000
 #: How many briefings one pass of the reminder sweep takes (the rest: the next pass).
 REMINDER_BATCH = 2000
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def entry_point(function: Callable[P, R]) -> Callable[P, R]:
-    """``function`` as a unit of work of its own (``transaction.atomic(durable=True)``):
-    the pages and the API call the entry points; the demo seed, which builds everything
-    in one transaction, calls the plain functions they wrap."""
-
-    @functools.wraps(function)
-    def durable(*args: P.args, **kwargs: P.kwargs) -> R:
-        with transaction.atomic(durable=True):
-            return function(*args, **kwargs)
-
-    return durable
 
 
 def local_today() -> date:
@@ -115,7 +99,7 @@ def read_data_file(path: Path | None = None) -> list[dict[str, Any]]:
     return list(entries)
 
 
-@transaction.atomic
+@entry_point
 def load_documents(path: Path | None = None) -> LoadResult:
     """Create or update the documents of the data file and their versions (by position);
     idempotent. Versions loaded here brief nobody: a briefing is made by publishing.
@@ -361,7 +345,7 @@ def record_acknowledgement(
     return current
 
 
-@transaction.atomic
+@entry_point
 def send_briefing_reminders(*, today: date | None = None, limit: int = REMINDER_BATCH) -> int:
     """Remind everyone who has not acknowledged a briefing, at most once a day: those last
     told (published or reminded) before ``today``. The worker's sweep runs it every few

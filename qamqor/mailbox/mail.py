@@ -134,7 +134,7 @@ def accept(raw: bytes, *, mail_from: str, rcpt_tos: list[str]) -> str:
         return f"554 5.6.1 At most {settings.REPORT_ATTACHMENT_MAX_FILES} attachments"
     try:
         with transaction.atomic():
-            submitted = intake.submit_report(
+            submitted = intake.submit_report.within(
                 data={
                     "narrative": narrative,
                     "forms": [],

@@ -63,6 +63,7 @@ from qamqor.notify.models import Notification
 from qamqor.ops import fields
 from qamqor.prevention.models import IndividualPlan
 from qamqor.protocols.models import ProtocolRun
+from qamqor.units import entry_point_in_steps
 
 #: What replaces a narrative, summary or name; stored in clear even in encrypted fields.
 REMOVED = fields.REMOVED
@@ -174,6 +175,7 @@ def due_notifications(now: datetime) -> QuerySet[Notification]:
     )
 
 
+@entry_point_in_steps
 def run(*, now: datetime | None = None, dry_run: bool = False) -> RetentionReport:
     """Apply every rule (or, with ``dry_run``, only list what would go)."""
     now = now or timezone.now()

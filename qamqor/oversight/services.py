@@ -7,13 +7,11 @@ before and after, the note) and its audit event in the same transaction.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,29 +32,12 @@ from qamqor.oversight.models import (
     Status,
     number_key,
 )
+from qamqor.units import entry_point
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "recommendations.json"
 NUMBER = re.compile(r"^\d+\.\d+\.\d+$")
 LANGUAGES = ("kk", "ru", "en")
 MAX_NOTE = 2000
-
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def entry_point(function: Callable[P, R]) -> Callable[P, R]:
-    """``function`` as a unit of work of its own (``transaction.atomic(durable=True)``):
-    called inside someone else's transaction it raises, so "it returned" means "it
-    committed". The pages and the API call the entry points; the demo seed, which builds
-    everything in one transaction, calls the plain functions they wrap."""
-
-    @functools.wraps(function)
-    def durable(*args: P.args, **kwargs: P.kwargs) -> R:
-        with transaction.atomic(durable=True):
-            return function(*args, **kwargs)
-
-    return durable
 
 
 class RecommendationDataError(ValueError):
@@ -93,7 +74,7 @@ def read_data_file(path: Path | None = None) -> list[dict[str, Any]]:
     return list(entries)
 
 
-@transaction.atomic
+@entry_point
 def load_recommendations(path: Path | None = None) -> LoadResult:
     """Create or update every recommendation of the data file; idempotent.
 

@@ -9,13 +9,12 @@ the report's ``received_at`` (Order No. 506 p. 9).
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from qamqor.classification import Setting
 from qamqor.intake import services as intake
 from qamqor.intake.models import Channel, ReporterRole
 from qamqor.parents import guidance
 from qamqor.parents.letter import Application
+from qamqor.units import entry_point
 
 
 def narrative(application: Application) -> str:
@@ -36,7 +35,7 @@ def narrative(application: Application) -> str:
     return "\n\n".join(parts)
 
 
-@transaction.atomic(durable=True)
+@entry_point
 def send_application(
     *,
     application: Application,
@@ -48,7 +47,7 @@ def send_application(
     (``intake.services.submit_report``): channel web form, reporter role parent, not
     anonymous, with the parent's contact. A repeated ``idempotency_key`` (the same form
     sent twice) returns the first report and the same follow-up code."""
-    return intake.submit_report(
+    return intake.submit_report.within(
         school=application.school,
         data={
             "narrative": narrative(application),

@@ -9,17 +9,14 @@ functions inside its one transaction.
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -46,26 +43,13 @@ from qamqor.prevention.models import (
 from qamqor.protocols.models import Step
 from qamqor.protocols.workdays import add_months
 from qamqor.translation import LANGUAGE_CODES, active_language, pick
+from qamqor.units import entry_point
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "templates.json"
 #: The protocol step whose completion is "the decision" of Order No. 506 pp. 10, 12.
 DECISION_STEP = "education_decision"
 MAX_SECTION = 4000
 MAX_MEASURES = 4000
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def entry_point(function: Callable[P, R]) -> Callable[P, R]:
-    """``function`` as a unit of work of its own (``transaction.atomic(durable=True)``)."""
-
-    @functools.wraps(function)
-    def durable(*args: P.args, **kwargs: P.kwargs) -> R:
-        with transaction.atomic(durable=True):
-            return function(*args, **kwargs)
-
-    return durable
 
 
 # --- the templates, as data ------------------------------------------------------------

@@ -23,7 +23,6 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +37,7 @@ from qamqor.notify import sms
 from qamqor.notify.models import Notification
 from qamqor.protocols.definitions import RepresentativeNotice as NoticeSpec
 from qamqor.protocols.models import RepresentativeNotice, Step
+from qamqor.units import entry_point
 
 LEGAL_REPRESENTATIVES = "legal_representatives"
 MAX_BODY = 5000
@@ -279,7 +279,7 @@ def withhold_pending_for(case: Case, person: LegalRepresentative, *, reason: str
 # --- review ------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@entry_point
 def confirm(
     *,
     notice: RepresentativeNotice,
@@ -348,7 +348,7 @@ def confirm(
     return locked
 
 
-@transaction.atomic
+@entry_point
 def cancel(*, notice: RepresentativeNotice, actor: User, reason: str) -> RepresentativeNotice:
     """Staff decide a draft must not go (the family is told another way); the reason is kept."""
     if not access.permits(actor, "review", notice):

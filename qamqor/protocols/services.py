@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Min, Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +33,7 @@ from qamqor.protocols.models import FINISHED, ProtocolRun, ProtocolVersion, Step
 from qamqor.protocols.outputs import clean_output, for_audit, recorder_must_hold
 from qamqor.protocols.signals import case_reclassified, case_started, step_completed
 from qamqor.protocols.workdays import deadline
+from qamqor.units import entry_point
 
 ORGANISATION_KINDS = {
     "psc": OrganisationKind.PSC,
@@ -144,7 +144,7 @@ def published_version(code: str) -> ProtocolVersion:
     return newest
 
 
-@transaction.atomic(durable=True)
+@entry_point
 def publish(*, code: str, version: int, actor: User) -> ProtocolVersion:
     """The national coordinator publishes a version: new cases start on it (running cases
     keep theirs)."""
@@ -392,7 +392,7 @@ def _output_data(spec: StepSpec, output: dict[str, Any] | str) -> dict[str, Any]
     return output
 
 
-@transaction.atomic
+@entry_point
 def complete_step(*, step: Step, actor: User, output: dict[str, Any] | str) -> Step:
     """Record the step's required output; open the steps that were waiting for it."""
     if not access.permits(actor, "complete", step):
@@ -457,7 +457,7 @@ CLASSIFICATION_FIELDS = (
 )
 
 
-@transaction.atomic(durable=True)
+@entry_point
 def reclassify(*, case: Case, actor: User, classification: dict[str, Any], reason: str) -> Case:
     """Change a case's classification; switch its protocol if the new one differs.
 

@@ -43,6 +43,7 @@ from qamqor.referrals.models import (
     Urgency,
 )
 from qamqor.referrals.signals import referral_accepted
+from qamqor.units import entry_point
 
 PSC_KINDS = {OrganisationKind.PSC, OrganisationKind.PSC_BRANCH}
 HEALTH_KINDS = {OrganisationKind.CLINIC}
@@ -141,7 +142,7 @@ def _add_attachments(
     return stored
 
 
-@transaction.atomic
+@entry_point
 def send_referral(
     *,
     actor: User,
@@ -191,10 +192,10 @@ def send_referral(
     if problems:
         raise InvalidInput(problems[0].message, problems)
     if child is None:
-        child = care.register_child(
+        child = care.register_child.within(
             actor=actor, organisation=from_organisation, **(new_child or {})
         )
-    share = care.share_child(
+    share = care.share_child.within(
         actor=actor,
         child=child,
         from_organisation=from_organisation,
@@ -244,7 +245,7 @@ def send_referral(
     return referral
 
 
-@transaction.atomic(durable=True)
+@entry_point
 def submit_self_referral(
     *,
     to_organisation: Organisation,
@@ -350,7 +351,7 @@ def _require_receiver(actor: User, referral: Referral) -> None:
         raise NotAllowed(_("Only the receiving organisation can answer this referral."))
 
 
-@transaction.atomic
+@entry_point
 def accept_referral(
     *, actor: User, referral: Referral, assigned_to: User | None = None
 ) -> Referral:
@@ -395,7 +396,7 @@ def _revoke_share(referral: Referral, reason: str) -> None:
         )
 
 
-@transaction.atomic
+@entry_point
 def decline_referral(*, actor: User, referral: Referral, reason: str) -> Referral:
     """Decline with a reason; the receiver gives the shared data back (the share ends)."""
     _require_receiver(actor, referral)
@@ -430,7 +431,7 @@ def decline_referral(*, actor: User, referral: Referral, reason: str) -> Referra
     return referral
 
 
-@transaction.atomic
+@entry_point
 def complete_referral(*, actor: User, referral: Referral, feedback: str) -> Referral:
     """The service has ended: a short feedback note for the referrer, no confidential
     content (the notification says only that it is there)."""
@@ -469,7 +470,7 @@ def complete_referral(*, actor: User, referral: Referral, feedback: str) -> Refe
     return referral
 
 
-@transaction.atomic(durable=True)
+@entry_point
 def cancel_referral(*, actor: User, referral: Referral, reason: str) -> Referral:
     """The referrer withdraws an open referral; the receiver is told and loses access."""
     if referral.from_organisation_id is None or not access.acts_for(
@@ -534,7 +535,7 @@ def on_shares_revoked(shares: list[ChildShare], *, actor: User, reason: str) -> 
     return [str(referral.public_id) for referral in referrals]
 
 
-@transaction.atomic(durable=True)
+@entry_point
 def inform_school(
     *,
     actor: User,
@@ -557,7 +558,7 @@ def inform_school(
         raise InvalidInput.on(
             "basis", _("The school is told only with the child's agreement or a legal basis.")
         )
-    care.share_child(
+    care.share_child.within(
         actor=actor,
         child=referral.child,
         from_organisation=referral.to_organisation,
@@ -589,7 +590,7 @@ def inform_school(
     return referral
 
 
-@transaction.atomic(durable=True)
+@entry_point
 def add_attachment(*, actor: User, referral: Referral, checked: CheckedFile) -> ReferralAttachment:
     """Attach a document to an open referral (either side)."""
     sides = [referral.from_organisation_id, referral.to_organisation_id]

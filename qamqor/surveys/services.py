@@ -10,12 +10,10 @@ the plain functions they wrap.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import ParamSpec, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,25 +27,12 @@ from qamqor.directory.models import Organisation, OrganisationKind, Region
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
 from qamqor.surveys.models import Answer, Campaign, DeviceMark, RespondentGroup, Response
 from qamqor.surveys.questions import questionnaire
+from qamqor.units import entry_point
 
 #: The longest a campaign stays open.
 MAX_DAYS = 92
 #: A device value shorter than this is refused: it must be random, not a name or a number.
 MIN_DEVICE_LENGTH = 16
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def entry_point(function: Callable[P, R]) -> Callable[P, R]:
-    """``function`` as a unit of work of its own (``transaction.atomic(durable=True)``)."""
-
-    @functools.wraps(function)
-    def durable(*args: P.args, **kwargs: P.kwargs) -> R:
-        with transaction.atomic(durable=True):
-            return function(*args, **kwargs)
-
-    return durable
 
 
 def week_of(day: date) -> date:

@@ -9,11 +9,10 @@ in one transaction, calls the plain functions they wrap.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -38,26 +37,13 @@ from qamqor.training.models import (
     ProviderKind,
     Topic,
 )
-
-P = ParamSpec("P")
-R = TypeVar("R")
+from qamqor.units import entry_point
 
 #: The largest certificate scan accepted (a few pages, scanned or photographed).
 CERTIFICATE_MAX_BYTES = 5 * 1024 * 1024
 MAX_HOURS = 1000
 PSC_KINDS = (OrganisationKind.PSC, OrganisationKind.PSC_BRANCH)
 PSC_STAFF_ROLES = (Role.PSC_PSYCHOLOGIST, Role.PSC_HEAD)
-
-
-def entry_point(function: Callable[P, R]) -> Callable[P, R]:
-    """``function`` as a unit of work of its own (``transaction.atomic(durable=True)``)."""
-
-    @functools.wraps(function)
-    def durable(*args: P.args, **kwargs: P.kwargs) -> R:
-        with transaction.atomic(durable=True):
-            return function(*args, **kwargs)
-
-    return durable
 
 
 def local_today() -> date:

@@ -49,9 +49,14 @@ class _Rollback(Exception):
 
 @contextmanager
 def rolled_back() -> Iterator[None]:
-    """Run one hypothesis example in a savepoint and undo it, so examples don't mix."""
+    """Run one hypothesis example in a savepoint and undo it, so examples don't mix.
+
+    The block is marked as Django's ``TestCase`` marks its own, so that the services'
+    durable entry points run inside it as they do inside a test's transaction."""
+    block = transaction.atomic()
+    block._from_testcase = True  # type: ignore[attr-defined]
     try:
-        with transaction.atomic():
+        with block:
             yield
             raise _Rollback
     except _Rollback:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts import access
@@ -16,9 +15,10 @@ from qamqor.cases import services as case_services
 from qamqor.cases.models import Child
 from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import InvalidInput, NotAllowed
+from qamqor.units import entry_point
 
 
-@transaction.atomic
+@entry_point
 def register_child(
     *,
     actor: User,

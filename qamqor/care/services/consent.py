@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -31,6 +30,7 @@ from qamqor.directory.models import Organisation
 from qamqor.errors import Conflict, FieldProblem, InvalidInput, NotAllowed
 from qamqor.files import CheckedFile
 from qamqor.protocols.workdays import ALMATY
+from qamqor.units import entry_point
 
 
 def consent_age(child: Child, given_at: datetime, stated_age: int | None) -> int | None:
@@ -52,7 +52,7 @@ def active_support_consent(
     )
 
 
-@transaction.atomic
+@entry_point
 def record_consent(
     *,
     actor: User,
@@ -218,7 +218,7 @@ def record_consent(
     return consent
 
 
-@transaction.atomic
+@entry_point
 def withdraw_consent(*, actor: User, consent: ConsentRecord, note: str = "") -> ConsentRecord:
     """Withdraw a consent at once: every sharing that rested on it stops now, and the
     referrals that rested on those shares are cancelled."""

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +38,7 @@ from qamqor.cases.models import Case, Child
 from qamqor.directory.models import Organisation
 from qamqor.errors import Conflict, FieldProblem, InvalidInput, NotAllowed
 from qamqor.notify import services as notify
+from qamqor.units import entry_point
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def session_basis(child: Child, organisation: Organisation) -> SessionBasis:
     )
 
 
-@transaction.atomic
+@entry_point
 def record_consultation(
     *,
     actor: User,

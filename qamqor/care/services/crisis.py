@@ -4,7 +4,6 @@ prior consent, justified, audited and reported to the coordinator."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +33,7 @@ from qamqor.cases.models import Case, Child
 from qamqor.directory.models import Organisation
 from qamqor.errors import Conflict, InvalidInput, NotAllowed
 from qamqor.notify import services as notify
+from qamqor.units import entry_point
 
 
 def crisis_sessions_used(child: Child, organisation: Organisation) -> int:
@@ -54,7 +54,7 @@ def open_crisis_basis(child: Child, organisation: Organisation) -> CrisisBasis |
     )
 
 
-@transaction.atomic
+@entry_point
 def record_crisis_basis(
     *,
     actor: User,
@@ -131,7 +131,7 @@ def record_crisis_basis(
     return basis
 
 
-@transaction.atomic
+@entry_point
 def close_crisis_basis(*, actor: User, basis: CrisisBasis) -> CrisisBasis:
     """End the crisis exception before its limit (the crisis is over)."""
     if not access.acts_for(actor, "record_crisis_basis", basis.organisation_id):

@@ -3,7 +3,6 @@ the receiver, a legal basis, the child's agreement, or a reported override."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +15,7 @@ from qamqor.cases.models import Case, Child
 from qamqor.directory.models import Organisation
 from qamqor.errors import InvalidInput, NotAllowed
 from qamqor.notify import services as notify
+from qamqor.units import entry_point
 
 
 def sharing_consent(child: Child, to_organisation: Organisation) -> ConsentRecord | None:
@@ -31,7 +31,7 @@ def sharing_consent(child: Child, to_organisation: Organisation) -> ConsentRecor
     )
 
 
-@transaction.atomic
+@entry_point
 def share_child(
     *,
     actor: User,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,9 +15,10 @@ from qamqor.care.models import SupervisionKind, SupervisionLevel, SupervisionSes
 from qamqor.care.services.common import CLOCK_SKEW
 from qamqor.directory.models import Organisation
 from qamqor.errors import FieldProblem, InvalidInput, NotAllowed
+from qamqor.units import entry_point
 
 
-@transaction.atomic
+@entry_point
 def record_supervision(
     *,
     actor: User,

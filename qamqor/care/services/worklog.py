@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -27,6 +26,7 @@ from qamqor.care.models import (
 from qamqor.care.services.common import local_today, week_start
 from qamqor.directory.models import Organisation, OrganisationKind
 from qamqor.errors import FieldProblem, InvalidInput, NotAllowed
+from qamqor.units import entry_point
 
 
 def plural_number(amount: Decimal) -> int:
@@ -75,7 +75,7 @@ def parse_hours(raw: Mapping[str, Any]) -> dict[str, Decimal]:
     return hours
 
 
-@transaction.atomic
+@entry_point
 def save_work_week(
     *,
     actor: User,
@@ -128,7 +128,7 @@ def save_work_week(
     return work_week
 
 
-@transaction.atomic
+@entry_point
 def set_enrolment(
     *, actor: User, school: Organisation, pupils: int, as_of: date | None = None
 ) -> SchoolEnrolment:

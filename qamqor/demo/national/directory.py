@@ -71,8 +71,8 @@ def scaled(count: int, scale: float, minimum: int = 1) -> int:
 
 def build(world: NationalWorld) -> None:
     """Regions and cities (real), then districts, organisations, contacts and staff."""
-    directory_services.load_regions()
-    directory_services.load_cities()
+    directory_services.load_regions.within()
+    directory_services.load_cities.within()
     world.regions = list(Region.objects.order_by("code"))
     districts = _districts(world)
     _organisations(world, districts)

@@ -27,6 +27,7 @@ from qamqor.instruments.models import (
 from qamqor.instruments.services.catalogue import check_eligible, published_version
 from qamqor.instruments.services.codes import access_code_for, code_hash
 from qamqor.instruments.services.submission import submit_interview
+from qamqor.units import entry_point
 
 INVITATION_DAYS = 7
 
@@ -138,7 +139,7 @@ def start_interview(
         action="screening.start",
     )
     if answers is not None:
-        return submit_interview(administration=administration, actor=actor, answers=answers)
+        return submit_interview.within(administration=administration, actor=actor, answers=answers)
     return administration
 
 
@@ -169,6 +170,7 @@ class Started:
     code: str | None = None
 
 
+@entry_point
 def start_screening(
     *,
     actor: User,
@@ -200,7 +202,7 @@ def start_screening(
     )
 
 
-@transaction.atomic
+@entry_point
 def record_pupil(
     *,
     actor: User,

@@ -27,6 +27,7 @@ from qamqor.instruments.models import (
     Alert,
 )
 from qamqor.notify import services as notify
+from qamqor.units import entry_point
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +167,7 @@ def open_protocol_for_alert(alert: Alert, *, actor: User) -> Case | None:
         return None
 
 
-@transaction.atomic
+@entry_point
 def acknowledge_alert(*, alert: Alert, actor: User) -> Alert:
     """A psychologist takes the alert in hand; it will not be escalated after this."""
     updated = Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(

@@ -22,6 +22,7 @@ from qamqor.instruments.models import (
     Campaign,
 )
 from qamqor.instruments.services.catalogue import published_version, today
+from qamqor.units import entry_point
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +159,7 @@ def campaign_area(
     return CampaignArea(level=level, region=region)
 
 
+@entry_point
 def create_campaign_from_form(*, actor: User, data: dict[str, Any]) -> Campaign:
     """The cleaned ``forms.CampaignForm`` data (page and API) to a campaign."""
     return create_campaign(
@@ -188,7 +190,7 @@ def _enqueue_enrolment(campaign_id: int) -> None:
         logger.exception("could not enqueue the enrolment of campaign %s", campaign_id)
 
 
-@transaction.atomic
+@entry_point
 def close_campaign(*, actor: User, campaign: Campaign) -> Campaign:
     """Close a campaign: codes not used yet stop working."""
     if campaign.created_by_id != actor.pk and not access.permits(actor, "run", campaign):

@@ -25,6 +25,7 @@ from qamqor.instruments.models import (
 )
 from qamqor.instruments.services.administration import new_administration
 from qamqor.instruments.services.catalogue import today
+from qamqor.units import entry_point, entry_point_in_steps
 
 ENROL_BATCH = 2000
 
@@ -107,7 +108,7 @@ def _check_pupil_lines(lines: list[str]) -> list[tuple[date | None, str]]:
     return pupils
 
 
-@transaction.atomic
+@entry_point
 def add_class(
     *,
     actor: User,
@@ -179,6 +180,7 @@ def add_class(
     return len(pupils)
 
 
+@entry_point_in_steps
 def enrol_area(campaign_id: int) -> int:
     """Enrol every pupil of a district or region campaign's schools (in batches), issue
     their codes, then open the campaign. Safe to run again: it enrols whom it missed."""
@@ -230,7 +232,7 @@ def enrol_area(campaign_id: int) -> int:
     return total
 
 
-@transaction.atomic
+@entry_point
 def record_consent(
     *, actor: User, campaign: Campaign, pupil_ids: Iterable[int], consent: str
 ) -> int:

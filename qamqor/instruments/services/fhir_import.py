@@ -26,6 +26,7 @@ from qamqor.instruments.services.administration import (
 )
 from qamqor.instruments.services.catalogue import check_age
 from qamqor.instruments.services.submission import complete_administration
+from qamqor.units import entry_point
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def _already_imported(
     return existing
 
 
-@transaction.atomic
+@entry_point
 def import_response(*, actor: User, child: Child, parsed: fhir.ParsedResponse) -> Imported:
     """Store a FHIR QuestionnaireResponse for a shipped instrument (brief 1.2.7).
 

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +24,7 @@ from qamqor.instruments.models import (
 from qamqor.instruments.services.alerts import raise_alerts
 from qamqor.instruments.services.codes import find_by_code
 from qamqor.instruments.signals import screening_completed
+from qamqor.units import entry_point
 
 
 def _threshold(administration: Administration) -> int | None:
@@ -89,7 +89,7 @@ def complete_administration(
     return administration
 
 
-@transaction.atomic
+@entry_point
 def submit_interview(
     *, administration: Administration, actor: User, answers: Mapping[str, object]
 ) -> Administration:
@@ -106,7 +106,7 @@ def submit_interview(
     )
 
 
-@transaction.atomic
+@entry_point
 def submit_by_code(*, code: str, answers: Mapping[str, object]) -> Administration:
     """The child's own submission through a one-time code (no login).
 

@@ -33,6 +33,7 @@ from django.utils import timezone
 from qamqor.notify.models import Notification
 from qamqor.notify.services.digest import _hold_for_digest
 from qamqor.notify.services.outbox import _enqueue_delivery
+from qamqor.units import entry_point, entry_point_in_steps
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ def transport_worst_case_seconds() -> int:
     )
 
 
+@entry_point_in_steps
 def deliver(notification_id: int) -> bool:
     """Send one email (or chat, SMS) notification if it is due; True if it was sent now.
 
@@ -260,6 +262,7 @@ def undelivered() -> QuerySet[Notification]:
     return Notification.objects.filter(status__in=Notification.UNDELIVERED)
 
 
+@entry_point
 def resend(notifications: QuerySet[Notification], *, actor: Any = None) -> list[int]:
     """Queue undelivered notifications again, with the same Message-ID and a fresh retry
     horizon; returns their ids. Written to the audit log."""

@@ -10,37 +10,38 @@ from qamqor.accounts.models import User
 from qamqor.notify import kinds
 from qamqor.notify.models import Notification, NotificationPreference
 from qamqor.notify.services.outbox import _enqueue_after_commit, _text_engine
+from qamqor.units import entry_point
 
 
 def wants_digest(user: User) -> bool:
     return NotificationPreference.objects.filter(user=user, daily_digest=True).exists()
 
 
+@entry_point
 def set_daily_digest(user: User, *, daily_digest: bool) -> bool:
     """Turn the daily digest on or off for ``user``. Turning it off hands the emails held so
     far to the worker at once (none is lost). Returns the new setting."""
     from qamqor.audit import services as audit
 
-    with transaction.atomic(durable=True):
-        NotificationPreference.objects.update_or_create(
-            user=user, defaults={"daily_digest": daily_digest}
+    NotificationPreference.objects.update_or_create(
+        user=user, defaults={"daily_digest": daily_digest}
+    )
+    if not daily_digest:
+        held = Notification.objects.filter(
+            recipient=user,
+            channel=Notification.Channel.EMAIL,
+            status=Notification.Status.HELD,
         )
-        if not daily_digest:
-            held = Notification.objects.filter(
-                recipient=user,
-                channel=Notification.Channel.EMAIL,
-                status=Notification.Status.HELD,
-            )
-            keys = list(held.values_list("dedupe_key", flat=True))
-            held.update(status=Notification.Status.PENDING, next_attempt_at=timezone.now())
-            _enqueue_after_commit(keys)
-        audit.record(
-            actor=user,
-            action="notification.preference",
-            object_type="accounts.User",
-            object_id=str(user.pk),
-            changes={"daily_digest": daily_digest},
-        )
+        keys = list(held.values_list("dedupe_key", flat=True))
+        held.update(status=Notification.Status.PENDING, next_attempt_at=timezone.now())
+        _enqueue_after_commit(keys)
+    audit.record(
+        actor=user,
+        action="notification.preference",
+        object_type="accounts.User",
+        object_id=str(user.pk),
+        changes={"daily_digest": daily_digest},
+    )
     return daily_digest
 
 

@@ -4,8 +4,10 @@ from django.utils import timezone
 
 from qamqor.accounts.models import User
 from qamqor.notify.models import Notification
+from qamqor.units import entry_point
 
 
+@entry_point
 def mark_read(user: User, notification_id: int) -> bool:
     """Mark one of ``user``'s in-app notifications read; False when ``user`` has no such
     notification (another user's is never touched: the page and the API answer 404)."""
@@ -16,6 +18,7 @@ def mark_read(user: User, notification_id: int) -> bool:
     return True
 
 
+@entry_point
 def mark_all_read(user: User, *, case: str = "", kind: str = "") -> int:
     """Mark ``user``'s unread in-app notifications read, all of them or those of one group
     (``case``: a case number or ``"none"``) and/or one kind; returns how many."""
