@@ -8,8 +8,8 @@
 #   make audit-deps     pip-audit of the pins: CLEAN, VULNERABLE (fails) or SKIPPED (offline)
 #   make check          makemigrations --check, manage.py check, translations up to date
 #   make test-sqlite    the suite on SQLite (in memory)
-#   make test-postgres  the same suite plus @pytest.mark.postgres tests, on a throwaway
-#                       PostgreSQL cluster (scripts/pg-throwaway)
+#   make test-postgres  every test that uses a database, plus @pytest.mark.postgres tests,
+#                       on a throwaway PostgreSQL cluster (scripts/pg-throwaway)
 #   make test-databases both passes at the same time, each output printed whole
 #   make test-deploy    docs/deploy.md's commands in production mode on a throwaway
 #                       PostgreSQL, then every public page, the login and a staff page

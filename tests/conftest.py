@@ -6,11 +6,14 @@ import pytest
 
 from tests.factories import World, build_world
 
+#: Argon2 is deliberately slow; tests that are not about hashing use this one.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +45,7 @@ from tests.support import (  # noqa: E402, F401
     _sqlite_flush_passes_the_audit_trigger,
     browser_page,
     chromium,
+    pytest_collection_modifyitems,
     pytest_runtest_makereport,
     pytest_runtest_setup,
     smtp_server,

@@ -1,8 +1,9 @@
 """Test infrastructure: database passes, a real SMTP peer, a real browser.
 
 The fixtures and hooks are imported into tests/conftest.py. The Makefile runs the suite
-three times: on SQLite, on a throwaway PostgreSQL (``@pytest.mark.postgres`` tests run
-only there) and in Chromium (``@pytest.mark.browser`` tests run only there).
+three times: on SQLite, on a throwaway PostgreSQL (the tests that use a database, and
+``@pytest.mark.postgres`` tests only there) and in Chromium (``@pytest.mark.browser``
+tests only there).
 """
 
 from __future__ import annotations
@@ -46,6 +47,43 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: run `make test-postgres` (DATABASE_URL=postgres://…)")
+
+
+#: The fixtures through which a test reaches the database (pytest-django blocks it
+#: otherwise); ``item.fixturenames`` holds every fixture a test uses, directly or not.
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+    }
+)
+
+
+def uses_the_database(item: pytest.Item) -> bool:
+    return (
+        item.get_closest_marker("django_db") is not None
+        or item.get_closest_marker("postgres") is not None
+        or not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In the PostgreSQL pass, only the tests that use a database: the others (imports in
+    a fresh process, settings, templates, pure functions) cannot see which database runs
+    and have passed in the SQLite pass; running them again is minutes of CI for nothing.
+    A test that reaches PostgreSQL another way (a child process given DATABASE_URL) is
+    marked ``postgres``."""
+    from django.conf import settings
+
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        return
+    deselected = [item for item in items if not uses_the_database(item)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if uses_the_database(item)]
 
 
 @pytest.hookimpl(wrapper=True)

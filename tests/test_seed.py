@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import timedelta
 
 import phonenumbers
@@ -11,8 +12,9 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.utils import timezone
+from pytest_django import DjangoDbBlocker
 
 from qamqor.accounts.models import Membership, Role, User
 from qamqor.appeals.models import Appeal
@@ -32,9 +34,7 @@ from qamqor.demo import (
     DEMO_EMAIL_DOMAIN,
     DEMO_LOGINS,
     DEMO_PASSWORD,
-    SeedRefused,
     SeedSummary,
-    is_empty,
     seed_demo,
 )
 from qamqor.directory.models import (
@@ -51,6 +51,7 @@ from qamqor.intake.models import LifeSafetyAlert, Report, ReporterMessage
 from qamqor.notify.models import Notification
 from qamqor.protocols.models import Step
 from qamqor.referrals.models import Referral, ReferralKind
+from tests.conftest import FAST_HASHERS
 
 REGIONAL_KINDS = {
     OrganisationKind.EDUCATION_DEPARTMENT,
@@ -76,9 +77,26 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+class _Discard(Exception):
+    """Leaves the module's transaction, so the seeded demo is gone after the module."""
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[SeedSummary]:
+    """One demo for the whole module (seeding takes tens of seconds), in a transaction
+    rolled back at the module's end; each test's own changes roll back after it (``db``)."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        try:
+            with transaction.atomic():
+                yield seed_demo(schools=10, cases=30, progress=False, rng_seed=7)
+                raise _Discard
+        except _Discard:
+            pass
+
+
 @pytest.fixture
-def demo(db: None) -> SeedSummary:
-    return seed_demo(schools=10, cases=30, progress=False, rng_seed=7)
+def demo(seeded: SeedSummary, db: None) -> SeedSummary:
+    return seeded
 
 
 def test_every_case_and_report_status_occurs(demo: SeedSummary) -> None:
@@ -227,30 +245,6 @@ def test_history_is_spread_backwards_and_some_steps_are_overdue(demo: SeedSummar
                 assert step.opened_at and step.opened_at <= step.completed_at <= now
 
 
-def test_seeding_refuses_a_database_that_holds_data(db: None) -> None:
-    assert is_empty()
-    User.objects.create_user("admin", password="another-long-password")
-    assert not is_empty()
-
-    with pytest.raises(SeedRefused):
-        seed_demo(schools=2, cases=3, progress=False)
-
-    summary = seed_demo(schools=2, cases=3, progress=False, allow_existing=True)
-    assert set(summary.cases) == set(Case.Status.values)
-    with pytest.raises(SeedRefused, match="already loaded"):
-        seed_demo(schools=2, cases=3, progress=False, allow_existing=True)
-
-
-def test_the_seed_command_loads_once(db: None, capsys: pytest.CaptureFixture[str]) -> None:
-    from qamqor.cli import main
-
-    assert main(["seed", "--demo", "--schools", "2", "--cases", "3"]) == 0
-    assert "(2 schools)" in capsys.readouterr().out
-
-    assert main(["seed", "--demo", "--schools", "2", "--cases", "3"]) == 1
-    assert "already" in capsys.readouterr().err
-
-
 def test_referrals_school_to_psc_occur_in_every_state(demo: SeedSummary) -> None:
     to_psc = Referral.objects.filter(kind=ReferralKind.SCHOOL_TO_PSC)
     assert set(to_psc.values_list("status", flat=True)) == set(Referral.Status.values)
@@ -375,97 +369,6 @@ def test_the_summary_counts_what_each_part_of_the_demo_wrote(demo: SeedSummary) 
     assert demo.call_cards == CallCard.objects.count()
     staff_and_reporters = ReporterMessage.objects.exclude(sender=ReporterMessage.Sender.SYSTEM)
     assert demo.reporter_messages == staff_and_reporters.count() == 5
-
-
-class _Rollback(Exception):
-    """Leaves a savepoint, so that one test can seed the same database twice."""
-
-
-def _demo_content() -> dict[str, list[tuple[object, ...]]]:
-    """What a seed decides in every part of the demo, without what is random by design
-    (codes, password salts, public ids, primary keys) or moved by the clock (timestamps)."""
-    return {
-        "organisations": list(
-            Organisation.objects.order_by("code").values_list(
-                "code",
-                "name_en",
-                "name_kk",
-                "phone",
-                "address",
-                "is_private",
-                "settlement__name_en",
-            )
-        ),
-        "contacts": list(
-            ContactPerson.objects.order_by("organisation__code").values_list("full_name", "phone")
-        ),
-        "users": list(
-            User.objects.order_by("username").values_list(
-                "username", "first_name", "last_name", "preferred_language", "interview_qualified"
-            )
-        ),
-        "reports": list(
-            Report.objects.order_by("pk").values_list(
-                "school__code", "channel", "language", "narrative", "reporter_contact", "status"
-            )
-        ),
-        "cases": list(
-            Case.objects.order_by("number").values_list(
-                "number", "status", "risk_level", "repeated", "child_age", "child_sex", "outcome"
-            )
-        ),
-        "steps": list(
-            Step.objects.order_by("case__number", "position").values_list(
-                "case__number", "key", "status", "completed_by__username"
-            )
-        ),
-        "referrals": list(
-            Referral.objects.order_by("pk").values_list(
-                "to_organisation__code", "status", "concern", "urgency", "child__full_name"
-            )
-        ),
-        "consultations": list(
-            Consultation.objects.order_by("pk").values_list("topic", "duration_minutes", "basis")
-        ),
-        "work log": list(
-            WorkEntry.objects.order_by(
-                "week__user__username", "week__week_start", "category"
-            ).values_list("week__user__username", "category", "hours")
-        ),
-        "screenings": list(
-            Administration.objects.order_by("pk").values_list("status", "raw_total", "band")
-        ),
-        "call cards": list(CallCard.objects.order_by("pk").values_list("narrative", "risk_level")),
-    }
-
-
-def test_the_same_seed_gives_the_same_demo(db: None) -> None:
-    """Every part draws from one seeded random source in a fixed order: the same seed
-    gives the same directory, people, reports, cases and services, another seed not."""
-    seeded: list[dict[str, list[tuple[object, ...]]]] = []
-    for rng_seed in (11, 11, 12):
-        with pytest.raises(_Rollback), transaction.atomic():
-            seed_demo(schools=3, cases=8, progress=False, rng_seed=rng_seed)
-            seeded.append(_demo_content())
-            raise _Rollback
-    first, again, other = seeded
-    assert all(first.values())
-    assert first == again
-    assert first["organisations"] != other["organisations"]
-    assert first["reports"] != other["reports"]
-    # Pinned: the draws of the directory, in their order. If this changes, what every
-    # seed gives has changed (parts or draws reordered); make that a deliberate change.
-    schools = [row for row in first["organisations"] if str(row[0]).startswith("demo-school")]
-    assert [(row[0], row[3]) for row in schools] == [
-        ("demo-school-kz19-001", "+77717227080"),
-        ("demo-school-kz43-001", "+77011158011"),
-        ("demo-school-kz75-001", "+77621206024"),
-    ]
-    assert [name for name, _ in first["contacts"][-3:]] == [
-        "Гульнара Нурпеисова (synthetic)",
-        "Динара Бекова (synthetic)",
-        "Сауле Сеиткали (synthetic)",
-    ]
 
 
 def test_every_protocol_has_a_case_in_progress_at_the_demo_school(demo: SeedSummary) -> None:
