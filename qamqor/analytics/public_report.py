@@ -34,7 +34,7 @@ from qamqor.analytics.fold import as_of
 from qamqor.classification import PerpetratorRelationship, Setting, ViolenceForm
 from qamqor.directory.models import Region
 from qamqor.instruments.definitions import latest_all
-from qamqor.instruments.suppression import Grid, protect
+from qamqor.instruments.suppression import Grid, protect, withheld
 from qamqor.translation import pick
 
 #: The first year the report can be asked for.
@@ -145,7 +145,19 @@ def _one_row(
     known = {c for c, _label in columns}
     columns = columns + [(c, c) for c in sorted(counts) if c not in known and counts[c]]
     cells, small = protect([[counts.get(c, 0) for c, _label in columns]], minimum)
+    note = _withheld_note(cells, small, note)
     return Table(code, title, heading, columns, [("all", _("All"))], cells, small, note)
+
+
+def _withheld_note(cells: Grid, small: list[list[bool]], note: str) -> str:
+    """``note``, and when every count is hidden unlabelled (``withheld``) why."""
+    if not withheld(cells, small):
+        return note
+    why = _(
+        'Every count of this table is small or would give a small one away: here "x" may '
+        "also stand for a small count."
+    )
+    return f"{note} {why}" if note else str(why)
 
 
 def _format(value: float | None, digits: int = 1) -> str | None:
@@ -186,6 +198,7 @@ def _region_table(
         counts = [[0] * len(columns)]
         regions = [("", "—")]
     cells, small = protect(counts, minimum)
+    note = _withheld_note(cells, small, note)
     return Table(code, title, _("Region"), columns, regions, cells, small, note)
 
 

@@ -231,7 +231,8 @@ def protect(counts: list[list[int]], minimum: int) -> tuple[Grid, list[list[bool
     row or column before one elsewhere, and one whose other line already hides a cell
     (so it can give way) before one that would stand alone. The same when the labels
     themselves give a small count away (``_pinned_by_labels``: "<5" says 1 to 4, "x" says
-    0 or at least 5).
+    0 or at least 5). When every cell is hidden and the labels still give a count away,
+    none is labelled small: all are "x" (``withheld``), and the table's note says so.
     """
     shown = suppress(counts, minimum)
     width = len(counts[0])
@@ -284,7 +285,24 @@ def protect(counts: list[list[int]], minimum: int) -> tuple[Grid, list[list[bool
             hidden[i][j] = True
             changed = True
             break
+    everything_hidden = all(all(row) for row in hidden)
+    if everything_hidden and any(
+        _pinned_by_labels(table, hidden, small, (r, c), minimum)
+        for r in range(len(table))
+        for c in range(width + 1)
+        if small[r][c]
+    ):
+        # Nothing is left to hide and the "<N" labels still give a count away (a 2-by-2
+        # table of ones under a total of 4: four counts of at least 1 that sum to at most
+        # 4): every cell is shown as "x", which then may also stand for a small count.
+        small = [[False] * (width + 1) for _row in table]
     grid: Grid = [
         [None if hidden[r][c] else table[r][c] for c in range(width + 1)] for r in range(len(table))
     ]
     return grid, small
+
+
+def withheld(cells: Grid, small: list[list[bool]]) -> bool:
+    """Whether ``protect`` hid every cell and labelled none small: each "x" may then also
+    stand for a small count, which the table's note must say."""
+    return all(value is None for row in cells for value in row) and not any(map(any, small))

@@ -35,7 +35,7 @@ from qamqor.analytics.models import (
 )
 from qamqor.analytics.public_report import Table
 from qamqor.directory.models import Region
-from qamqor.instruments.suppression import protect
+from qamqor.instruments.suppression import protect, withheld
 from tests.factories import CLASSIFICATION, REPORT_DATA, World, register_case
 
 pytestmark = pytest.mark.django_db
@@ -245,6 +245,15 @@ def test_protection_hides_more_than_a_pair_whose_sum_shows_both_are_small() -> N
     assert_safe(table, [[20, 3, 1, 24], [10, 10, 10, 30], [7, 0, 8, 15], [37, 13, 19, 69]])
 
 
+def test_a_table_whose_labels_would_give_it_away_is_withheld_with_a_note() -> None:
+    cells, small = protect([[1, 1], [1, 1]], MINIMUM)
+    assert withheld(cells, small)
+    assert not withheld(*protect([[20, 3, 1], [10, 10, 10], [7, 0, 8]], MINIMUM))
+    note = public_report._withheld_note(cells, small, "Counts of cases.")
+    assert note.startswith("Counts of cases. ") and '"x" may also stand for a small' in note
+    assert public_report._withheld_note(*protect([[7, 8]], MINIMUM), "") == ""
+
+
 @pytest.mark.parametrize(
     "counts",
     [
@@ -253,6 +262,7 @@ def test_protection_hides_more_than_a_pair_whose_sum_shows_both_are_small() -> N
         [[2, 0], [0, 9], [6, 6]],
         [[1, 2, 3], [4, 1, 2]],
         [[40, 4, 11], [6, 30, 1], [0, 0, 2], [9, 9, 9]],
+        [[1, 1], [1, 1]],  # all hidden, and "<5" everywhere would say every count is 1
     ],
 )
 def test_protected_tables_keep_every_small_count_in_doubt(counts: list[list[int]]) -> None:
