@@ -2,8 +2,8 @@
 #
 #   make run            demo server and worker on http://127.0.0.1:8000 (logins printed),
 #                       DEBUG off as in production; another port: make run PORT=8001
-#   make test           lint, Django checks, then pytest on SQLite, PostgreSQL and Chromium;
-#                       stops at the first stage that fails
+#   make test           lint, Django checks, then pytest on PostgreSQL beside pytest on
+#                       SQLite, Chromium and the deploy check; fails if any stage fails
 #   make lint           ruff check, ruff format --check, mypy, import layers, bandit
 #   make audit-deps     pip-audit of the pins: CLEAN, VULNERABLE (fails) or SKIPPED (offline)
 #   make check          makemigrations --check, manage.py check, translations up to date
@@ -53,7 +53,8 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv run test lint check test-sqlite test-postgres test-databases test-deploy test-browser \
+.PHONY: help venv run test lint check test-sqlite test-postgres test-databases test-passes \
+	test-deploy test-browser \
 	constraints translations clean audit-deps
 
 help:
@@ -72,7 +73,7 @@ run: venv
 	@mkdir -p var
 	$(BIN)/qamqor demo --port $(PORT)
 
-test: lint check test-databases test-deploy test-browser
+test: lint check test-passes
 	@echo "all stages passed"
 
 lint: venv
@@ -110,6 +111,12 @@ test-postgres: venv
 test-databases: venv
 	@bash scripts/both-databases $(MAKE) --no-print-directory test-sqlite \
 		-- $(MAKE) --no-print-directory test-postgres
+
+# `make test`'s passes on two cores: the PostgreSQL pass, the longest, beside the SQLite
+# pass followed by Chromium and the deploy check (each side stops at its first failure).
+test-passes: venv
+	@bash scripts/both-databases $(MAKE) --no-print-directory test-sqlite test-browser \
+		test-deploy -- $(MAKE) --no-print-directory test-postgres
 
 # The production configuration exactly as docs/deploy.md writes it (scripts/deploy_check.py).
 test-deploy: venv
