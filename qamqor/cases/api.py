@@ -10,7 +10,6 @@ from ninja.pagination import paginate
 from pydantic import WithJsonSchema
 
 from qamqor.apikit import AuditedPagination, EventOut, OrganisationRef, validated
-from qamqor.audit import services as audit
 from qamqor.cases import parties, selectors, services, thread
 from qamqor.cases.forms import CloseCaseForm
 from qamqor.cases.models import Case, CaseMessage
@@ -236,9 +235,10 @@ def _case(request: HttpRequest, number: str) -> Case:
     summary="The case's child and legal representatives (the read is audited)",
 )
 def get_parties(request: HttpRequest, number: str) -> parties.Parties:
-    case = _case(request, number)
-    audit.record(
-        actor=request.user, action="case.parties.read", object_type="case", object_id=case.number
+    case = selectors.get_case_for_user(
+        request.user,  # type: ignore[arg-type]
+        number,
+        read_as="case.parties.read",
     )
     return parties.case_parties(case)
 

@@ -30,8 +30,11 @@ def case_list(user: User, **filters: object) -> QuerySet[Case]:
     )
 
 
-def get_case_for_user(user: User, number: str, *, audit_read: bool = True) -> Case:
-    """The case, if the user may see it; otherwise 404 (never 403). The read is audited."""
+def get_case_for_user(
+    user: User, number: str, *, audit_read: bool = True, read_as: str = "case.read"
+) -> Case:
+    """The case, if the user may see it; otherwise 404 (never 403). The read is audited,
+    as ``read_as`` (the print page's ``case.print``, the parties' ``case.parties.read``)."""
     case = (
         Case.objects.restrict(user, "view")
         .select_related("region", "school", "received_by", "registered_by", "closed_by")
@@ -46,7 +49,7 @@ def get_case_for_user(user: User, number: str, *, audit_read: bool = True) -> Ca
     if case is None:
         raise Http404("case")
     if audit_read:
-        audit.record(actor=user, action="case.read", object_type="case", object_id=case.number)
+        audit.record(actor=user, action=read_as, object_type="case", object_id=case.number)
     return case
 
 

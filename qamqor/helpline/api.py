@@ -13,7 +13,6 @@ from ninja import Router, Schema, Status
 
 from qamqor.accounts.models import User
 from qamqor.apikit import TokenAuth, errors, session_or_token
-from qamqor.audit import services as audit
 from qamqor.errors import InvalidInput
 from qamqor.helpline import selectors, services
 from qamqor.helpline.models import CallRecord
@@ -110,8 +109,4 @@ def list_calls(request: HttpRequest, limit: int = 50) -> list[CallOut]:
     _operator(request)
     if not 1 <= limit <= 500:
         raise InvalidInput.on("limit", _("Enter a number from 1 to 500."))
-    records = list(CallRecord.objects.restrict(request.user, "view").select_related("card")[:limit])
-    audit.record_list(
-        actor=request.user, object_type="call", object_ids=[r.external_id for r in records]
-    )
-    return [_out(record) for record in records]
+    return [_out(record) for record in selectors.latest_calls(request.user, limit)]

@@ -10,7 +10,7 @@ from django.http import Http404
 from qamqor.accounts.models import Membership, Role
 from qamqor.audit import services as audit
 from qamqor.directory.models import Organisation, OrganisationKind
-from qamqor.helpline.models import CallCard
+from qamqor.helpline.models import CallCard, CallRecord
 
 
 def helplines_of(user: object) -> list[Organisation]:
@@ -59,3 +59,11 @@ def read_card(user: Any, public_id: UUID) -> CallCard:
         actor=user, action="call_card.read", object_type="call_card", object_id=card.public_id
     )
     return card
+
+
+def latest_calls(user: Any, limit: int) -> list[CallRecord]:
+    """The center's latest ``limit`` calls the user may see, newest first; the list read is
+    audited."""
+    records = list(CallRecord.objects.restrict(user, "view").select_related("card")[:limit])
+    audit.record_list(actor=user, object_type="call", object_ids=[r.external_id for r in records])
+    return records

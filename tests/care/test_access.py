@@ -235,5 +235,9 @@ def test_the_regional_coordinator_oversees_crisis_exceptions_of_the_region(
         "mother not reachable"
         in client_for(world, "regional_a").get("/care/crisis/").content.decode()
     )
+    # The page's list read is audited once, naming the basis; the API's, once per page.
+    listed = AuditEvent.objects.filter(action="crisis_basis.list", actor_id=world.regional_a.pk)
+    assert listed.count() == 2
+    assert all(len(event.changes["ids"]) == 1 for event in listed)
     assert client_for(world, "regional_b").get("/api/v1/care/crisis-bases").json()["items"] == []
     assert client_for(world, "psc_b").get("/api/v1/care/crisis-bases").json()["items"] == []

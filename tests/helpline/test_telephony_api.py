@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from qamqor.accounts.models import ApiToken
+from qamqor.audit.models import AuditEvent
 from qamqor.helpline.models import CallRecord
 from qamqor.intake.services import channel_ref
 from tests.factories import World
@@ -48,6 +49,8 @@ def test_open_and_close_idempotent(world: World) -> None:
     )
     listed = client.get("/api/v1/helpline/calls").json()
     assert [c["external_id"] for c in listed] == ["pbx-0001"]
+    read = AuditEvent.objects.get(action="call.list")
+    assert read.actor_id == world.operator.pk and read.changes["ids"] == ["pbx-0001"]
 
 
 def test_repeat_caller_is_flagged(world: World) -> None:

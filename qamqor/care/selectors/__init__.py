@@ -22,6 +22,7 @@ from qamqor.care.selectors.children import (
     get_consent_for_user,
     get_consultation_for_user,
     get_crisis_basis_for_user,
+    listed_crisis_exceptions,
     mask_notes,
 )
 from qamqor.care.selectors.common import (
@@ -64,6 +65,7 @@ __all__ = [
     "get_consent_for_user",
     "get_consultation_for_user",
     "get_crisis_basis_for_user",
+    "listed_crisis_exceptions",
     "mask_notes",
     "suggested_hours",
     "supervision_hosts",

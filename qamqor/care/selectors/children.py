@@ -163,7 +163,9 @@ def get_consent_document_for_user(user: User, public_id: Any) -> ConsentDocument
 
 
 def crisis_exceptions(user: User) -> list[CrisisBasis]:
-    """Crisis exceptions the user oversees, newest first, with sessions used (1.5.2)."""
+    """Crisis exceptions the user oversees, newest first, with sessions used (1.5.2). The
+    API audits the page it serves, a download its purpose; the page reads
+    ``listed_crisis_exceptions``."""
     bases = list(
         CrisisBasis.objects.restrict(user, "view")
         .select_related("organisation__region", "child", "recorded_by", "case")
@@ -173,4 +175,13 @@ def crisis_exceptions(user: User) -> list[CrisisBasis]:
     usage = episode_usage(bases)
     for basis in bases:
         basis.used = usage[basis.pk]  # type: ignore[attr-defined]
+    return bases
+
+
+def listed_crisis_exceptions(user: User) -> list[CrisisBasis]:
+    """``crisis_exceptions`` shown on a page: the list read is audited."""
+    bases = crisis_exceptions(user)
+    audit.record_list(
+        actor=user, object_type="crisis_basis", object_ids=[b.public_id for b in bases]
+    )
     return bases

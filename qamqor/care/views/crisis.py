@@ -4,7 +4,6 @@ and the list every exception is reported on to the PSC and the coordinators."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -15,8 +14,6 @@ from django.views.decorators.http import require_POST, require_safe
 
 from qamqor import exports
 from qamqor.accounts import access, policy
-from qamqor.accounts.models import User
-from qamqor.audit import services as audit
 from qamqor.care import selectors
 from qamqor.care.forms import CrisisBasisForm, crisis_basis_arguments
 from qamqor.care.services import crisis as crisis_services
@@ -53,14 +50,6 @@ def crisis_close(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
-def _listed_crisis_bases(user: User) -> list[Any]:
-    bases = list(selectors.crisis_exceptions(user))
-    audit.record_list(
-        actor=user, object_type="crisis_basis", object_ids=[b.public_id for b in bases]
-    )
-    return bases
-
-
 CRISIS_EXCEPTIONS = exports.TableExport(
     name="crisis-exceptions",
     title=_("Crisis exceptions"),
@@ -93,6 +82,6 @@ def crisis_list(request: HttpRequest) -> HttpResponse:
         render(
             request,
             "care/crisis_list.html",
-            {"bases": _listed_crisis_bases(user), "is_psc": bool(care.psc_org_ids)},
+            {"bases": selectors.listed_crisis_exceptions(user), "is_psc": bool(care.psc_org_ids)},
         )
     )

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_safe
 from qamqor.accounts import access
 from qamqor.accounts.models import User
 from qamqor.accounts.second_factor import fresh_second_factor
-from qamqor.audit import services as audit
 from qamqor.cases import parties as party_services
 from qamqor.cases import selectors as case_selectors
 from qamqor.cases import thread as thread_services
@@ -238,8 +237,12 @@ def _case_context(
     }
 
 
-def _case(request: HttpRequest, number: str, *, audit_read: bool = False) -> Case:
-    return case_selectors.get_case_for_user(user_of(request), number, audit_read=audit_read)
+def _case(
+    request: HttpRequest, number: str, *, audit_read: bool = False, read_as: str = "case.read"
+) -> Case:
+    return case_selectors.get_case_for_user(
+        user_of(request), number, audit_read=audit_read, read_as=read_as
+    )
 
 
 def _show_again(
@@ -269,9 +272,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
 def case_summary(request: HttpRequest, number: str) -> HttpResponse:
     """A print-styled summary of the case. Every view is audited as ``case.print``: a
     printed case leaves the system (brief 1.4.1)."""
-    user = user_of(request)
-    case = _case(request, number)
-    audit.record(actor=user, action="case.print", object_type="case", object_id=case.number)
+    case = _case(request, number, audit_read=True, read_as="case.print")
     steps = list(case.steps.all())
     runs = list(case.protocol_runs.select_related("protocol").order_by("started_at", "pk"))
     parties = party_services.case_parties(case)
@@ -288,6 +289,6 @@ def case_summary(request: HttpRequest, number: str) -> HttpResponse:
             "child": parties.child,
             "timeline": timeline(case, steps, runs=runs, representatives=parties.representatives),
             "printed_at": timezone.now(),
-            "printed_by": user,
+            "printed_by": user_of(request),
         },
     )
