@@ -55,11 +55,16 @@ class CodeNotValid(DomainError):
     status_code = 404
 
 
-def find_by_code(code: str, *, now: datetime | None = None) -> Administration:
-    """The administration a child's code opens, if it may be answered now."""
+def find_by_code(
+    code: str, *, now: datetime | None = None, with_child: bool = True
+) -> Administration:
+    """The administration a child's code opens, if it may be answered now. Showing the
+    questions needs nothing of the child (``with_child=False``): its record, with its
+    encrypted fields, is then not read."""
+    related = ["instrument", "campaign", "pupil", *(["child"] if with_child else [])]
     try:
         administration: Administration | None = (
-            Administration.objects.select_related("instrument", "child", "campaign", "pupil")
+            Administration.objects.select_related(*related)
             .defer("instrument__definition")
             .get(access_code_hash=code_hash(code), mode=Administration.Mode.SELF)
         )

@@ -129,7 +129,7 @@ def answer(request: HttpRequest) -> HttpResponse:
         return _code_page(request, form, error.status_code)
 
     return run_service(
-        lambda: find_by_code(code),
+        lambda: find_by_code(code, with_child=False),
         done=lambda administration: _questionnaire(request, code, administration),
         refused=gone,
     )
