@@ -152,10 +152,13 @@ def _read(
     group: str | None,
     months: tuple[dt.date, dt.date] | None,
     regions: frozenset[str] | None,
+    where: Mapping[str, str] | None = None,
 ) -> dict[Key, float]:
-    """One grouped query: the side's sum per (month or None, category)."""
+    """One grouped query: the side's sum per (month or None, category), of the rows of
+    ``where``'s categories only."""
     source = side.source
-    names = set(side.filter) | ({group} if group else set())
+    filters = {**side.filter, **(where or {})}
+    names = set(filters) | ({group} if group else set())
     dimension = AREA_KINDS[area.kind]
     if dimension:
         names.add(dimension)
@@ -168,7 +171,7 @@ def _read(
         queryset = queryset.annotate(d_month=source.month)
         if months is not None:
             queryset = queryset.filter(d_month__gte=months[0], d_month__lte=months[1])
-    for name, wanted in side.filter.items():
+    for name, wanted in filters.items():
         lookup = f"d_{name}__in" if isinstance(wanted, tuple) else f"d_{name}"
         queryset = queryset.filter(
             **{lookup: list(wanted) if isinstance(wanted, tuple) else wanted}
@@ -257,6 +260,7 @@ def values(
     kind: str = "year",
     area: Area = COUNTRY,
     breakdown: str | None = None,
+    where: Mapping[str, str] | None = None,
     viewer: Viewer = NATIONAL,
 ) -> Figures:
     """The values of indicator ``code``.
@@ -266,15 +270,22 @@ def values(
     figure over the whole history). Indicators of the state "now" (overdue steps,
     staffing) have one period, None. ``area``: the country, or a region, district or
     organisation by code (``Indicator.areas`` lists those it supports). ``breakdown``: one
-    of ``Indicator.disaggregations``. ``viewer``: limits the figures to its regions and
-    suppresses small cells for those who must not see them. A ``LookupError`` for an
-    unknown code; a ``ValueError`` for a breakdown, area or kind the indicator lacks.
+    of ``Indicator.disaggregations``. ``where``: only the rows of these categories (a
+    disaggregation to one code, such as one questionnaire's screenings broken down by
+    band); a side that adds up across a dimension is not limited by it. ``viewer``: limits
+    the figures to its regions and suppresses small cells for those who must not see them.
+    A ``LookupError`` for an unknown code; a ``ValueError`` for a breakdown, area, kind or
+    limit the indicator lacks.
     """
     indicator = catalogue().get(code)
     if indicator is None:
         raise LookupError(code)
     if breakdown is not None and breakdown not in indicator.disaggregations:
         raise ValueError(f"{code} is not broken down by {breakdown}")
+    where = dict(where or {})
+    for name in where:
+        if name not in indicator.disaggregations or name == breakdown:
+            raise ValueError(f"{code} cannot be limited by {name}")
     if area.kind not in indicator.areas:
         raise ValueError(f"{code} has no figures by {area.kind}")
     if kind not in KINDS:
@@ -286,7 +297,15 @@ def values(
     )
 
     def read(side: Side, group: str | None) -> dict[Key, float]:
-        return _read(side, area=area, group=group, months=months, regions=viewer.region_codes)
+        limits = {k: v for k, v in where.items() if k in side.dimensions and k not in side.across}
+        return _read(
+            side,
+            area=area,
+            group=group,
+            months=months,
+            regions=viewer.region_codes,
+            where=limits,
+        )
 
     numerators = _by_period(read(indicator.numerator, breakdown), periods, kind)
     denominators: dict[tuple[Any, str], float] = {}

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 
 from django.conf import settings
 from django.core.cache import cache as shared_cache
@@ -33,7 +32,7 @@ from qamqor.analytics.dhis2 import Period
 from qamqor.analytics.fold import as_of
 from qamqor.classification import PerpetratorRelationship, Setting, ViolenceForm
 from qamqor.directory.models import Region
-from qamqor.instruments.definitions import latest_all
+from qamqor.instruments.definitions import InstrumentSpec, latest_all
 from qamqor.instruments.suppression import Grid, protect, withheld
 from qamqor.translation import pick
 
@@ -67,6 +66,7 @@ class Table:
     small: list[list[bool]]
     note: str = ""
     extra: list[tuple[str, list[str | None]]] = field(default_factory=list)
+    unit: str = ""  # what is counted, "Cases" unless said
 
     @property
     def single(self) -> bool:
@@ -168,15 +168,6 @@ def _share(part: int | None, whole: int | None) -> str | None:
     if part is None or whole is None or not whole:
         return None
     return _format(100 * part / whole)
-
-
-@cache
-def _band_labels() -> dict[str, dict[str, str]]:
-    labels: dict[str, dict[str, str]] = {}
-    for definition in latest_all():
-        for band in definition.spec.bands:
-            labels.setdefault(band.code, band.label.as_dict())
-    return labels
 
 
 def _regions() -> list[tuple[str, str]]:
@@ -293,7 +284,7 @@ def build(year: int, quarter: int | None) -> Report:
     tables.append(_durations_table(period, minimum))
     tables.append(_steps_table(period, minimum))
     tables.append(_referrals_table(period, minimum))
-    tables.append(_screenings_table(period, minimum))
+    tables.extend(_screening_tables(period, minimum))
     used = [
         "cases_registered",
         "cases_by_form",
@@ -310,32 +301,90 @@ def build(year: int, quarter: int | None) -> Report:
     return Report(year, quarter, minimum, registered.as_of, tables, definitions)
 
 
-def _screenings_table(period: Period, minimum: int) -> Table:
-    """Screening results by band. The catalogue suppresses screening figures for every
-    reader (``always_suppressed``), so the counts come here already hidden, small or
-    complement alike: every hidden cell is an "x", and the note says so."""
-    figures = indicators.values("screenings", periods=[period], breakdown="band")
+def _screening_tables(period: Period, minimum: int) -> list[Table]:
+    """Screenings by questionnaire, then each questionnaire's results by its own bands
+    (bands of different questionnaires are never added up: PHQ-A's "moderate" is not
+    GAD-7's). The catalogue suppresses screening figures for every reader
+    (``always_suppressed``), so the counts come here already hidden, small or complement
+    alike: every hidden cell is an "x", and the notes say so. A questionnaire whose count
+    is hidden has no table of bands, whose total would give that count away."""
+    figures = indicators.values("screenings", periods=[period], breakdown="instrument")
     whole = indicators.values("screenings", periods=[period])
     total = whole.rows[0].numerator if whole.rows else 0
-    labels = _band_labels()
+    specs = {definition.spec.code: definition.spec for definition in latest_all()}
     rows = sorted(figures.rows, key=lambda row: row.category)
-    columns = [(row.category, capfirst(pick(labels.get(row.category, {"en": row.category}))))
-               for row in rows]  # fmt: skip
-    line: list[int | None] = [None if row.suppressed else int(row.numerator or 0) for row in rows]
-    line.append(None if total is None else int(total))
-    table = Table(
-        "screening_bands",
-        _("Screening results, by band"),
+    line = [None if row.suppressed else int(row.numerator or 0) for row in rows]
+    by_instrument = _source_suppressed(
+        "screening_instruments",
+        _("Screenings, by questionnaire"),
+        _("Questionnaire"),
+        [
+            (row.category, pick(specs[row.category].name.as_dict()))
+            if row.category in specs
+            else (row.category, row.category)
+            for row in rows
+        ],
+        [*line, None if total is None else int(total)],
+        _(
+            'Screening counts are suppressed where they are counted, so here "x" may also '
+            "stand for a small count. Results by band follow for each questionnaire whose "
+            "count is published. A screening result is not a diagnosis."
+        ),
+    )
+    tables = [by_instrument]
+    for row, count in zip(rows, line, strict=True):
+        if count:
+            tables.append(_bands_table(period, row.category, specs.get(row.category), count))
+    return tables
+
+
+def _bands_table(period: Period, instrument: str, spec: InstrumentSpec | None, count: int) -> Table:
+    """One questionnaire's results by its bands, in the order its definition lists them."""
+    figures = indicators.values(
+        "screenings", periods=[period], breakdown="band", where={"instrument": instrument}
+    )
+    found = {row.category: row for row in figures.rows}
+    bands = [(band.code, pick(band.label.as_dict())) for band in spec.bands] if spec else []
+    known = {code for code, _label in bands}
+    columns = [(code, label) for code, label in bands if code in found]
+    columns += [(code, code) for code in sorted(found) if code not in known]
+    name = pick(spec.name.as_dict()) if spec else instrument
+    return _source_suppressed(
+        f"screening_bands_{instrument}",
+        _("Screening results of %(questionnaire)s, by band") % {"questionnaire": name},
         _("Band"),
+        [(code, capfirst(label)) for code, label in columns],
+        [
+            *(
+                None if found[code].suppressed else int(found[code].numerator or 0)
+                for code, _label in columns
+            ),
+            count,
+        ],
+        _('"x" may also stand for a small count.'),
+    )
+
+
+def _source_suppressed(
+    code: str,
+    title: str,
+    heading: str,
+    columns: list[tuple[str, str]],
+    line: list[int | None],
+    note: str,
+) -> Table:
+    """A one-row table of counts suppressed where they were counted (the last is the
+    total), with each column's share of the total."""
+    table = Table(
+        code,
+        title,
+        heading,
         columns,
         [("all", _("All"))],
         [line, list(line)],
         [[False] * len(line), [False] * len(line)],
-        _(
-            'Screening counts are suppressed where they are counted, so here "x" may also '
-            "stand for a small count. Bands of different questionnaires that share a code "
-            "are counted together. A screening result is not a diagnosis."
-        ),
+        note,
+        unit=_("Screenings"),
     )
     table.extra = [(_("Share, %"), [_share(line[i], line[-1]) for i in range(len(columns))])]
     return table
@@ -445,7 +494,7 @@ def text_rows(table: Table, minimum: int) -> tuple[list[str], list[list[str]]]:
     """The table as text rows, the last the totals (as on the page)."""
     extra_header = [label for label, _values in table.extra]
     if table.single:
-        header = [table.heading, _("Cases") if table.code != "screening_bands" else _("Screenings")]
+        header = [table.heading, table.unit or _("Cases")]
         header += extra_header
         lines = [
             [label, cell_text(table, 0, c, minimum)]

@@ -16,7 +16,7 @@ from qamqor.analytics import indicators
 from qamqor.analytics.catalogue import CATALOGUE_FILE
 from qamqor.analytics.dhis2 import Period
 from qamqor.analytics.indicators import Area, CatalogueError, Viewer, load_catalogue, values
-from qamqor.analytics.models import CaseFormRollup, DurationRollup, StepRollup
+from qamqor.analytics.models import CaseFormRollup, DurationRollup, ScreeningRollup, StepRollup
 from qamqor.care.models import SchoolEnrolment
 from tests.factories import World, add_school_psychologists
 
@@ -120,6 +120,33 @@ def test_values_by_period_area_and_breakdown(form_rows: None) -> None:
         values("cases_by_form", breakdown="outcome")
     with pytest.raises(LookupError):
         values("no_such_indicator")
+
+
+def test_values_limited_to_one_category_of_another_breakdown(form_rows: None) -> None:
+    """``where``: one region's cases by form, read from the country; a share's whole is
+    limited the same way unless the share adds up across that breakdown."""
+    year = Period(2026)
+    almaty = values("cases_by_form", kind="year", breakdown="form", where={"region": "KZ-75"})
+    assert table(almaty) == {(year, "bullying"): 4, (year, "physical"): 5}
+    physical = values("cases_by_form", kind="year", breakdown="region", where={"form": "physical"})
+    assert table(physical) == {(year, "KZ-71"): 6, (year, "KZ-75"): 5}
+    for instrument, band, count in (
+        ("gad7", "mild", 6),
+        ("gad7", "severe", 9),
+        ("phq_a", "mild", 5),
+    ):
+        ScreeningRollup.objects.create(month=JAN, region="KZ-75", district="KZ-75-D1",
+                                       ownership="public", instrument=instrument, band=band,
+                                       screenings=count)  # fmt: skip
+    # GAD-7's bands as shares of GAD-7's screenings, not of every questionnaire's
+    shares = values(
+        "screening_band_share", kind="year", breakdown="band", where={"instrument": "gad7"}
+    )
+    assert table(shares) == {(year, "mild"): 0.4, (year, "severe"): 0.6}
+    with pytest.raises(ValueError, match="cannot be limited by outcome"):
+        values("cases_by_form", where={"outcome": "closed"})
+    with pytest.raises(ValueError, match="cannot be limited by form"):
+        values("cases_by_form", breakdown="form", where={"form": "physical"})
 
 
 def test_small_cells_are_suppressed_for_monitors_with_their_complements(form_rows: None) -> None:

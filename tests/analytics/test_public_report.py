@@ -128,9 +128,17 @@ def figures(regions: list[str]) -> None:
             measure="referral_acceptance", month=FEB, region=region, organisation_kind="psc",
             count=count, total_seconds=count * 3600 * 5, b1=within,
         )  # fmt: skip
-    for band, count in (("minimal", 30), ("mild", 12), ("severe", 2)):
+    for instrument, band, count in (
+        ("gad7", "minimal", 30),
+        ("gad7", "mild", 12),
+        ("gad7", "severe", 2),
+        ("phq_a", "minimal", 20),
+        ("phq_a", "mild", 2),
+        ("phq_a", "severe", 1),  # "mild" too
+        ("asq", "negative", 2),  # a small questionnaire
+    ):
         ScreeningRollup.objects.create(month=MAR, region="KZ-71", district="KZ-71-D1",
-                                       ownership="public", instrument="gad7", band=band,
+                                       ownership="public", instrument=instrument, band=band,
                                        screenings=count)  # fmt: skip
 
 
@@ -294,16 +302,23 @@ def test_every_table_of_the_report_is_safe(figures: None) -> None:
     report = public_report.build(2026, 1)
     assert [t.code for t in report.tables] == [
         "setting", "relationship", "region_form", "ownership", "report_to_registration",
-        "steps_on_time", "referrals", "screening_bands",
+        "steps_on_time", "referrals", "screening_instruments", "screening_bands_gad7",
     ]  # fmt: skip
     for table in report.tables:
         assert_safe(table)
     assert report.total == Q1_TOTAL
     # Screening counts arrive suppressed from the catalogue: 2 is hidden with a
     # complement, both as "x", and neither follows from the published total.
+    # The questionnaires: ASQ's 2 is hidden with PHQ-A's 23 as its complement, so PHQ-A
+    # has no table of bands (its bands would add up to the 23 and give the 2 away).
+    questionnaires = report.tables[-2]
+    assert [code for code, _label in questionnaires.columns] == ["asq", "gad7", "phq_a"]
+    assert questionnaires.cells[0] == [None, 44, None, 69]
+    # GAD-7's own bands, in its definition's order and never added to PHQ-A's.
     bands = report.tables[-1]
-    assert bands.cells[0] == [None, 30, None, 44]
-    for c in (0, 2):
+    assert [code for code, _label in bands.columns] == ["minimal", "mild", "severe"]
+    assert bands.cells[0] == [30, None, None, 44]
+    for c in (1, 2):
         low, high = interval(bands, (0, c))
         assert low < MINIMUM <= high
     forms = report.tables[2]
@@ -518,8 +533,9 @@ def test_the_report_is_kept_until_the_rollups_change(figures: None) -> None:
 def test_the_report_reads_one_query_per_table_and_one_per_region(
     figures: None, django_assert_max_num_queries: Any
 ) -> None:
-    # The region-by-form table is read one region at a time (the read API gives one
-    # breakdown per call); every other table is one or two grouped queries.
+    # The region-by-form table is read one region at a time, the bands one questionnaire
+    # at a time (the read API gives one breakdown per call; here GAD-7 alone has its
+    # bands published); every other table is one or two grouped queries.
     regions = Region.objects.count()
-    with django_assert_max_num_queries(QUERIES_BESIDE_REGIONS + 2 * regions):
+    with django_assert_max_num_queries(QUERIES_BESIDE_REGIONS + 2 * regions + 2 * 1):
         public_report.build(2026, 1)
