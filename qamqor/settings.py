@@ -142,10 +142,16 @@ TEMPLATES = [
     }
 ]
 
+# Connections are kept between requests (opening one costs more than a whole page that
+# reads a row or two: on the embedded SQLite 2 ms, on PostgreSQL a round trip and
+# authentication) and checked before a request reuses them, so a database restart costs
+# one reconnect, not an error (bench/README.md, "Pages a crowd opens at once").
+DB_CONN_MAX_AGE = env_int("QAMQOR_DB_CONN_MAX_AGE", 600)
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'qamqor.sqlite3'}"),
-        conn_max_age=env_int("QAMQOR_DB_CONN_MAX_AGE", 0),
+        conn_max_age=DB_CONN_MAX_AGE,
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -167,7 +173,7 @@ REPLICA_MAX_LAG_SECONDS = env_int("QAMQOR_REPLICA_MAX_LAG_SECONDS", 30)
 REPLICA_CHECK_SECONDS = env_int("QAMQOR_REPLICA_CHECK_SECONDS", 5)  # health kept this long
 if REPLICA_DATABASE_URL:
     DATABASES["replica"] = dj_database_url.parse(
-        REPLICA_DATABASE_URL, conn_max_age=env_int("QAMQOR_DB_CONN_MAX_AGE", 0)
+        REPLICA_DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE, conn_health_checks=True
     )
     if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("QAMQOR_REPLICA_DATABASE_URL must be a postgres:// URL")

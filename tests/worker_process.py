@@ -31,6 +31,15 @@ def database_url() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
+def child_environment(**environment: str) -> dict[str, str]:
+    """The environment of a product process on the test database: this one's, less its
+    QAMQOR_ settings (the process gets the product's defaults), plus ``environment``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QAMQOR_")}
+    env.update(DJANGO_SETTINGS_MODULE="qamqor.settings", DATABASE_URL=database_url())
+    env.update(environment)
+    return env
+
+
 def wait_for(condition: Callable[[], Any], *, timeout: float, what: str) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -46,15 +55,12 @@ class WorkerProcess:
 
     def __init__(self, log: Path, **environment: str) -> None:
         self.log_path = log
-        env = {k: v for k, v in os.environ.items() if not k.startswith("QAMQOR_")}
-        env.update(
-            DJANGO_SETTINGS_MODULE="qamqor.settings",
-            DATABASE_URL=database_url(),
-            QAMQOR_SWEEP_INTERVAL_SECONDS="1",
-            QAMQOR_LOG_LEVEL="INFO",
-            PYTHONUNBUFFERED="1",
-        )
-        env.update(environment)
+        defaults = {
+            "QAMQOR_SWEEP_INTERVAL_SECONDS": "1",
+            "QAMQOR_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+        }
+        env = child_environment(**{**defaults, **environment})
         self._log_file = log.open("wb")
         self.process = subprocess.Popen(
             [
