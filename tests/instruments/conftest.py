@@ -4,11 +4,14 @@ and pupils of school A1 (13 and 15 years old) and of schools A2 and B1."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from qamqor.cases.models import Child
+from qamqor.instruments import services
+from qamqor.instruments.models import Campaign
 from tests.factories import World, add_school_psychologists, make_pupil
 
 
@@ -50,3 +53,18 @@ PHQ_A_MODERATE: dict[str, Any] = {
 }  # 10: moderate, no alert
 ASQ_ACUTE: dict[str, Any] = {"q1": "yes", "q2": "no", "q3": "no", "q4": "no", "q5": "yes"}
 ASQ_NEGATIVE: dict[str, Any] = {"q1": "no", "q2": "no", "q3": "no", "q4": "no"}
+
+
+def school_campaign(world: World, **extra: Any) -> Campaign:
+    """A campaign of school A1, open from today for three weeks, in Kazakh."""
+    today = services.today()
+    return services.create_campaign(
+        actor=world.psychologist_a,
+        title="Spring screening 7A",
+        instrument_code="phq_a",
+        area=services.CampaignArea(level="school", region=world.a.region, school=world.a.school),
+        opens_on=today,
+        closes_on=today + timedelta(days=21),
+        language="kk",
+        **extra,
+    )

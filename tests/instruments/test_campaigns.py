@@ -14,24 +14,16 @@ from qamqor.errors import InvalidInput, NotAllowed
 from qamqor.instruments import selectors, services
 from qamqor.instruments.models import Administration, Campaign, CampaignPupil
 from tests.factories import World
-from tests.instruments.conftest import PHQ_A_CALM, PHQ_A_ITEM_9, PHQ_A_MODERATE, Pupils
+from tests.instruments.conftest import (
+    PHQ_A_CALM,
+    PHQ_A_ITEM_9,
+    PHQ_A_MODERATE,
+    Pupils,
+    school_campaign,
+)
 from tests.support import audit_locks
 
 pytestmark = pytest.mark.django_db
-
-
-def school_campaign(world: World, **extra: Any) -> Campaign:
-    today = services.today()
-    return services.create_campaign(
-        actor=world.psychologist_a,
-        title="Spring screening 7A",
-        instrument_code="phq_a",
-        area=services.CampaignArea(level="school", region=world.a.region, school=world.a.school),
-        opens_on=today,
-        closes_on=today + timedelta(days=21),
-        language="kk",
-        **extra,
-    )
 
 
 def codes_of(campaign: Campaign) -> dict[str, str]:

@@ -15,8 +15,7 @@ from qamqor.audit.models import AuditEvent
 from qamqor.instruments import services
 from qamqor.instruments.models import Administration, Campaign, CampaignPupil
 from tests.factories import World
-from tests.instruments.conftest import PHQ_A_CALM, PHQ_A_ITEM_9, Pupils
-from tests.instruments.test_campaigns import school_campaign
+from tests.instruments.conftest import PHQ_A_CALM, PHQ_A_ITEM_9, Pupils, school_campaign
 
 pytestmark = pytest.mark.django_db
 

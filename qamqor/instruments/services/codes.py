@@ -55,18 +55,40 @@ class CodeNotValid(DomainError):
     status_code = 404
 
 
+#: What checking a code and showing its questions read (``find_by_code(to_show=True)``).
+SHOWN_FIELDS = (
+    "mode",
+    "status",
+    "language",
+    "expires_at",
+    "instrument__code",
+    "instrument__version",
+    "instrument__checksum",
+    "campaign__status",
+    "campaign__opens_on",
+    "campaign__consent_required",
+    "pupil__consent",
+)
+
+
 def find_by_code(
-    code: str, *, now: datetime | None = None, with_child: bool = True
+    code: str, *, now: datetime | None = None, to_show: bool = False
 ) -> Administration:
     """The administration a child's code opens, if it may be answered now. Showing the
-    questions needs nothing of the child (``with_child=False``): its record, with its
-    encrypted fields, is then not read."""
-    related = ["instrument", "campaign", "pupil", *(["child"] if with_child else [])]
+    questions (``to_show``) reads only ``SHOWN_FIELDS``: not the child's record with its
+    encrypted fields, nor the answers and scores; the fewer columns are also what makes
+    the page the crowd of a campaign opens cheap to query (bench/crowd_pages.py)."""
+    administrations = Administration.objects.select_related(
+        "instrument", "campaign", "pupil", *([] if to_show else ["child"])
+    )
+    administrations = (
+        administrations.only(*SHOWN_FIELDS)
+        if to_show
+        else administrations.defer("instrument__definition")
+    )
     try:
-        administration: Administration | None = (
-            Administration.objects.select_related(*related)
-            .defer("instrument__definition")
-            .get(access_code_hash=code_hash(code), mode=Administration.Mode.SELF)
+        administration: Administration | None = administrations.get(
+            access_code_hash=code_hash(code), mode=Administration.Mode.SELF
         )
     except Administration.DoesNotExist:
         administration = None

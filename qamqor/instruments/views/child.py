@@ -93,19 +93,22 @@ def code_link(request: HttpRequest, code: str) -> HttpResponse:
     """The one-time link: checks the code once (throttled), keeps it in the session and
     leaves the address bar, so the code is never in a later address, log or history."""
 
-    def refused(error: DomainError) -> HttpResponse:
-        if isinstance(error, Conflict):
-            return redirect("screening-done")
-        form = CodeForm({"code": code})
-        form.is_valid()
-        form.add_error("code", str(error.detail))
-        return _code_page(request, form, error.status_code)
-
     return run_service(
         lambda: _find_throttled(request, code),
         done=lambda found: _keep_code(request, code),
-        refused=refused,
+        refused=lambda error: _code_refused(request, code, error),
     )
+
+
+def _code_refused(request: HttpRequest, code: str, error: DomainError) -> HttpResponse:
+    """The code's page again, saying why the code does not open the questions now (or
+    the thanks, when its answers are already in)."""
+    if isinstance(error, Conflict):
+        return redirect("screening-done")
+    form = CodeForm({"code": code})
+    form.is_valid()
+    form.add_error("code", str(error.detail))
+    return _code_page(request, form, error.status_code)
 
 
 @never_cache
@@ -121,15 +124,13 @@ def answer(request: HttpRequest) -> HttpResponse:
         return redirect("screening-code")
 
     def gone(error: DomainError) -> HttpResponse:
+        # The code stopped opening the questions since it was typed (consent refused,
+        # expired, the campaign closed): forget it and say why on the code's page.
         request.session.pop(CODE_SESSION_KEY, None)
-        if isinstance(error, Conflict):
-            return redirect("screening-done")
-        form = CodeForm(initial={"code": code})
-        form.add_error("code", str(error.detail))
-        return _code_page(request, form, error.status_code)
+        return _code_refused(request, code, error)
 
     return run_service(
-        lambda: find_by_code(code, with_child=False),
+        lambda: find_by_code(code, to_show=True),
         done=lambda administration: _questionnaire(request, code, administration),
         refused=gone,
     )
