@@ -281,6 +281,9 @@ def test_the_campaign_pages_and_their_query_counts(
     watched = regional.get(detail)
     assert watched.status_code == 200
     assert b"data-child=" not in watched.content and pupils.a1.code.encode() not in watched.content
+    regional.cookies["django_language"] = "ru"
+    heading = '<h2 id="progress-title">Ход кампании</h2>'  # the campaign's, not a plan's
+    assert heading in regional.get(detail).content.decode()
     assert regional.get(detail + "slips/").status_code == 404
     assert regional.get(detail + "follow-up/").status_code == 404
     api = regional.get(f"/api/v1/screenings/campaigns/{campaign.public_id}").json()

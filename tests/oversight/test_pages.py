@@ -43,14 +43,16 @@ def _token(client: Client, url: str) -> str:
 
 
 def test_anyone_reads_the_list_in_each_language(tracker: Tracker) -> None:
-    for language, words in (
-        ("en", "Standardise how schools refer children to PSCs."),
-        ("ru", "Стандартизировать порядок направления детей из школ в ЦПП."),
-        ("kk", "Балаларды мектептерден ПҚО-ға жіберу тәртібін стандарттау."),
+    for language, words, progress in (
+        ("en", "Standardise how schools refer children to PSCs.", "Progress"),
+        ("ru", "Стандартизировать порядок направления детей из школ в ЦПП.", "Ход выполнения"),
+        ("kk", "Балаларды мектептерден ПҚО-ға жіберу тәртібін стандарттау.", "Орындалу барысы"),
     ):
         response = Client(HTTP_ACCEPT_LANGUAGE=language).get(LIST)
         assert response.status_code == 200
         assert words in response.content.decode()
+        # The recommendations' progress, not a screening campaign's («Ход кампании»).
+        assert f'<h2 id="progress-heading">{progress}</h2>' in response.content.decode()
     assert reverse("oversight-recommendations") == LIST
 
 
