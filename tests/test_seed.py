@@ -47,6 +47,7 @@ from qamqor.directory.models import (
 )
 from qamqor.helpline.models import CallCard
 from qamqor.instruments.models import Administration, Alert, Campaign, CampaignPupil
+from qamqor.intake.alerts import alert_link
 from qamqor.intake.models import LifeSafetyAlert, Report, ReporterMessage
 from qamqor.notify.models import Notification
 from qamqor.protocols.models import Step
@@ -406,6 +407,16 @@ def test_demo_logins_have_tens_of_notifications_not_months_of_unread(demo: SeedS
         "created_at", "read_at"
     ):
         assert read_at is not None and created_at <= read_at <= timezone.now()
+    # Whoever acknowledged a past life-safety alert has no round of it pinned as unread.
+    acknowledged = LifeSafetyAlert.objects.filter(acknowledged_by__isnull=False)
+    assert acknowledged.exists()
+    for alert in acknowledged.select_related("report"):
+        assert not in_app.filter(
+            recipient=alert.acknowledged_by,
+            template="life_safety_alert",
+            link=alert_link(alert.report),
+            read_at__isnull=True,
+        ).exists()
 
 
 def test_contact_persons_are_named_in_kazakh_or_russian(demo: SeedSummary) -> None:

@@ -47,6 +47,16 @@ def subject_links(report: Report) -> dict[str, str]:
     return {"report_url": base + reverse("report-detail", args=[report.public_id])}
 
 
+def alert_link(report: Report) -> str:
+    """The alert's page, which every round's notification links to."""
+    return reverse("life-safety-alert", args=[report.public_id])
+
+
+def _read_by(actor: User | None, alert: LifeSafetyAlert) -> None:
+    """Whoever acknowledged the alert has seen it: their own rounds are read, not pinned."""
+    notify.mark_acted_on(actor, template="life_safety_alert", link=alert_link(alert.report))
+
+
 def responders_for(report: Report) -> list[Organisation]:
     """One organisation per responder kind: the school's district first, else the region's."""
     district_id = report.school.district_id if report.school else None
@@ -72,7 +82,7 @@ def _send(alert: LifeSafetyAlert, round_number: int, responders: list[Organisati
         "reason": alert.reason,
         **subject_links(report),
     }
-    link = reverse("life-safety-alert", args=[report.public_id])
+    link = alert_link(report)
     sent = 0
     for organisation in responders:
         sent += notify.notify_organisation(
@@ -203,6 +213,7 @@ def acknowledge(*, alert: LifeSafetyAlert, actor: User) -> LifeSafetyAlert:
     if not updated:
         raise Conflict(_("The alert has already been acknowledged."))
     alert.refresh_from_db()
+    _read_by(actor, alert)
     audit.record(
         actor=actor,
         action="report.life_safety_ack",
@@ -233,6 +244,7 @@ def acknowledge_by_step(*, case: Any, step_key: str, actor: User | None) -> int:
         if not updated:
             continue
         done += 1
+        _read_by(actor, alert)
         audit.record(
             actor=actor,
             action="report.life_safety_ack",

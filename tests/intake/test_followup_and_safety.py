@@ -20,6 +20,7 @@ from qamqor.audit.models import AuditEvent
 from qamqor.cases import services as case_services
 from qamqor.intake import alerts, services
 from qamqor.intake.models import LifeSafetyAlert, Report, ReportAttachment, ReporterMessage
+from qamqor.notify import selectors as notify_selectors
 from qamqor.notify.models import Notification
 from tests.factories import CLASSIFICATION, REPORT_DATA, World
 
@@ -259,12 +260,23 @@ def test_in_danger_now_goes_to_duty_responders_and_repeats_until_acknowledged(
         assert alerts.repeat_unacknowledged() == 0  # claimed: one round per interval
     second = Notification.objects.filter(template="life_safety_alert").count()
     assert second > first
+
     # the police duty officer sees the alert and acknowledges it
+    def unread_rounds(user: object) -> int:
+        return len([n for n in notify_selectors.pinned(user) if n.template == "life_safety_alert"])
+
+    others = [m.user for m in world.a.psc.memberships.select_related("user")]
+    assert unread_rounds(world.duty_a) == 2 and others
+    others_unread = [unread_rounds(user) for user in others]
     login(client, world.duty_a)
     assert client.get(f"/alerts/{report.public_id}/").status_code == 200
     assert client.post(f"/alerts/{report.public_id}/acknowledge/").status_code == 302
     alert.refresh_from_db()
     assert alert.acknowledged_by == world.duty_a
+    # Having taken it, the officer no longer has its rounds pinned as unread; the PSC's
+    # staff keep theirs until they read them.
+    assert unread_rounds(world.duty_a) == 0
+    assert [unread_rounds(user) for user in others] == others_unread != [0] * len(others)
     with time_machine.travel(start + timedelta(minutes=30), tick=False):
         assert alerts.repeat_unacknowledged() == 0
     assert AuditEvent.objects.filter(action="report.life_safety_ack").exists()

@@ -22,6 +22,7 @@ from qamqor.cases import services as case_services
 from qamqor.intake import alerts, selfharm, services
 from qamqor.intake.models import Channel, LifeSafetyAlert, Report
 from qamqor.mailbox import mail
+from qamqor.notify import selectors as notify_selectors
 from qamqor.notify.models import Notification
 from qamqor.protocols.models import Step
 from qamqor.protocols.outputs import sample_output
@@ -281,7 +282,9 @@ def test_completing_immediate_safety_step_acknowledges_and_shows_on_case_page(
     step = Step.objects.get(case=case, key="immediate_safety")
     assert step.status == Step.Status.OPEN
     actor = actor_for(world, step.organisation)
+    assert [n.template for n in notify_selectors.pinned(actor)] == ["life_safety_alert"] * 2
     complete_step(step=step, actor=actor, output=sample_output(step.spec, "With the nurse"))
+    assert notify_selectors.pinned(actor) == []  # the step's author has seen the alert
     alert = LifeSafetyAlert.objects.get(report=report)
     assert alert.acknowledged_at is not None
     assert alert.acknowledged_by == actor

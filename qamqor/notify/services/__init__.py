@@ -7,7 +7,8 @@ One module per part; the names the other apps, the worker and the pages use are 
   ``queue_message``, ``cancel_pending`` (rows written in the caller's transaction);
 - ``delivery``: ``deliver``, ``sweep_outbox``, ``resend``, ``undelivered``, the transports
   (``register_transport``) and their exceptions;
-- ``reading``: ``mark_read``, ``mark_all_read``;
+- ``reading``: ``mark_read``, ``mark_all_read``, ``mark_acted_on`` (in the caller's
+  transaction);
 - ``digest``: ``set_daily_digest``, ``send_digests``.
 """
 
@@ -39,7 +40,7 @@ from qamqor.notify.services.outbox import (
     notify_users,
     queue_message,
 )
-from qamqor.notify.services.reading import mark_all_read, mark_read
+from qamqor.notify.services.reading import mark_acted_on, mark_all_read, mark_read
 
 __all__ = [
     "DIGEST_TEMPLATE",
@@ -51,6 +52,7 @@ __all__ = [
     "deliver",
     "digest_hour",
     "email_message",
+    "mark_acted_on",
     "mark_all_read",
     "mark_read",
     "notify_addresses",

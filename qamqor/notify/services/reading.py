@@ -1,4 +1,5 @@
-"""Reading in-app notifications: marking one, a group or all of them read."""
+"""Reading in-app notifications: marking one, a group or all of them read, and those the
+reader has just acted on."""
 
 from django.utils import timezone
 
@@ -27,5 +28,19 @@ def mark_all_read(user: User, *, case: str = "", kind: str = "") -> int:
         .of_case(case)
         .of_kind(kind)
         .filter(read_at__isnull=True)
+        .update(read_at=timezone.now())
+    )
+
+
+def mark_acted_on(user: User | None, *, template: str, link: str) -> int:
+    """``user`` has done what the notifications of ``template`` pointing at ``link`` asked
+    (a responder acknowledged the life-safety alert they announce): ``user``'s own copies
+    are read, so they no longer stay pinned as unread urgent ones. Others' copies stay as
+    they are. Runs in the caller's transaction; returns how many were marked."""
+    if user is None:
+        return 0
+    return (
+        Notification.objects.in_app_of(user)
+        .filter(template=template, link=link, read_at__isnull=True)
         .update(read_at=timezone.now())
     )
