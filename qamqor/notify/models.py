@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qamqor.notify import kinds
 from qamqor.ops.fields import (
+    REMOVED,
     BlindIndexField,
     EncryptedJSONField,
     EncryptedTextField,
@@ -69,6 +70,16 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
 
     def urgent(self) -> NotificationQuerySet:
         return self.filter(template__in=sorted(kinds.URGENT_TEMPLATES))
+
+    def undelivered(self) -> NotificationQuerySet:
+        return self.filter(undelivered_filter())
+
+
+def undelivered_filter() -> models.Q:
+    """Notifications that did not reach their recipient (failed, or delivery unconfirmed)
+    and can still be sent again: not those whose address and text the retention rules
+    have removed (``ops.retention``), which have nothing left to send."""
+    return models.Q(status__in=Notification.UNDELIVERED) & ~models.Q(subject=REMOVED)
 
 
 def new_message_id() -> str:

@@ -17,7 +17,7 @@ def undelivered_for(user: object) -> QuerySet[Notification]:
     a school coordinator's school, a regional coordinator's region, all for the national
     coordinator; nothing for anyone else."""
     scope = policy.scope_for(user)
-    rows = Notification.objects.filter(status__in=Notification.UNDELIVERED)
+    rows = Notification.objects.undelivered()
     if scope.national:
         return rows
     q = policy.NOTHING

@@ -8,16 +8,20 @@ else; a POST through the real CSRF path sends the chosen ones again; so does the
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from qamqor.accounts.models import User
 from qamqor.audit.models import AuditEvent
 from qamqor.notify.models import Notification
+from qamqor.ops import retention
+from qamqor.ops.fields import REMOVED
 from tests.factories import World, register_case
 
 URL = "/notifications/undelivered/"
@@ -166,3 +170,34 @@ def test_the_command_sends_them_again(world: World, undelivered: dict[str, Notif
     out = StringIO()
     call_command("resend_notifications", "--id", str(a.pk), stdout=out)
     assert Notification.objects.get(pk=a.pk).status == Notification.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_one_whose_copies_retention_removed_is_no_longer_offered(
+    world: World, undelivered: dict[str, Notification], settings: object
+) -> None:
+    """Past the transcript period retention removes a finished notification's address and
+    text: there is nothing left to send, so neither the page, the API nor the command
+    offers to send it again (before, a resend queued an email to nobody saying
+    "[removed: retention period]")."""
+    a, b = undelivered["a"], undelivered["b"]
+    Notification.objects.filter(pk=a.pk).update(
+        created_at=timezone.now() - timedelta(days=settings.RETENTION_TRANSCRIPT_DAYS + 1)  # type: ignore[attr-defined]
+    )
+    assert retention.run().notifications >= 1
+    assert Notification.objects.get(pk=a.pk).subject == REMOVED
+
+    client = signed_in(world.national, csrf=True)
+    page = client.get(URL)
+    assert listed(page) == {b.pk}
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    assert token is not None
+    sent = client.post(URL, {"notification": [a.pk], "csrfmiddlewaretoken": token.group(1)})
+    assert sent.status_code == 302
+    api = signed_in(world.national)
+    assert api.post(f"/api/v1/notifications/{a.pk}/resend").status_code == 404
+    out = StringIO()
+    call_command("resend_notifications", "--id", str(a.pk), stdout=out)
+    assert "0 queued to be sent again" in out.getvalue()
+    assert Notification.objects.get(pk=a.pk).status == Notification.Status.FAILED
+    assert not AuditEvent.objects.filter(action="notification.resend").exists()

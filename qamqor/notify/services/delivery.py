@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from qamqor.notify.models import Notification
+from qamqor.notify.models import Notification, undelivered_filter
 from qamqor.notify.services.digest import _hold_for_digest
 from qamqor.notify.services.outbox import _enqueue_delivery
 from qamqor.units import entry_point, entry_point_in_steps
@@ -258,8 +258,8 @@ def sweep_outbox(limit: int = 500) -> int:
 
 
 def undelivered() -> QuerySet[Notification]:
-    """Notifications that did not reach their recipient: failed, or delivery unconfirmed."""
-    return Notification.objects.filter(status__in=Notification.UNDELIVERED)
+    """Notifications that did not reach their recipient and can be sent again."""
+    return Notification.objects.undelivered()
 
 
 @entry_point
@@ -271,7 +271,7 @@ def resend(notifications: QuerySet[Notification], *, actor: Any = None) -> list[
     now = timezone.now()
     with transaction.atomic():
         ids = list(
-            notifications.filter(status__in=Notification.UNDELIVERED)
+            notifications.filter(undelivered_filter())
             .select_for_update(of=("self",))  # the scope joins nullable case/organisation
             .values_list("pk", flat=True)
         )
