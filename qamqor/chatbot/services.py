@@ -154,7 +154,7 @@ def handle_update(update: dict[str, Any]) -> bool:
 
 
 def _step(chat_id: str, text: str, update_id: int, sender: dict[str, Any]) -> None:
-    conversation = Conversation.objects.select_for_update().filter(chat_id=chat_id).first()
+    conversation = Conversation.objects.select_for_update().of_chat(chat_id).first()
     if conversation is None:
         conversation = Conversation.objects.create(chat_id=chat_id)
     reply = Reply(conversation, update_id)
@@ -313,7 +313,7 @@ def _submit(conversation: Conversation, reply: Reply) -> None:
             channel=Channel.CHATBOT,
             received_by=receiver,
             language=conversation.language,
-            idempotency_key=f"telegram:{conversation.chat_id}:{reply.update_id}",
+            idempotency_key=f"telegram:{conversation.chat_ref[:16]}:{reply.update_id}",
             channel_identifier=conversation.chat_id,
         )
     except DomainError:

@@ -21,6 +21,7 @@ from qamqor.intake.services import channel_ref, reporter_notice
 from qamqor.notify.models import Notification
 from qamqor.notify.services import deliver
 from tests.factories import World
+from tests.ops.test_no_plaintext_copies import raw_database_text
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +137,9 @@ def test_conversation_in_kazakh_leads_to_a_report(world: World, bot_api: FakeBot
     assert report.language == "kk"
     assert report.anonymous and not report.in_danger_now
     assert report.channel_ref == channel_ref(Channel.CHATBOT, str(CHAT))
+    # the chat id leads to the child's account: it is stored encrypted, nowhere in clear
+    assert Conversation.objects.of_chat(str(CHAT)).get().report == report
+    assert str(CHAT) not in raw_database_text()
     sent = replies()
     assert "Сенің кодың:" in sent[-1].body
     assert sent[-1].language == "kk"

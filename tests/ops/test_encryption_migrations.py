@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from qamqor.cases.models import CaseMessage
-from qamqor.chatbot.models import Conversation
+from qamqor.chatbot.models import Conversation, chat_ref
 from qamqor.mailbox.models import InboundMail
 from qamqor.ops import fields
 from qamqor.protocols.models import ProtocolRun
@@ -64,3 +64,33 @@ def test_rows_written_in_clear_before_are_encrypted_by_the_migrations(world: Wor
     assert ProtocolRun.objects.get().end_reason == SWITCH
     assert InboundMail.objects.get().sender == SENDER
     assert Conversation.objects.get().draft == DRAFT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chat_ids_written_in_clear_are_encrypted_and_found_by_their_blind_index(
+    world: World,
+) -> None:
+    """A Telegram chat id leads to a person's account: the migration encrypts the ids kept
+    before, gives each conversation its blind index, and renames the chat's reports'
+    idempotency keys after that hash."""
+    report = register_case(world).reports.get()
+    before = [("chatbot", "0002_encrypted_drafts"), ("intake", "0006_encrypted_files")]
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate(before)
+        old = executor.loader.project_state(before).apps
+        old.get_model("chatbot", "Conversation").objects.create(chat_id="5550001")
+        old.get_model("intake", "Report").objects.filter(pk=report.pk).update(
+            idempotency_key="telegram:5550001:77"
+        )
+        assert raw("chatbot_conversation", "chat_id") == "5550001"
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert raw("chatbot_conversation", "chat_id").startswith(fields.TOKEN_PREFIX)
+    conversation = Conversation.objects.of_chat("5550001").get()
+    assert conversation.chat_id == "5550001"
+    assert conversation.chat_ref == chat_ref("5550001") != ""
+    report.refresh_from_db()
+    assert report.idempotency_key == f"telegram:{chat_ref('5550001')[:16]}:77"

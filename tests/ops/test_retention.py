@@ -295,7 +295,7 @@ def test_a_new_report_left_unfinished_in_a_chat_loses_its_draft(
     with time_machine.travel(timezone.now() + timedelta(days=40)):
         result = retention.run()
     assert result.chat_drafts_cleared == 1 and result.chat_drafts == 0
-    left = Conversation.objects.get(chat_id="4343")
+    left = Conversation.objects.of_chat("4343").get()
     assert (left.draft, left.state, left.report_id) == ({}, "done", report.pk)
     event = AuditEvent.objects.get(action="retention.delete_chat_drafts")
     assert event.changes["drafts_cleared"] == 1 and event.changes["deleted"] == 0
