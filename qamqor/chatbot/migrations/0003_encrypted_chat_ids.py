@@ -45,7 +45,7 @@ def decrypt_chat_ids(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
         for row in Conversation.objects.only("pk", "chat_id").iterator(chunk_size=500):
             cursor.execute(
-                f"UPDATE {table} SET chat_id = %s WHERE id = %s",  # noqa: S608 - quoted name
+                f"UPDATE {table} SET chat_id = %s WHERE id = %s",  # nosec B608 # noqa: S608 - quoted name
                 [row.chat_id, row.pk],
             )
 
