@@ -71,9 +71,6 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def urgent(self) -> NotificationQuerySet:
         return self.filter(template__in=sorted(kinds.URGENT_TEMPLATES))
 
-    def undelivered(self) -> NotificationQuerySet:
-        return self.filter(undelivered_filter())
-
 
 def undelivered_filter() -> models.Q:
     """Notifications that did not reach their recipient (failed, or delivery unconfirmed)

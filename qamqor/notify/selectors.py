@@ -9,7 +9,7 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from qamqor.accounts import policy
 from qamqor.notify import kinds
-from qamqor.notify.models import NO_CASE, Notification, NotificationQuerySet
+from qamqor.notify.models import NO_CASE, Notification, NotificationQuerySet, undelivered_filter
 
 
 def undelivered_for(user: object) -> QuerySet[Notification]:
@@ -17,7 +17,7 @@ def undelivered_for(user: object) -> QuerySet[Notification]:
     a school coordinator's school, a regional coordinator's region, all for the national
     coordinator; nothing for anyone else."""
     scope = policy.scope_for(user)
-    rows = Notification.objects.undelivered()
+    rows = Notification.objects.filter(undelivered_filter())
     if scope.national:
         return rows
     q = policy.NOTHING

@@ -193,13 +193,13 @@ class BlindIndexField(_CharField):
         kwargs.setdefault("blank", True)
         kwargs.setdefault("editable", False)
         kwargs.setdefault("db_index", True)
-        self.indexed = bool(kwargs["db_index"])
         super().__init__(*args, **kwargs)
 
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
-        # db_index is always named: this field's default (True) is not Field's (False)
-        kwargs.update(source=self.source, purpose=self.purpose, db_index=self.indexed)
+        kwargs.update(source=self.source, purpose=self.purpose)
+        # Field leaves out db_index=False (its default), which is not this field's default
+        kwargs.setdefault("db_index", False)
         return name, path, args, kwargs
 
     def pre_save(self, model_instance: models.Model, add: bool) -> str:

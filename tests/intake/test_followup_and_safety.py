@@ -268,9 +268,15 @@ def test_in_danger_now_goes_to_duty_responders_and_repeats_until_acknowledged(
     others = [m.user for m in world.a.psc.memberships.select_related("user")]
     assert unread_rounds(world.duty_a) == 2 and others
     others_unread = [unread_rounds(user) for user in others]
-    login(client, world.duty_a)
-    assert client.get(f"/alerts/{report.public_id}/").status_code == 200
-    assert client.post(f"/alerts/{report.public_id}/acknowledge/").status_code == 302
+    officer = login(Client(enforce_csrf_checks=True), world.duty_a)
+    page = officer.get(f"/alerts/{report.public_id}/")
+    assert page.status_code == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    assert token is not None
+    acknowledge = f"/alerts/{report.public_id}/acknowledge/"
+    assert officer.post(acknowledge).status_code == 403  # no token: refused, nothing read
+    assert unread_rounds(world.duty_a) == 2
+    assert officer.post(acknowledge, {"csrfmiddlewaretoken": token.group(1)}).status_code == 302
     alert.refresh_from_db()
     assert alert.acknowledged_by == world.duty_a
     # Having taken it, the officer no longer has its rounds pinned as unread; the PSC's

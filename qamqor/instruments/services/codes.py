@@ -78,14 +78,11 @@ def find_by_code(
     questions (``to_show``) reads only ``SHOWN_FIELDS``: not the child's record with its
     encrypted fields, nor the answers and scores; the fewer columns are also what makes
     the page the crowd of a campaign opens cheap to query (bench/crowd_pages.py)."""
-    administrations = Administration.objects.select_related(
-        "instrument", "campaign", "pupil", *([] if to_show else ["child"])
-    )
-    administrations = (
-        administrations.only(*SHOWN_FIELDS)
-        if to_show
-        else administrations.defer("instrument__definition")
-    )
+    related = Administration.objects.select_related("instrument", "campaign", "pupil")
+    if to_show:
+        administrations = related.only(*SHOWN_FIELDS)
+    else:
+        administrations = related.select_related("child").defer("instrument__definition")
     try:
         administration: Administration | None = administrations.get(
             access_code_hash=code_hash(code), mode=Administration.Mode.SELF

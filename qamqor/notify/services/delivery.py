@@ -259,7 +259,7 @@ def sweep_outbox(limit: int = 500) -> int:
 
 def undelivered() -> QuerySet[Notification]:
     """Notifications that did not reach their recipient and can be sent again."""
-    return Notification.objects.undelivered()
+    return Notification.objects.filter(undelivered_filter())
 
 
 @entry_point
